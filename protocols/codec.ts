@@ -1,0 +1,48 @@
+// msgpackr codec for envelopes: encode() validates before it sends, decode() validates what arrives.
+import { Packr } from 'msgpackr';
+import { EnvelopeHeader } from './envelope.ts';
+import { InvalidEnvelope, InvalidPayload, Undecodable, UnknownType, UnknownVersion } from './errors.ts';
+import { isMessageType, payloads, type Envelope } from './messages.ts';
+import { SUPPORTED_VERSIONS } from './version.ts';
+import type { z } from 'zod';
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
+
+function issues(err: z.ZodError): string[] {
+  return err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+}
+
+/** Validates an already-decoded object as an envelope of a known version and type. Throws a ProtocolError. */
+export function validate(obj: unknown): Envelope {
+  if (obj === null || typeof obj !== 'object') throw new InvalidEnvelope(['not an object']);
+  const v = (obj as { v?: unknown }).v;
+  if (typeof v !== 'number' || !SUPPORTED_VERSIONS.includes(v)) throw new UnknownVersion(v, SUPPORTED_VERSIONS);
+  const type = (obj as { type?: unknown }).type;
+  if (!isMessageType(type)) throw new UnknownType(type);
+  const head = EnvelopeHeader.safeParse(obj);
+  if (!head.success) throw new InvalidEnvelope(issues(head.error));
+  const body = payloads[type].safeParse(head.data.payload);
+  if (!body.success) throw new InvalidPayload(type, issues(body.error));
+  return { ...head.data, type, payload: body.data } as Envelope;
+}
+
+export function encode(env: Envelope): Uint8Array {
+  return packr.pack(validate(env));
+}
+
+/** Encodes without validation — only for tests and tools that must produce bad input on purpose. */
+export function encodeRaw(obj: unknown): Uint8Array {
+  return packr.pack(obj);
+}
+
+export function decodeRaw(bytes: Uint8Array): unknown {
+  try {
+    return packr.unpack(bytes);
+  } catch (e) {
+    throw new Undecodable((e as Error).message);
+  }
+}
+
+export function decode(bytes: Uint8Array): Envelope {
+  return validate(decodeRaw(bytes));
+}

@@ -1,0 +1,159 @@
+// Domain values shared by several roles' messages: metrics, hypotheses, job outcomes, experiments.
+import { z } from 'zod';
+
+export const MetricName = z.enum(['auc', 'accuracy', 'logloss', 'rmse', 'rmsle', 'mae']);
+export type MetricName = z.infer<typeof MetricName>;
+export const LOWER_IS_BETTER: Record<MetricName, boolean> = {
+  auc: false, accuracy: false, logloss: true, rmse: true, rmsle: true, mae: true,
+};
+
+export const Stage = z.enum(['draft', 'improve', 'ensemble']);
+export type Stage = z.infer<typeof Stage>;
+
+export const Component = z.enum(['data', 'features', 'model', 'ensemble', 'workflow']);
+export type Component = z.infer<typeof Component>;
+
+export const Problem = z.object({
+  category: z.enum(['scenario', 'feedback']),
+  summary: z.string(),
+  evidence: z.string(),
+});
+export type Problem = z.infer<typeof Problem>;
+
+const Axis = z.number().min(1).max(10);
+export const AxisScores = z.object({
+  alignment: Axis, impact: Axis, novelty: Axis, feasibility: Axis, risk: Axis,
+});
+export type AxisScores = z.infer<typeof AxisScores>;
+
+export const Hypothesis = z.object({
+  /** Stable kind of change, e.g. "model:xgb" — the key success memory aggregates on. */
+  kind: z.string().min(1),
+  component: Component,
+  title: z.string(),
+  rationale: z.string(),
+  problem: z.string().nullable(),
+  scores: AxisScores,
+  /** Brain-specific machine-readable edit (the offline brain's action); opaque to other roles. */
+  change: z.record(z.string(), z.unknown()),
+});
+export type Hypothesis = z.infer<typeof Hypothesis>;
+
+export const ScoredHypothesis = Hypothesis.extend({ weighted: z.number(), bias: z.number() });
+export type ScoredHypothesis = z.infer<typeof ScoredHypothesis>;
+
+export const JobMode = z.enum(['debug', 'full']);
+export type JobMode = z.infer<typeof JobMode>;
+
+export const ResourceUsage = z.object({
+  wallMs: z.number().nonnegative(),
+  cpuMs: z.number().nonnegative(),
+  peakRssKb: z.number().nonnegative(),
+});
+export type ResourceUsage = z.infer<typeof ResourceUsage>;
+
+/** What the job's scores.csv said: metric name and per-model rows, one of them "ensemble". */
+export const ScoresTable = z.object({
+  metric: z.string(),
+  rows: z.record(z.string(), z.number().nullable()),
+});
+export type ScoresTable = z.infer<typeof ScoresTable>;
+
+/** Optional structured feedback the pipeline writes (gome_feedback.json). */
+export const PipelineFeedback = z.object({
+  cv_scores: z.array(z.number()).optional(),
+  train_score: z.number().nullable().optional(),
+  val_score: z.number().nullable().optional(),
+  n_rows: z.number().optional(),
+  n_features: z.number().optional(),
+  categorical: z.array(z.string()).optional(),
+  missing_frac: z.number().optional(),
+  estimated_full_seconds: z.number().nullable().optional(),
+}).passthrough();
+export type PipelineFeedback = z.infer<typeof PipelineFeedback>;
+
+export const SubmissionCheck = z.object({ ok: z.boolean(), error: z.string().nullable(), rows: z.number().int().nonnegative() });
+export type SubmissionCheck = z.infer<typeof SubmissionCheck>;
+
+export const JobStatus = z.enum(['ok', 'error', 'timeout', 'refused', 'infra']);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const JobOutcome = z.object({
+  jobId: z.string(),
+  mode: JobMode,
+  status: JobStatus,
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  reason: z.string().nullable(),
+  stdoutTail: z.string(),
+  stderrTail: z.string(),
+  usage: ResourceUsage,
+  startedAt: z.number(),
+  endedAt: z.number(),
+  estimatedFullMs: z.number().nullable(),
+  scores: ScoresTable.nullable(),
+  feedback: PipelineFeedback.nullable(),
+  submission: SubmissionCheck.nullable(),
+  /** Absolute path of the job workspace (code, outputs); for archiving and debugging. */
+  workdir: z.string(),
+  sandbox: z.string(),
+});
+export type JobOutcome = z.infer<typeof JobOutcome>;
+
+export const Budget = z.object({
+  startedAt: z.number(),
+  budgetMs: z.number().positive(),
+  usedMs: z.number().nonnegative(),
+  remainingMs: z.number(),
+  /** Time lost to infrastructure failures, not charged to the budget. */
+  refundedMs: z.number().nonnegative(),
+});
+export type Budget = z.infer<typeof Budget>;
+
+export const ExperimentStatus = z.enum(['accepted', 'rejected', 'failed']);
+export const Experiment = z.object({
+  id: z.string(),
+  trace: z.string(),
+  parent: z.string().nullable(),
+  iteration: z.number().int().nonnegative(),
+  stage: Stage,
+  hypothesis: Hypothesis,
+  code: z.string(),
+  status: ExperimentStatus,
+  level: z.enum(['L0', 'L1', 'L2', 'L3']),
+  reasons: z.array(z.string()),
+  score: z.number().nullable(),
+  cvStd: z.number().nullable(),
+  trainScore: z.number().nullable(),
+  attempts: z.number().int().positive(),
+  wallMs: z.number().nonnegative(),
+  submissionPath: z.string().nullable(),
+  ts: z.number(),
+});
+export type Experiment = z.infer<typeof Experiment>;
+
+export const SuccessEntry = z.object({ kind: z.string(), component: Component, gain: z.number(), experiment: z.string(), ts: z.number() });
+export type SuccessEntry = z.infer<typeof SuccessEntry>;
+export const FailureEntry = z.object({ kind: z.string(), experiment: z.string(), level: z.string(), reason: z.string() });
+export type FailureEntry = z.infer<typeof FailureEntry>;
+
+export const SotaRef = z.object({
+  experiment: z.string(), score: z.number(), code: z.string(), hypothesis: z.string(),
+  cvStd: z.number().nullable(), trainScore: z.number().nullable(),
+});
+export type SotaRef = z.infer<typeof SotaRef>;
+
+export const TaskInfo = z.object({
+  competition: z.string(),
+  description: z.string(),
+  metric: MetricName,
+  lowerIsBetter: z.boolean(),
+  idColumn: z.string(),
+  targetColumns: z.array(z.string()).min(1),
+  taskType: z.enum(['binary', 'multiclass', 'regression']),
+  /** Absolute path of the competition's public/ folder. */
+  dataDir: z.string(),
+  nTrainRows: z.number().int().nonnegative(),
+  columns: z.array(z.object({ name: z.string(), dtype: z.enum(['numeric', 'categorical', 'text']), missingFrac: z.number() })),
+});
+export type TaskInfo = z.infer<typeof TaskInfo>;

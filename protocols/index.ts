@@ -1,0 +1,9 @@
+// Public surface of the protocol package: envelope, messages, config, codec, subjects, errors.
+export * from './version.ts';
+export * from './errors.ts';
+export * from './envelope.ts';
+export * from './domain.ts';
+export * from './config.ts';
+export * from './messages.ts';
+export * from './codec.ts';
+export * from './subjects.ts';

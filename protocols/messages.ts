@@ -1,0 +1,91 @@
+// Every message type on the bus, as one tagged union keyed by `type`, with its payload schema.
+import { z } from 'zod';
+import {
+  Budget, Experiment, FailureEntry, Hypothesis, JobMode, JobOutcome, Problem, ScoredHypothesis,
+  SotaRef, Stage, SuccessEntry, TaskInfo,
+} from './domain.ts';
+import { RunConfig } from './config.ts';
+
+const Verdict = z.enum(['accept', 'reject']);
+const Level = z.enum(['L0', 'L1', 'L2', 'L3']);
+
+export const payloads = {
+  // ── coordinator ───────────────────────────────────────────────
+  'run.start': z.object({ config: RunConfig, task: TaskInfo }),
+  'run.stop': z.object({ reason: z.string() }),
+  'run.finished': z.object({
+    reason: z.enum(['budget', 'stopped', 'iterations', 'error']),
+    best: z.object({ experiment: z.string(), trace: z.string(), score: z.number(), submissionPath: z.string().nullable() }).nullable(),
+    iterations: z.number().int().nonnegative(),
+  }),
+  'research.request': z.object({ iteration: z.number().int().nonnegative(), budget: Budget, task: TaskInfo, siblings: z.array(z.string()) }),
+  // ── researcher ⇄ memory, researcher ⇄ brain ───────────────────
+  'memory.context.request': z.object({ trace: z.string() }),
+  'memory.context': z.object({
+    sota: SotaRef.nullable(),
+    successes: z.array(SuccessEntry),
+    failures: z.array(FailureEntry),
+    bias: z.record(z.string(), z.number()),
+    crossTrace: z.array(z.object({ trace: z.string(), hypothesis: z.string(), score: z.number() })),
+    tried: z.array(z.string()),
+    experiments: z.number().int().nonnegative(),
+  }),
+  'brain.research.request': z.object({
+    task: TaskInfo, stage: Stage, budgetUsedFrac: z.number().min(0),
+    sota: SotaRef.nullable(), successes: z.array(SuccessEntry), failures: z.array(FailureEntry),
+    siblings: z.array(z.string()), tried: z.array(z.string()), lastFeedback: z.string().nullable(),
+  }),
+  'brain.research.reply': z.object({ diagnosis: z.array(Problem), hypotheses: z.array(Hypothesis).min(1).max(5), brain: z.string() }),
+  'research.hypothesis': z.object({
+    experiment: z.string(), iteration: z.number().int().nonnegative(), stage: Stage,
+    parent: SotaRef.nullable(), chosen: ScoredHypothesis, candidates: z.array(ScoredHypothesis),
+    diagnosis: z.array(Problem), draw: z.object({ u: z.number(), index: z.number().int() }),
+  }),
+  // ── developer ⇄ brain, developer ⇄ validator ──────────────────
+  'brain.develop.request': z.object({
+    task: TaskInfo, hypothesis: Hypothesis, baseCode: z.string().nullable(), attempt: z.number().int().positive(),
+    error: z.string().nullable(), previousCode: z.string().nullable(),
+  }),
+  'brain.develop.reply': z.object({ code: z.string(), summary: z.string(), brain: z.string() }),
+  'validate.request': z.object({
+    experiment: z.string(), code: z.string(), baseCode: z.string().nullable(), attempt: z.number().int().positive(),
+    sota: z.number().nullable(), task: TaskInfo,
+  }),
+  'validate.result': z.object({
+    experiment: z.string(), verdict: Verdict, level: Level, reasons: z.array(z.string()), repairable: z.boolean(),
+    score: z.number().nullable(), cvStd: z.number().nullable(), trainScore: z.number().nullable(),
+    debug: JobOutcome.nullable(), full: JobOutcome.nullable(),
+  }),
+  // ── validator ⇄ gpu node ──────────────────────────────────────
+  'job.submit': z.object({
+    jobId: z.string(), mode: JobMode, code: z.string(), dataDir: z.string(),
+    limitMs: z.number().int().positive(), estimatedMs: z.number().nullable(),
+    sampleSubmission: z.string().nullable(),
+  }),
+  'job.result': JobOutcome,
+  'budget.request': z.object({}),
+  'budget.status': Budget,
+  // ── memory ────────────────────────────────────────────────────
+  'experiment.record': Experiment,
+  'iteration.done': z.object({
+    experiment: z.string(), trace: z.string(), status: z.enum(['accepted', 'rejected', 'failed']),
+    score: z.number().nullable(), improved: z.boolean(), sota: SotaRef.nullable(),
+  }),
+} as const;
+
+export type MessageType = keyof typeof payloads;
+export type Payload<T extends MessageType> = z.infer<(typeof payloads)[T]>;
+export const MESSAGE_TYPES = Object.keys(payloads) as MessageType[];
+
+export function isMessageType(t: unknown): t is MessageType {
+  return typeof t === 'string' && Object.prototype.hasOwnProperty.call(payloads, t);
+}
+
+/** A decoded, validated envelope: a tagged union over `type`. */
+export type Envelope<T extends MessageType = MessageType> = {
+  [K in T]: {
+    v: number; id: string; run: string; trace: string; from: string; to: string;
+    type: K; seq: number; causation: string | null; correlation: string; ts: number;
+    payload: Payload<K>;
+  }
+}[T];
