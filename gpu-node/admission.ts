@@ -1,0 +1,41 @@
+// Admission control: a pure decision whether a job may start, given its limit, its estimate (from the debug run) and the remaining budget.
+export interface AdmissionInput {
+  jobLimitMs: number;
+  /** Estimated runtime from the debug run; null when unknown (debug runs). */
+  estimatedMs: number | null;
+  remainingBudgetMs: number;
+}
+
+export type AdmissionDecision =
+  | { admit: true; effectiveLimitMs: number }
+  | { admit: false; effectiveLimitMs: number; reason: string };
+
+const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** The limit a job actually runs under: its own limit, capped by what is left of the budget. */
+export function effectiveLimitMs(jobLimitMs: number, remainingBudgetMs: number): number {
+  return Math.max(0, Math.floor(Math.min(jobLimitMs, remainingBudgetMs)));
+}
+
+export function decideAdmission(input: AdmissionInput): AdmissionDecision {
+  const effective = effectiveLimitMs(input.jobLimitMs, input.remainingBudgetMs);
+  if (input.remainingBudgetMs <= 0) {
+    return { admit: false, effectiveLimitMs: 0, reason: `budget exhausted: ${s(input.remainingBudgetMs)} remaining` };
+  }
+  const est = input.estimatedMs;
+  if (est !== null && Number.isFinite(est)) {
+    if (est > input.remainingBudgetMs) {
+      return { admit: false, effectiveLimitMs: effective,
+        reason: `estimated runtime ${s(est)} (from the debug run) exceeds the remaining budget ${s(input.remainingBudgetMs)}` };
+    }
+    if (est > input.jobLimitMs) {
+      return { admit: false, effectiveLimitMs: effective,
+        reason: `estimated runtime ${s(est)} (from the debug run) exceeds the job limit ${s(input.jobLimitMs)}` };
+    }
+  }
+  return { admit: true, effectiveLimitMs: effective };
+}
+
+/** Per-job limits from the brief (§3): callers use these when the run config does not override them. */
+export const DEFAULT_DEBUG_LIMIT_MS = 600_000;
+export const DEFAULT_FULL_LIMIT_MS = 3_600_000;

@@ -1,0 +1,255 @@
+// The GPU node: one serialised queue of sandboxed Python jobs under the run's budget clock, with admission control;
+// every submitted job ends as a JobOutcome (ok / error / timeout / refused / infra), never as a thrown error.
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { Budget, JobOutcome, JobStatus } from '../protocols/domain.ts';
+import type { Payload } from '../protocols/messages.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { decideAdmission } from './admission.ts';
+import type { BudgetClock } from './budget-clock.ts';
+import { InvalidJob, NodeClosed, WorkspaceFailed } from './errors.ts';
+import { cudaVisibleDevices, detectGpus, type GpuInfo } from './gpu-detect.ts';
+import { JobQueue, type QueueStats } from './job-queue.ts';
+import { collectOutputs, type JobOutputs } from './outputs.ts';
+import type { ProcessResult } from './process-runner.ts';
+import { requirePython, resolveSandbox, type SandboxBackend, type SandboxKind } from './sandbox.ts';
+
+export type JobSubmit = Payload<'job.submit'>;
+
+export interface GpuNodeOptions {
+  /** jobs run in fresh workspaces `<jobsRoot>/<jobId>/` */
+  jobsRoot: string;
+  budget: BudgetClock;
+  sandbox: SandboxKind;
+  /** the interpreter jobs run with, e.g. /usr/bin/python3 */
+  python: string;
+  logger: Logger;
+  clock: Clock;
+  /** a ready backend (e.g. a dockerode one); overrides `sandbox` */
+  backend?: SandboxBackend;
+  /** thread count exported as OMP_NUM_THREADS etc.; default: this machine's cpu count */
+  cpus?: number;
+  /** GPUs to expose; default: detected with nvidia-smi */
+  gpus?: GpuInfo[];
+  /** address-space limit applied to the job's python (RLIMIT_AS); default none */
+  memoryLimitMb?: number | null;
+  /** bwrap binary (default "bwrap" on PATH) */
+  bwrap?: string;
+  tailBytes?: number;
+  sampleMs?: number;
+}
+
+export interface GpuNodeStats extends QueueStats {
+  sandbox: string | null;
+  gpus: GpuInfo[] | null;
+  byStatus: Record<JobStatus, number>;
+}
+
+interface Ready { backend: SandboxBackend; python: string; gpus: GpuInfo[] }
+
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+const STATS_DIR = '.gome';
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines[lines.length - 1] ?? '';
+}
+
+export class GpuNode {
+  private readonly queue: JobQueue;
+  private readyP: Promise<Ready> | null = null;
+  private ready_: Ready | null = null;
+  private closed = false;
+  private current: AbortController | null = null;
+  private readonly counts: Record<JobStatus, number> = { ok: 0, error: 0, timeout: 0, refused: 0, infra: 0 };
+
+  constructor(private readonly opts: GpuNodeOptions) {
+    this.queue = new JobQueue(opts.clock);
+  }
+
+  /** Resolves the sandbox backend, the interpreter and the GPUs once; rejects with a typed error (BinaryNotFound, SandboxUnavailable). */
+  ready(): Promise<Ready> {
+    if (!this.readyP) {
+      this.readyP = (async () => {
+        const python = requirePython(this.opts.python);
+        const backend = this.opts.backend ?? await resolveSandbox(this.opts.sandbox, { logger: this.opts.logger, bwrap: this.opts.bwrap });
+        const gpus = this.opts.gpus ?? await detectGpus();
+        this.opts.logger.info({ sandbox: backend.name, python, gpus: gpus.length }, 'gpu node ready');
+        this.ready_ = { backend, python, gpus };
+        return this.ready_;
+      })();
+      this.readyP.catch(() => { this.readyP = null; }); // retry on the next job
+    }
+    return this.readyP;
+  }
+
+  /** Queues the job; resolves with its outcome once it has run (or was refused). Never rejects. */
+  submit(job: JobSubmit): Promise<JobOutcome> {
+    if (this.closed) {
+      const now = this.opts.clock.now();
+      return Promise.resolve(this.infra(job, now, new NodeClosed().message));
+    }
+    return this.queue.run(() => this.run(job)).catch((e: unknown) => {
+      const now = this.opts.clock.now();
+      return this.infra(job, now, `unexpected gpu-node failure: ${(e as Error).message}`);
+    });
+  }
+
+  budget(): Budget { return this.opts.budget.snapshot(); }
+
+  stats(): GpuNodeStats {
+    return { ...this.queue.stats(), sandbox: this.ready_?.backend.name ?? null, gpus: this.ready_?.gpus ?? null, byStatus: { ...this.counts } };
+  }
+
+  /** Refuses new jobs, kills the running one (its outcome is infra), lets queued ones resolve as infra, saves the budget. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.current?.abort();
+    await this.queue.idle();
+    this.opts.budget.persist();
+  }
+
+  private workdirOf(jobId: string): string { return join(resolve(this.opts.jobsRoot), jobId); }
+
+  private base(job: JobSubmit, startedAt: number, endedAt: number): JobOutcome {
+    return {
+      jobId: job.jobId, mode: job.mode, status: 'infra', exitCode: null, signal: null, reason: null,
+      stdoutTail: '', stderrTail: '', usage: { wallMs: 0, cpuMs: 0, peakRssKb: 0 }, startedAt, endedAt,
+      estimatedFullMs: null, scores: null, feedback: null, submission: null,
+      workdir: this.workdirOf(job.jobId), sandbox: this.ready_?.backend.name ?? this.opts.backend?.name ?? this.opts.sandbox,
+    };
+  }
+
+  /** An infrastructure failure: not the job's fault, so its time is refunded to the budget clock. */
+  private infra(job: JobSubmit, startedAt: number, reason: string, partial: Partial<JobOutcome> = {}): JobOutcome {
+    const endedAt = this.opts.clock.now();
+    this.opts.budget.refund(endedAt - startedAt);
+    this.counts.infra++;
+    this.opts.logger.error({ jobId: job.jobId, reason }, 'job failed for an infrastructure reason (time refunded)');
+    return { ...this.base(job, startedAt, endedAt), ...partial, status: 'infra', reason };
+  }
+
+  private async run(job: JobSubmit): Promise<JobOutcome> {
+    const { clock, logger } = this.opts;
+    const startedAt = clock.now();
+    if (this.closed) return this.infra(job, startedAt, new NodeClosed().message);
+
+    const remaining = this.opts.budget.snapshot().remainingMs;
+    const decision = decideAdmission({ jobLimitMs: job.limitMs, estimatedMs: job.estimatedMs, remainingBudgetMs: remaining });
+    if (!decision.admit) {
+      this.counts.refused++;
+      logger.warn({ jobId: job.jobId, reason: decision.reason }, 'job refused by admission control');
+      return { ...this.base(job, startedAt, clock.now()), status: 'refused', reason: decision.reason };
+    }
+    const limitMs = decision.effectiveLimitMs;
+    const cappedByBudget = limitMs < job.limitMs;
+
+    let ready: Ready;
+    let workdir: string;
+    let statsPath: string;
+    try {
+      ready = await this.ready();
+      if (!SAFE_ID.test(job.jobId)) {
+        throw new InvalidJob(job.jobId, 'the id is not a safe directory name', 'use letters, digits, ".", "_" and "-" only');
+      }
+      const dataDir = resolve(job.dataDir);
+      const st = await stat(dataDir).catch(() => null);
+      if (!st?.isDirectory()) {
+        throw new InvalidJob(job.jobId, `data dir ${dataDir} does not exist or is not a directory`, "pass the competition's public/ directory as dataDir");
+      }
+      workdir = this.workdirOf(job.jobId);
+      statsPath = join(workdir, STATS_DIR, 'job_stats.json');
+      try {
+        if (await stat(workdir).catch(() => null)) {
+          logger.warn({ jobId: job.jobId, workdir }, 'job workspace already exists; replacing it');
+          await rm(workdir, { recursive: true, force: true });
+        }
+        await mkdir(dirname(statsPath), { recursive: true });
+        await writeFile(join(workdir, 'main.py'), job.code);
+      } catch (e) {
+        throw new WorkspaceFailed(workdir, (e as Error).message);
+      }
+      const env = this.jobEnv(job, dataDir, workdir, ready);
+      const abort = new AbortController();
+      this.current = abort;
+      logger.info({ jobId: job.jobId, mode: job.mode, limitMs, sandbox: ready.backend.name }, 'job started');
+      let res: ProcessResult;
+      try {
+        res = await ready.backend.execute({
+          jobId: job.jobId, workdir, dataDir, python: ready.python, script: join(workdir, 'main.py'), env, limitMs,
+          stdoutPath: join(workdir, 'stdout.log'), stderrPath: join(workdir, 'stderr.log'), statsPath,
+          memoryLimitMb: this.opts.memoryLimitMb ?? null, tailBytes: this.opts.tailBytes, sampleMs: this.opts.sampleMs,
+          signal: abort.signal, logger,
+        });
+      } finally {
+        this.current = null;
+      }
+      return await this.finish(job, startedAt, workdir, limitMs, cappedByBudget, ready, res);
+    } catch (e) {
+      return this.infra(job, startedAt, (e as Error).message);
+    }
+  }
+
+  private jobEnv(job: JobSubmit, dataDir: string, workdir: string, ready: Ready): Record<string, string> {
+    const threads = String(this.opts.cpus ?? availableParallelism());
+    const cuda = cudaVisibleDevices(ready.gpus);
+    return {
+      PATH: `${dirname(ready.python)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      HOME: workdir, TMPDIR: '/tmp', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8',
+      PYTHONHASHSEED: '0', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', MPLBACKEND: 'Agg',
+      GOME_DATA_DIR: dataDir, GOME_MODE: job.mode, GOME_OUTPUT_DIR: workdir, GOME_JOB_ID: job.jobId,
+      OMP_NUM_THREADS: threads, MKL_NUM_THREADS: threads, OPENBLAS_NUM_THREADS: threads,
+      NUMEXPR_NUM_THREADS: threads, VECLIB_MAXIMUM_THREADS: threads,
+      ...(cuda !== null ? { CUDA_VISIBLE_DEVICES: cuda } : {}),
+    };
+  }
+
+  private async finish(job: JobSubmit, startedAt: number, workdir: string, limitMs: number, cappedByBudget: boolean,
+    ready: Ready, res: ProcessResult): Promise<JobOutcome> {
+    const partial: Partial<JobOutcome> = {
+      exitCode: res.exitCode, signal: res.signal, stdoutTail: res.stdoutTail, stderrTail: res.stderrTail,
+      usage: { wallMs: Math.round(res.wallMs), cpuMs: Math.round(res.cpuMs), peakRssKb: Math.round(res.peakRssKb) },
+      workdir, sandbox: ready.backend.name,
+    };
+    if (res.aborted) return this.infra(job, startedAt, `job was killed because ${new NodeClosed().message}`, partial);
+    if (!res.timedOut && (!res.wrapper || res.wrapper.error)) {
+      const why = res.wrapper?.error ?? `the sandbox or job wrapper exited (${res.exitCode ?? res.signal}) without reporting: ${lastLine(res.stderrTail) || 'no stderr'}`;
+      return this.infra(job, startedAt, why, partial);
+    }
+
+    let outputs: JobOutputs | null = null;
+    const outputReasons: string[] = [];
+    try {
+      const stdout = await readFile(join(workdir, 'stdout.log'), 'utf8').catch(() => res.stdoutTail);
+      outputs = await collectOutputs(workdir, { mode: job.mode, stdout, sampleSubmission: job.sampleSubmission });
+      outputReasons.push(...outputs.reasons);
+    } catch (e) {
+      outputReasons.push(`outputs could not be read: ${(e as Error).message}`);
+    }
+
+    let status: JobStatus;
+    let reason: string | null;
+    if (res.timedOut) {
+      status = 'timeout';
+      reason = `killed at its limit of ${(limitMs / 1000).toFixed(1)} s${cappedByBudget ? ' (the limit was capped by the remaining budget)' : ''}`;
+    } else if (res.exitCode === 0) {
+      status = 'ok';
+      reason = outputReasons.length ? outputReasons.join('; ') : null;
+    } else {
+      status = 'error';
+      const how = res.exitCode !== null ? `exit code ${res.exitCode}` : `killed by ${res.signal}`;
+      reason = `${how}: ${lastLine(res.stderrTail) || 'no stderr output'}`;
+    }
+    this.counts[status]++;
+    const endedAt = this.opts.clock.now();
+    this.opts.logger.info({ jobId: job.jobId, status, wallMs: partial.usage!.wallMs, cpuMs: partial.usage!.cpuMs, peakRssKb: partial.usage!.peakRssKb },
+      'job finished');
+    return {
+      ...this.base(job, startedAt, endedAt), ...partial, status, reason,
+      estimatedFullMs: outputs?.estimatedFullMs ?? null, scores: outputs?.scores ?? null,
+      feedback: outputs?.feedback ?? null, submission: outputs?.submission ?? null,
+    };
+  }
+}

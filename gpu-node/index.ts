@@ -1,0 +1,12 @@
+// Public surface of the GPU node: the node, its budget clock, admission, queue, sandboxes, runner, outputs and GPU detection.
+export * from './errors.ts';
+export * from './budget-clock.ts';
+export * from './admission.ts';
+export * from './job-queue.ts';
+export * from './gpu-detect.ts';
+export * from './process-runner.ts';
+export * from './sandbox.ts';
+export * from './sandbox-bwrap.ts';
+export * from './sandbox-subprocess.ts';
+export * from './outputs.ts';
+export * from './gpu-node.ts';

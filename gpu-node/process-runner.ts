@@ -1,0 +1,277 @@
+// Runs one job process in its own process group under a hard limit: SIGKILLs the whole group at the deadline,
+// measures wall/CPU/peak RSS (wrapper rusage stats, else /proc sampling of the group), tees stdout/stderr to log files and keeps tails.
+import { spawn } from 'node:child_process';
+import { createWriteStream, readdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import type { Logger } from 'pino';
+import { SpawnFailed } from './errors.ts';
+
+export const DEFAULT_TAIL_BYTES = 8 * 1024;
+export const DEFAULT_SAMPLE_MS = 200;
+const CLK_TCK = 100;
+
+export interface RunSpec {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  limitMs: number;
+  stdoutPath: string;
+  stderrPath: string;
+  /** Where job_wrapper.py writes its rusage JSON; null when the command is not wrapped. */
+  statsPath?: string | null;
+  tailBytes?: number;
+  sampleMs?: number;
+  /** Aborting kills the process group (used by GpuNode.close()). */
+  signal?: AbortSignal;
+  logger?: Logger;
+}
+
+/** What job_wrapper.py writes. */
+export interface WrapperStats {
+  returncode: number;
+  user_s?: number;
+  sys_s?: number;
+  maxrss_kb?: number;
+  wall_s?: number;
+  error?: string;
+}
+
+export interface ProcessResult {
+  pid: number;
+  /** exit code of the job (the wrapped command when a wrapper reported it) */
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  aborted: boolean;
+  wallMs: number;
+  cpuMs: number;
+  peakRssKb: number;
+  usageSource: 'rusage' | 'proc';
+  stdoutTail: string;
+  stderrTail: string;
+  /** null when the wrapper wrote no stats (killed, crashed, or not wrapped) */
+  wrapper: WrapperStats | null;
+}
+
+/** Keeps the last `max` bytes of a stream. */
+export class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly max = DEFAULT_TAIL_BYTES) {}
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.chunks.length > 1 && this.size - this.chunks[0]!.length >= this.max) {
+      this.size -= this.chunks.shift()!.length;
+    }
+  }
+  toString(): string {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - this.max)).toString('utf8').replace(/^\uFFFD+/, '');
+  }
+}
+
+interface ProcEntry { pid: number; ppid: number; pgrp: number; state: string; cpuTicks: number; startTime: string }
+
+function readProcEntries(): ProcEntry[] {
+  const out: ProcEntry[] = [];
+  let names: string[];
+  try { names = readdirSync('/proc'); } catch { return out; }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try { stat = readFileSync(`/proc/${name}/stat`, 'utf8'); } catch { continue; }
+    const close = stat.lastIndexOf(')');
+    if (close < 0) continue;
+    const f = stat.slice(close + 2).split(' ');
+    // fields after "(comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime …
+    out.push({ pid: Number(name), state: f[0] ?? '?', ppid: Number(f[1]), pgrp: Number(f[2]),
+      cpuTicks: Number(f[11] ?? 0) + Number(f[12] ?? 0), startTime: f[19] ?? '' });
+  }
+  return out;
+}
+
+/** Processes of the job: same process group, or descendants of the root (catches children that called setsid). */
+export function jobProcesses(rootPid: number, pgid: number, entries = readProcEntries()): ProcEntry[] {
+  const children = new Map<number, ProcEntry[]>();
+  for (const e of entries) {
+    const list = children.get(e.ppid);
+    if (list) list.push(e); else children.set(e.ppid, [e]);
+  }
+  const members = new Map<number, ProcEntry>();
+  for (const e of entries) if (e.pgrp === pgid) members.set(e.pid, e);
+  const stack = entries.filter((e) => e.pid === rootPid || e.pgrp === pgid);
+  while (stack.length) {
+    const e = stack.pop()!;
+    members.set(e.pid, e);
+    for (const c of children.get(e.pid) ?? []) if (!members.has(c.pid)) stack.push(c);
+  }
+  return [...members.values()];
+}
+
+function rssKb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+)\s*kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch { return 0; }
+}
+
+/** Live processes (not zombies) of a job's group/tree. */
+export function liveJobProcesses(rootPid: number, pgid: number): number[] {
+  return jobProcesses(rootPid, pgid).filter((e) => e.state !== 'Z' && e.state !== 'X').map((e) => e.pid);
+}
+
+/** Identity of a process across samples: pid plus start time (guards against pid reuse). */
+export type KnownProcesses = Map<number, string>;
+
+function startTimeOf(pid: number): string | null {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' || fields[0] === 'X' ? null : fields[19] ?? null;
+  } catch { return null; }
+}
+
+/**
+ * SIGKILLs the process group and every straggler of the job's tree: members seen by earlier samples (`known`)
+ * and the current tree, scanned before the group kill so that children which left the group via setsid are
+ * still found through their parent.
+ */
+export function killJobTree(rootPid: number, pgid: number, known: KnownProcesses = new Map()): void {
+  for (let round = 0; round < 3; round++) {
+    for (const e of jobProcesses(rootPid, pgid)) if (e.state !== 'Z') known.set(e.pid, e.startTime);
+    try { process.kill(-pgid, 'SIGKILL'); } catch { /* group already gone */ }
+    let alive = 0;
+    for (const [pid, start] of known) {
+      if (startTimeOf(pid) !== start) { known.delete(pid); continue; }
+      try { process.kill(pid, 'SIGKILL'); alive++; } catch { known.delete(pid); }
+    }
+    if (alive === 0) return;
+  }
+}
+
+class UsageSampler {
+  private cpuTicks = new Map<number, number>();
+  /** every process ever seen in the job's tree (so that reparented setsid children can still be killed) */
+  readonly known: KnownProcesses = new Map();
+  peakRssKb = 0;
+  constructor(private readonly rootPid: number, private readonly pgid: number) {}
+  sample(): void {
+    let rss = 0;
+    for (const e of jobProcesses(this.rootPid, this.pgid)) {
+      if (e.cpuTicks > (this.cpuTicks.get(e.pid) ?? 0)) this.cpuTicks.set(e.pid, e.cpuTicks);
+      if (e.state !== 'Z') { rss += rssKb(e.pid); this.known.set(e.pid, e.startTime); }
+    }
+    if (rss > this.peakRssKb) this.peakRssKb = rss;
+  }
+  get cpuMs(): number {
+    let t = 0;
+    for (const v of this.cpuTicks.values()) t += v;
+    return (t * 1000) / CLK_TCK;
+  }
+}
+
+function signalName(n: number): string {
+  for (const [name, num] of Object.entries(osConstants.signals)) if (num === n) return name;
+  return `SIG${n}`;
+}
+
+function readWrapperStats(path: string | null | undefined): WrapperStats | null {
+  if (!path) return null;
+  try {
+    const s = JSON.parse(readFileSync(path, 'utf8')) as WrapperStats;
+    return typeof s.returncode === 'number' ? s : null;
+  } catch { return null; }
+}
+
+function closeStream(s: WriteStream): Promise<void> {
+  return new Promise((resolve) => { s.end(() => resolve()); });
+}
+
+/** Spawns `spec.file` detached (own process group) and resolves when it has exited and its output is flushed. */
+export function runProcess(spec: RunSpec): Promise<ProcessResult> {
+  const tailBytes = spec.tailBytes ?? DEFAULT_TAIL_BYTES;
+  const outTail = new TailBuffer(tailBytes);
+  const errTail = new TailBuffer(tailBytes);
+  const outLog = createWriteStream(spec.stdoutPath);
+  const errLog = createWriteStream(spec.stderrPath);
+  const t0 = performance.now();
+
+  return new Promise<ProcessResult>((resolve, reject) => {
+    const child = spawn(spec.file, spec.args, {
+      cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let settled = false;
+    child.once('error', (err) => {
+      if (settled) return;
+      settled = true;
+      void Promise.all([closeStream(outLog), closeStream(errLog)]).then(() => reject(new SpawnFailed(spec.file, err.message)));
+    });
+    const pid = child.pid;
+    if (pid === undefined) return; // 'error' follows
+    const pgid = pid;
+    const sampler = new UsageSampler(pid, pgid);
+    let timedOut = false;
+    let aborted = false;
+
+    child.stdout!.on('data', (b: Buffer) => { outTail.push(b); outLog.write(b); });
+    child.stderr!.on('data', (b: Buffer) => { errTail.push(b); errLog.write(b); });
+    const ended = (s: NodeJS.ReadableStream) => new Promise<void>((r) => { s.once('end', r); s.once('close', r); s.once('error', () => r()); });
+    const streamsDone = Promise.all([ended(child.stdout!), ended(child.stderr!)]);
+
+    const kill = (why: 'timeout' | 'abort') => {
+      if (why === 'timeout') timedOut = true; else aborted = true;
+      try { sampler.sample(); } catch { /* best effort */ }
+      killJobTree(pid, pgid, sampler.known);
+      spec.logger?.warn({ pid, limitMs: spec.limitMs, why }, 'job process group killed');
+    };
+    const timer = setTimeout(() => kill('timeout'), Math.max(0, spec.limitMs));
+    const sampling = setInterval(() => { try { sampler.sample(); } catch { /* best effort */ } }, spec.sampleMs ?? DEFAULT_SAMPLE_MS);
+    const onAbort = () => kill('abort');
+    if (spec.signal) {
+      if (spec.signal.aborted) onAbort(); else spec.signal.addEventListener('abort', onAbort, { once: true });
+    }
+
+    child.once('exit', (code, sig) => {
+      const wallMs = performance.now() - t0;
+      clearTimeout(timer);
+      clearInterval(sampling);
+      spec.signal?.removeEventListener('abort', onAbort);
+      // the job is over: nothing of its group may outlive it (daemonised grandchildren included)
+      killJobTree(pid, pgid, sampler.known);
+      // a grandchild that escaped may still hold the pipes: wait briefly, then stop reading
+      const grace = new Promise<void>((r) => setTimeout(r, 500).unref());
+      void Promise.race([streamsDone, grace]).then(async () => {
+        child.stdout!.destroy();
+        child.stderr!.destroy();
+        await Promise.all([closeStream(outLog), closeStream(errLog)]);
+        const wrapper = timedOut || aborted ? null : readWrapperStats(spec.statsPath);
+        let exitCode: number | null = code;
+        let signal: string | null = sig;
+        let cpuMs = sampler.cpuMs;
+        let peakRssKb = sampler.peakRssKb;
+        let usageSource: ProcessResult['usageSource'] = 'proc';
+        if (wrapper) {
+          usageSource = 'rusage';
+          if (wrapper.returncode < 0) { exitCode = null; signal = signalName(-wrapper.returncode); } else { exitCode = wrapper.returncode; signal = null; }
+          if (typeof wrapper.user_s === 'number' && typeof wrapper.sys_s === 'number') cpuMs = (wrapper.user_s + wrapper.sys_s) * 1000;
+          peakRssKb = Math.max(peakRssKb, wrapper.maxrss_kb ?? 0);
+        }
+        settled = true;
+        resolve({
+          pid, exitCode, signal, timedOut, aborted, wallMs, cpuMs, peakRssKb, usageSource,
+          stdoutTail: outTail.toString(), stderrTail: errTail.toString(), wrapper,
+        });
+      });
+    });
+  });
+}
+
+/** Absolute path of job_wrapper.py (readable inside the sandbox: bwrap binds / read-only). */
+export const JOB_WRAPPER = new URL('./job_wrapper.py', import.meta.url).pathname;
+
+/** argv that runs `python script` under job_wrapper.py, which records rusage to `statsPath`. */
+export function wrappedPythonArgv(python: string, script: string, statsPath: string, memoryLimitMb: number | null = null): string[] {
+  return [python, JOB_WRAPPER, '--stats', statsPath, ...(memoryLimitMb ? ['--mem-mb', String(memoryLimitMb)] : []), '--', python, script];
+}

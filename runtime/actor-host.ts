@@ -1,0 +1,176 @@
+// Hosts one actor on the bus: inbox subscription → mailbox → pure machine transition (or async service) → sends.
+import { initialTransition, transition, type AnyStateMachine, type AnyMachineSnapshot } from 'xstate';
+import type { Subscription } from 'nats';
+import { decode } from '../protocols/codec.ts';
+import { ProtocolError } from '../protocols/errors.ts';
+import type { Envelope } from '../protocols/messages.ts';
+import { subjects } from '../protocols/subjects.ts';
+import type { Bus } from './bus.ts';
+import type { Clock } from './clock.ts';
+import { DeadLetterOffice } from './dead-letters.ts';
+import { EnvelopeFactory, type Outgoing } from './envelope-factory.ts';
+import { ActorEscalation } from './errors.ts';
+import type { Logger } from './logger.ts';
+import { Mailbox } from './mailbox.ts';
+import { defaultSupervision, RestartCounter, type SupervisionPolicy } from './supervision.ts';
+import { collectSends } from './machine-io.ts';
+
+export interface ServiceContext { logger: Logger; clock: Clock; address: string }
+
+export type Behavior =
+  | { kind: 'machine'; machine: AnyStateMachine; input?: unknown }
+  | { kind: 'service'; handle: (env: Envelope, ctx: ServiceContext) => Promise<Outgoing[]> };
+
+/** The one inspection hook: everything a host does, in order. */
+export type HostEvent =
+  | { kind: 'received'; address: string; env: Envelope }
+  | { kind: 'sent'; address: string; env: Envelope }
+  | { kind: 'transition'; address: string; state: unknown; env: Envelope | null }
+  | { kind: 'dead-letter'; address: string; code: string; reason: string }
+  | { kind: 'restart'; address: string; restarts: number; backoffMs: number; error: string }
+  | { kind: 'escalated'; address: string; error: string };
+
+export interface ActorHostOptions {
+  bus: Bus;
+  run: string;
+  trace: string;
+  address: string;
+  behavior: Behavior;
+  clock: Clock;
+  logger: Logger;
+  supervision?: Partial<SupervisionPolicy>;
+  inspect?: (e: HostEvent) => void;
+  onEscalate?: (err: ActorEscalation) => void;
+  /** Where sends go; defaults to the bus. Replay substitutes a collector. */
+  sink?: (env: Envelope) => void;
+}
+
+export class ActorHost {
+  private snapshot: AnyMachineSnapshot | null = null;
+  private sub: Subscription | null = null;
+  private readonly mailbox: Mailbox<Envelope>;
+  private readonly factory: EnvelopeFactory;
+  private readonly dlo: DeadLetterOffice;
+  private readonly restarts: RestartCounter;
+  private readonly policy: SupervisionPolicy;
+  private stopped = false;
+  readonly log: Logger;
+
+  constructor(private readonly o: ActorHostOptions) {
+    this.log = o.logger;
+    this.policy = { ...defaultSupervision, ...o.supervision };
+    this.restarts = new RestartCounter(this.policy);
+    this.factory = new EnvelopeFactory(o.run, o.address, o.trace, o.clock);
+    this.dlo = new DeadLetterOffice(o.bus, o.run, o.logger);
+    this.mailbox = new Mailbox((env) => this.handle(env));
+  }
+
+  get address(): string { return this.o.address; }
+  get state(): AnyMachineSnapshot | null { return this.snapshot; }
+  get queued(): number { return this.mailbox.size; }
+
+  /** Subscribes to the inbox and runs the machine's initial transition (its entry sends go out). */
+  start(): this {
+    const inbox = subjects.inbox(this.o.run, this.o.address);
+    this.sub = this.o.bus.subscribe(inbox, (data, subject) => this.accept(data, subject));
+    if (this.o.behavior.kind === 'machine') {
+      const [snap, actions] = initialTransition(this.o.behavior.machine, this.o.behavior.input as never);
+      this.snapshot = snap as AnyMachineSnapshot;
+      this.o.inspect?.({ kind: 'transition', address: this.address, state: this.snapshot.value, env: null });
+      this.emitAll(collectSends(actions), null);
+    }
+    this.log.debug({ inbox }, 'actor started');
+    return this;
+  }
+
+  /** Feeds an already-decoded envelope (used by in-process tests and replay). */
+  deliver(env: Envelope): void { this.mailbox.push(env); }
+
+  idle(): Promise<void> { return this.mailbox.idle(); }
+
+  async stop(): Promise<Envelope[]> {
+    this.stopped = true;
+    this.sub?.unsubscribe();
+    await this.mailbox.idle();
+    return this.mailbox.close();
+  }
+
+  private accept(data: Uint8Array, subject: string): void {
+    let env: Envelope;
+    try {
+      env = decode(data);
+    } catch (e) {
+      const code = e instanceof ProtocolError ? e.code : 'UNDECODABLE';
+      this.deadLetter(code, (e as Error).message, subject, data);
+      return;
+    }
+    if (env.to !== this.address) {
+      this.deadLetter('MISROUTED', `envelope for ${env.to} arrived at ${this.address}`, subject, data);
+      return;
+    }
+    this.mailbox.push(env);
+  }
+
+  private deadLetter(code: string, reason: string, subject: string, raw: Uint8Array): void {
+    this.o.inspect?.({ kind: 'dead-letter', address: this.address, code, reason });
+    this.dlo.post({ code, reason, actor: this.address, subject, ts: this.o.clock.now(), raw });
+  }
+
+  private async handle(env: Envelope): Promise<void> {
+    if (this.stopped && this.sub === null) return;
+    this.o.inspect?.({ kind: 'received', address: this.address, env });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const outs = await this.step(env);
+        this.emitAll(outs, env);
+        return;
+      } catch (e) {
+        const err = e instanceof Error ? e : new Error(String(e));
+        const backoff = this.restarts.crash(this.o.clock.now());
+        if (backoff === null) {
+          const esc = new ActorEscalation(this.address, this.restarts.count, err.message);
+          this.deadLetter('ACTOR_CRASH', `escalated: ${err.message}`, subjects.inbox(env.run, env.to), encodeForDlq(env));
+          this.o.inspect?.({ kind: 'escalated', address: this.address, error: err.message });
+          this.log.error({ err, type: env.type }, 'actor escalated');
+          this.stopped = true;
+          this.sub?.unsubscribe();
+          this.sub = null;
+          this.o.onEscalate?.(esc);
+          return;
+        }
+        this.o.inspect?.({ kind: 'restart', address: this.address, restarts: this.restarts.count, backoffMs: backoff, error: err.message });
+        this.log.warn({ err: err.message, type: env.type, backoff }, 'actor crashed; restarting from last good state');
+        await new Promise((r) => setTimeout(r, backoff));
+        if (attempt >= this.policy.retriesPerMessage) {
+          this.deadLetter('ACTOR_CRASH', `message crashed the actor ${attempt + 1} times: ${err.message}`, subjects.inbox(env.run, env.to), encodeForDlq(env));
+          return;
+        }
+      }
+    }
+  }
+
+  /** One message through the behaviour. A machine's snapshot only advances when the transition succeeds. */
+  private async step(env: Envelope): Promise<Outgoing[]> {
+    const b = this.o.behavior;
+    if (b.kind === 'service') return b.handle(env, { logger: this.log, clock: this.o.clock, address: this.address });
+    const [next, actions] = transition(b.machine, this.snapshot as never, env as never);
+    const snap = next as AnyMachineSnapshot;
+    if (snap.status === 'error') throw snap.error instanceof Error ? snap.error : new Error(String(snap.error));
+    this.snapshot = snap;
+    this.o.inspect?.({ kind: 'transition', address: this.address, state: snap.value, env });
+    return collectSends(actions);
+  }
+
+  private emitAll(outs: Outgoing[], cause: Envelope | null): void {
+    for (const out of outs) {
+      const env = this.factory.make(out, cause);
+      this.o.inspect?.({ kind: 'sent', address: this.address, env });
+      if (this.o.sink) this.o.sink(env);
+      else this.o.bus.send(env);
+    }
+  }
+}
+
+function encodeForDlq(env: Envelope): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(env));
+}

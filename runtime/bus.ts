@@ -1,0 +1,65 @@
+// The NATS connection: connect with reconnect, publish encoded envelopes, subscribe to subjects.
+import { connect, type NatsConnection, type Subscription, type ConnectionOptions } from 'nats';
+import { encode } from '../protocols/codec.ts';
+import { subjects } from '../protocols/subjects.ts';
+import type { Envelope } from '../protocols/messages.ts';
+import { NatsUnavailable } from './errors.ts';
+import type { Logger } from './logger.ts';
+
+export interface BusOptions {
+  servers: string | string[];
+  name?: string;
+  logger?: Logger;
+  timeoutMs?: number;
+}
+
+export class Bus {
+  private constructor(readonly nc: NatsConnection, private readonly logger: Logger | undefined) {}
+
+  static async connect(opts: BusOptions): Promise<Bus> {
+    const co: ConnectionOptions = {
+      servers: opts.servers,
+      name: opts.name ?? 'gome',
+      reconnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      timeout: opts.timeoutMs ?? 5000,
+      pingInterval: 10_000,
+    };
+    let nc: NatsConnection;
+    try {
+      nc = await connect(co);
+    } catch (e) {
+      throw new NatsUnavailable(String(opts.servers), (e as Error).message);
+    }
+    const bus = new Bus(nc, opts.logger);
+    void bus.watchStatus();
+    return bus;
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      this.logger?.info({ nats: s.type, data: typeof s.data === 'string' ? s.data : undefined }, 'nats status');
+    }
+  }
+
+  /** Publishes a validated envelope to the recipient's inbox. */
+  send(env: Envelope): void {
+    this.nc.publish(subjects.inbox(env.run, env.to), encode(env));
+  }
+
+  publishRaw(subject: string, data: Uint8Array): void {
+    this.nc.publish(subject, data);
+  }
+
+  subscribe(subject: string, onMessage: (data: Uint8Array, subject: string) => void): Subscription {
+    return this.nc.subscribe(subject, { callback: (err, msg) => { if (!err) onMessage(msg.data, msg.subject); } });
+  }
+
+  async flush(): Promise<void> { await this.nc.flush(); }
+
+  async close(): Promise<void> {
+    if (this.nc.isClosed()) return;
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+}

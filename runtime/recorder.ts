@@ -1,0 +1,114 @@
+// Records every envelope of a run in a JetStream stream, reads it back in order, and exports it as a JSONL log.
+import { AckPolicy, DeliverPolicy, nanos, RetentionPolicy, StorageType, type NatsConnection } from 'nats';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { decodeRaw } from '../protocols/codec.ts';
+import { subjects } from '../protocols/subjects.ts';
+import { decodeDeadLetter } from './dead-letters.ts';
+
+export interface RecordedMessage {
+  seq: number;
+  subject: string;
+  /** The decoded envelope, or the dead-letter record, or { undecodable } for bytes that never were an envelope. */
+  body: unknown;
+  deadLetter: boolean;
+}
+
+export class Recorder {
+  private constructor(private readonly nc: NatsConnection, readonly run: string, readonly stream: string) {}
+
+  /** Creates (or reuses) the run's stream so every message on gome.<run>.> is persisted. */
+  static async ensure(nc: NatsConnection, run: string, opts: { replicas?: number; memory?: boolean } = {}): Promise<Recorder> {
+    const jsm = await nc.jetstreamManager();
+    const name = subjects.streamName(run);
+    try {
+      await jsm.streams.info(name);
+    } catch {
+      await jsm.streams.add({
+        name,
+        subjects: [subjects.all(run)],
+        storage: opts.memory ? StorageType.Memory : StorageType.File,
+        retention: RetentionPolicy.Limits,
+        num_replicas: opts.replicas ?? 1,
+        max_msg_size: 8 * 1024 * 1024,
+      });
+    }
+    return new Recorder(nc, run, name);
+  }
+
+  async count(): Promise<number> {
+    const jsm = await this.nc.jetstreamManager();
+    return (await jsm.streams.info(this.stream)).state.messages;
+  }
+
+  /** Waits until the stream holds at least n messages (or the timeout passes); returns the count seen. */
+  async waitFor(n: number, timeoutMs = 10_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    let c = await this.count();
+    while (c < n && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      c = await this.count();
+    }
+    return c;
+  }
+
+  /** Reads the whole stream in order through an ordered consumer. */
+  async *read(): AsyncGenerator<RecordedMessage> {
+    const total = await this.count();
+    if (total === 0) return;
+    const jsm = await this.nc.jetstreamManager();
+    const info = await jsm.consumers.add(this.stream, {
+      ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, inactive_threshold: nanos(60_000), mem_storage: true,
+    });
+    const consumer = await this.nc.jetstream().consumers.get(this.stream, info.name);
+    let seen = 0;
+    let lastSeq = 0;
+    let empty = 0;
+    while (seen < total && empty < 3) {
+      const batch = await consumer.fetch({ max_messages: Math.min(1000, total - seen), expires: 2000 });
+      let got = 0;
+      for await (const m of batch) {
+        if (m.seq <= lastSeq) continue; // an ordered consumer may redeliver after a reset
+        lastSeq = m.seq;
+        got++; seen++;
+        yield this.toRecorded(m.seq, m.subject, m.data);
+      }
+      empty = got === 0 ? empty + 1 : 0;
+    }
+    await jsm.consumers.delete(this.stream, info.name).catch(() => undefined);
+  }
+
+  private toRecorded(seq: number, subject: string, data: Uint8Array): RecordedMessage {
+    const dead = subject === subjects.deadLetter(this.run);
+    let body: unknown;
+    try {
+      body = dead ? summariseDeadLetter(decodeDeadLetter(data)) : decodeRaw(data);
+    } catch (e) {
+      body = { undecodable: (e as Error).message };
+    }
+    return { seq, subject, body, deadLetter: dead };
+  }
+
+  async readAll(): Promise<RecordedMessage[]> {
+    const out: RecordedMessage[] = [];
+    for await (const m of this.read()) out.push(m);
+    return out;
+  }
+
+  /** Writes the log as JSON lines (one recorded message per line). Returns the number of lines. */
+  async export(file: string): Promise<number> {
+    const ws = createWriteStream(file);
+    let n = 0;
+    for await (const m of this.read()) {
+      if (!ws.write(JSON.stringify(m) + '\n')) await once(ws, 'drain');
+      n++;
+    }
+    ws.end();
+    await once(ws, 'finish');
+    return n;
+  }
+}
+
+function summariseDeadLetter(d: ReturnType<typeof decodeDeadLetter>): unknown {
+  return { ...d, raw: Buffer.from(d.raw).toString('base64') };
+}

@@ -1,0 +1,118 @@
+// Budget clock and admission: refunds, persistence and resume on a ManualClock; refusal when the estimate does not fit.
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BudgetClock, BudgetFileInvalid, decideAdmission, effectiveLimitMs, DEFAULT_BUDGET_MS } from '../../gpu-node/index.ts';
+import { ManualClock, SystemClock } from '../../runtime/clock.ts';
+import { fixture, job, makeNode, type Fixture } from './helpers.ts';
+
+let fx: Fixture;
+afterEach(() => fx?.cleanup());
+
+describe('budget clock', () => {
+  it('budget-clock - used time is wall time minus refunds', () => {
+    const clock = new ManualClock(1000);
+    const b = BudgetClock.start(clock, { budgetMs: 10_000 });
+    expect(b.snapshot()).toEqual({ startedAt: 1000, budgetMs: 10_000, usedMs: 0, remainingMs: 10_000, refundedMs: 0 });
+    clock.advance(4000);
+    b.refund(1500);
+    expect(b.snapshot()).toEqual({ startedAt: 1000, budgetMs: 10_000, usedMs: 2500, remainingMs: 7500, refundedMs: 1500 });
+    b.refund(-5);
+    b.refund(Number.NaN);
+    expect(b.refundedMs()).toBe(1500);
+    clock.advance(9000);
+    expect(b.remainingMs()).toBe(-1500);
+    expect(BudgetClock.start(clock).budgetMs).toBe(DEFAULT_BUDGET_MS);
+  });
+
+  it('budget-clock - persists after every change and resumes without charging the downtime', () => {
+    fx = fixture();
+    const file = join(fx.root, 'run', 'budget.json');
+    const clock = new ManualClock(0);
+    const b = BudgetClock.start(clock, { budgetMs: 60_000, file });
+    expect(existsSync(file)).toBe(true);
+    clock.advance(10_000);
+    b.refund(2000);
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+    expect(saved).toMatchObject({ budgetMs: 60_000, startedAt: 0, elapsedMs: 10_000, refundedMs: 2000, usedMs: 8000 });
+    clock.advance(5000);
+    b.snapshot(); // snapshots checkpoint too: used 13 s
+    // the run is down for an hour, then resumes
+    const later = new ManualClock(3_600_000 + 15_000);
+    const r = BudgetClock.resume(file, later);
+    expect(r.snapshot()).toEqual({ startedAt: 0, budgetMs: 60_000, usedMs: 13_000, remainingMs: 47_000, refundedMs: 2000 });
+    later.advance(7000);
+    r.refund(1000);
+    expect(r.usedMs()).toBe(19_000);
+    expect(BudgetClock.open(join(fx.root, 'run'), later).usedMs()).toBe(19_000);
+  });
+
+  it('budget-clock - open() starts fresh when there is no file; a corrupt file is a typed error', () => {
+    fx = fixture();
+    const clock = new ManualClock(5);
+    const b = BudgetClock.open(join(fx.root, 'fresh'), clock, 1000);
+    expect(b.snapshot()).toMatchObject({ startedAt: 5, budgetMs: 1000, usedMs: 0 });
+    const bad = join(fx.root, 'bad.json');
+    writeFileSync(bad, '{"budgetMs": "x"}');
+    expect(() => BudgetClock.resume(bad, clock)).toThrow(BudgetFileInvalid);
+    expect(() => BudgetClock.resume(join(fx.root, 'none.json'), clock)).toThrow(/fix:/);
+  });
+});
+
+describe('admission', () => {
+  it('admission - refuses when the estimate exceeds the remaining budget or the job limit', () => {
+    expect(decideAdmission({ jobLimitMs: 3_600_000, estimatedMs: 100_000, remainingBudgetMs: 50_000 }))
+      .toMatchObject({ admit: false, reason: expect.stringMatching(/exceeds the remaining budget/) });
+    expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: 100_000, remainingBudgetMs: 1e9 }))
+      .toMatchObject({ admit: false, reason: expect.stringMatching(/exceeds the job limit/) });
+    expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: null, remainingBudgetMs: 0 }))
+      .toMatchObject({ admit: false, reason: expect.stringMatching(/budget exhausted/) });
+    expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: 30_000, remainingBudgetMs: 40_000 }))
+      .toEqual({ admit: true, effectiveLimitMs: 40_000 });
+    expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: null, remainingBudgetMs: 1e9 }))
+      .toEqual({ admit: true, effectiveLimitMs: 60_000 });
+    expect(effectiveLimitMs(600_000, 1234.7)).toBe(1234);
+  });
+
+  it('gpu-node - a job whose estimate exceeds the remaining budget is refused and not run', async () => {
+    fx = fixture();
+    const clock = new SystemClock();
+    const node = makeNode(fx, { budget: BudgetClock.start(clock, { budgetMs: 10_000 }) }, clock);
+    const j = job(fx, "open('ran.txt', 'w').write('1')\n", { estimatedMs: 60_000, limitMs: 3_600_000 });
+    const out = await node.submit(j);
+    expect(out.status).toBe('refused');
+    expect(out.reason).toMatch(/estimated runtime 60\.0 s .* exceeds the remaining budget/);
+    expect(out.exitCode).toBeNull();
+    expect(out.usage).toEqual({ wallMs: 0, cpuMs: 0, peakRssKb: 0 });
+    expect(existsSync(out.workdir)).toBe(false);
+    expect(node.stats().byStatus.refused).toBe(1);
+    await node.close();
+  });
+
+  it('gpu-node - the job limit is capped by the remaining budget (timeout says so)', async () => {
+    fx = fixture();
+    const clock = new SystemClock();
+    const node = makeNode(fx, { budget: BudgetClock.start(clock, { budgetMs: 1200 }) }, clock);
+    const out = await node.submit(job(fx, 'import time\ntime.sleep(100)\n', { limitMs: 60_000 }));
+    expect(out.status).toBe('timeout');
+    expect(out.reason).toMatch(/capped by the remaining budget/);
+    expect(out.usage.wallMs).toBeLessThan(1200 + 1000);
+    await node.close();
+  });
+
+  it('gpu-node - infra failures are refunded to the budget clock', async () => {
+    fx = fixture();
+    // a clock that moves 1 s on every reading, so the failing job visibly takes time
+    let t = 0;
+    const clock = { now: () => (t += 1000) };
+    const budget = BudgetClock.start(clock, { budgetMs: 100_000 });
+    const node = makeNode(fx, { budget, python: '/nonexistent/python3' }, clock);
+    const out = await node.submit(job(fx, 'print(1)'));
+    expect(out.status).toBe('infra');
+    expect(out.endedAt - out.startedAt).toBeGreaterThan(0);
+    const snap = node.budget();
+    expect(snap.refundedMs).toBe(out.endedAt - out.startedAt);
+    expect(snap.usedMs).toBe(t - snap.startedAt - snap.refundedMs);
+    await node.close();
+  });
+});

@@ -1,0 +1,139 @@
+// Actor host on a real nats-server: dead letters, mailbox order, request/reply timeouts, supervision.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeRaw } from '../../protocols/codec.ts';
+import { subjects } from '../../protocols/subjects.ts';
+import type { Envelope } from '../../protocols/messages.ts';
+import { ActorHost, type HostEvent } from '../../runtime/actor-host.ts';
+import { Client } from '../../runtime/client.ts';
+import { SystemClock } from '../../runtime/clock.ts';
+import { decodeDeadLetter, type DeadLetter } from '../../runtime/dead-letters.ts';
+import { RequestTimeout } from '../../runtime/errors.ts';
+import { silentLogger } from '../../runtime/logger.ts';
+import { EnvelopeFactory } from '../../runtime/envelope-factory.ts';
+import { echoMachine } from '../helpers/echo-machine.ts';
+import { startNats, type NatsFixture } from '../helpers/nats.ts';
+
+let nats: NatsFixture;
+const clock = new SystemClock();
+beforeAll(async () => { nats = await startNats(); });
+afterAll(async () => { await nats.close(); });
+
+function host(run: string, address: string, extra: Partial<ConstructorParameters<typeof ActorHost>[0]> = {}): ActorHost {
+  return new ActorHost({
+    bus: nats.bus, run, trace: 't0', address, clock, logger: silentLogger(),
+    behavior: { kind: 'machine', machine: echoMachine }, ...extra,
+  }).start();
+}
+
+function collectDeadLetters(run: string): DeadLetter[] {
+  const got: DeadLetter[] = [];
+  nats.bus.subscribe(subjects.deadLetter(run), (d) => got.push(decodeDeadLetter(d)));
+  return got;
+}
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) { if (Date.now() > end) throw new Error('condition not met in time'); await new Promise((r) => setTimeout(r, 10)); }
+}
+
+describe('actor host', () => {
+  it('dead letters - bad version, unknown type, invalid payload and garbage each land in the DLQ with a typed code', async () => {
+    const run = 'dlq1';
+    const dl = collectDeadLetters(run);
+    const h = host(run, 'echo.0');
+    const f = new EnvelopeFactory(run, 'cli.0', 't0', clock);
+    const good = f.make({ to: 'echo.0', type: 'run.stop', payload: { reason: 'x' } });
+    const inbox = subjects.inbox(run, 'echo.0');
+    await nats.bus.flush();
+    nats.bus.publishRaw(inbox, encodeRaw({ ...good, v: 7 }));
+    nats.bus.publishRaw(inbox, encodeRaw({ ...good, type: 'nope.never' }));
+    nats.bus.publishRaw(inbox, encodeRaw({ ...good, payload: { reason: 1 } }));
+    nats.bus.publishRaw(inbox, new Uint8Array([0xc1, 0xc1, 0xc1]));
+    nats.bus.publishRaw(inbox, encodeRaw({ ...good, to: 'other.0' }));
+    await until(() => dl.length === 5);
+    expect(dl.map((d) => d.code)).toEqual(['UNKNOWN_VERSION', 'UNKNOWN_TYPE', 'INVALID_PAYLOAD', 'UNDECODABLE', 'MISROUTED']);
+    for (const d of dl) { expect(d.actor).toBe('echo.0'); expect(d.raw.length).toBeGreaterThan(0); expect(d.reason).toMatch(/fix:|arrived/); }
+    expect((h.state?.context as { seen: string[] }).seen).toEqual([]);
+    await h.stop();
+  });
+
+  it('mailbox - per-sender order is preserved under concurrent sends from many clients', async () => {
+    const run = 'order1';
+    const h = host(run, 'echo.0');
+    const clients = Array.from({ length: 8 }, (_, i) => new Client(nats.bus, run, `cli.c${i}`, clock).start());
+    await nats.bus.flush();
+    const N = 250;
+    await Promise.all(clients.map(async (c, ci) => {
+      for (let i = 0; i < N; i++) { c.send('echo.0', 'run.stop', { reason: `${ci}:${i}` }); if (i % 50 === 0) await new Promise((r) => setImmediate(r)); }
+    }));
+    await until(() => ((h.state?.context as { seen: string[] }).seen.length === 8 * N), 10_000);
+    const seen = (h.state?.context as { seen: string[] }).seen;
+    for (let ci = 0; ci < 8; ci++) {
+      const mine = seen.filter((s) => s.startsWith(`${ci}:`)).map((s) => Number(s.split(':')[1]));
+      expect(mine).toEqual(Array.from({ length: N }, (_, i) => i));
+    }
+    for (const c of clients) c.stop();
+    await h.stop();
+  });
+
+  it('mailbox - an async service handles one message at a time', async () => {
+    const run = 'serial1';
+    let active = 0; let maxActive = 0; let handled = 0;
+    const h = host(run, 'svc.0', { behavior: { kind: 'service', handle: async () => {
+      active++; maxActive = Math.max(maxActive, active);
+      await new Promise((r) => setTimeout(r, 2));
+      active--; handled++;
+      return [];
+    } } });
+    const c = new Client(nats.bus, run, 'cli.0', clock).start();
+    await nats.bus.flush();
+    for (let i = 0; i < 50; i++) c.send('svc.0', 'run.stop', { reason: String(i) });
+    await until(() => handled === 50);
+    expect(maxActive).toBe(1);
+    await h.stop(); c.stop();
+  });
+
+  it('request/reply - a reply resolves the request; silence raises RequestTimeout', async () => {
+    const run = 'rr1';
+    const h = host(run, 'echo.0');
+    const c = new Client(nats.bus, run, 'cli.0', clock).start();
+    await nats.bus.flush();
+    const reply = await c.request('echo.0', 'run.stop', { reason: 'hi' }, 2000);
+    expect(reply.type).toBe('run.stop');
+    expect((reply as Envelope<'run.stop'>).payload.reason).toBe('echo:hi');
+    const t0 = Date.now();
+    await expect(c.request('nobody.0', 'run.stop', { reason: 'hi' }, 300)).rejects.toBeInstanceOf(RequestTimeout);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    await expect(c.request('nobody.0', 'run.stop', { reason: 'hi' }, 100)).rejects.toThrow(/nobody\.0.*fix:/);
+    c.stop(); await h.stop();
+  });
+
+  it('supervision - a machine that throws is restarted from its last good state and queued messages are not lost', async () => {
+    const run = 'sup1';
+    const events: HostEvent[] = [];
+    const dl = collectDeadLetters(run);
+    const h = host(run, 'echo.0', { inspect: (e) => events.push(e), supervision: { backoffMs: 20 } });
+    const c = new Client(nats.bus, run, 'cli.0', clock).start();
+    await nats.bus.flush();
+    for (const r of ['a', 'b', 'boom', 'c', 'd', 'e']) c.send('echo.0', 'run.stop', { reason: r });
+    await until(() => ((h.state?.context as { seen: string[] }).seen.length === 5));
+    expect((h.state?.context as { seen: string[] }).seen).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(events.filter((e) => e.kind === 'restart').length).toBe(2); // first try + one retry
+    await until(() => dl.length === 1);
+    expect(dl[0]!.code).toBe('ACTOR_CRASH');
+    expect(JSON.parse(new TextDecoder().decode(dl[0]!.raw)).payload.reason).toBe('boom');
+    c.stop(); await h.stop();
+  });
+
+  it('supervision - after maxRestarts the actor escalates and stops', async () => {
+    const run = 'sup2';
+    const escalations: Error[] = [];
+    const h = host(run, 'echo.0', { supervision: { backoffMs: 1, maxRestarts: 2, retriesPerMessage: 0 }, onEscalate: (e) => escalations.push(e) });
+    const c = new Client(nats.bus, run, 'cli.0', clock).start();
+    await nats.bus.flush();
+    for (const r of ['boom', 'boom', 'boom', 'late']) c.send('echo.0', 'run.stop', { reason: r });
+    await until(() => escalations.length === 1);
+    expect(escalations[0]!.message).toMatch(/crashed 3 times/);
+    c.stop(); await h.stop();
+  });
+});
