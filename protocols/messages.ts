@@ -18,7 +18,7 @@ export const payloads = {
     best: z.object({ experiment: z.string(), trace: z.string(), score: z.number(), submissionPath: z.string().nullable() }).nullable(),
     iterations: z.number().int().nonnegative(),
   }),
-  'research.request': z.object({ iteration: z.number().int().nonnegative(), budget: Budget, task: TaskInfo, siblings: z.array(z.string()) }),
+  'research.request': z.object({ iteration: z.number().int().nonnegative(), budget: Budget }),
   // ── researcher ⇄ memory, researcher ⇄ brain ───────────────────
   'memory.context.request': z.object({ trace: z.string() }),
   'memory.context': z.object({
@@ -28,6 +28,8 @@ export const payloads = {
     bias: z.record(z.string(), z.number()),
     crossTrace: z.array(z.object({ trace: z.string(), hypothesis: z.string(), score: z.number() })),
     tried: z.array(z.string()),
+    /** Other traces' latest hypothesis kinds, injected until this trace has its own SOTA (forced diversity). */
+    siblings: z.array(z.string()),
     experiments: z.number().int().nonnegative(),
   }),
   'brain.research.request': z.object({

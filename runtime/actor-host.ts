@@ -19,7 +19,11 @@ export interface ServiceContext { logger: Logger; clock: Clock; address: string 
 
 export type Behavior =
   | { kind: 'machine'; machine: AnyStateMachine; input?: unknown }
-  | { kind: 'service'; handle: (env: Envelope, ctx: ServiceContext) => Promise<Outgoing[]> };
+  /**
+   * An effectful service (GPU node, brain). Serial services finish one message before the next;
+   * concurrent ones start each message as it arrives (their own queues decide the order of work).
+   */
+  | { kind: 'service'; handle: (env: Envelope, ctx: ServiceContext) => Promise<Outgoing[]>; concurrent?: boolean };
 
 /** The one inspection hook: everything a host does, in order. */
 export type HostEvent =
@@ -54,6 +58,7 @@ export class ActorHost {
   private readonly restarts: RestartCounter;
   private readonly policy: SupervisionPolicy;
   private stopped = false;
+  private readonly inFlight = new Set<Promise<void>>();
   readonly log: Logger;
 
   constructor(private readonly o: ActorHostOptions) {
@@ -86,8 +91,12 @@ export class ActorHost {
   /** Feeds an already-decoded envelope (used by in-process tests and replay). */
   deliver(env: Envelope): void { this.mailbox.push(env); }
 
-  idle(): Promise<void> { return this.mailbox.idle(); }
+  async idle(): Promise<void> {
+    await this.mailbox.idle();
+    while (this.inFlight.size) await Promise.all([...this.inFlight]);
+  }
 
+  /** Stops taking messages; waits for the one being handled and returns the ones still queued (nothing is lost). */
   async stop(): Promise<Envelope[]> {
     this.stopped = true;
     this.sub?.unsubscribe();
@@ -119,6 +128,16 @@ export class ActorHost {
   private async handle(env: Envelope): Promise<void> {
     if (this.stopped && this.sub === null) return;
     this.o.inspect?.({ kind: 'received', address: this.address, env });
+    const b = this.o.behavior;
+    if (b.kind === 'service' && b.concurrent) {
+      const p = this.process(env).finally(() => this.inFlight.delete(p));
+      this.inFlight.add(p);
+      return;
+    }
+    await this.process(env);
+  }
+
+  private async process(env: Envelope): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
         const outs = await this.step(env);

@@ -14,7 +14,7 @@ export const CompetitionSpec = z.object({
   /** Submission prediction columns (multiclass logloss: one probability column per class, in `classes` order). */
   targetColumns: z.array(z.string().min(1)).min(1),
   /** Class labels as they appear in the answers (binary: [negative, positive]). */
-  classes: z.array(z.string()).min(2).optional(),
+  classes: z.array(z.union([z.string(), z.number()]).transform(String)).min(2).optional(),
   /** Answers hold one raw label column with this name instead of the target columns. */
   answerColumn: z.string().min(1).optional(),
 }).superRefine((c, ctx) => {

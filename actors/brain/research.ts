@@ -1,0 +1,212 @@
+// The Researcher's reasoning: diagnosis → up to 5 scored hypotheses (distinct kinds, siblings excluded).
+import type { AxisScores, Hypothesis } from '../../protocols/domain.ts';
+import type { Payload } from '../../protocols/messages.ts';
+import {
+  MOVES, MOVE_BY_KIND, familyOfKind, isDraftKind, kindPrefix, splitKind, type Move, type MoveContext,
+} from './catalogue.ts';
+import { boostFor, diagnose, type Diagnosis, type ResearchRequest } from './diagnose.ts';
+import { fnv1a, hashUnit, stableStringify } from './hash.ts';
+import { cloneSpec, draftSpec, type ModelFamily } from './pipeline-spec.ts';
+
+export type ResearchReply = Payload<'brain.research.reply'>;
+
+export const AXIS_WEIGHTS: AxisScores = { alignment: 0.2, impact: 0.4, novelty: 0.2, feasibility: 0.1, risk: 0.1 };
+export const MAX_HYPOTHESES = 5;
+/** Incremental moves that can usefully be applied again (only ever combined with another move). */
+const REPEATABLE = new Set(['hp:more-trees', 'hp:lr-down', 'hp:capacity-up', 'hp:regularize', 'data:more-rows']);
+
+export function weighted(s: AxisScores): number {
+  return s.alignment * AXIS_WEIGHTS.alignment + s.impact * AXIS_WEIGHTS.impact + s.novelty * AXIS_WEIGHTS.novelty
+    + s.feasibility * AXIS_WEIGHTS.feasibility + s.risk * AXIS_WEIGHTS.risk;
+}
+
+const clampAxis = (x: number): number => Math.round(Math.max(1, Math.min(10, x)) * 10) / 10;
+
+interface Candidate {
+  kind: string;
+  moves: Move[];
+  scores: AxisScores;
+  problem: string | null;
+  notes: string[];
+  total: number;
+}
+
+/** Momentum from success memory: recent, large gains weigh most. Returns kind → weight in [0, 1]. */
+function momentum(req: ResearchRequest): { exact: Map<string, number>; prefix: Map<string, number>; component: Map<string, number> } {
+  const exact = new Map<string, number>();
+  const prefix = new Map<string, number>();
+  const component = new Map<string, number>();
+  const wins = req.successes.filter((s) => Number.isFinite(s.gain) && s.gain > 0);
+  const maxGain = Math.max(0, ...wins.map((s) => s.gain));
+  if (maxGain <= 0) return { exact, prefix, component };
+  const ordered = [...wins].sort((a, b) => b.ts - a.ts || a.experiment.localeCompare(b.experiment));
+  ordered.forEach((s, rank) => {
+    const w = (s.gain / maxGain) * 0.85 ** rank;
+    for (const k of splitKind(s.kind)) {
+      exact.set(k, (exact.get(k) ?? 0) + w);
+      prefix.set(kindPrefix(k), (prefix.get(kindPrefix(k)) ?? 0) + w);
+    }
+    component.set(s.component, (component.get(s.component) ?? 0) + w);
+  });
+  return { exact, prefix, component };
+}
+
+function scoreMoves(moves: Move[], req: ResearchRequest, diag: Diagnosis, mom: ReturnType<typeof momentum>,
+  tried: Set<string>, siblingKinds: Set<string>): Omit<Candidate, 'kind' | 'total'> {
+  const parts = moves.map((move) => {
+    const k = move.kind;
+    const notes: string[] = [];
+    let alignment = move.prior.alignment;
+    let best: { p: string; v: number } | null = null;
+    for (const p of diag.problems) {
+      const b = boostFor(p, k) * p.weight;
+      alignment += b;
+      if (b > 0 && (!best || b > best.v)) best = { p: p.summary, v: b };
+    }
+    let impact = move.prior.impact;
+    const pre = kindPrefix(k);
+    if (diag.stage === 'ensemble') impact += pre === 'ens' ? 2 : pre === 'model' ? -1 : pre === 'wf' ? 0.5 : 0;
+    if (diag.stage === 'draft') impact += pre === 'ens' ? -2 : pre === 'model' ? 1 : 0;
+    if (diag.stage === 'improve' && pre === 'ens') impact -= req.budgetUsedFrac < 0.3 ? 2 : req.budgetUsedFrac < 0.5 ? 1 : 0;
+    const m = Math.min(3, 2.5 * (mom.exact.get(k) ?? 0) + 1 * (mom.prefix.get(pre) ?? 0) + 0.5 * (mom.component.get(move.component) ?? 0));
+    if (m > 0.05) notes.push(`momentum +${m.toFixed(1)} from past gains`);
+    impact += m;
+    let novelty = move.prior.novelty;
+    const prefixTried = [...tried].some((t) => splitKind(t).some((x) => kindPrefix(x) === pre));
+    if (!prefixTried) novelty += 2;
+    if (tried.has(k)) novelty -= 3;
+    if ([...siblingKinds].some((s) => kindPrefix(s) === pre)) novelty -= 1;
+    let feasibility = move.prior.feasibility;
+    if (move.heavy && req.task.nTrainRows > 100_000) feasibility -= 2;
+    if (move.heavy && diag.resourceTrouble) { feasibility -= 3; notes.push('penalised: recent time/memory failures'); }
+    let risk = move.prior.risk;
+    const fails = diag.failedKinds[k] ?? 0;
+    if (fails > 0) { risk -= 3 * fails; notes.push(`penalised: failed ${fails}x`); }
+    const prefixFails = Object.entries(diag.failedKinds).filter(([fk]) => fk !== k && kindPrefix(fk) === pre).reduce((a, [, n]) => a + n, 0);
+    risk -= Math.min(2, 0.5 * prefixFails);
+    return { alignment, impact, novelty, feasibility, risk, best, notes };
+  });
+  const avg = (f: (x: (typeof parts)[number]) => number): number => parts.reduce((a, x) => a + f(x), 0) / parts.length;
+  const combo = parts.length > 1;
+  const scores: AxisScores = {
+    alignment: clampAxis(avg((x) => x.alignment)),
+    impact: clampAxis(avg((x) => x.impact) + (combo ? 0.5 : 0)),
+    novelty: clampAxis(avg((x) => x.novelty) + (combo ? 1 : 0)),
+    feasibility: clampAxis(avg((x) => x.feasibility) - (combo ? 0.5 : 0)),
+    risk: clampAxis(avg((x) => x.risk) - (combo ? 0.5 : 0)),
+  };
+  const bestP = parts.map((x) => x.best).filter((x): x is { p: string; v: number } => !!x).sort((a, b) => b.v - a.v)[0];
+  return { moves, scores, problem: bestP?.p ?? null, notes: [...new Set(parts.flatMap((x) => x.notes))] };
+}
+
+/** Whether a sequence of moves applies in order to the context's spec. */
+function appliesInOrder(moves: Move[], ctx: MoveContext): boolean {
+  const spec = cloneSpec(ctx.spec);
+  for (const m of moves) {
+    const c = { ...ctx, spec };
+    if (!m.applies(c)) return false;
+    m.apply(spec, c);
+  }
+  return true;
+}
+
+export function research(req: ResearchRequest): ResearchReply {
+  const diag = diagnose(req);
+  const reqHash = fnv1a(stableStringify(req));
+  const tried = new Set(req.tried);
+  const siblingKinds = new Set(req.siblings.flatMap((s) => splitKind(s)));
+  const siblingFull = new Set(req.siblings);
+  const isSibling = (kind: string): boolean => siblingFull.has(kind) || splitKind(kind).some((k) => siblingKinds.has(k));
+  const mom = momentum(req);
+  const goodFamilies = [...mom.exact.entries()]
+    .map(([k, w]) => [familyOfKind(k), w] as const)
+    .filter((x): x is readonly [ModelFamily, number] => x[0] !== null)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([f]) => f);
+  const ctx: MoveContext = { task: req.task, spec: diag.spec ?? draftSpec(req.task), goodFamilies };
+  const drafting = req.sota === null;
+
+  const pool: Candidate[] = [];
+  const add = (moves: Move[]): void => {
+    const kind = moves.map((m) => m.kind).join('+');
+    if (pool.some((c) => c.kind === kind)) return;
+    const s = scoreMoves(moves, req, diag, mom, tried, siblingKinds);
+    const total = weighted(s.scores) + hashUnit(`${reqHash}:${kind}`) * 1e-3;
+    pool.push({ kind, ...s, total });
+  };
+
+  const singles = MOVES.filter((m) => (drafting ? isDraftKind(m.kind) : !isDraftKind(m.kind) && m.applies(ctx)));
+  for (const m of singles) add([m]);
+  if (!drafting) {
+    // Combinations: a tried kind may come back only combined with another move (repeat what worked, plus something new).
+    const repeatable = [...new Set(req.successes.filter((s) => s.gain > 0).flatMap((s) => splitKind(s.kind)))]
+      .filter((k) => MOVE_BY_KIND.has(k) && REPEATABLE.has(k))
+      .sort((a, b) => (mom.exact.get(b) ?? 0) - (mom.exact.get(a) ?? 0) || a.localeCompare(b)).slice(0, 3);
+    const freshTop = [...pool].filter((c) => !tried.has(c.kind)).sort((a, b) => b.total - a.total).slice(0, 6);
+    for (const r of repeatable) {
+      for (const c of freshTop) {
+        const rm = MOVE_BY_KIND.get(r)!;
+        const cm = c.moves[0]!;
+        if (kindPrefix(cm.kind) === kindPrefix(r)) continue;
+        const pair = [rm, cm].sort((a, b) => a.kind.localeCompare(b.kind));
+        if (appliesInOrder(pair, ctx)) add(pair);
+      }
+    }
+  }
+
+  const ranked = [...pool].sort((a, b) => b.total - a.total || a.kind.localeCompare(b.kind));
+  const pick = (filter: (c: Candidate) => boolean): Candidate[] => {
+    const out: Candidate[] = [];
+    const perPrefix = new Map<string, number>();
+    for (const c of ranked.filter(filter)) {
+      if (out.length >= MAX_HYPOTHESES) break;
+      const pre = kindPrefix(c.moves[c.moves.length - 1]!.kind);
+      if (!drafting && (perPrefix.get(pre) ?? 0) >= 2) continue;
+      perPrefix.set(pre, (perPrefix.get(pre) ?? 0) + 1);
+      out.push(c);
+    }
+    // fill up without the per-prefix cap if needed
+    for (const c of ranked.filter(filter)) {
+      if (out.length >= MAX_HYPOTHESES) break;
+      if (!out.includes(c)) out.push(c);
+    }
+    return out;
+  };
+  let chosen = pick((c) => !tried.has(c.kind) && !isSibling(c.kind));
+  if (chosen.length === 0) chosen = pick((c) => !isSibling(c.kind));
+  if (chosen.length === 0) chosen = pick(() => true);
+  if (chosen.length === 0) {
+    // cannot happen with the catalogue (drafts and hp:regularize always apply), but never return nothing
+    add([MOVE_BY_KIND.get('hp:regularize')!]);
+    chosen = pool.slice(-1);
+  }
+  chosen.sort((a, b) => b.total - a.total || a.kind.localeCompare(b.kind));
+
+  const hypotheses: Hypothesis[] = chosen.map((c) => {
+    const last = c.moves[c.moves.length - 1]!;
+    const title = c.moves.map((m) => m.title).join(' + ');
+    const why = c.problem ? `Addresses: ${c.problem}.` : drafting ? 'Establishes a first validated pipeline.' : 'Explores an untried direction.';
+    const ev = diag.problems.find((p) => p.summary === c.problem)?.evidence;
+    const families = c.moves.some((m) => kindPrefix(m.kind) === 'ens') ? goodFamilies : undefined;
+    return {
+      kind: c.kind,
+      component: last.component,
+      title,
+      rationale: [why, ev ? `Evidence: ${ev}.` : '', ...c.notes.map((n) => `${n}.`)].filter(Boolean).join(' '),
+      problem: c.problem,
+      scores: c.scores,
+      change: {
+        moves: c.moves.map((m) => m.kind),
+        base: req.sota?.experiment ?? null,
+        ...(families && families.length ? { families } : {}),
+      },
+    };
+  });
+  return {
+    diagnosis: diag.problems.map(({ category, summary, evidence }) => ({ category, summary, evidence })),
+    hypotheses,
+    brain: 'offline-heuristic-v1',
+  };
+}
+
+export type { Diagnosis };

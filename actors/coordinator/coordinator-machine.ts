@@ -1,0 +1,106 @@
+// Run coordinator: starts iterations on idle traces while budget remains, tracks the best, and ends the run.
+import { assign, emit, enqueueActions, setup } from 'xstate';
+import type { Budget, TaskInfo } from '../../protocols/domain.ts';
+import type { Envelope, Payload } from '../../protocols/messages.ts';
+import { out, type SendEvent } from '../../runtime/machine-io.ts';
+import { addr } from '../addresses.ts';
+import { isBetter } from '../validator/run-checks.ts';
+
+export interface CoordinatorInput {
+  traces: string[];
+  maxIterations: number | null;
+  /** An iteration is only started when at least this share of the budget remains. */
+  minRemainingFrac: number;
+}
+
+type Best = NonNullable<Payload<'run.finished'>['best']>;
+
+interface Ctx extends CoordinatorInput {
+  task: TaskInfo | null;
+  requester: string;
+  busy: string[];
+  nextIteration: Record<string, number>;
+  iterations: number;
+  best: Best | null;
+  stopping: string | null;
+  budget: Budget | null;
+}
+
+function outOfBudget(c: Ctx): boolean {
+  return c.budget !== null && c.budget.remainingMs <= c.minRemainingFrac * c.budget.budgetMs;
+}
+
+function finishedReason(c: Ctx): Payload<'run.finished'>['reason'] | null {
+  if (c.stopping) return 'stopped';
+  if (c.maxIterations !== null && c.iterations >= c.maxIterations) return 'iterations';
+  if (outOfBudget(c)) return 'budget';
+  return null;
+}
+
+export const coordinatorMachine = setup({
+  types: {} as { context: Ctx; events: Envelope; input: CoordinatorInput; emitted: SendEvent },
+  guards: {
+    shouldFinish: ({ context }) => context.busy.length === 0 && finishedReason(context) !== null,
+  },
+  actions: {
+    finish: emit(({ context }) => out(context.requester, 'run.finished', {
+      reason: finishedReason(context) ?? 'stopped', best: context.best, iterations: context.iterations,
+    })),
+    dispatch: enqueueActions(({ context, enqueue }) => {
+      if (finishedReason(context) !== null) return;
+      const idle = context.traces.filter((t) => !context.busy.includes(t));
+      const started: string[] = [];
+      let remainingSlots = context.maxIterations === null ? Infinity : context.maxIterations - context.iterations - context.busy.length;
+      for (const t of idle) {
+        if (remainingSlots <= 0) break;
+        remainingSlots--;
+        started.push(t);
+        enqueue.emit(out(addr.researcher(t), 'research.request', { iteration: context.nextIteration[t] ?? 0, budget: context.budget! }, t));
+      }
+      if (started.length) {
+        enqueue.assign({
+          busy: [...context.busy, ...started],
+          nextIteration: { ...context.nextIteration, ...Object.fromEntries(started.map((t) => [t, (context.nextIteration[t] ?? 0) + 1])) },
+        });
+      }
+    }),
+  },
+}).createMachine({
+  id: 'coordinator',
+  context: ({ input }) => ({ ...input, task: null, requester: addr.cli, busy: [], nextIteration: {}, iterations: 0, best: null, stopping: null, budget: null }),
+  initial: 'idle',
+  states: {
+    idle: {
+      on: {
+        'run.start': {
+          target: 'running',
+          actions: [
+            assign({ task: ({ event }) => event.payload.task, requester: ({ event }) => event.from }),
+            emit(() => out(addr.gpu, 'budget.request', {})),
+          ],
+        },
+      },
+    },
+    running: {
+      on: {
+        'budget.status': { actions: [assign({ budget: ({ event }) => event.payload }), 'dispatch'] },
+        'iteration.done': {
+          actions: [
+            assign(({ context, event }) => {
+              const p = event.payload;
+              let best = context.best;
+              if (p.sota && (!best || isBetter(p.sota.score, best.score, context.task!.lowerIsBetter))) {
+                best = { experiment: p.sota.experiment, trace: p.trace, score: p.sota.score, submissionPath: null };
+              }
+              return { busy: context.busy.filter((t) => t !== p.trace), iterations: context.iterations + 1, best };
+            }),
+            emit(() => out(addr.gpu, 'budget.request', {})),
+          ],
+        },
+        'run.stop': { actions: assign({ stopping: ({ event }) => event.payload.reason }) },
+      },
+      always: [{ guard: 'shouldFinish', target: 'done', actions: 'finish' }],
+    },
+    done: { type: 'final' },
+  },
+});

@@ -1,0 +1,102 @@
+// Developer actor: asks the brain for a minimal change to the SOTA code, sends it to validation, repairs on errors.
+import { assign, emit, setup } from 'xstate';
+import type { Experiment, TaskInfo } from '../../protocols/domain.ts';
+import type { Envelope, Payload } from '../../protocols/messages.ts';
+import { out, type SendEvent } from '../../runtime/machine-io.ts';
+import { addr } from '../addresses.ts';
+import { repairFeedback } from './repair-feedback.ts';
+
+export interface DeveloperInput { trace: string; maxRepairs: number; task: TaskInfo }
+
+interface Ctx extends DeveloperInput {
+  job: Payload<'research.hypothesis'> | null;
+  attempt: number;
+  code: string | null;
+  startedAt: number;
+  result: Payload<'validate.result'> | null;
+}
+
+function record(c: Ctx, r: Payload<'validate.result'>, ts: number): Experiment {
+  const h = c.job!;
+  const status = r.verdict === 'accept' ? 'accepted' : (r.level === 'L3' ? 'rejected' : 'failed');
+  const sub = r.full?.submission?.ok ? `${r.full.workdir}/submission.csv` : null;
+  return {
+    id: h.experiment, trace: c.trace, parent: h.parent?.experiment ?? null, iteration: h.iteration, stage: h.stage,
+    hypothesis: stripScores(h.chosen), code: c.code ?? '', status, level: r.level, reasons: r.reasons,
+    score: r.score, cvStd: r.cvStd, trainScore: r.trainScore, attempts: c.attempt,
+    wallMs: Math.max(0, ts - c.startedAt), submissionPath: sub, ts,
+  };
+}
+
+function stripScores(h: Payload<'research.hypothesis'>['chosen']): Experiment['hypothesis'] {
+  const { weighted: _w, bias: _b, ...rest } = h;
+  return rest;
+}
+
+export const developerMachine = setup({
+  types: {} as { context: Ctx; events: Envelope; input: DeveloperInput; emitted: SendEvent },
+  guards: {
+    accepted: ({ event }) => event.type === 'validate.result' && event.payload.verdict === 'accept',
+    canRepair: ({ context, event }) => event.type === 'validate.result' && event.payload.repairable && context.attempt <= context.maxRepairs,
+  },
+}).createMachine({
+  id: 'developer',
+  context: ({ input }) => ({ ...input, job: null, attempt: 0, code: null, startedAt: 0, result: null }),
+  initial: 'idle',
+  states: {
+    idle: {
+      on: {
+        'research.hypothesis': {
+          target: 'coding',
+          actions: [
+            assign({ job: ({ event }) => event.payload, attempt: 1, code: null, startedAt: ({ event }) => event.ts, result: null }),
+            emit(({ context, event }) => out(addr.brain, 'brain.develop.request', {
+              task: context.task, hypothesis: stripScores(event.payload.chosen), baseCode: event.payload.parent?.code ?? null,
+              attempt: 1, error: null, previousCode: null,
+            })),
+          ],
+        },
+      },
+    },
+    coding: {
+      on: {
+        'brain.develop.reply': {
+          target: 'validating',
+          actions: [
+            assign({ code: ({ event }) => event.payload.code }),
+            emit(({ context, event }) => out(addr.validator(context.trace), 'validate.request', {
+              experiment: context.job!.experiment, code: event.payload.code, baseCode: context.job!.parent?.code ?? null,
+              attempt: context.attempt, sota: context.job!.parent?.score ?? null, task: context.task,
+            })),
+          ],
+        },
+      },
+    },
+    validating: {
+      on: {
+        'validate.result': [
+          {
+            guard: 'accepted',
+            target: 'idle',
+            actions: emit(({ context, event }) => out(addr.memory, 'experiment.record', record(context, event.payload, event.ts))),
+          },
+          {
+            guard: 'canRepair',
+            target: 'coding',
+            actions: [
+              assign({ attempt: ({ context }) => context.attempt + 1, result: ({ event }) => event.payload }),
+              emit(({ context, event }) => out(addr.brain, 'brain.develop.request', {
+                task: context.task, hypothesis: stripScores(context.job!.chosen), baseCode: context.job!.parent?.code ?? null,
+                attempt: context.attempt, error: repairFeedback(event.payload), previousCode: context.code,
+              })),
+            ],
+          },
+          {
+            target: 'idle',
+            actions: emit(({ context, event }) => out(addr.memory, 'experiment.record', record(context, event.payload, event.ts))),
+          },
+        ],
+      },
+    },
+  },
+});

@@ -1,0 +1,96 @@
+// Researcher actor (the gradient): asks memory for context, asks the brain to diagnose and propose, samples one hypothesis.
+import { assign, emit, setup } from 'xstate';
+import type { Problem, ScoredHypothesis, SotaRef, TaskInfo } from '../../protocols/domain.ts';
+import type { Envelope, Payload } from '../../protocols/messages.ts';
+import { out, type SendEvent } from '../../runtime/machine-io.ts';
+import { rngSeed, type RngState } from '../../runtime/rng.ts';
+import { addr } from '../addresses.ts';
+import { sampleTopK, scoreHypotheses, stageFor, type ResearchMode } from './scoring.ts';
+
+export interface ResearcherInput { trace: string; seed: number; topK: number; mode: ResearchMode; task: TaskInfo }
+
+interface Ctx extends ResearcherInput {
+  rng: RngState;
+  iteration: number;
+  usedFrac: number;
+  memory: Payload<'memory.context'> | null;
+  pick: { ranked: ScoredHypothesis[]; index: number; u: number; diagnosis: Problem[] } | null;
+}
+
+export const researcherMachine = setup({
+  types: {} as { context: Ctx; events: Envelope; input: ResearcherInput; emitted: SendEvent },
+}).createMachine({
+  id: 'researcher',
+  context: ({ input }) => ({ ...input, rng: rngSeed(input.seed, `researcher:${input.trace}`), iteration: 0, usedFrac: 0, memory: null, pick: null }),
+  initial: 'idle',
+  states: {
+    idle: {
+      on: {
+        'research.request': {
+          target: 'gathering',
+          actions: [
+            assign({
+              iteration: ({ event }) => event.payload.iteration,
+              usedFrac: ({ event }) => event.payload.budget.usedMs / event.payload.budget.budgetMs,
+            }),
+            emit(({ context }) => out(addr.memory, 'memory.context.request', { trace: context.trace })),
+          ],
+        },
+      },
+    },
+    gathering: {
+      on: {
+        'memory.context': {
+          target: 'thinking',
+          actions: [
+            assign({ memory: ({ event }) => event.payload }),
+            emit(({ context, event }) => {
+              const m = event.payload;
+              const failures = m.failures;
+              return out(addr.brain, 'brain.research.request', {
+                task: context.task,
+                stage: stageFor(context.usedFrac, m.sota !== null),
+                budgetUsedFrac: context.usedFrac,
+                sota: m.sota,
+                successes: m.successes,
+                failures,
+                siblings: m.siblings,
+                tried: m.tried,
+                lastFeedback: failures.length ? failures[failures.length - 1]!.reason : null,
+              });
+            }),
+          ],
+        },
+      },
+    },
+    thinking: {
+      on: {
+        'brain.research.reply': {
+          target: 'idle',
+          actions: [
+            assign(({ context, event }) => {
+              const m = context.memory!;
+              const scored = scoreHypotheses(event.payload.hypotheses, context.mode === 'gradient' ? m.bias : {}, context.mode);
+              const pick = sampleTopK(scored, context.mode === 'greedy' ? scored.length : context.topK, context.rng);
+              return { rng: pick.rng, pick: { ranked: pick.ranked, index: pick.index, u: pick.u, diagnosis: event.payload.diagnosis } };
+            }),
+            emit(({ context }) => {
+              const p = context.pick!;
+              const sota: SotaRef | null = context.memory!.sota;
+              return out(addr.developer(context.trace), 'research.hypothesis', {
+                experiment: `${context.trace}-e${context.iteration}`,
+                iteration: context.iteration,
+                stage: stageFor(context.usedFrac, sota !== null),
+                parent: sota,
+                chosen: p.ranked[p.index]!,
+                candidates: p.ranked,
+                diagnosis: p.diagnosis,
+                draw: { u: p.u, index: p.index },
+              });
+            }),
+          ],
+        },
+      },
+    },
+  },
+});

@@ -1,0 +1,131 @@
+// Validator actor: hierarchical validation, cheapest first — L0 static, L1 debug run, L2 full run, L3 decision.
+import { assign, emit, setup } from 'xstate';
+import type { JobOutcome, TaskInfo } from '../../protocols/domain.ts';
+import type { Envelope, Payload } from '../../protocols/messages.ts';
+import { out, type SendEvent } from '../../runtime/machine-io.ts';
+import { addr } from '../addresses.ts';
+import { staticChecks } from './static-checks.ts';
+import { checkRun, cvStd, decide, ensembleScore } from './run-checks.ts';
+
+export interface ValidatorInput { trace: string; task: TaskInfo; debugMs: number; fullMs: number; overfitGap: number }
+
+interface Ctx extends ValidatorInput {
+  req: Payload<'validate.request'> | null;
+  debug: JobOutcome | null;
+  /** Who asked (the trace's developer, or a tool); results go back there. */
+  requester: string;
+}
+
+type Result = Payload<'validate.result'>;
+
+function reject(c: Ctx, level: Result['level'], reasons: string[], repairable: boolean, full: JobOutcome | null = null): SendEvent {
+  return out(c.requester, 'validate.result', {
+    experiment: c.req!.experiment, verdict: 'reject', level, reasons, repairable,
+    score: full ? ensembleScore(full) : null, cvStd: full ? cvStd(full) : null,
+    trainScore: full?.feedback?.train_score ?? null, debug: c.debug, full,
+  });
+}
+
+function jobId(c: Ctx, mode: 'debug' | 'full'): string { return `${c.req!.experiment}-a${c.req!.attempt}-${mode}`; }
+
+function submit(c: Ctx, mode: 'debug' | 'full', estimatedMs: number | null): SendEvent {
+  return out(addr.gpu, 'job.submit', {
+    jobId: jobId(c, mode), mode, code: c.req!.code, dataDir: c.task.dataDir,
+    limitMs: mode === 'debug' ? c.debugMs : c.fullMs, estimatedMs,
+    sampleSubmission: `${c.task.dataDir}/sample_submission.csv`,
+  });
+}
+
+export const validatorMachine = setup({
+  types: {} as { context: Ctx; events: Envelope; input: ValidatorInput; emitted: SendEvent },
+  guards: {
+    staticOk: ({ event }) => event.type === 'validate.request' && staticChecks(event.payload.code, event.payload.baseCode).ok,
+    notMine: ({ context, event }) => !isMine(context, event),
+    runOk: ({ context, event }) => event.type === 'job.result' && checkRun(event.payload, context.task, event.payload.mode === 'debug').ok,
+  },
+}).createMachine({
+  id: 'validator',
+  context: ({ input }) => ({ ...input, req: null, debug: null, requester: addr.developer(input.trace) }),
+  initial: 'idle',
+  states: {
+    idle: {
+      on: {
+        'validate.request': [
+          {
+            guard: 'staticOk',
+            target: 'debugRun',
+            actions: [
+              assign({ req: ({ event }) => event.payload, debug: null, requester: ({ event }) => event.from }),
+              emit(({ context }) => submit(context, 'debug', null)),
+            ],
+          },
+          {
+            target: 'idle',
+            actions: [
+              assign({ req: ({ event }) => event.payload, debug: null, requester: ({ event }) => event.from }),
+              emit(({ context, event }) => reject(context, 'L0', staticChecks(event.payload.code, event.payload.baseCode).reasons, true)),
+            ],
+          },
+        ],
+      },
+    },
+    debugRun: {
+      on: {
+        'job.result': [
+          { guard: 'notMine' },
+          {
+            guard: 'runOk',
+            target: 'fullRun',
+            actions: [
+              assign({ debug: ({ event }) => event.payload }),
+              emit(({ context, event }) => submit(context, 'full', event.payload.estimatedFullMs)),
+            ],
+          },
+          {
+            target: 'idle',
+            actions: [
+              assign({ debug: ({ event }) => event.payload }),
+              emit(({ context, event }) => {
+                const v = checkRun(event.payload, context.task, true);
+                return reject(context, 'L1', v.reasons, v.repairable);
+              }),
+            ],
+          },
+        ],
+      },
+    },
+    fullRun: {
+      on: {
+        'job.result': [
+          { guard: 'notMine' },
+          {
+            guard: 'runOk',
+            target: 'idle',
+            actions: emit(({ context, event }) => {
+              const full = event.payload;
+              const score = ensembleScore(full)!;
+              const trainScore = full.feedback?.train_score ?? null;
+              const d = decide({ score, sota: context.req!.sota, task: context.task, trainScore, overfitGap: context.overfitGap });
+              if (!d.accept) return reject(context, 'L3', d.reasons, false, full);
+              return out(context.requester, 'validate.result', {
+                experiment: context.req!.experiment, verdict: 'accept', level: 'L3', reasons: d.reasons, repairable: false,
+                score, cvStd: cvStd(full), trainScore, debug: context.debug, full,
+              });
+            }),
+          },
+          {
+            target: 'idle',
+            actions: emit(({ context, event }) => {
+              const v = checkRun(event.payload, context.task, false);
+              return reject(context, 'L2', v.reasons, v.repairable, event.payload);
+            }),
+          },
+        ],
+      },
+    },
+  },
+});
+
+function isMine(c: Ctx, e: Envelope): boolean {
+  return e.type === 'job.result' && c.req !== null && e.payload.jobId.startsWith(`${c.req.experiment}-a${c.req.attempt}-`);
+}

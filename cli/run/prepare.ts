@@ -1,0 +1,21 @@
+// Makes sure a competition folder is in the full MLE-bench layout, running its prepare.py when the data is missing.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadCompetition, type Competition } from '../../runtime/grading/competition.ts';
+import { CompetitionError } from '../../runtime/grading/errors.ts';
+
+export async function ensurePrepared(dir: string, python: string, log: (s: string) => void = () => {}): Promise<Competition> {
+  const root = resolve(dir);
+  const prepare = join(root, 'prepare.py');
+  const needs = !existsSync(join(root, 'public', 'train.csv')) || !existsSync(join(root, 'private', 'test.csv'));
+  if (needs && existsSync(prepare)) {
+    log(`preparing ${root} (${python} prepare.py, deterministic, seed 0)…`);
+    const r = spawnSync(python, [prepare], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (r.error || r.status !== 0) {
+      throw new CompetitionError(root, `prepare.py failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr ?? '').slice(-1500)}`,
+        'run gome doctor: the dataset comes from a Debian package that may be missing');
+    }
+  }
+  return loadCompetition(root);
+}
