@@ -1,0 +1,150 @@
+// The gome command line: run, bench, grade, init, prepare, doctor.
+import { Command, InvalidArgumentError } from 'commander';
+import { resolve, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { PRESETS } from '../protocols/presets.ts';
+import type { RunConfigInput } from '../protocols/config.ts';
+import { parseDuration } from './duration.ts';
+import { doctor } from './commands/doctor.ts';
+import { gradeScore, gradeSubmission } from './commands/grade.ts';
+import { runSuite } from './commands/bench-suite.ts';
+import { runCompetition } from './run/run-session.ts';
+import { initFromCsv } from './commands/init.ts';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = (s: string) => process.stdout.write(s + '\n');
+const err = (s: string) => process.stderr.write(s + '\n');
+
+function duration(v: string): number {
+  try { return parseDuration(v); } catch (e) { throw new InvalidArgumentError((e as Error).message); }
+}
+function int(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`"${v}" is not a non-negative integer`);
+  return n;
+}
+
+interface RunFlags {
+  budget: number; seed: number; preset: string; traces?: number; researcher?: 'gradient' | 'greedy'; memory: boolean;
+  nats?: string; runs: string; maxIterations?: number; sandbox: 'auto' | 'bwrap' | 'subprocess'; debugLimit?: number; fullLimit?: number;
+  topK?: number; maxRepairs?: number; logLevel: string;
+}
+
+function configFrom(f: RunFlags): Partial<RunConfigInput> {
+  const preset = PRESETS[f.preset];
+  if (!preset) throw new InvalidArgumentError(`unknown preset "${f.preset}" — choose one of ${Object.keys(PRESETS).join(', ')}`);
+  const { description: _d, ...base } = preset;
+  const topology = { researcher: 'gradient' as const, traces: 1, memory: true, structuredReasoning: true, ...base.topology };
+  if (f.traces !== undefined) topology.traces = f.traces;
+  if (f.researcher) { topology.researcher = f.researcher; topology.structuredReasoning = f.researcher === 'gradient'; }
+  if (!f.memory) topology.memory = false;
+  const limits = { debugMs: 600_000, fullMs: 3_600_000, ...base.limits };
+  if (f.debugLimit) limits.debugMs = f.debugLimit;
+  if (f.fullLimit) limits.fullMs = f.fullLimit;
+  return {
+    ...base, preset: f.preset, budgetMs: f.budget, seed: f.seed, topology, limits, sandbox: f.sandbox,
+    ...(f.maxIterations ? { maxIterations: f.maxIterations } : {}),
+    ...(f.topK ? { topK: f.topK } : {}),
+    ...(f.maxRepairs !== undefined ? { maxRepairs: f.maxRepairs } : {}),
+  };
+}
+
+function runOptions(cmd: Command): Command {
+  return cmd
+    .option('--budget <duration>', 'time budget for the whole run (90s, 5m, 12h)', duration, 300_000)
+    .option('--seed <n>', 'seed for every random choice (runs replay exactly)', int, 0)
+    .option('--preset <name>', `named preset: ${Object.keys(PRESETS).join(', ')}`, 'default')
+    .option('--traces <n>', 'parallel traces (distributed optimisation)', int)
+    .option('--researcher <mode>', 'gradient (structured reasoning) or greedy (tree-search baseline)')
+    .option('--no-memory', 'ablation: disable success memory (no momentum)')
+    .option('--nats <url>', 'use this NATS server instead of the embedded one')
+    .option('--runs <dir>', 'where run directories go', 'runs')
+    .option('--max-iterations <n>', 'stop after this many iterations', int)
+    .option('--sandbox <kind>', 'job sandbox: auto, bwrap or subprocess', 'auto')
+    .option('--debug-limit <duration>', 'limit per debug run', duration)
+    .option('--full-limit <duration>', 'limit per full run', duration)
+    .option('--top-k <n>', 'sample the hypothesis from the top k', int)
+    .option('--max-repairs <n>', 'repair attempts after a failed run', int)
+    .option('--log-level <level>', 'pino level for runs/<id>/gome.log', 'info');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('gome')
+    .description('Gome: agents that do ML engineering, with LLM reasoning as the gradient (actors over NATS, XState v5)')
+    .showHelpAfterError();
+
+  runOptions(program.command('run <competition>')
+    .description('run the optimisation loop on a competition folder (MLE-bench layout) and hand in the best submission.csv'))
+    .action(async (competition: string, f: RunFlags) => {
+      const r = await runCompetition({ competitionDir: competition, runsRoot: f.runs, natsUrl: f.nats, config: configFrom(f), logLevel: f.logLevel });
+      out(r.runDir);
+    });
+
+  runOptions(program.command('bench')
+    .description('run the local suite (every bench/ competition × seeds) and write the aggregate MLE-bench report')
+    .option('--suite <name>', 'suite to run (local)', 'local')
+    .option('--seeds <n>', 'seeds per competition', int, 1)
+    .option('--only <names>', 'comma-separated competitions'))
+    .action(async (f: RunFlags & { suite: string; seeds: number; only?: string }) => {
+      if (f.suite !== 'local') throw new InvalidArgumentError(`unknown suite "${f.suite}" — only "local" exists`);
+      await runSuite({ benchDir: join(REPO, 'bench'), runsRoot: f.runs, seeds: f.seeds, budgetMs: f.budget, only: f.only?.split(',').filter(Boolean), config: configFrom(f), say: err, natsUrl: f.nats });
+    });
+
+  program.command('grade [submission] [competition]')
+    .description('grade SUBMISSION against COMPETITION, or --leaderboard FILE SCORE, printing the MLE-bench report')
+    .option('--leaderboard <file>', 'a leaderboard.csv to place a score on')
+    .action(async (a: string | undefined, b: string | undefined, f: { leaderboard?: string }) => {
+      if (f.leaderboard) {
+        const score = Number(a);
+        if (a === undefined || !Number.isFinite(score)) throw new InvalidArgumentError('with --leaderboard FILE give the SCORE to place, e.g. gome grade --leaderboard lb.csv 0.81');
+        out(JSON.stringify(await gradeScore(f.leaderboard, score), null, 2));
+        return;
+      }
+      if (!a || !b) throw new InvalidArgumentError('usage: gome grade SUBMISSION COMPETITION_DIR  or  gome grade --leaderboard FILE SCORE');
+      const { report, code } = await gradeSubmission(a, b);
+      out(JSON.stringify(report, null, 2));
+      process.exitCode = code;
+    });
+
+  program.command('init')
+    .description('make a competition folder in the MLE-bench layout from your own CSV')
+    .requiredOption('--csv <file>', 'the labelled data')
+    .requiredOption('--target <column>', 'the column to predict')
+    .requiredOption('--metric <metric>', 'auc, accuracy, logloss, rmse, rmsle or mae')
+    .option('--out <dir>', 'output folder (default: bench/<name>)')
+    .option('--name <name>', 'competition id (default: from the file name)')
+    .option('--id <column>', 'an existing id column (default: generated)')
+    .option('--test-frac <f>', 'share held out as the private test set', '0.2')
+    .option('--no-leaderboard', 'skip building leaderboard.csv from the reference population')
+    .action(async (f: { csv: string; target: string; metric: string; out?: string; name?: string; id?: string; testFrac: string; leaderboard: boolean }) => {
+      const dir = await initFromCsv({ ...f, testFrac: Number(f.testFrac), repo: REPO, say: err });
+      out(dir);
+    });
+
+  program.command('prepare [names...]')
+    .description('build the bundled competitions from their Debian-packaged datasets (deterministic, seed 0)')
+    .option('--force', 'rebuild even if prepared')
+    .action((names: string[], f: { force?: boolean }) => {
+      const r = spawnSync('/usr/bin/python3', [join(REPO, 'bench', 'prepare_all.py'), ...(f.force ? ['--force'] : []), ...names], { stdio: 'inherit' });
+      process.exitCode = r.status ?? 1;
+    });
+
+  program.command('doctor')
+    .description('check nats-server, the Python ML stack, datasets, bubblewrap and Docker; print exact fixes')
+    .option('--python <path>', 'interpreter for generated code', '/usr/bin/python3')
+    .action(async (f: { python: string }) => { process.exitCode = await doctor(out, f.python); });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    err(`gome: ${msg}`);
+    return 1;
+  }
+}

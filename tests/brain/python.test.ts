@@ -1,0 +1,168 @@
+// Generated pipelines run for real with Debian's python3 (sklearn 1.2, pandas 1.5, xgboost 1.7) on tiny competitions
+// built from datasets that ship with sklearn, in debug and full modes, honouring Gome's job contract.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MetricName, TaskInfo } from '../../protocols/domain.ts';
+import { offlineBrain } from '../../actors/brain/offline-brain.ts';
+import { generateCode } from '../../actors/brain/codegen.ts';
+import { draftSpec, modelSpec, renameModels, type ModelFamily, type PipelineSpec } from '../../actors/brain/pipeline-spec.ts';
+import { PYTHON, makeCompetition, taskFor, type DataKind } from './fixtures.ts';
+
+const hasPython = spawnSync(PYTHON, ['-c', 'import sklearn, pandas, xgboost'], { stdio: 'pipe' }).status === 0;
+
+interface RunResult {
+  stdout: string; stderr: string; status: number | null; out: string;
+  submission: Record<string, string>[]; scores: Record<string, string>[]; feedback: Record<string, unknown>;
+}
+
+function run(code: string, dataDir: string, mode: 'debug' | 'full'): RunResult {
+  const out = mkdtempSync(join(tmpdir(), 'gome-brain-out-'));
+  temps.push(out);
+  const script = join(out, 'pipeline.py');
+  writeFileSync(script, code);
+  const r = spawnSync(PYTHON, [script], {
+    env: { PATH: process.env['PATH'] ?? '/usr/bin', HOME: out, GOME_DATA_DIR: dataDir, GOME_OUTPUT_DIR: out, GOME_MODE: mode },
+    encoding: 'utf8', timeout: 110_000, cwd: out,
+  });
+  if (r.status !== 0) throw new Error(`python failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  const csv = (f: string) => parse(readFileSync(join(out, f), 'utf8'), { columns: true }) as Record<string, string>[];
+  return {
+    stdout: r.stdout, stderr: r.stderr, status: r.status, out,
+    submission: csv('submission.csv'), scores: csv('scores.csv'),
+    feedback: JSON.parse(readFileSync(join(out, 'gome_feedback.json'), 'utf8')) as Record<string, unknown>,
+  };
+}
+
+function checkContract(r: RunResult, dataDir: string, task: TaskInfo, spec: PipelineSpec, mode: 'debug' | 'full'): void {
+  const sample = parse(readFileSync(join(dataDir, 'sample_submission.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  // submission: same columns, same id order, numeric/label values
+  expect(Object.keys(r.submission[0]!)).toEqual(Object.keys(sample[0]!));
+  expect(r.submission.map((row) => row['id'])).toEqual(sample.map((row) => row['id']));
+  // scores.csv: model rows + ensemble, one metric column, no NaN
+  expect(Object.keys(r.scores[0]!)).toEqual(['model', task.metric]);
+  expect(r.scores.map((row) => row['model'])).toEqual([...spec.models.map((m) => m.name), 'ensemble']);
+  for (const row of r.scores) expect(Number.isFinite(Number(row[task.metric]))).toBe(true);
+  // feedback
+  const fb = r.feedback;
+  for (const k of ['cv_scores', 'train_score', 'val_score', 'n_rows', 'n_features', 'categorical', 'missing_frac', 'estimated_full_seconds']) {
+    expect(fb, k).toHaveProperty(k);
+  }
+  expect(Array.isArray(fb['cv_scores'])).toBe(true);
+  expect((fb['cv_scores'] as number[]).length).toBe(mode === 'debug' ? Math.min(spec.folds, 2) : spec.folds);
+  expect(fb['val_score']).toBeCloseTo(Number(r.scores.at(-1)![task.metric]), 9);
+  expect(typeof fb['train_score']).toBe('number');
+  const est = /GOME_ESTIMATED_FULL_SECONDS=([0-9.]+)/.exec(r.stdout);
+  expect(est).not.toBeNull();
+  expect(Number(est![1])).toBeGreaterThan(0);
+  expect(fb['estimated_full_seconds']).toBeCloseTo(Number(est![1]), 0);
+}
+
+function specWith(task: TaskInfo, families: ModelFamily[], edit: (s: PipelineSpec) => void = () => {}): PipelineSpec {
+  const s = draftSpec(task, families[0]);
+  s.models = families.map((f) => {
+    const m = modelSpec(f);
+    if (f === 'xgb') m.params['n_estimators'] = 60;
+    if (f === 'rf' || f === 'et') m.params['n_estimators'] = 40;
+    if (f === 'hgb') m.params['max_iter'] = 60;
+    return m;
+  });
+  renameModels(s);
+  s.folds = 3;
+  edit(s);
+  return s;
+}
+
+const dirs: Partial<Record<DataKind, string>> = {};
+const temps: string[] = [];
+const data = (k: DataKind): string => dirs[k]!;
+
+describe.skipIf(!hasPython)('brain python pipelines', () => {
+  beforeAll(() => {
+    for (const k of ['binary', 'multiclass', 'multiclass_label', 'regression', 'mixed'] as DataKind[]) temps.push(dirs[k] = makeCompetition(k));
+  });
+  afterAll(() => { for (const d of temps) rmSync(d, { recursive: true, force: true }); });
+
+  it('codegen - binary auc draft (hgb) runs in debug and full modes', () => {
+    const task = taskFor('binary', 'auc', data('binary'));
+    const reply = offlineBrain.research({ task, stage: 'draft', budgetUsedFrac: 0, sota: null, successes: [], failures: [], siblings: [], tried: [], lastFeedback: null });
+    const dev = offlineBrain.develop({ task, hypothesis: reply.hypotheses[0]!, baseCode: null, attempt: 1, error: null, previousCode: null });
+    const spec = JSON.parse(dev.code.split('\n')[0]!.slice('# GOME-SPEC: '.length)) as PipelineSpec;
+    expect(spec.models[0]!.family).toBe('hgb');
+    const debug = run(dev.code, data('binary'), 'debug');
+    checkContract(debug, data('binary'), task, spec, 'debug');
+    expect(debug.feedback['mode']).toBe('debug');
+    const full = run(dev.code, data('binary'), 'full');
+    checkContract(full, data('binary'), task, spec, 'full');
+    expect(full.feedback['val_score'] as number).toBeGreaterThan(0.95);
+    for (const row of full.submission) {
+      const p = Number(row['target']);
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(p).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('codegen - multiclass logloss with per-class columns (xgb + knn, hill climbing)', () => {
+    const task = taskFor('multiclass', 'logloss', data('multiclass'));
+    const spec = specWith(task, ['xgb', 'knn'], (s) => { s.ensemble = 'hill'; });
+    const r = run(generateCode(spec, task), data('multiclass'), 'debug');
+    checkContract(r, data('multiclass'), task, spec, 'debug');
+    for (const row of r.submission.slice(0, 20)) {
+      const sum = Object.entries(row).filter(([k]) => k !== 'id').reduce((a, [, v]) => a + Number(v), 0);
+      expect(sum).toBeCloseTo(1, 4);
+    }
+    expect(r.feedback['val_score'] as number).toBeLessThan(1.0);
+  });
+
+  it('codegen - multiclass accuracy with a label column (rf + et, averaged)', () => {
+    const task = taskFor('multiclass_label', 'accuracy', data('multiclass_label'));
+    const spec = specWith(task, ['rf', 'et'], (s) => { s.ensemble = 'avg'; s.fe.count = true; });
+    const r = run(generateCode(spec, task), data('multiclass_label'), 'full');
+    checkContract(r, data('multiclass_label'), task, spec, 'full');
+    const labels = new Set(r.submission.map((row) => row['target']));
+    for (const l of labels) expect(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']).toContain(l);
+    expect(r.feedback['val_score'] as number).toBeGreaterThan(0.9);
+  });
+
+  it('codegen - regression rmsle with log target and stacking (linear + et + hgb)', () => {
+    const task = taskFor('regression', 'rmsle', data('regression'));
+    const spec = specWith(task, ['linear', 'et', 'hgb'], (s) => {
+      s.ensemble = 'stack'; s.targetLog = true; s.fe.log1p = true; s.fe.pairs = 3; s.fe.rowStats = true;
+    });
+    const r = run(generateCode(spec, task), data('regression'), 'full');
+    checkContract(r, data('regression'), task, spec, 'full');
+    for (const row of r.submission) expect(Number(row['target'])).toBeGreaterThanOrEqual(0);
+    expect(r.feedback['val_score'] as number).toBeLessThan(0.6);
+  });
+
+  it('codegen - categorical columns and missing values (linear one-hot + rf, indicators, count encoding)', () => {
+    const task = taskFor('mixed', 'logloss', data('mixed'));
+    const spec = specWith(task, ['linear', 'rf'], (s) => {
+      s.ensemble = 'avg'; s.encoding = 'onehot'; s.missingIndicator = true; s.fe.count = true; s.classWeight = 'none';
+    });
+    const r = run(generateCode(spec, task), data('mixed'), 'debug');
+    checkContract(r, data('mixed'), task, spec, 'debug');
+    expect(r.feedback['categorical']).toEqual(['size_band', 'texture_band']);
+    expect(r.feedback['missing_frac'] as number).toBeGreaterThan(0);
+    expect(r.feedback['n_features'] as number).toBeGreaterThan(30);
+  });
+
+  it('develop - a brain edit and a repair both produce runnable pipelines', () => {
+    const task = taskFor('mixed', 'auc', data('mixed'));
+    const base = generateCode(specWith(task, ['hgb']), task);
+    const hyp = {
+      kind: 'fe:ratios', component: 'features' as const, title: 'ratios', rationale: '', problem: null,
+      scores: { alignment: 5, impact: 5, novelty: 5, feasibility: 5, risk: 5 }, change: { moves: ['fe:ratios', 'wf:balanced'] },
+    };
+    const dev = offlineBrain.develop({ task, hypothesis: hyp, baseCode: base, attempt: 1, error: null, previousCode: null });
+    const r = run(dev.code, data('mixed'), 'debug');
+    expect(r.feedback['n_features'] as number).toBeGreaterThan(30);
+    const fixed = offlineBrain.develop({ task, hypothesis: hyp, baseCode: base, attempt: 2, error: 'Traceback...\nMemoryError: Unable to allocate', previousCode: dev.code });
+    expect(fixed.code).not.toBe(dev.code);
+    const r2 = run(fixed.code, data('mixed'), 'debug');
+    expect(existsSync(join(r2.out, 'submission.csv'))).toBe(true);
+  });
+});

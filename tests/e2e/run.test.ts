@@ -1,0 +1,47 @@
+// End to end: `gome run` on a bundled competition with a 2-minute budget, offline brain, embedded NATS, real Python.
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runCompetition } from '../../cli/run/run-session.ts';
+import { loadCompetition } from '../../runtime/grading/competition.ts';
+import { grade } from '../../runtime/grading/grader.ts';
+
+const REPO = resolve(import.meta.dirname, '../..');
+
+describe('e2e', () => {
+  it('e2e - a 2-minute run produces a valid submission at or above the median threshold, with every run output', async () => {
+    const runs = mkdtempSync(join(tmpdir(), 'gome-e2e-'));
+    const lines: string[] = [];
+    const r = await runCompetition({
+      competitionDir: join(REPO, 'bench', 'breast-cancer-diagnosis'), runsRoot: runs, runId: 'e2e',
+      config: { budgetMs: 120_000, seed: 0, preset: 'quick', limits: { debugMs: 60_000, fullMs: 300_000 } }, progress: (l) => lines.push(l),
+    });
+    expect(r.finished.reason).toBe('budget');
+    expect(r.submissionPath).not.toBeNull();
+    const comp = await loadCompetition(join(REPO, 'bench', 'breast-cancer-diagnosis'));
+    const score = await grade(r.submissionPath!, comp); // throws InvalidSubmission if invalid
+    const report = r.report!;
+    expect(report.valid_submission).toBe(true);
+    expect(report.score).toBe(score);
+    expect(score).toBeGreaterThanOrEqual(report.median_threshold as number);
+    for (const f of ['run_meta.json', 'metrics.json', 'report.json', 'report.html', 'messages.jsonl', 'submission.csv', 'budget.json', 'experiments.jsonl']) {
+      expect(existsSync(join(r.runDir, f)), f).toBe(true);
+    }
+    const meta = JSON.parse(readFileSync(join(r.runDir, 'run_meta.json'), 'utf8'));
+    expect(meta.status).toBe('finished');
+    expect(meta.config.budgetMs).toBe(120_000);
+    const metrics = JSON.parse(readFileSync(join(r.runDir, 'metrics.json'), 'utf8'));
+    expect(metrics.experiments).toBeGreaterThanOrEqual(2);
+    expect(metrics.trajectory.length).toBe(metrics.experiments);
+    expect(metrics.valid_submission_rate).toBeGreaterThan(0);
+    expect(metrics.time_to_first_valid_submission_ms).toBeGreaterThan(0);
+    expect(metrics.budget_used_frac).toBeGreaterThan(0.9);
+    expect(readdirSync(join(r.runDir, 'code')).length).toBeGreaterThanOrEqual(metrics.experiments);
+    const log = readFileSync(join(r.runDir, 'messages.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const types = new Set(log.map((m) => m.body.type));
+    for (const t of ['run.start', 'research.hypothesis', 'brain.develop.reply', 'job.result', 'validate.result', 'experiment.record', 'iteration.done', 'run.finished']) expect(types.has(t), t).toBe(true);
+    expect(readFileSync(join(r.runDir, 'report.html'), 'utf8')).toMatch(/<svg[\s\S]*<circle/);
+    expect(lines.some((l) => l.includes('run finished'))).toBe(true);
+  }, 300_000);
+});
