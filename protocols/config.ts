@@ -40,7 +40,7 @@ export const RunConfig = z.object({
   topK: z.number().int().min(1).max(5).default(3),
   maxIterations: z.number().int().positive().nullable().default(null),
   sandbox: z.enum(['auto', 'bwrap', 'subprocess', 'docker']).default('auto'),
-  /** Validation split gap (train minus validation, in metric units) above which L3 flags overfitting. */
+  /** Train/validation gap, relative to the validation score, above which L3 warns of overfitting. */
   overfitGap: z.number().nonnegative().default(0.15),
   python: z.string().default('/usr/bin/python3'),
 }).readonly();

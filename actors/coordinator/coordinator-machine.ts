@@ -85,6 +85,7 @@ export const coordinatorMachine = setup({
       on: {
         'budget.status': { actions: [assign({ budget: ({ event }) => event.payload }), 'dispatch'] },
         'iteration.done': {
+          guard: ({ context, event }) => context.busy.includes(event.payload.trace), // a duplicate or stray report is not an iteration
           actions: [
             assign(({ context, event }) => {
               const p = event.payload;

@@ -40,7 +40,8 @@ export const validatorMachine = setup({
   types: {} as { context: Ctx; events: Envelope; input: ValidatorInput; emitted: SendEvent },
   guards: {
     staticOk: ({ event }) => event.type === 'validate.request' && staticChecks(event.payload.code, event.payload.baseCode).ok,
-    notMine: ({ context, event }) => !isMine(context, event),
+    notMyDebug: ({ context, event }) => !isMine(context, event, 'debug'),
+    notMyFull: ({ context, event }) => !isMine(context, event, 'full'),
     runOk: ({ context, event }) => event.type === 'job.result' && checkRun(event.payload, context.task, event.payload.mode === 'debug').ok,
   },
 }).createMachine({
@@ -72,7 +73,7 @@ export const validatorMachine = setup({
     debugRun: {
       on: {
         'job.result': [
-          { guard: 'notMine' },
+          { guard: 'notMyDebug' },
           {
             guard: 'runOk',
             target: 'fullRun',
@@ -97,7 +98,7 @@ export const validatorMachine = setup({
     fullRun: {
       on: {
         'job.result': [
-          { guard: 'notMine' },
+          { guard: 'notMyFull' },
           {
             guard: 'runOk',
             target: 'idle',
@@ -126,6 +127,7 @@ export const validatorMachine = setup({
   },
 });
 
-function isMine(c: Ctx, e: Envelope): boolean {
-  return e.type === 'job.result' && c.req !== null && e.payload.jobId.startsWith(`${c.req.experiment}-a${c.req.attempt}-`);
+/** Only the exact job this state waits for counts (a redelivered debug result must not pass for the full run). */
+function isMine(c: Ctx, e: Envelope, mode: 'debug' | 'full'): boolean {
+  return e.type === 'job.result' && c.req !== null && e.payload.jobId === jobId(c, mode);
 }

@@ -1,0 +1,182 @@
+// Coordinator machine: budget polling, dispatch to idle traces, best tracking, and when the run ends.
+import { describe, expect, it } from 'vitest';
+import type { TaskInfo } from '../../protocols/domain.ts';
+import type { Payload } from '../../protocols/messages.ts';
+import { addr } from '../../actors/addresses.ts';
+import { coordinatorMachine, type CoordinatorInput } from '../../actors/coordinator/coordinator-machine.ts';
+import type { Outgoing } from '../../runtime/envelope-factory.ts';
+import { samples } from '../helpers/envelopes.ts';
+import { budget, loglossTask, ofType, one, Sim, sotaRef, task } from './harness.ts';
+
+function coordinator(over: Partial<CoordinatorInput> = {}, t: TaskInfo = task, requester = addr.cli): Sim<typeof coordinatorMachine> {
+  const c = new Sim(coordinatorMachine, { traces: ['t0', 't1', 't2'], maxIterations: null, minRemainingFrac: 0.02, ...over }, addr.coordinator, { trace: 'run' });
+  const outs = c.send(requester, 'run.start', { ...samples['run.start'], task: t });
+  expect(outs).toEqual([{ to: addr.gpu, type: 'budget.request', payload: {} }]);
+  return c;
+}
+
+const researchTargets = (outs: Outgoing[]) => ofType(outs, 'research.request').map((o) => o.to);
+
+function done(c: Sim<typeof coordinatorMachine>, trace: string, sota: Payload<'iteration.done'>['sota'] = null, over: Partial<Payload<'iteration.done'>> = {}): Outgoing[] {
+  c.clock.advance(60_000);
+  return c.send(addr.memory, 'iteration.done', {
+    experiment: `${trace}-e`, trace, status: sota ? 'accepted' : 'failed', score: sota?.score ?? null, improved: sota !== null, sota, ...over,
+  }, trace);
+}
+
+describe('coordinator', () => {
+  it('coordinator - run.start asks the gpu node for the budget', () => {
+    const c = coordinator();
+    expect(c.value).toBe('running');
+  });
+
+  it('coordinator - budget.status starts research on every idle trace', () => {
+    const c = coordinator();
+    const b = budget(0.1);
+    const outs = c.send(addr.gpu, 'budget.status', b);
+    expect(outs).toHaveLength(3);
+    expect(researchTargets(outs)).toEqual([addr.researcher('t0'), addr.researcher('t1'), addr.researcher('t2')]);
+    for (const o of ofType(outs, 'research.request')) {
+      expect(o.payload).toEqual({ iteration: 0, budget: b });
+      expect(o.trace).toBe(o.to.replace('researcher.', ''));
+    }
+  });
+
+  it('coordinator - busy traces are not started again', () => {
+    const c = coordinator();
+    c.send(addr.gpu, 'budget.status', budget(0.1));
+    expect(c.send(addr.gpu, 'budget.status', budget(0.12))).toEqual([]);
+    // t1 finishes: a budget check follows, and only t1 gets new work, with its next iteration number
+    expect(done(c, 't1')).toEqual([{ to: addr.gpu, type: 'budget.request', payload: {} }]);
+    const outs = c.send(addr.gpu, 'budget.status', budget(0.2));
+    expect(researchTargets(outs)).toEqual([addr.researcher('t1')]);
+    expect(one(outs, 'research.request').payload.iteration).toBe(1);
+    done(c, 't0');
+    done(c, 't1');
+    const again = c.send(addr.gpu, 'budget.status', budget(0.3));
+    expect(ofType(again, 'research.request').map((o) => [o.to, o.payload.iteration])).toEqual([
+      [addr.researcher('t0'), 1], [addr.researcher('t1'), 2],
+    ]);
+  });
+
+  it('coordinator - run ends on budget only when no trace is busy', () => {
+    const c = coordinator({ traces: ['t0', 't1'] }, task, 'cli.7');
+    c.send(addr.gpu, 'budget.status', budget(0.5));
+    // the budget runs out while both traces are busy: nothing new starts, nothing ends yet
+    const exhausted = { ...budget(0.99), remainingMs: 1_000 }; // 1% left < minRemainingFrac 2%
+    expect(c.send(addr.gpu, 'budget.status', exhausted)).toEqual([]);
+    expect(c.value).toBe('running');
+    expect(ofType(done(c, 't0'), 'run.finished')).toEqual([]);
+    expect(c.value).toBe('running');
+    const last = done(c, 't1');
+    const fin = one(last, 'run.finished');
+    expect(fin.to).toBe('cli.7');
+    expect(fin.payload).toEqual({ reason: 'budget', best: null, iterations: 2 });
+    expect(c.value).toBe('done');
+    expect(c.status).toBe('done');
+  });
+
+  it('coordinator - a budget check with nothing busy and no budget left ends the run', () => {
+    const c = coordinator({ traces: ['t0'] });
+    c.send(addr.gpu, 'budget.status', budget(0.5));
+    done(c, 't0');
+    const outs = c.send(addr.gpu, 'budget.status', { ...budget(1), remainingMs: 0 });
+    expect(researchTargets(outs)).toEqual([]);
+    expect(one(outs, 'run.finished').payload).toMatchObject({ reason: 'budget', iterations: 1 });
+  });
+
+  it('coordinator - the budget threshold is a share of the whole budget', () => {
+    const c = coordinator({ traces: ['t0'], minRemainingFrac: 0.25 });
+    const outs = c.send(addr.gpu, 'budget.status', budget(0.74)); // 26% left: still runs
+    expect(researchTargets(outs)).toEqual([addr.researcher('t0')]);
+    done(c, 't0');
+    const end = c.send(addr.gpu, 'budget.status', budget(0.75)); // 25% left: stop
+    expect(researchTargets(end)).toEqual([]);
+    expect(one(end, 'run.finished').payload.reason).toBe('budget');
+  });
+
+  it('coordinator - maxIterations is respected with several traces', () => {
+    const c = coordinator({ traces: ['t0', 't1', 't2'], maxIterations: 4 });
+    let started = researchTargets(c.send(addr.gpu, 'budget.status', budget(0.1)));
+    expect(started).toHaveLength(3);
+    done(c, 't0');
+    // 1 done + 2 busy: one slot left
+    const next = researchTargets(c.send(addr.gpu, 'budget.status', budget(0.2)));
+    expect(next).toEqual([addr.researcher('t0')]);
+    started = [...started, ...next];
+    done(c, 't1');
+    expect(researchTargets(c.send(addr.gpu, 'budget.status', budget(0.3)))).toEqual([]); // 2 done + 2 busy
+    expect(ofType(done(c, 't2'), 'run.finished')).toEqual([]); // t0 is still busy
+    const fin = one(done(c, 't0'), 'run.finished');
+    expect(fin.payload).toEqual({ reason: 'iterations', best: null, iterations: 4 });
+    expect(started).toHaveLength(4);
+  });
+
+  it('coordinator - maxIterations below the trace count starts only that many', () => {
+    const c = coordinator({ traces: ['t0', 't1', 't2'], maxIterations: 2 });
+    expect(researchTargets(c.send(addr.gpu, 'budget.status', budget(0.1)))).toEqual([addr.researcher('t0'), addr.researcher('t1')]);
+    done(c, 't0');
+    expect(researchTargets(c.send(addr.gpu, 'budget.status', budget(0.1)))).toEqual([]);
+    expect(one(done(c, 't1'), 'run.finished').payload).toMatchObject({ reason: 'iterations', iterations: 2 });
+  });
+
+  it('coordinator - run.stop ends the run once busy traces finish and starts nothing new', () => {
+    const c = coordinator({ traces: ['t0', 't1'] });
+    c.send(addr.gpu, 'budget.status', budget(0.1));
+    expect(c.send('cli.0', 'run.stop', { reason: 'user' })).toEqual([]);
+    done(c, 't0');
+    expect(researchTargets(c.send(addr.gpu, 'budget.status', budget(0.2)))).toEqual([]);
+    const fin = one(done(c, 't1'), 'run.finished');
+    expect(fin.payload).toMatchObject({ reason: 'stopped', iterations: 2 });
+  });
+
+  it('coordinator - run.stop with nothing busy ends at once', () => {
+    const c = coordinator();
+    const outs = c.send('cli.0', 'run.stop', { reason: 'user' });
+    expect(one(outs, 'run.finished').payload).toEqual({ reason: 'stopped', best: null, iterations: 0 });
+    expect(c.value).toBe('done');
+    // a finished run ignores further messages
+    expect(c.send(addr.gpu, 'budget.status', budget(0.1))).toEqual([]);
+  });
+
+  it('coordinator - best is tracked by metric across traces', () => {
+    // higher is better
+    const hi = coordinator({ traces: ['t0', 't1'], maxIterations: 4 });
+    hi.send(addr.gpu, 'budget.status', budget(0.1));
+    done(hi, 't0', sotaRef({ experiment: 't0-e0', score: 0.8 }));
+    done(hi, 't1', sotaRef({ experiment: 't1-e0', score: 0.9 }));
+    hi.send(addr.gpu, 'budget.status', budget(0.2));
+    done(hi, 't0', sotaRef({ experiment: 't0-e1', score: 0.85 })); // latest, but not best
+    const fin = one(done(hi, 't1', sotaRef({ experiment: 't1-e0', score: 0.9 })), 'run.finished');
+    expect(fin.payload.best).toEqual({ experiment: 't1-e0', trace: 't1', score: 0.9, submissionPath: null });
+    // lower is better
+    const lo = coordinator({ traces: ['t0', 't1'], maxIterations: 3 }, loglossTask);
+    lo.send(addr.gpu, 'budget.status', budget(0.1));
+    done(lo, 't0', sotaRef({ experiment: 't0-e0', score: 0.5 }));
+    done(lo, 't1', sotaRef({ experiment: 't1-e0', score: 0.3 }));
+    lo.send(addr.gpu, 'budget.status', budget(0.2));
+    const end = one(done(lo, 't0', sotaRef({ experiment: 't0-e1', score: 0.4 })), 'run.finished');
+    expect(end.payload).toMatchObject({ reason: 'iterations', iterations: 3, best: { experiment: 't1-e0', trace: 't1', score: 0.3 } });
+  });
+
+  it('coordinator - failed iterations count towards iterations but never become best', () => {
+    const c = coordinator({ traces: ['t0'], maxIterations: 2 });
+    c.send(addr.gpu, 'budget.status', budget(0.1));
+    done(c, 't0', null, { status: 'failed' });
+    c.send(addr.gpu, 'budget.status', budget(0.2));
+    const fin = one(done(c, 't0', null, { status: 'rejected', score: 0.99 }), 'run.finished');
+    expect(fin.payload).toEqual({ reason: 'iterations', best: null, iterations: 2 });
+  });
+});
+
+describe('coordinator (duplicates)', () => {
+  it('coordinator - a duplicate iteration.done from a trace that is not busy is not counted', () => {
+    const c = coordinator({ traces: ['t0'], maxIterations: 3 });
+    c.send(addr.gpu, 'budget.status', budget(0.1));
+    const first = done(c, 't0');
+    expect(ofType(first, 'budget.request')).toHaveLength(1);
+    const dup = done(c, 't0');
+    expect(dup).toEqual([]);
+    expect((c.snapshot.context as { iterations: number }).iterations).toBe(1);
+  });
+});

@@ -1,0 +1,280 @@
+// Validator machine: L0 static → L1 debug run → L2 full run → L3 decision, cheapest first.
+import { describe, expect, it } from 'vitest';
+import type { JobOutcome, TaskInfo } from '../../protocols/domain.ts';
+import type { Payload } from '../../protocols/messages.ts';
+import { addr } from '../../actors/addresses.ts';
+import { validatorMachine } from '../../actors/validator/validator-machine.ts';
+import { staticChecks } from '../../actors/validator/static-checks.ts';
+import { checkRun, decide } from '../../actors/validator/run-checks.ts';
+import { job, loglossTask, one, Sim, task } from './harness.ts';
+
+const DEBUG_MS = 30_000;
+const FULL_MS = 900_000;
+const dev = addr.developer('t0');
+
+const BASE = [
+  'import pandas as pd',
+  'import os',
+  'D = os.environ["GOME_DATA_DIR"]',
+  'train = pd.read_csv(f"{D}/train.csv")',
+  'model.fit(train[X], train["target"])',
+  'pd.DataFrame(rows).to_csv("scores.csv")',
+  'sub.to_csv("submission.csv", index=False)',
+].join('\n');
+const CHANGED = BASE.replace('model.fit', 'model = HGB()\nmodel.fit');
+
+function validator(t: TaskInfo = task): Sim<typeof validatorMachine> {
+  return new Sim(validatorMachine, { trace: 't0', task: t, debugMs: DEBUG_MS, fullMs: FULL_MS, overfitGap: 0.15 }, addr.validator('t0'));
+}
+
+function request(over: Partial<Payload<'validate.request'>> = {}, t: TaskInfo = task): Payload<'validate.request'> {
+  return { experiment: 't0-e2', code: CHANGED, baseCode: BASE, attempt: 1, sota: 0.9, task: t, ...over };
+}
+
+function debugOk(over: Partial<JobOutcome> = {}, t: TaskInfo = task): JobOutcome {
+  return job({
+    jobId: 't0-e2-a1-debug', mode: 'debug', status: 'ok', estimatedFullMs: 120_000,
+    scores: { metric: t.metric, rows: { hgb: 0.9, ensemble: 0.91 } }, submission: { ok: true, error: null, rows: 114 }, ...over,
+  });
+}
+
+function fullOk(score: number, over: Partial<JobOutcome> = {}, t: TaskInfo = task): JobOutcome {
+  return job({
+    jobId: 't0-e2-a1-full', mode: 'full', status: 'ok', estimatedFullMs: null, workdir: '/jobs/t0-e2-a1-full',
+    scores: { metric: t.metric, rows: { hgb: score, ensemble: score } }, feedback: { cv_scores: [score - 0.01, score + 0.01], train_score: null },
+    submission: { ok: true, error: null, rows: 114 }, ...over,
+  });
+}
+
+/** Drives a request through L0 and L1 and returns the sim waiting for the full run. */
+function toFullRun(t: TaskInfo = task, sota: number | null = 0.9): Sim<typeof validatorMachine> {
+  const v = validator(t);
+  one(v.send(dev, 'validate.request', request({ sota }, t)), 'job.submit');
+  one(v.send(addr.gpu, 'job.result', debugOk({}, t)), 'job.submit');
+  expect(v.value).toBe('fullRun');
+  return v;
+}
+
+describe('validator', () => {
+  it('validator - L0 rejects bad code without submitting any job', () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ['unchanged code', BASE, /unchanged/],
+      ['only comments and blank lines changed', `${BASE.replace('import os', 'import os  # env')}\n\n# tweak`, /unchanged/],
+      ['reads private/', CHANGED + '\nans = pd.read_csv("../private/test.csv")', /private/],
+      ['network import', 'import requests\n' + CHANGED, /network/],
+      ['from-import of a networking module', 'from socket import socket\n' + CHANGED, /network/],
+      ['sample submission as labels (fit)', CHANGED + '\nmodel.fit(X, sample_sub["target"])', /sample submission as training labels/],
+      ['sample submission as labels (assign)', CHANGED + '\ny = sample_submission["target"]', /sample submission as training labels/],
+      ['no submission.csv written', CHANGED.replace('submission.csv', 'out.csv'), /never writes submission\.csv/],
+      ['no scores.csv written', CHANGED.replace('scores.csv', 'metrics.csv'), /never writes scores\.csv/],
+      ['empty code', '   \n', /code is empty/],
+      ['shell commands', CHANGED + '\nos.system("ls")', /shell/],
+    ];
+    for (const [name, code, why] of cases) {
+      const v = validator();
+      const outs = v.send(dev, 'validate.request', request({ code }));
+      expect(outs.map((o) => o.type), name).toEqual(['validate.result']);
+      const r = one(outs, 'validate.result');
+      expect(r.to, name).toBe(dev);
+      expect(r.payload, name).toMatchObject({ experiment: 't0-e2', verdict: 'reject', level: 'L0', repairable: true, score: null, debug: null, full: null });
+      expect(r.payload.reasons.join(' | '), name).toMatch(why);
+      expect(v.value, name).toBe('idle');
+    }
+  });
+
+  it('validator - L0 passes changed, clean code and a first draft without a parent', () => {
+    expect(staticChecks(CHANGED, BASE)).toEqual({ ok: true, reasons: [] });
+    expect(staticChecks(BASE, null).ok).toBe(true);
+    // reading the sample submission for its format is fine; only using it as labels is not
+    expect(staticChecks(CHANGED + '\nsample_sub = pd.read_csv(f"{D}/sample_submission.csv")', BASE).ok).toBe(true);
+  });
+
+  it('validator - L1 debug job is submitted with the debug limit', () => {
+    const v = validator();
+    const outs = v.send('tool.0', 'validate.request', request({ attempt: 3 }));
+    expect(outs.map((o) => o.type)).toEqual(['job.submit']);
+    const s = one(outs, 'job.submit');
+    expect(s.to).toBe(addr.gpu);
+    expect(s.payload).toEqual({
+      jobId: 't0-e2-a3-debug', mode: 'debug', code: CHANGED, dataDir: task.dataDir, limitMs: DEBUG_MS, estimatedMs: null,
+      sampleSubmission: `${task.dataDir}/sample_submission.csv`,
+    });
+    expect(v.value).toBe('debugRun');
+    // the verdict goes back to whoever asked
+    const r = one(v.send(addr.gpu, 'job.result', debugOk({ jobId: 't0-e2-a3-debug', status: 'error', reason: 'boom' })), 'validate.result');
+    expect(r.to).toBe('tool.0');
+  });
+
+  it('validator - bad debug outcomes reject at L1 with reasons', () => {
+    const cases: Array<[string, Partial<JobOutcome>, RegExp, boolean]> = [
+      ['error', { status: 'error', exitCode: 1, reason: null }, /debug run failed: exit code 1/, true],
+      ['timeout', { status: 'timeout', usage: { wallMs: 30_200, cpuMs: 1, peakRssKb: 1 } }, /exceeded its limit \(30 s\)/, true],
+      ['NaN score', { scores: { metric: 'auc', rows: { hgb: null, ensemble: 0.9 } } }, /NaN for hgb/, true],
+      ['non-finite score', { scores: { metric: 'auc', rows: { hgb: 0.9, ensemble: Number.NaN } } }, /NaN for ensemble/, true],
+      ['no ensemble row', { scores: { metric: 'auc', rows: { hgb: 0.9 } } }, /no "ensemble" row/, true],
+      ['wrong metric column', { scores: { metric: 'accuracy', rows: { ensemble: 0.9 } } }, /metric column is "accuracy", expected "auc"/, true],
+      ['missing scores file', { scores: null }, /scores\.csv is missing/, true],
+      ['invalid submission', { submission: { ok: false, error: 'expected 114 rows, got 100', rows: 100 } }, /submission\.csv is invalid: expected 114 rows/, true],
+      ['unchecked submission', { submission: null }, /submission\.csv was not checked/, true],
+      ['missing estimate', { estimatedFullMs: null }, /GOME_ESTIMATED_FULL_SECONDS/, true],
+      ['refused', { status: 'refused', reason: 'does not fit' }, /refused: does not fit/, false],
+      ['infra', { status: 'infra', reason: 'docker died' }, /infrastructure failure/, false],
+    ];
+    for (const [name, over, why, repairable] of cases) {
+      const v = validator();
+      v.send(dev, 'validate.request', request());
+      const bad = debugOk(over);
+      const outs = v.send(addr.gpu, 'job.result', bad);
+      expect(outs.map((o) => o.type), name).toEqual(['validate.result']);
+      const r = one(outs, 'validate.result').payload;
+      expect(r, name).toMatchObject({ experiment: 't0-e2', verdict: 'reject', level: 'L1', repairable, full: null, score: null });
+      expect(r.debug, name).toEqual(bad);
+      expect(r.reasons.join(' | '), name).toMatch(why);
+      expect(v.value, name).toBe('idle');
+    }
+  });
+
+  it('validator - several debug problems are all reported together', () => {
+    const r = checkRun(debugOk({ scores: { metric: 'auc', rows: { hgb: null } }, submission: { ok: false, error: 'bad id', rows: 3 }, estimatedFullMs: null }), task, true);
+    expect(r.ok).toBe(false);
+    expect(r.reasons).toHaveLength(4);
+    // a full run does not need an estimate
+    expect(checkRun(fullOk(0.9), task, false)).toEqual({ ok: true, reasons: [], repairable: true });
+  });
+
+  it('validator - good debug starts the full job with the debug estimate and the full limit', () => {
+    const v = validator();
+    v.send(dev, 'validate.request', request({ attempt: 2 }));
+    const outs = v.send(addr.gpu, 'job.result', debugOk({ jobId: 't0-e2-a2-debug', estimatedFullMs: 345_000 }));
+    const s = one(outs, 'job.submit');
+    expect(outs).toHaveLength(1);
+    expect(s.payload).toMatchObject({ jobId: 't0-e2-a2-full', mode: 'full', code: CHANGED, limitMs: FULL_MS, estimatedMs: 345_000 });
+    expect(v.value).toBe('fullRun');
+  });
+
+  it('validator - stale job.result for another job id is ignored', () => {
+    const v = validator();
+    v.send(dev, 'validate.request', request({ attempt: 2 }));
+    const stale = [
+      debugOk({ jobId: 't0-e2-a1-debug', status: 'error' }), // previous attempt
+      debugOk({ jobId: 't0-e1-a2-debug', status: 'error' }), // previous experiment
+      debugOk({ jobId: 't1-e2-a2-debug', status: 'error' }), // another trace
+    ];
+    for (const s of stale) {
+      expect(v.send(addr.gpu, 'job.result', s), s.jobId).toEqual([]);
+      expect(v.value).toBe('debugRun');
+    }
+    one(v.send(addr.gpu, 'job.result', debugOk({ jobId: 't0-e2-a2-debug' })), 'job.submit');
+    expect(v.value).toBe('fullRun');
+    // while waiting for the full run: results of other jobs (older attempts, other experiments/traces) are ignored
+    for (const s of [...stale, fullOk(0.99, { jobId: 't0-e2-a1-full' }), fullOk(0.99, { jobId: 't0-e1-a2-full' })]) {
+      expect(v.send(addr.gpu, 'job.result', s), `${s.jobId} in fullRun`).toEqual([]);
+      expect(v.value).toBe('fullRun');
+    }
+    const r = one(v.send(addr.gpu, 'job.result', fullOk(0.95, { jobId: 't0-e2-a2-full' })), 'validate.result');
+    expect(r.payload).toMatchObject({ verdict: 'accept', level: 'L3', score: 0.95 });
+  });
+
+  it('validator - a redelivered debug result is not taken for the full run (regression)', () => {
+    // Bug: job results were matched by the "<experiment>-a<attempt>-" prefix only, so in fullRun a late or duplicate
+    // copy of this attempt's debug result (another job id) was decided at L3 as if it were the full run.
+    const v = toFullRun(task, 0.9);
+    const dup = debugOk({ scores: { metric: 'auc', rows: { hgb: 0.99, ensemble: 0.99 } } });
+    expect(v.send(addr.gpu, 'job.result', dup)).toEqual([]);
+    expect(v.value).toBe('fullRun');
+    const r = one(v.send(addr.gpu, 'job.result', fullOk(0.88)), 'validate.result').payload;
+    expect(r).toMatchObject({ verdict: 'reject', level: 'L3', score: 0.88 });
+    expect(r.full?.jobId).toBe('t0-e2-a1-full');
+  });
+
+  it('validator - L2 rejects a failed full run with the full outcome attached', () => {
+    const v = toFullRun();
+    const bad = fullOk(0.95, { status: 'timeout', usage: { wallMs: 901_000, cpuMs: 1, peakRssKb: 1 } });
+    const r = one(v.send(addr.gpu, 'job.result', bad), 'validate.result').payload;
+    expect(r).toMatchObject({ verdict: 'reject', level: 'L2', repairable: true });
+    expect(r.reasons[0]).toMatch(/full run exceeded its limit \(901 s\)/);
+    expect(r.full).toEqual(bad);
+    expect(r.debug?.jobId).toBe('t0-e2-a1-debug');
+    expect(v.value).toBe('idle');
+  });
+
+  it('validator - L3 accepts an improvement in the metric direction', () => {
+    // higher is better (auc)
+    const v = toFullRun(task, 0.9);
+    const full = fullOk(0.93, { feedback: { cv_scores: [0.92, 0.94], train_score: 0.95 } });
+    const r = one(v.send(addr.gpu, 'job.result', full), 'validate.result');
+    expect(r.to).toBe(dev);
+    expect(r.payload).toMatchObject({ experiment: 't0-e2', verdict: 'accept', level: 'L3', repairable: false, score: 0.93, trainScore: 0.95 });
+    expect(r.payload.cvStd).toBeCloseTo(Math.SQRT2 * 0.01, 9);
+    expect(r.payload.reasons).toEqual(['auc 0.93 beats SOTA 0.9']);
+    expect(r.payload.full).toEqual(full);
+    expect(r.payload.debug?.mode).toBe('debug');
+    // lower is better (logloss): a smaller loss is the improvement
+    const w = toFullRun(loglossTask, 0.35);
+    const rl = one(w.send(addr.gpu, 'job.result', fullOk(0.3, {}, loglossTask)), 'validate.result').payload;
+    expect(rl).toMatchObject({ verdict: 'accept', level: 'L3', score: 0.3 });
+  });
+
+  it('validator - L3 rejects non-improvement using the metric direction', () => {
+    const cases: Array<[TaskInfo, number, number]> = [
+      [task, 0.9, 0.88], [task, 0.9, 0.9], // auc: lower or equal is no gain
+      [loglossTask, 0.35, 0.4], [loglossTask, 0.35, 0.35], // logloss: higher or equal is no gain
+    ];
+    for (const [t, sota, score] of cases) {
+      const v = toFullRun(t, sota);
+      const full = fullOk(score, {}, t);
+      const r = one(v.send(addr.gpu, 'job.result', full), 'validate.result').payload;
+      const name = `${t.metric} ${score} vs ${sota}`;
+      expect(r, name).toMatchObject({ verdict: 'reject', level: 'L3', repairable: false, score });
+      expect(r.reasons.join(' '), name).toMatch(new RegExp(`does not beat SOTA .*\\((${t.lowerIsBetter ? 'lower' : 'higher'}) is better\\)`));
+      expect(r.full, name).toEqual(full);
+    }
+    // the same numbers with the opposite direction flip the verdict
+    expect(decide({ score: 0.4, sota: 0.35, task, trainScore: null, overfitGap: 0.15 }).accept).toBe(true);
+    expect(decide({ score: 0.4, sota: 0.35, task: loglossTask, trainScore: null, overfitGap: 0.15 }).accept).toBe(false);
+  });
+
+  it('validator - L3 accepts the first valid pipeline when there is no SOTA', () => {
+    const v = toFullRun(task, null);
+    const r = one(v.send(addr.gpu, 'job.result', fullOk(0.6)), 'validate.result').payload;
+    expect(r).toMatchObject({ verdict: 'accept', level: 'L3', score: 0.6 });
+    expect(r.reasons).toEqual(['first valid pipeline: auc 0.6']);
+  });
+
+  it('validator - L3 rejects perfect (leaky) scores', () => {
+    for (const [t, perfect] of [[task, 1], [loglossTask, 0]] as const) {
+      const v = toFullRun(t, null);
+      const r = one(v.send(addr.gpu, 'job.result', fullOk(perfect, {}, t)), 'validate.result').payload;
+      expect(r, t.metric).toMatchObject({ verdict: 'reject', level: 'L3', repairable: false });
+      expect(r.reasons[0], t.metric).toMatch(/exactly perfect.*leakage/);
+    }
+  });
+
+  it('validator - L3 warns on a large train/validation gap but still decides on the score', () => {
+    const v = toFullRun(task, 0.8);
+    const r = one(v.send(addr.gpu, 'job.result', fullOk(0.82, { feedback: { cv_scores: [0.81, 0.83], train_score: 0.999 } })), 'validate.result').payload;
+    expect(r.verdict).toBe('accept');
+    expect(r.reasons.some((x) => /^warning: train\/validation gap .* exceeds 0\.15/.test(x))).toBe(true);
+    // a small gap gives no warning
+    const w = toFullRun(task, 0.8);
+    const ok = one(w.send(addr.gpu, 'job.result', fullOk(0.82, { feedback: { train_score: 0.85 } })), 'validate.result').payload;
+    expect(ok.reasons.some((x) => x.startsWith('warning'))).toBe(false);
+    // lower is better: the validation loss far above the training loss is the gap
+    const gap = decide({ score: 0.5, sota: 0.6, task: loglossTask, trainScore: 0.1, overfitGap: 0.15 });
+    expect(gap.accept).toBe(true);
+    expect(gap.reasons[0]).toMatch(/^warning: train\/validation gap/);
+    const noGap = decide({ score: 0.5, sota: 0.6, task: loglossTask, trainScore: 0.49, overfitGap: 0.15 });
+    expect(noGap.reasons.some((x) => x.startsWith('warning'))).toBe(false);
+    // the warning survives into a rejection too
+    const rej = decide({ score: 0.7, sota: 0.8, task, trainScore: 0.99, overfitGap: 0.15 });
+    expect(rej.accept).toBe(false);
+    expect(rej.reasons).toHaveLength(2);
+  });
+
+  it('validator - after a verdict it takes the next request', () => {
+    const v = validator();
+    v.send(dev, 'validate.request', request({ code: BASE }));
+    const s = one(v.send(dev, 'validate.request', request({ attempt: 2 })), 'job.submit');
+    expect(s.payload.jobId).toBe('t0-e2-a2-debug');
+  });
+});
