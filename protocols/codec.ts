@@ -1,6 +1,6 @@
 // msgpackr codec for envelopes: encode() validates before it sends, decode() validates what arrives.
 import { Packr } from 'msgpackr';
-import { EnvelopeHeader } from './envelope.ts';
+import { headerIssues } from './envelope.ts';
 import { InvalidEnvelope, InvalidPayload, Undecodable, UnknownType, UnknownVersion } from './errors.ts';
 import { isMessageType, payloads, type Envelope } from './messages.ts';
 import { SUPPORTED_VERSIONS } from './version.ts';
@@ -19,11 +19,12 @@ export function validate(obj: unknown): Envelope {
   if (typeof v !== 'number' || !SUPPORTED_VERSIONS.includes(v)) throw new UnknownVersion(v, SUPPORTED_VERSIONS);
   const type = (obj as { type?: unknown }).type;
   if (!isMessageType(type)) throw new UnknownType(type);
-  const head = EnvelopeHeader.safeParse(obj);
-  if (!head.success) throw new InvalidEnvelope(issues(head.error));
-  const body = payloads[type].safeParse(head.data.payload);
+  const head = obj as Record<string, unknown>;
+  const bad = headerIssues(head);
+  if (bad.length) throw new InvalidEnvelope(bad);
+  const body = payloads[type].safeParse(head.payload);
   if (!body.success) throw new InvalidPayload(type, issues(body.error));
-  return { ...head.data, type, payload: body.data } as Envelope;
+  return { ...(head as object), payload: body.data } as Envelope;
 }
 
 export function encode(env: Envelope): Uint8Array {

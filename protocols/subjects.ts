@@ -1,5 +1,5 @@
 // Subject naming: gome.<run>.<role>.<instance> is an actor's inbox; dead letters and control share the run prefix.
-const TOKEN = /^[A-Za-z0-9_-]+$/;
+import { TOKEN } from './envelope.ts';
 
 function token(kind: string, s: string): string {
   if (!TOKEN.test(s)) throw new Error(`${kind} ${JSON.stringify(s)} is not a valid subject token (letters, digits, _ and - only)`);
