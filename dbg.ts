@@ -1,0 +1,18 @@
+import { encode, decode, encodeRaw, decodeRaw, validate } from './protocols/codec.ts';
+import { EnvelopeFactory } from './runtime/envelope-factory.ts';
+import { SystemClock } from './runtime/clock.ts';
+const f = new EnvelopeFactory('bench', 'cli.0', 't0', new SystemClock());
+const N = 100000;
+const envs = Array.from({ length: N }, (_, i) => f.make({ to: 'sink.0', type: 'run.stop', payload: { reason: String(i) } }));
+let t = performance.now();
+for (const e of envs) validate(e);
+console.log('validate', (performance.now() - t).toFixed(0));
+t = performance.now();
+const bytes = envs.map((e) => encodeRaw(e));
+console.log('pack', (performance.now() - t).toFixed(0));
+t = performance.now();
+for (const b of bytes) decodeRaw(b);
+console.log('unpack', (performance.now() - t).toFixed(0));
+t = performance.now();
+for (let i = 0; i < N; i++) f.make({ to: 'sink.0', type: 'run.stop', payload: { reason: String(i) } });
+console.log('make', (performance.now() - t).toFixed(0));

@@ -1,0 +1,83 @@
+// The gome command line as a user runs it: help, doctor, grade (both forms), init from a real CSV, bad input.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const LB = resolve(REPO, '../shared/mlebench/leaderboards');
+function gome(...args: string[]) {
+  return spawnSync(process.execPath, [join(REPO, 'bin/gome.mjs'), ...args], { encoding: 'utf8', cwd: REPO, timeout: 120_000 });
+}
+
+describe('cli', () => {
+  it('cli - --help lists every command', () => {
+    const r = gome('--help');
+    expect(r.status).toBe(0);
+    for (const c of ['run', 'bench', 'grade', 'init', 'prepare', 'doctor']) expect(r.stdout).toContain(c);
+  });
+
+  it('cli - doctor reports the required dependencies as present on this machine', () => {
+    const r = gome('doctor');
+    expect(r.stdout).toMatch(/ok\s+nats-server/);
+    expect(r.stdout).toMatch(/ok\s+\/usr\/bin\/python3 with sklearn/);
+    expect(r.status).toBe(0);
+  });
+
+  it('cli - doctor names the fix when the interpreter is missing', () => {
+    const r = gome('doctor', '--python', '/nonexistent/python3');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/MISSING.*python3[\s\S]*fix: apt-get install -y python3 python3-sklearn/);
+  });
+
+  it('cli - grade --leaderboard places a score with MLE-bench fields (spaceship-titanic vector)', () => {
+    const r = gome('grade', '--leaderboard', join(LB, 'spaceship-titanic.csv'), '0.81');
+    expect(r.status).toBe(0);
+    const rep = JSON.parse(r.stdout);
+    expect(rep).toMatchObject({ gold_threshold: 0.82066, silver_threshold: 0.81388, bronze_threshold: 0.80967, median_threshold: 0.79565,
+      bronze_medal: true, silver_medal: false, any_medal: true, above_median: true, is_lower_better: false });
+  });
+
+  it('cli - grade of a broken submission exits 2 with a typed reason', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gome-cli-'));
+    const comp = join(REPO, 'bench', 'breast-cancer-diagnosis');
+    expect(gome('prepare', 'breast-cancer-diagnosis').status).toBe(0);
+    const sample = readFileSync(join(comp, 'public', 'sample_submission.csv'), 'utf8').trim().split('\n');
+    writeFileSync(join(dir, 'short.csv'), sample.slice(0, -5).join('\n') + '\n');
+    const r = gome('grade', join(dir, 'short.csv'), comp);
+    expect(r.status).toBe(2);
+    const rep = JSON.parse(r.stdout);
+    expect(rep.valid_submission).toBe(false);
+    expect(rep.invalid_reason).toMatch(/row/i);
+    const ok = gome('grade', join(comp, 'public', 'sample_submission.csv'), comp);
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout).score).toBe(0.5);
+  });
+
+  it('cli - init builds an MLE-bench folder from a real CSV (statsmodels fair)', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'gome-init-')), 'affairs');
+    const csv = '/usr/lib/python3/dist-packages/statsmodels/datasets/fair/fair.csv';
+    const r = gome('init', '--csv', csv, '--target', 'affairs', '--metric', 'rmse', '--out', out, '--no-leaderboard');
+    expect(r.status, r.stderr).toBe(0);
+    for (const f of ['competition.json', 'description.md', 'public/train.csv', 'public/test.csv', 'public/sample_submission.csv', 'private/test.csv']) expect(existsSync(join(out, f)), f).toBe(true);
+    const spec = JSON.parse(readFileSync(join(out, 'competition.json'), 'utf8'));
+    expect(spec).toMatchObject({ metric: 'rmse', taskType: 'regression', idColumn: 'id', targetColumns: ['affairs'] });
+    const rows = (p: string) => readFileSync(join(out, p), 'utf8').trim().split('\n').length - 1;
+    expect(rows('public/train.csv') + rows('public/test.csv')).toBe(6366);
+    expect(rows('public/test.csv')).toBe(rows('private/test.csv'));
+    expect(readFileSync(join(out, 'public/test.csv'), 'utf8').split('\n')[0]).not.toContain('affairs');
+  });
+
+  it('cli - init rejects an unknown target column with the column list', () => {
+    const r = gome('init', '--csv', '/usr/lib/python3/dist-packages/statsmodels/datasets/fair/fair.csv', '--target', 'nope', '--metric', 'rmse', '--out', join(tmpdir(), 'x-none'), '--no-leaderboard');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/nope.*columns are/);
+  });
+
+  it('cli - a bad duration is refused with a fix', () => {
+    const r = gome('run', 'bench/breast-cancer-diagnosis', '--budget', 'soon');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/not a duration.*90s, 5m/);
+  });
+});
