@@ -1,5 +1,6 @@
 // Runs one job process in its own process group under a hard limit: SIGKILLs the whole group at the deadline,
 // measures wall/CPU/peak RSS (wrapper rusage stats, else /proc sampling of the group), tees stdout/stderr to log files and keeps tails.
+import type { CommandLine, JobExecSpec } from './sandbox.ts';
 import { spawn } from 'node:child_process';
 import { createWriteStream, readdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { constants as osConstants } from 'node:os';
@@ -274,4 +275,13 @@ export const JOB_WRAPPER = new URL('./job_wrapper.py', import.meta.url).pathname
 /** argv that runs `python script` under job_wrapper.py, which records rusage to `statsPath`. */
 export function wrappedPythonArgv(python: string, script: string, statsPath: string, memoryLimitMb: number | null = null): string[] {
   return [python, JOB_WRAPPER, '--stats', statsPath, ...(memoryLimitMb ? ['--mem-mb', String(memoryLimitMb)] : []), '--', python, script];
+}
+
+/** Runs a process backend's command line for a job spec (shared by the bubblewrap and subprocess backends). */
+export function runCommandLine(cmd: CommandLine, spec: JobExecSpec): Promise<ProcessResult> {
+  return runProcess({
+    file: cmd.file, args: cmd.args, env: spec.env, cwd: spec.workdir, limitMs: spec.limitMs,
+    stdoutPath: spec.stdoutPath, stderrPath: spec.stderrPath, statsPath: spec.statsPath,
+    tailBytes: spec.tailBytes, sampleMs: spec.sampleMs, signal: spec.signal, logger: spec.logger,
+  });
 }

@@ -1,6 +1,6 @@
 // bubblewrap backend: read-only root, writable workspace, read-only data dir, private /tmp, no network, own pid namespace.
 import type { CommandLine, JobExecSpec, SandboxBackend } from './sandbox.ts';
-import { runProcess, wrappedPythonArgv, type ProcessResult } from './process-runner.ts';
+import { runCommandLine, wrappedPythonArgv, type ProcessResult } from './process-runner.ts';
 
 export class BwrapSandbox implements SandboxBackend {
   readonly name = 'bwrap';
@@ -29,11 +29,6 @@ export class BwrapSandbox implements SandboxBackend {
   }
 
   execute(spec: JobExecSpec): Promise<ProcessResult> {
-    const cmd = this.command(spec);
-    return runProcess({
-      file: cmd.file, args: cmd.args, env: spec.env, cwd: spec.workdir, limitMs: spec.limitMs,
-      stdoutPath: spec.stdoutPath, stderrPath: spec.stderrPath, statsPath: spec.statsPath,
-      tailBytes: spec.tailBytes, sampleMs: spec.sampleMs, signal: spec.signal, logger: spec.logger,
-    });
+    return runCommandLine(this.command(spec), spec);
   }
 }
