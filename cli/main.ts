@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { PRESETS } from '../protocols/presets.ts';
 import type { RunConfigInput } from '../protocols/config.ts';
+import { MetricName } from '../protocols/domain.ts';
 import { parseDuration } from './duration.ts';
 import { doctor } from './commands/doctor.ts';
 import { gradeScore, gradeSubmission } from './commands/grade.ts';
@@ -19,6 +20,11 @@ const err = (s: string) => process.stderr.write(s + '\n');
 function duration(v: string): number {
   try { return parseDuration(v); } catch (e) { throw new InvalidArgumentError((e as Error).message); }
 }
+function metricArg(v: string): MetricName {
+  const r = MetricName.safeParse(v);
+  if (!r.success) throw new InvalidArgumentError(`unknown metric "${v}" — use one of ${MetricName.options.join(', ')}`);
+  return r.data;
+}
 function int(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`"${v}" is not a non-negative integer`);
@@ -28,7 +34,7 @@ function int(v: string): number {
 interface RunFlags {
   budget: number; seed: number; preset: string; traces?: number; researcher?: 'gradient' | 'greedy'; memory: boolean;
   nats?: string; runs: string; maxIterations?: number; sandbox: 'auto' | 'bwrap' | 'subprocess'; debugLimit?: number; fullLimit?: number;
-  topK?: number; maxRepairs?: number; logLevel: string;
+  topK?: number; maxRepairs?: number; logLevel: string; metric?: MetricName;
 }
 
 function configFrom(f: RunFlags): Partial<RunConfigInput> {
@@ -66,7 +72,8 @@ function runOptions(cmd: Command): Command {
     .option('--full-limit <duration>', 'limit per full run', duration)
     .option('--top-k <n>', 'sample the hypothesis from the top k', int)
     .option('--max-repairs <n>', 'repair attempts after a failed run', int)
-    .option('--log-level <level>', 'pino level for runs/<id>/gome.log', 'info');
+    .option('--log-level <level>', 'pino level for runs/<id>/gome.log', 'info')
+    .option('--metric <metric>', 'metric for a folder without competition.json whose description does not name one (auc, accuracy, logloss, rmse, rmsle, mae)', metricArg);
 }
 
 export function buildProgram(): Command {
@@ -77,7 +84,7 @@ export function buildProgram(): Command {
   runOptions(program.command('run <competition>')
     .description('run the optimisation loop on a competition folder (MLE-bench layout) and hand in the best submission.csv'))
     .action(async (competition: string, f: RunFlags) => {
-      const r = await runCompetition({ competitionDir: competition, runsRoot: f.runs, natsUrl: f.nats, config: configFrom(f), logLevel: f.logLevel });
+      const r = await runCompetition({ competitionDir: competition, runsRoot: f.runs, natsUrl: f.nats, config: configFrom(f), logLevel: f.logLevel, ...(f.metric ? { metric: f.metric } : {}) });
       out(r.runDir);
     });
 

@@ -119,6 +119,7 @@ export class GpuNode {
       stdoutTail: '', stderrTail: '', usage: { wallMs: 0, cpuMs: 0, peakRssKb: 0 }, startedAt, endedAt,
       estimatedFullMs: null, scores: null, feedback: null, submission: null,
       workdir: this.workdirOf(job.jobId), sandbox: this.ready_?.backend.name ?? this.opts.backend?.name ?? this.opts.sandbox,
+      budgetCapped: false,
     };
   }
 
@@ -211,7 +212,7 @@ export class GpuNode {
     const partial: Partial<JobOutcome> = {
       exitCode: res.exitCode, signal: res.signal, stdoutTail: res.stdoutTail, stderrTail: res.stderrTail,
       usage: { wallMs: Math.round(res.wallMs), cpuMs: Math.round(res.cpuMs), peakRssKb: Math.round(res.peakRssKb) },
-      workdir, sandbox: ready.backend.name,
+      workdir, sandbox: ready.backend.name, budgetCapped: cappedByBudget,
     };
     if (res.aborted) return this.infra(job, startedAt, `job was killed because ${new NodeClosed().message}`, partial);
     if (!res.timedOut && (!res.wrapper || res.wrapper.error)) {

@@ -76,6 +76,10 @@ export const SubmissionCheck = z.object({ ok: z.boolean(), error: z.string().nul
 export type SubmissionCheck = z.infer<typeof SubmissionCheck>;
 
 export const JobStatus = z.enum(['ok', 'error', 'timeout', 'refused', 'infra']);
+
+/** Why an experiment did not succeed: its code, the budget running out, our infrastructure, or its score. */
+export const Blame = z.enum(['none', 'code', 'budget', 'infra', 'score']);
+export type Blame = z.infer<typeof Blame>;
 export type JobStatus = z.infer<typeof JobStatus>;
 
 export const JobOutcome = z.object({
@@ -97,6 +101,8 @@ export const JobOutcome = z.object({
   /** Absolute path of the job workspace (code, outputs); for archiving and debugging. */
   workdir: z.string(),
   sandbox: z.string(),
+  /** The job's limit was cut to the remaining budget (a timeout then is the budget's doing, not the code's). */
+  budgetCapped: z.boolean().default(false),
 });
 export type JobOutcome = z.infer<typeof JobOutcome>;
 
@@ -122,6 +128,7 @@ export const Experiment = z.object({
   status: ExperimentStatus,
   level: z.enum(['L0', 'L1', 'L2', 'L3']),
   reasons: z.array(z.string()),
+  blame: Blame,
   score: z.number().nullable(),
   cvStd: z.number().nullable(),
   trainScore: z.number().nullable(),

@@ -1,7 +1,7 @@
 // Every message type on the bus, as one tagged union keyed by `type`, with its payload schema.
 import { z } from 'zod';
 import {
-  Budget, Experiment, FailureEntry, Hypothesis, JobMode, JobOutcome, Problem, ScoredHypothesis,
+  Blame, Budget, Experiment, FailureEntry, Hypothesis, JobMode, JobOutcome, Problem, ScoredHypothesis,
   SotaRef, Stage, SuccessEntry, TaskInfo,
 } from './domain.ts';
 import { RunConfig } from './config.ts';
@@ -54,7 +54,7 @@ export const payloads = {
     sota: z.number().nullable(), task: TaskInfo,
   }),
   'validate.result': z.object({
-    experiment: z.string(), verdict: Verdict, level: Level, reasons: z.array(z.string()), repairable: z.boolean(),
+    experiment: z.string(), verdict: Verdict, level: Level, reasons: z.array(z.string()), repairable: z.boolean(), blame: Blame,
     score: z.number().nullable(), cvStd: z.number().nullable(), trainScore: z.number().nullable(),
     debug: JobOutcome.nullable(), full: JobOutcome.nullable(),
   }),

@@ -22,7 +22,7 @@ function record(c: Ctx, r: Payload<'validate.result'>, ts: number): Experiment {
   const sub = r.full?.submission?.ok ? `${r.full.workdir}/submission.csv` : null;
   return {
     id: h.experiment, trace: c.trace, parent: h.parent?.experiment ?? null, iteration: h.iteration, stage: h.stage,
-    hypothesis: stripScores(h.chosen), code: c.code ?? '', status, level: r.level, reasons: r.reasons,
+    hypothesis: stripScores(h.chosen), code: c.code ?? '', status, level: r.level, reasons: r.reasons, blame: r.blame,
     score: r.score, cvStd: r.cvStd, trainScore: r.trainScore, attempts: c.attempt,
     wallMs: Math.max(0, ts - c.startedAt), submissionPath: sub, ts,
   };

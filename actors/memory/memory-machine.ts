@@ -48,7 +48,7 @@ function applyRecord(c: Ctx, e: Experiment): Partial<Ctx> {
       const gain = relativeGain(e.score!, old.score, c.lowerIsBetter);
       next.successes = [...c.successes, { kind: e.hypothesis.kind, component: e.hypothesis.component, gain, experiment: e.id, ts: e.ts }].slice(-MAX_SUCCESSES);
     }
-  } else {
+  } else if (e.blame === 'code' || e.blame === 'score') { // the budget or our infrastructure is not the idea's fault
     const f: FailureEntry = { kind: e.hypothesis.kind, experiment: e.id, level: e.level, reason: e.reasons.join('; ').slice(0, 2000) };
     next.failures = { ...c.failures, [e.trace]: [...(c.failures[e.trace] ?? []), f].slice(-MAX_FAILURES) };
   }

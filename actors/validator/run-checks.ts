@@ -1,16 +1,18 @@
 // L1/L2 checks on a job outcome (status, scores-file schema, submission format, runtime estimate) and the L3 decision.
-import type { JobOutcome, TaskInfo } from '../../protocols/domain.ts';
+import type { Blame, JobOutcome, TaskInfo } from '../../protocols/domain.ts';
 
-export interface RunVerdict { ok: boolean; reasons: string[]; repairable: boolean }
+export interface RunVerdict { ok: boolean; reasons: string[]; repairable: boolean; blame: Blame }
 
 export function checkRun(job: JobOutcome, task: TaskInfo, needEstimate: boolean): RunVerdict {
   const reasons: string[] = [];
   switch (job.status) {
     case 'ok': break;
-    case 'error': return { ok: false, repairable: true, reasons: [`${job.mode} run failed: ${job.reason ?? `exit code ${job.exitCode}`}`] };
-    case 'timeout': return { ok: false, repairable: true, reasons: [`${job.mode} run exceeded its limit (${Math.round(job.usage.wallMs / 1000)} s); make it faster`] };
-    case 'refused': return { ok: false, repairable: false, reasons: [`${job.mode} run refused: ${job.reason ?? 'admission control'}`] };
-    case 'infra': return { ok: false, repairable: false, reasons: [`infrastructure failure (not charged): ${job.reason ?? 'unknown'}`] };
+    case 'error': return { ok: false, repairable: true, blame: 'code', reasons: [`${job.mode} run failed: ${job.reason ?? `exit code ${job.exitCode}`}`] };
+    case 'timeout':
+      if (job.budgetCapped) return { ok: false, repairable: false, blame: 'budget', reasons: [`${job.mode} run stopped when the budget ran out (${Math.round(job.usage.wallMs / 1000)} s)`] };
+      return { ok: false, repairable: true, blame: 'code', reasons: [`${job.mode} run exceeded its limit (${Math.round(job.usage.wallMs / 1000)} s); make it faster`] };
+    case 'refused': return { ok: false, repairable: false, blame: 'budget', reasons: [`${job.mode} run refused: ${job.reason ?? 'admission control'}`] };
+    case 'infra': return { ok: false, repairable: false, blame: 'infra', reasons: [`infrastructure failure (not charged): ${job.reason ?? 'unknown'}`] };
   }
   if (!job.scores) reasons.push('scores.csv is missing or unreadable');
   else {
@@ -23,7 +25,7 @@ export function checkRun(job: JobOutcome, task: TaskInfo, needEstimate: boolean)
   if (!job.submission) reasons.push('submission.csv was not checked');
   else if (!job.submission.ok) reasons.push(`submission.csv is invalid: ${job.submission.error}`);
   if (needEstimate && job.estimatedFullMs === null) reasons.push('debug run did not print GOME_ESTIMATED_FULL_SECONDS=<seconds>');
-  return { ok: reasons.length === 0, reasons, repairable: true };
+  return { ok: reasons.length === 0, reasons, repairable: true, blame: reasons.length ? 'code' : 'none' };
 }
 
 export function ensembleScore(job: JobOutcome): number | null {

@@ -1,6 +1,6 @@
 // Validator actor: hierarchical validation, cheapest first — L0 static, L1 debug run, L2 full run, L3 decision.
 import { assign, emit, setup } from 'xstate';
-import type { JobOutcome, TaskInfo } from '../../protocols/domain.ts';
+import type { Blame, JobOutcome, TaskInfo } from '../../protocols/domain.ts';
 import type { Envelope, Payload } from '../../protocols/messages.ts';
 import { out, type SendEvent } from '../../runtime/machine-io.ts';
 import { addr } from '../addresses.ts';
@@ -18,9 +18,9 @@ interface Ctx extends ValidatorInput {
 
 type Result = Payload<'validate.result'>;
 
-function reject(c: Ctx, level: Result['level'], reasons: string[], repairable: boolean, full: JobOutcome | null = null): SendEvent {
+function reject(c: Ctx, level: Result['level'], reasons: string[], repairable: boolean, blame: Blame, full: JobOutcome | null = null): SendEvent {
   return out(c.requester, 'validate.result', {
-    experiment: c.req!.experiment, verdict: 'reject', level, reasons, repairable,
+    experiment: c.req!.experiment, verdict: 'reject', level, reasons, repairable, blame,
     score: full ? ensembleScore(full) : null, cvStd: full ? cvStd(full) : null,
     trainScore: full?.feedback?.train_score ?? null, debug: c.debug, full,
   });
@@ -64,7 +64,7 @@ export const validatorMachine = setup({
             target: 'idle',
             actions: [
               assign({ req: ({ event }) => event.payload, debug: null, requester: ({ event }) => event.from }),
-              emit(({ context, event }) => reject(context, 'L0', staticChecks(event.payload.code, event.payload.baseCode).reasons, true)),
+              emit(({ context, event }) => reject(context, 'L0', staticChecks(event.payload.code, event.payload.baseCode).reasons, true, 'code')),
             ],
           },
         ],
@@ -88,7 +88,7 @@ export const validatorMachine = setup({
               assign({ debug: ({ event }) => event.payload }),
               emit(({ context, event }) => {
                 const v = checkRun(event.payload, context.task, true);
-                return reject(context, 'L1', v.reasons, v.repairable);
+                return reject(context, 'L1', v.reasons, v.repairable, v.blame);
               }),
             ],
           },
@@ -107,9 +107,9 @@ export const validatorMachine = setup({
               const score = ensembleScore(full)!;
               const trainScore = full.feedback?.train_score ?? null;
               const d = decide({ score, sota: context.req!.sota, task: context.task, trainScore, overfitGap: context.overfitGap });
-              if (!d.accept) return reject(context, 'L3', d.reasons, false, full);
+              if (!d.accept) return reject(context, 'L3', d.reasons, false, 'score', full);
               return out(context.requester, 'validate.result', {
-                experiment: context.req!.experiment, verdict: 'accept', level: 'L3', reasons: d.reasons, repairable: false,
+                experiment: context.req!.experiment, verdict: 'accept', level: 'L3', reasons: d.reasons, repairable: false, blame: 'none',
                 score, cvStd: cvStd(full), trainScore, debug: context.debug, full,
               });
             }),
@@ -118,7 +118,7 @@ export const validatorMachine = setup({
             target: 'idle',
             actions: emit(({ context, event }) => {
               const v = checkRun(event.payload, context.task, false);
-              return reject(context, 'L2', v.reasons, v.repairable, event.payload);
+              return reject(context, 'L2', v.reasons, v.repairable, v.blame, event.payload);
             }),
           },
         ],

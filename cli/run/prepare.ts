@@ -1,11 +1,12 @@
-// Makes sure a competition folder is in the full MLE-bench layout, running its prepare.py when the data is missing.
+// Makes sure a competition folder has what a run needs, running its prepare.py when the data is missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCompetition, type Competition } from '../../runtime/grading/competition.ts';
 import { CompetitionError } from '../../runtime/grading/errors.ts';
+import type { MetricName } from '../../protocols/domain.ts';
 
-export async function ensurePrepared(dir: string, python: string, log: (s: string) => void = () => {}): Promise<Competition> {
+export async function ensurePrepared(dir: string, python: string, log: (s: string) => void = () => {}, metric?: MetricName): Promise<Competition> {
   const root = resolve(dir);
   const prepare = join(root, 'prepare.py');
   const needs = !existsSync(join(root, 'public', 'train.csv')) || !existsSync(join(root, 'private', 'test.csv'));
@@ -17,5 +18,5 @@ export async function ensurePrepared(dir: string, python: string, log: (s: strin
         'run gome doctor: the dataset comes from a Debian package that may be missing');
     }
   }
-  return loadCompetition(root);
+  return loadCompetition(root, { requireGradingFiles: false, ...(metric ? { metric } : {}) });
 }

@@ -12,6 +12,7 @@ import { actorLogger, createRootLogger, type Logger } from '../../runtime/logger
 import { Recorder } from '../../runtime/recorder.ts';
 import { gradeToReport } from '../../runtime/grading/report.ts';
 import type { Competition } from '../../runtime/grading/competition.ts';
+import type { MetricName } from '../../protocols/domain.ts';
 import { addr, traceIds } from '../../actors/addresses.ts';
 import { coordinatorMachine } from '../../actors/coordinator/coordinator-machine.ts';
 import { memoryMachine } from '../../actors/memory/memory-machine.ts';
@@ -39,6 +40,8 @@ export interface RunOptions {
   config?: Partial<RunConfigInput>;
   /** Overrides the brain (tests, LLM brains); defaults to the config's brain. */
   brain?: Brain;
+  /** Metric for a plain MLE-bench folder whose description.md does not name one clearly. */
+  metric?: MetricName;
   /** Progress lines; default stderr. Pass null for silence. */
   progress?: ((line: string) => void) | null;
   logLevel?: string;
@@ -61,7 +64,7 @@ function defaultRunId(comp: string, seed: number): string {
 export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   const say = opts.progress === undefined ? (l: string) => process.stderr.write(l + '\n') : (opts.progress ?? (() => {}));
   const python = opts.config?.python ?? '/usr/bin/python3';
-  const comp = await ensurePrepared(opts.competitionDir, python, say);
+  const comp = await ensurePrepared(opts.competitionDir, python, say, opts.metric);
   const task = await buildTaskInfo(comp);
   const seed = opts.config?.seed ?? 0;
   const runId = opts.runId ?? defaultRunId(comp.id, seed);
@@ -136,7 +139,7 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
     const submissionPath = best ? join(runDir, 'submission.csv') : null;
     if (best) copyFileSync(best, submissionPath!);
     let report: Record<string, unknown> | null = null;
-    if (existsSync(comp.answersPath)) {
+    if (existsSync(comp.answersPath) && existsSync(comp.leaderboardPath)) {
       const g = await gradeToReport(submissionPath ?? join(runDir, 'submission.csv'), comp);
       report = { ...g.report, invalid_reason: g.invalid?.message ?? null };
       writeFileSync(join(runDir, 'report.json'), JSON.stringify(report, null, 2));
@@ -168,6 +171,7 @@ function summarise(say: (l: string) => void, comp: Competition, task: TaskInfo, 
   const medal = report ? (report.gold_medal ? 'gold' : report.silver_medal ? 'silver' : report.bronze_medal ? 'bronze' : report.above_median ? 'above median' : 'no medal') : 'ungraded';
   say(`\nrun finished (${fin.reason}) after ${fin.iterations} iterations`);
   say(`  first draft cv ${task.metric}: ${m.first_score ?? 'n/a'}   best cv: ${m.best_score ?? 'n/a'}`);
+  if (!report) say('  ungraded: the folder has no private/test.csv answers or leaderboard.csv');
   if (report) say(`  test ${comp.metric}: ${report.score ?? 'invalid'} → ${medal} (gold ${report.gold_threshold}, silver ${report.silver_threshold}, bronze ${report.bronze_threshold}, median ${report.median_threshold})`);
   say(`  gpu utilisation ${(m.gpu_utilisation * 100).toFixed(0)}%, valid-submission rate ${(m.valid_submission_rate * 100).toFixed(0)}%`);
   say(`  outputs: ${runDir}/{submission.csv,report.json,metrics.json,report.html,messages.jsonl,run_meta.json}`);

@@ -4,6 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { MetricName, LOWER_IS_BETTER } from '../../protocols/domain.ts';
 import { CompetitionError } from './errors.ts';
+import { inferSpec } from './infer-spec.ts';
 
 export const CompetitionSpec = z.object({
   id: z.string().min(1),
@@ -58,31 +59,47 @@ async function isFile(p: string): Promise<boolean> {
   try { return (await stat(p)).isFile(); } catch { return false; }
 }
 
+export interface LoadOptions {
+  /** false: a run needs only the public files; answers and leaderboard are used when present (default true). */
+  requireGradingFiles?: boolean;
+  /** Metric to use when there is no competition.json (a plain MLE-bench folder). */
+  metric?: MetricName;
+}
+
+const PUBLIC_FILES = ['public/train.csv', 'public/test.csv', 'public/sample_submission.csv'] as const;
+
 /** Loads and validates a competition folder; throws CompetitionError listing what is missing and how to prepare it. */
-export async function loadCompetition(dir: string): Promise<Competition> {
+export async function loadCompetition(dir: string, opts: LoadOptions = {}): Promise<Competition> {
   const root = resolve(dir);
   const name = basename(root);
   const prepare = `run /usr/bin/python3 bench/${name}/prepare.py to (re)build the layout`;
+  const hasJson = await isFile(join(root, 'competition.json'));
+  const required = opts.requireGradingFiles === false ? PUBLIC_FILES : REQUIRED_FILES.filter((f) => hasJson || f !== 'competition.json');
   const missing: string[] = [];
-  for (const f of REQUIRED_FILES) if (!(await isFile(join(root, f)))) missing.push(f);
+  for (const f of required) if (!(await isFile(join(root, f)))) missing.push(f);
   if (missing.length) throw new CompetitionError(root, `layout incomplete, missing ${missing.join(', ')}`, prepare);
 
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(join(root, 'competition.json'), 'utf8'));
-  } catch (e) {
-    throw new CompetitionError(root, `competition.json is not valid JSON: ${(e as Error).message}`, `fix the JSON syntax or ${prepare}`);
+  let spec: CompetitionSpec;
+  if (!hasJson) {
+    spec = await inferSpec(root, opts.metric);
+  } else {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(join(root, 'competition.json'), 'utf8'));
+    } catch (e) {
+      throw new CompetitionError(root, `competition.json is not valid JSON: ${(e as Error).message}`, `fix the JSON syntax or ${prepare}`);
+    }
+    const parsed = CompetitionSpec.safeParse(opts.metric ? { ...(json as object), metric: opts.metric } : json);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      throw new CompetitionError(root, `competition.json is invalid: ${issues}`, 'match the schema in runtime/grading/competition.ts (id, title, metric, taskType, idColumn, targetColumns, classes?, answerColumn?)');
+    }
+    spec = parsed.data;
   }
-  const parsed = CompetitionSpec.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new CompetitionError(root, `competition.json is invalid: ${issues}`, 'match the schema in runtime/grading/competition.ts (id, title, metric, taskType, idColumn, targetColumns, classes?, answerColumn?)');
-  }
-  const spec = parsed.data;
   return {
     ...spec,
     root,
-    description: await readFile(join(root, 'description.md'), 'utf8'),
+    description: await readFile(join(root, 'description.md'), 'utf8').catch(() => ''),
     lowerIsBetter: LOWER_IS_BETTER[spec.metric],
     publicDir: join(root, 'public'),
     trainPath: join(root, 'public', 'train.csv'),

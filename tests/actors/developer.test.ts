@@ -18,13 +18,13 @@ function hypothesisMsg(over: Partial<Payload<'research.hypothesis'>> = {}): Payl
 
 function result(over: Partial<Payload<'validate.result'>> = {}): Payload<'validate.result'> {
   return {
-    experiment: 't0-e2', verdict: 'reject', level: 'L1', reasons: ['debug run failed: exit code 1'], repairable: true,
+    experiment: 't0-e2', verdict: 'reject', level: 'L1', reasons: ['debug run failed: exit code 1'], repairable: true, blame: 'code',
     score: null, cvStd: null, trainScore: null, debug: job({ status: 'error', stderrTail: 'KeyError: "col"' }), full: null, ...over,
   };
 }
 
 const accepted = (): Payload<'validate.result'> => result({
-  verdict: 'accept', level: 'L3', reasons: ['auc 0.95 beats SOTA 0.9'], repairable: false, score: 0.95, cvStd: 0.01, trainScore: 0.97,
+  verdict: 'accept', level: 'L3', reasons: ['auc 0.95 beats SOTA 0.9'], repairable: false, blame: 'none', score: 0.95, cvStd: 0.01, trainScore: 0.97,
   debug: job(), full: job({ jobId: 't0-e2-a1-full', mode: 'full', workdir: '/jobs/t0-e2-a1-full' }),
 });
 
@@ -72,7 +72,7 @@ describe('developer', () => {
     expect(rec.to).toBe(addr.memory);
     expect(rec.payload).toEqual({
       id: 't0-e2', trace: 't0', parent: 't0-e1', iteration: 2, stage: 'improve', hypothesis: plainChosen, code: 'NEW CODE',
-      status: 'accepted', level: 'L3', reasons: ['auc 0.95 beats SOTA 0.9'], score: 0.95, cvStd: 0.01, trainScore: 0.97,
+      status: 'accepted', level: 'L3', reasons: ['auc 0.95 beats SOTA 0.9'], blame: 'none', score: 0.95, cvStd: 0.01, trainScore: 0.97,
       attempts: 1, wallMs: 42_000, submissionPath: '/jobs/t0-e2-a1-full/submission.csv', ts: started + 42_000,
     });
     expect(d.value).toBe('idle');

@@ -89,5 +89,7 @@ export function budget(usedFrac: number, budgetMs = 100_000): Budget {
 
 export function exp(over: Partial<Experiment> & { kind?: string; component?: Hypothesis['component'] } = {}): Experiment {
   const { kind, component, ...rest } = over;
-  return { ...sampleExperiment, hypothesis: hyp(kind ?? 'model:hgb', scores(5), component ?? 'model'), ...rest };
+  const status = rest.status ?? sampleExperiment.status;
+  const blame = status === 'accepted' ? 'none' : status === 'rejected' ? 'score' : 'code';
+  return { ...sampleExperiment, blame, hypothesis: hyp(kind ?? 'model:hgb', scores(5), component ?? 'model'), ...rest };
 }

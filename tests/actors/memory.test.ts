@@ -227,3 +227,16 @@ describe('memory', () => {
     expect(globalBest({ lowerIsBetter: false, sota: {} })).toBeNull();
   });
 });
+
+describe('memory (blame)', () => {
+  it('memory - failures blamed on the budget or infrastructure do not count against the idea', () => {
+    const m = memory();
+    record(m, { status: 'failed', level: 'L2', blame: 'budget', kind: 'ens:stack', reasons: ['full run refused'] });
+    record(m, { status: 'failed', level: 'L1', blame: 'infra', kind: 'model:xgb', reasons: ['infrastructure failure'] });
+    expect(ctx(m).failures).toEqual([]);
+    expect(ctx(m).bias).toEqual({});
+    record(m, { status: 'failed', level: 'L1', blame: 'code', kind: 'fe:ratios', reasons: ['crash'] });
+    expect(ctx(m).failures.map((f) => f.kind)).toEqual(['fe:ratios']);
+    expect(ctx(m).tried).toEqual(['ens:stack', 'model:xgb', 'fe:ratios']);
+  });
+});

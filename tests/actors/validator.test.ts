@@ -139,7 +139,7 @@ describe('validator', () => {
     expect(r.ok).toBe(false);
     expect(r.reasons).toHaveLength(4);
     // a full run does not need an estimate
-    expect(checkRun(fullOk(0.9), task, false)).toEqual({ ok: true, reasons: [], repairable: true });
+    expect(checkRun(fullOk(0.9), task, false)).toEqual({ ok: true, reasons: [], repairable: true, blame: 'none' });
   });
 
   it('validator - good debug starts the full job with the debug estimate and the full limit', () => {
@@ -276,5 +276,30 @@ describe('validator', () => {
     v.send(dev, 'validate.request', request({ code: BASE }));
     const s = one(v.send(dev, 'validate.request', request({ attempt: 2 })), 'job.submit');
     expect(s.payload.jobId).toBe('t0-e2-a2-debug');
+  });
+});
+
+describe('validator (blame)', () => {
+  it('validator - a timeout caused by the budget cap is blamed on the budget and not sent for repair', () => {
+    const v = toFullRun();
+    const capped = fullOk(0.95, { status: 'timeout', budgetCapped: true, usage: { wallMs: 4_000, cpuMs: 1, peakRssKb: 1 } });
+    const r = one(v.send(addr.gpu, 'job.result', capped), 'validate.result').payload;
+    expect(r).toMatchObject({ verdict: 'reject', level: 'L2', repairable: false, blame: 'budget' });
+    expect(r.reasons[0]).toMatch(/budget ran out/);
+  });
+
+  it('validator - blame follows the cause: refused → budget, infra → infra, crash → code, no improvement → score', () => {
+    const cases: Array<[Partial<JobOutcome>, string]> = [
+      [{ status: 'refused', reason: 'estimate exceeds budget' }, 'budget'],
+      [{ status: 'infra', reason: 'disk' }, 'infra'],
+      [{ status: 'error', reason: 'exit code 1' }, 'code'],
+    ];
+    for (const [over, blame] of cases) {
+      const v = toFullRun();
+      const r = one(v.send(addr.gpu, 'job.result', fullOk(0.95, over)), 'validate.result').payload;
+      expect(r.blame, over.status).toBe(blame);
+    }
+    const v = toFullRun(task, 0.99);
+    expect(one(v.send(addr.gpu, 'job.result', fullOk(0.95)), 'validate.result').payload).toMatchObject({ verdict: 'reject', blame: 'score' });
   });
 });

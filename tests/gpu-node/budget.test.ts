@@ -96,6 +96,7 @@ describe('admission', () => {
     const out = await node.submit(job(fx, 'import time\ntime.sleep(100)\n', { limitMs: 60_000 }));
     expect(out.status).toBe('timeout');
     expect(out.reason).toMatch(/capped by the remaining budget/);
+    expect(out.budgetCapped).toBe(true);
     expect(out.usage.wallMs).toBeLessThan(1200 + 1000);
     await node.close();
   });

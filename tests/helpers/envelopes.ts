@@ -17,11 +17,11 @@ export const outcome: JobOutcome = {
   jobId: 'j1', mode: 'debug', status: 'ok', exitCode: 0, signal: null, reason: null, stdoutTail: 'ok', stderrTail: '',
   usage: { wallMs: 10, cpuMs: 8, peakRssKb: 1000 }, startedAt: 1, endedAt: 11, estimatedFullMs: 100,
   scores: { metric: 'auc', rows: { hgb: 0.98, ensemble: 0.98 } }, feedback: { cv_scores: [0.97, 0.99] },
-  submission: { ok: true, error: null, rows: 114 }, workdir: '/tmp/j1', sandbox: 'subprocess',
+  submission: { ok: true, error: null, rows: 114 }, workdir: '/tmp/j1', sandbox: 'subprocess', budgetCapped: false,
 };
 export const experiment: Experiment = {
   id: 'e2', trace: 't0', parent: 'e1', iteration: 1, stage: 'improve', hypothesis, code: 'print(2)', status: 'accepted',
-  level: 'L3', reasons: [], score: 0.98, cvStd: 0.01, trainScore: 0.99, attempts: 1, wallMs: 100, submissionPath: '/tmp/s.csv', ts: 5,
+  level: 'L3', reasons: [], blame: 'none', score: 0.98, cvStd: 0.01, trainScore: 0.99, attempts: 1, wallMs: 100, submissionPath: '/tmp/s.csv', ts: 5,
 };
 
 export const samples: { [K in MessageType]: Payload<K> } = {
@@ -42,7 +42,7 @@ export const samples: { [K in MessageType]: Payload<K> } = {
   'brain.develop.request': { task, hypothesis, baseCode: 'print(1)', attempt: 1, error: null, previousCode: null },
   'brain.develop.reply': { code: 'print(2)', summary: 'switched model', brain: 'offline' },
   'validate.request': { experiment: 'e2', code: 'print(2)', baseCode: 'print(1)', attempt: 1, sota: 0.97, task },
-  'validate.result': { experiment: 'e2', verdict: 'accept', level: 'L3', reasons: [], repairable: false, score: 0.98, cvStd: 0.01, trainScore: 0.99, debug: outcome, full: outcome },
+  'validate.result': { experiment: 'e2', verdict: 'accept', level: 'L3', reasons: [], repairable: false, blame: 'none', score: 0.98, cvStd: 0.01, trainScore: 0.99, debug: outcome, full: outcome },
   'job.submit': { jobId: 'j1', mode: 'debug', code: 'print(1)', dataDir: '/tmp/data', limitMs: 1000, estimatedMs: null, sampleSubmission: '/tmp/data/sample_submission.csv' },
   'job.result': outcome,
   'budget.request': {},
