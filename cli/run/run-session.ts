@@ -76,7 +76,8 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   const startedAt = clock.now();
   const meta = { gome: '0.1.0', node: process.version, status: 'running', startedAt: new Date(startedAt).toISOString(), config, task: { ...task, description: undefined } };
   writeFileSync(join(runDir, 'run_meta.json'), JSON.stringify(meta, null, 2));
-  say(`gome run ${runId}\n  competition ${comp.id} (${comp.taskType}, ${comp.metric}, ${task.nTrainRows} train rows)\n  budget ${(config.budgetMs / 1000).toFixed(0)} s, seed ${config.seed}, traces ${config.topology.traces}, researcher ${config.topology.researcher}, brain ${config.brain.kind}\n  run dir ${runDir}`);
+  say(`gome run ${runId}\n  competition ${comp.id} (${comp.taskType}, ${comp.metric}, ${task.nTrainRows} train rows)\n  budget ${(config.budgetMs / 1000).toFixed(0)} s, seed ${config.seed}, traces ${config.topology.traces}, researcher ${config.topology.researcher}, brain ${config.brain.kind}\n  run dir ${runDir}
+  config ${JSON.stringify(config)}`);
 
   const nats = opts.natsUrl ? null : await EmbeddedNats.start({ storeDir: join(runDir, 'nats') });
   const url = opts.natsUrl ?? nats!.url;
@@ -100,11 +101,13 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
       return h;
     };
     const traces = traceIds(config.topology.traces);
+    // Without structured reasoning the researcher ranks like the tree-search baseline (no axis weighting, no momentum).
+    const researchMode = config.topology.researcher === 'greedy' || !config.topology.structuredReasoning ? 'greedy' : 'gradient';
     host(addr.gpu, 'run', gpuNodeBehavior(gpu));
     host(addr.brain, 'run', brainBehavior(brain));
     host(addr.memory, 'run', { kind: 'machine', machine: memoryMachine, input: { lowerIsBetter: task.lowerIsBetter, enabled: config.topology.memory } });
     for (const t of traces) {
-      host(addr.researcher(t), t, { kind: 'machine', machine: researcherMachine, input: { trace: t, seed: config.seed, topK: config.topK, mode: config.topology.researcher, task } });
+      host(addr.researcher(t), t, { kind: 'machine', machine: researcherMachine, input: { trace: t, seed: config.seed, topK: config.topK, mode: researchMode, task } });
       host(addr.developer(t), t, { kind: 'machine', machine: developerMachine, input: { trace: t, maxRepairs: config.maxRepairs, task } });
       host(addr.validator(t), t, { kind: 'machine', machine: validatorMachine, input: { trace: t, task, debugMs: config.limits.debugMs, fullMs: config.limits.fullMs, overfitGap: config.overfitGap } });
     }
