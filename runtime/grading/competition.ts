@@ -22,7 +22,7 @@ export const CompetitionSpec = z.object({
   const issue = (message: string): void => { ctx.addIssue({ code: 'custom', message }); };
   if (new Set(c.targetColumns).size !== c.targetColumns.length) issue('targetColumns must be distinct');
   if (c.targetColumns.includes(c.idColumn)) issue('idColumn must not be a target column');
-  if (c.answerColumn && !c.classes && c.metric !== 'accuracy') issue('answerColumn needs classes (to map labels to probability columns)');
+  if (c.answerColumn && !c.classes && c.taskType !== 'regression' && c.metric !== 'accuracy') issue('answerColumn needs classes (to map labels to probability columns)');
   if (c.taskType === 'regression' && !['rmse', 'rmsle', 'mae'].includes(c.metric)) issue(`regression tasks use rmse, rmsle or mae, not ${c.metric}`);
   if (c.taskType !== 'regression' && ['rmse', 'rmsle', 'mae'].includes(c.metric)) issue(`${c.metric} needs taskType regression`);
   if (c.metric === 'logloss' && c.taskType === 'multiclass') {
