@@ -161,6 +161,8 @@ export const TaskInfo = z.object({
   /** Absolute path of the competition's public/ folder. */
   dataDir: z.string(),
   nTrainRows: z.number().int().nonnegative(),
+  /** Distinct labels in train (classification); null for regression. */
+  nClasses: z.number().int().nonnegative().nullable(),
   columns: z.array(z.object({ name: z.string(), dtype: z.enum(['numeric', 'categorical', 'text']), missingFrac: z.number() })),
 });
 export type TaskInfo = z.infer<typeof TaskInfo>;

@@ -78,6 +78,11 @@ function scoreMoves(moves: Move[], req: ResearchRequest, diag: Diagnosis, mom: R
     if ([...siblingKinds].some((s) => kindPrefix(s) === pre)) novelty -= 1;
     let feasibility = move.prior.feasibility;
     if (move.heavy && req.task.nTrainRows > 100_000) feasibility -= 2;
+    // Boosting fits one tree per class per round: with many classes it is slow, forests are not.
+    const fam = familyOfKind(k);
+    const manyClasses = (req.task.nClasses ?? 0) > 10;
+    if (manyClasses && (fam === 'hgb' || fam === 'xgb')) { feasibility -= 4; if (diag.stage === 'draft') impact -= 1; notes.push(`penalised: ${req.task.nClasses} classes make boosting slow`); }
+    if (manyClasses && (fam === 'et' || fam === 'rf') && diag.stage === 'draft') { feasibility += 1; impact += 1; }
     if (move.heavy && diag.resourceTrouble) { feasibility -= 3; notes.push('penalised: recent time/memory failures'); }
     let risk = move.prior.risk;
     const fails = diag.failedKinds[k] ?? 0;

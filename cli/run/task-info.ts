@@ -3,6 +3,11 @@ import type { TaskInfo } from '../../protocols/domain.ts';
 import type { Competition } from '../../runtime/grading/competition.ts';
 import { isMissing, parseNumber, readCsv } from '../../runtime/grading/csv.ts';
 
+function distinctLabels(t: { header: string[]; rows: string[][] }, col: string): number {
+  const j = t.header.indexOf(col);
+  return new Set(t.rows.map((r) => r[j] ?? '').filter((v) => !isMissing(v))).size;
+}
+
 export async function buildTaskInfo(c: Competition): Promise<TaskInfo> {
   const train = await readCsv(c.trainPath);
   const header = train.header;
@@ -36,6 +41,7 @@ export async function buildTaskInfo(c: Competition): Promise<TaskInfo> {
     taskType: c.taskType,
     dataDir: c.publicDir,
     nTrainRows: train.rows.length,
+    nClasses: c.taskType === 'regression' ? null : distinctLabels(train, labelCols[0]!),
     columns,
   };
 }

@@ -202,3 +202,20 @@ describe('brain develop', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('research (class count)', () => {
+  it('research - with many classes, forest drafts outrank boosting drafts (boosting fits a tree per class)', () => {
+    const few = offlineBrain.research(researchRequest({ ...taskFor('multiclass', 'logloss'), nClasses: 3 }));
+    const many = offlineBrain.research(researchRequest({ ...taskFor('multiclass', 'logloss'), nClasses: 19 }));
+    const w = (r: typeof few, kind: string) => {
+      const h = r.hypotheses.find((x) => x.kind === kind);
+      return h ? h.scores.feasibility : null;
+    };
+    expect(w(many, 'draft:hgb')! < w(few, 'draft:hgb')!).toBe(true);
+    const rank = (r: typeof few) => r.hypotheses.map((h) => h.kind);
+    const firstForest = rank(many).findIndex((k) => k === 'draft:et' || k === 'draft:rf');
+    const firstBoost = rank(many).findIndex((k) => k === 'draft:hgb' || k === 'draft:xgb');
+    expect(firstForest).toBeGreaterThanOrEqual(0);
+    expect(firstBoost === -1 || firstForest < firstBoost).toBe(true);
+  });
+});

@@ -34,6 +34,7 @@ export function taskFor(kind: DataKind, metric: MetricName, dataDir = '/data/non
     taskType: kind === 'regression' ? 'regression' : kind.startsWith('multiclass') ? 'multiclass' : 'binary',
     dataDir,
     nTrainRows: 400,
+    nClasses: kind === 'regression' ? null : kind.startsWith('multiclass') ? 10 : 2,
     columns: header.filter((c) => c !== 'id' && c !== 'target').map((name) => ({
       name,
       dtype: catCols.includes(name) ? 'categorical' as const : 'numeric' as const,

@@ -4,7 +4,7 @@ import type { JobOutcome, TaskInfo, Hypothesis, SotaRef, Budget, Experiment } fr
 
 export const task: TaskInfo = {
   competition: 'breast-cancer-diagnosis', description: 'Predict malignancy.', metric: 'auc', lowerIsBetter: false,
-  idColumn: 'id', targetColumns: ['target'], taskType: 'binary', dataDir: '/tmp/data', nTrainRows: 455,
+  idColumn: 'id', targetColumns: ['target'], taskType: 'binary', dataDir: '/tmp/data', nTrainRows: 455, nClasses: 2,
   columns: [{ name: 'mean radius', dtype: 'numeric', missingFrac: 0 }],
 };
 export const hypothesis: Hypothesis = {
