@@ -16,7 +16,10 @@ export function scorePlotSvg(points: RunArchive['trajectory'], lowerIsBetter: bo
   const X = (t: number) => pad.l + (t / tMax) * (w - pad.l - pad.r);
   const Y = (v: number) => pad.t + (1 - (v - yMin) / (yMax - yMin)) * (h - pad.t - pad.b);
   const best = points.filter((p) => p.best !== null);
-  const step = best.map((p, i) => `${i === 0 ? 'M' : 'L'}${X(p.t).toFixed(1)},${Y(p.best!).toFixed(1)}`).join(' ');
+  // best-so-far is a step function: flat until the next improvement, then straight up (or down)
+  const step = best.map((p, i) => (i === 0 ? `M${X(p.t).toFixed(1)},${Y(p.best!).toFixed(1)}` : `H${X(p.t).toFixed(1)} V${Y(p.best!).toFixed(1)}`)).join(' ')
+    + (best.length ? ` H${X(tMax).toFixed(1)}` : '');
+  const xticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${X(f * tMax).toFixed(1)}" y="${h - pad.b + 14}" text-anchor="middle" font-size="11">${Math.round((f * tMax) / 1000)}</text>`).join('');
   const dots = scored.map((p) => `<circle cx="${X(p.t).toFixed(1)}" cy="${Y(p.score!).toFixed(1)}" r="4" fill="${p.status === 'accepted' ? '#2a7' : '#c44'}"><title>${esc(p.experiment)} ${esc(p.status)} ${p.score}</title></circle>`).join('');
   const colors: Record<string, string> = { gold: '#d4af37', silver: '#999', bronze: '#cd7f32', median: '#68a' };
   const lines = Object.entries(thresholds).filter(([, v]) => v !== null && v >= yMin && v <= yMax).map(([k, v]) =>
@@ -27,8 +30,8 @@ export function scorePlotSvg(points: RunArchive['trajectory'], lowerIsBetter: bo
   }).join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif">
 <rect x="${pad.l}" y="${pad.t}" width="${w - pad.l - pad.r}" height="${h - pad.t - pad.b}" fill="#fafafa" stroke="#ccc"/>
-${lines}<path d="${step}" fill="none" stroke="#2a7" stroke-width="2"/>${dots}${ticks}
-<text x="${w / 2}" y="${h - 8}" text-anchor="middle" font-size="12">time since start (s), max ${(tMax / 1000).toFixed(0)} s</text>
+${lines}<path d="${step}" fill="none" stroke="#2a7" stroke-width="2"/>${dots}${ticks}${xticks}
+<text x="${w / 2}" y="${h - 6}" text-anchor="middle" font-size="12">time since start (s)</text>
 <text x="14" y="${h / 2}" transform="rotate(-90 14 ${h / 2})" text-anchor="middle" font-size="12">score (${lowerIsBetter ? 'lower' : 'higher'} is better)</text>
 </svg>`;
 }
@@ -48,6 +51,7 @@ export function renderHtmlReport(args: {
 tr.accepted td{background:#eefaf2}tr.failed td{background:#fdf0f0}h2{margin-top:28px}pre{background:#f6f6f6;padding:8px;overflow:auto}</style></head><body>
 <h1>${esc(args.title)}</h1>
 <h2>Score against time</h2>${scorePlotSvg(archive.trajectory, args.lowerIsBetter, th)}
+<p>Dots: each experiment's validation score (green accepted, red rejected). Line: best so far. Dashed: the leaderboard's medal and median bars (test-set scale).</p>
 <h2>Grading (MLE-bench fields)</h2>${report ? `<table>${kv(report)}</table>` : '<p>not graded (no private answers or no submission)</p>'}
 <h2>Metrics</h2><table>${kv(metrics as unknown as Record<string, unknown>)}</table>
 <h2>Experiments</h2><table><tr><th>id</th><th>trace</th><th>stage</th><th>kind</th><th>hypothesis</th><th>status</th><th>score</th><th>attempts</th><th>reasons</th></tr>${rows}</table>
