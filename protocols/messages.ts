@@ -21,6 +21,8 @@ export const payloads = {
   'research.request': z.object({ iteration: z.number().int().nonnegative(), budget: Budget }),
   // ── researcher ⇄ memory, researcher ⇄ brain ───────────────────
   'memory.context.request': z.object({ trace: z.string() }),
+  /** A trace announces the hypothesis it is about to try, so siblings steer away from it (forced diversity). */
+  'memory.claim': z.object({ trace: z.string(), experiment: z.string(), kind: z.string() }),
   'memory.context': z.object({
     sota: SotaRef.nullable(),
     successes: z.array(SuccessEntry),

@@ -84,6 +84,7 @@ export const memoryMachine = setup({
             }),
           ],
         },
+        'memory.claim': { actions: assign({ lastKind: ({ context, event }) => ({ ...context.lastKind, [event.payload.trace]: event.payload.kind }) }) },
         'memory.context.request': {
           actions: emit(({ context, event }) => {
             const trace = event.payload.trace;

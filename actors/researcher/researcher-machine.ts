@@ -7,7 +7,11 @@ import { rngSeed, type RngState } from '../../runtime/rng.ts';
 import { addr } from '../addresses.ts';
 import { sampleTopK, scoreHypotheses, stageFor, type ResearchMode } from './scoring.ts';
 
-export interface ResearcherInput { trace: string; seed: number; topK: number; mode: ResearchMode; task: TaskInfo }
+export interface ResearcherInput {
+  trace: string; seed: number; topK: number; mode: ResearchMode; task: TaskInfo;
+  /** The trace's ordinal among the run's traces (forced diversity before any sibling has claimed a hypothesis). */
+  ordinal?: number;
+}
 
 interface Ctx extends ResearcherInput {
   rng: RngState;
@@ -72,7 +76,11 @@ export const researcherMachine = setup({
               const m = context.memory!;
               const scored = scoreHypotheses(event.payload.hypotheses, context.mode === 'gradient' ? m.bias : {}, context.mode);
               const pick = sampleTopK(scored, context.mode === 'greedy' ? scored.length : context.topK, context.rng);
-              return { rng: pick.rng, pick: { ranked: pick.ranked, index: pick.index, u: pick.u, diagnosis: event.payload.diagnosis } };
+              // Traces start together, before any sibling has claimed a hypothesis: spread them over the ranking.
+              const ordinal = context.ordinal ?? 0;
+              const spread = m.sota === null && m.siblings.length === 0 && ordinal > 0;
+              const index = spread ? ordinal % pick.ranked.length : pick.index;
+              return { rng: pick.rng, pick: { ranked: pick.ranked, index, u: pick.u, diagnosis: event.payload.diagnosis } };
             }),
             emit(({ context }) => {
               const p = context.pick!;
@@ -88,6 +96,9 @@ export const researcherMachine = setup({
                 draw: { u: p.u, index: p.index },
               });
             }),
+            emit(({ context }) => out(addr.memory, 'memory.claim', {
+              trace: context.trace, experiment: `${context.trace}-e${context.iteration}`, kind: context.pick!.ranked[context.pick!.index]!.kind,
+            })),
           ],
         },
       },

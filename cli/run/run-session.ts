@@ -106,8 +106,8 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
     host(addr.gpu, 'run', gpuNodeBehavior(gpu));
     host(addr.brain, 'run', brainBehavior(brain));
     host(addr.memory, 'run', { kind: 'machine', machine: memoryMachine, input: { lowerIsBetter: task.lowerIsBetter, enabled: config.topology.memory } });
-    for (const t of traces) {
-      host(addr.researcher(t), t, { kind: 'machine', machine: researcherMachine, input: { trace: t, seed: config.seed, topK: config.topK, mode: researchMode, task } });
+    for (const [ordinal, t] of traces.entries()) {
+      host(addr.researcher(t), t, { kind: 'machine', machine: researcherMachine, input: { trace: t, seed: config.seed, topK: config.topK, mode: researchMode, task, ordinal } });
       host(addr.developer(t), t, { kind: 'machine', machine: developerMachine, input: { trace: t, maxRepairs: config.maxRepairs, task } });
       host(addr.validator(t), t, { kind: 'machine', machine: validatorMachine, input: { trace: t, task, debugMs: config.limits.debugMs, fullMs: config.limits.fullMs, overfitGap: config.overfitGap } });
     }

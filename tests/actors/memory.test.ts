@@ -240,3 +240,12 @@ describe('memory (blame)', () => {
     expect(ctx(m).tried).toEqual(['ens:stack', 'model:xgb', 'fe:ratios']);
   });
 });
+
+describe('memory (claims)', () => {
+  it('memory - a claim from one trace becomes a sibling for a trace without SOTA, before any result', () => {
+    const m = memory();
+    m.send(addr.researcher('t1'), 'memory.claim', { trace: 't1', experiment: 't1-e0', kind: 'draft:hgb' }, 't1');
+    expect(ctx(m, 't0').siblings).toEqual(['draft:hgb']);
+    expect(ctx(m, 't1').siblings).toEqual([]);
+  });
+});

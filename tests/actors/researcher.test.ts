@@ -239,3 +239,35 @@ describe('researcher', () => {
     expect(counts[1]!).toBeGreaterThan(counts[2]!);
   });
 });
+
+describe('researcher (forced diversity)', () => {
+  it('researcher - traces that start together without SOTA or siblings spread over the ranking by ordinal', () => {
+    const picks = [0, 1, 2].map((ordinal) => {
+      const r = researcher({ trace: `t${ordinal}`, ordinal });
+      return round(r, { ctx: { sota: null, siblings: [] } }).hypothesis.payload;
+    });
+    expect(picks[1]!.chosen.kind).toBe(picks[1]!.candidates[1]!.kind);
+    expect(picks[2]!.chosen.kind).toBe(picks[2]!.candidates[2]!.kind);
+    expect(new Set(picks.slice(1).map((p) => p.chosen.kind)).size).toBe(2);
+  });
+
+  it('researcher - once siblings are known (or a SOTA exists) the ordinal no longer overrides the seeded draw', () => {
+    for (const ctx of [{ sota: null, siblings: ['model:d'] }, { siblings: [] }]) {
+      const a = round(researcher({ trace: 't1', ordinal: 1 }), { ctx }).hypothesis.payload;
+      const b = round(researcher({ trace: 't1', ordinal: 0 }), { ctx }).hypothesis.payload;
+      expect(a.draw).toEqual(b.draw);
+      expect(a.chosen.kind).toBe(b.chosen.kind);
+    }
+  });
+
+  it('researcher - the chosen hypothesis is claimed with memory so siblings steer away from it', () => {
+    const r = researcher({ trace: 't3' });
+    r.send(addr.coordinator, 'research.request', { iteration: 5, budget: budget(0.3) }, 't3');
+    r.send(addr.memory, 'memory.context', context(), 't3');
+    const outs = r.send(addr.brain, 'brain.research.reply', { diagnosis: [], hypotheses: FIVE, brain: 'offline' }, 't3');
+    const h = one(outs, 'research.hypothesis');
+    const claim = one(outs, 'memory.claim');
+    expect(claim.to).toBe(addr.memory);
+    expect(claim.payload).toEqual({ trace: 't3', experiment: 't3-e5', kind: h.payload.chosen.kind });
+  });
+});

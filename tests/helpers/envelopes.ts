@@ -32,6 +32,7 @@ export const samples: { [K in MessageType]: Payload<K> } = {
   'run.finished': { reason: 'budget', best: { experiment: 'e2', trace: 't0', score: 0.98, submissionPath: null }, iterations: 3 },
   'research.request': { iteration: 0, budget },
   'memory.context.request': { trace: 't0' },
+  'memory.claim': { trace: 't0', experiment: 't0-e2', kind: 'model:hgb' },
   'memory.context': { sota, successes: [{ kind: 'model:hgb', component: 'model', gain: 0.01, experiment: 'e2', ts: 1 }],
     failures: [{ kind: 'fe:ratios', experiment: 'e3', level: 'L1', reason: 'crash' }], bias: { 'model:hgb': 0.5 },
     crossTrace: [{ trace: 't1', hypothesis: 'xgb', score: 0.97 }], tried: ['model:hgb'], siblings: ['model:xgb'], experiments: 3 },
