@@ -1,8 +1,7 @@
 // Sandbox selection: the backend interface (process backends bwrap/subprocess now; a dockerode backend can implement
 // the same interface), binary checks with typed errors, and the cached bwrap probe behind sandbox "auto".
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { which } from '../runtime/which.ts';
 import type { Logger } from 'pino';
 import type { ProcessResult } from './process-runner.ts';
 import { BinaryNotFound, SandboxUnavailable } from './errors.ts';
@@ -49,17 +48,10 @@ export interface SandboxBackend {
 export interface CommandLine { file: string; args: string[] }
 
 /** Resolves a program name (absolute, or on PATH) to an executable path, or null. */
-export function findExecutable(binary: string, path = process.env.PATH ?? ''): string | null {
-  const candidates = isAbsolute(binary) ? [binary] : path.split(delimiter).filter(Boolean).map((d) => join(d, binary));
-  for (const c of candidates) {
-    try { accessSync(c, constants.X_OK); return c; } catch { /* keep looking */ }
-  }
-  return null;
-}
 
 /** The python interpreter as an absolute path, or a typed error naming the Debian package. */
 export function requirePython(python: string): string {
-  const found = findExecutable(python);
+  const found = which(python);
   if (!found) throw new BinaryNotFound(python, 'python3');
   return found;
 }
@@ -73,9 +65,9 @@ export function probeBwrap(binary = 'bwrap'): Promise<BwrapProbe> {
   const cached = probeCache.get(binary);
   if (cached) return cached;
   const p = new Promise<BwrapProbe>((resolve) => {
-    const path = findExecutable(binary);
+    const path = which(binary);
     if (!path) { resolve({ ok: false, missing: true, detail: `${binary} not found` }); return; }
-    const trueBin = findExecutable('true') ?? '/bin/true';
+    const trueBin = which('true') ?? '/bin/true';
     const child = spawn(path, [...BwrapSandbox.isolationArgs(), '--', trueBin], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (b: Buffer) => { err += b.toString(); });

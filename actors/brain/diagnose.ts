@@ -79,10 +79,6 @@ export function parseFeedback(text: string | null): ParsedFeedback {
 const clamp = (x: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, x));
 const f4 = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4));
 
-export function stageFor(budgetUsedFrac: number): Stage {
-  return budgetUsedFrac < 0.1 ? 'draft' : budgetUsedFrac < 0.7 ? 'improve' : 'ensemble';
-}
-
 export function diagnose(req: ResearchRequest): Diagnosis {
   const { task, sota } = req;
   const spec = parseSpecFromCode(sota?.code);

@@ -7,18 +7,13 @@ import {
 import { boostFor, diagnose, type Diagnosis, type ResearchRequest } from './diagnose.ts';
 import { fnv1a, hashUnit, stableStringify } from './hash.ts';
 import { cloneSpec, draftSpec, type ModelFamily } from './pipeline-spec.ts';
+import { weightedScore } from '../researcher/scoring.ts';
 
 export type ResearchReply = Payload<'brain.research.reply'>;
 
-export const AXIS_WEIGHTS: AxisScores = { alignment: 0.2, impact: 0.4, novelty: 0.2, feasibility: 0.1, risk: 0.1 };
 export const MAX_HYPOTHESES = 5;
 /** Incremental moves that can usefully be applied again (only ever combined with another move). */
 const REPEATABLE = new Set(['hp:more-trees', 'hp:lr-down', 'hp:capacity-up', 'hp:regularize', 'data:more-rows']);
-
-export function weighted(s: AxisScores): number {
-  return s.alignment * AXIS_WEIGHTS.alignment + s.impact * AXIS_WEIGHTS.impact + s.novelty * AXIS_WEIGHTS.novelty
-    + s.feasibility * AXIS_WEIGHTS.feasibility + s.risk * AXIS_WEIGHTS.risk;
-}
 
 const clampAxis = (x: number): number => Math.round(Math.max(1, Math.min(10, x)) * 10) / 10;
 
@@ -136,7 +131,7 @@ export function research(req: ResearchRequest): ResearchReply {
     const kind = moves.map((m) => m.kind).join('+');
     if (pool.some((c) => c.kind === kind)) return;
     const s = scoreMoves(moves, req, diag, mom, tried, siblingKinds);
-    const total = weighted(s.scores) + hashUnit(`${reqHash}:${kind}`) * 1e-3;
+    const total = weightedScore(s.scores) + hashUnit(`${reqHash}:${kind}`) * 1e-3;
     pool.push({ kind, ...s, total });
   };
 

@@ -1,7 +1,7 @@
 // gome bench: runs every local competition for several seeds and writes the aggregate MLE-bench report (mean ± SEM).
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { aggregateReports, type CompetitionReport } from '../../runtime/grading/report.ts';
+import { aggregateReports, medalLabel, type CompetitionReport } from '../../runtime/grading/report.ts';
 import type { RunConfigInput } from '../../protocols/config.ts';
 import { runCompetition } from '../run/run-session.ts';
 
@@ -35,7 +35,7 @@ export async function runSuite(o: SuiteOptions): Promise<{ dir: string; aggregat
       });
       const rep = r.report as unknown as CompetitionReport;
       if (rep) { reports.push(rep); seeds.push(seed); }
-      const medal = rep?.gold_medal ? 'gold' : rep?.silver_medal ? 'silver' : rep?.bronze_medal ? 'bronze' : rep?.above_median ? '>median' : '-';
+      const medal = medalLabel(rep ?? null);
       const line = `${c.padEnd(28)} seed ${seed}  first ${fmt(r.metrics.first_score)}  best cv ${fmt(r.metrics.best_score)}  test ${fmt(rep?.score ?? null)}  ${medal}`;
       rows.push(line);
       o.say(line);

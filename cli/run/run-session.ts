@@ -10,7 +10,7 @@ import { SystemClock } from '../../runtime/clock.ts';
 import { EmbeddedNats } from '../../runtime/embedded-nats.ts';
 import { actorLogger, createRootLogger, type Logger } from '../../runtime/logger.ts';
 import { Recorder } from '../../runtime/recorder.ts';
-import { gradeToReport } from '../../runtime/grading/report.ts';
+import { gradeToReport, medalLabel, type CompetitionReport } from '../../runtime/grading/report.ts';
 import type { Competition } from '../../runtime/grading/competition.ts';
 import type { MetricName } from '../../protocols/domain.ts';
 import { addr, traceIds } from '../../actors/addresses.ts';
@@ -171,7 +171,8 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
 }
 
 function summarise(say: (l: string) => void, comp: Competition, task: TaskInfo, fin: Envelope<'run.finished'>['payload'], report: Record<string, unknown> | null, m: RunMetrics, runDir: string): void {
-  const medal = report ? (report.gold_medal ? 'gold' : report.silver_medal ? 'silver' : report.bronze_medal ? 'bronze' : report.above_median ? 'above median' : 'no medal') : 'ungraded';
+  const label = medalLabel(report as Partial<CompetitionReport> | null);
+  const medal = !report ? 'ungraded' : label === '>median' ? 'above median' : label === '-' ? 'no medal' : label;
   say(`\nrun finished (${fin.reason}) after ${fin.iterations} iterations`);
   say(`  first draft cv ${task.metric}: ${m.first_score ?? 'n/a'}   best cv: ${m.best_score ?? 'n/a'}`);
   if (!report) say('  ungraded: the folder has no private/test.csv answers or leaderboard.csv');

@@ -172,3 +172,9 @@ export function aggregateReports(reports: readonly CompetitionReport[], seedsOf:
     competition_reports: [...reports],
   };
 }
+
+/** The best standing a report reached, for one-line summaries: gold, silver, bronze, above median, or none. */
+export function medalLabel(r: Partial<Pick<CompetitionReport, 'gold_medal' | 'silver_medal' | 'bronze_medal' | 'above_median'>> | null): 'gold' | 'silver' | 'bronze' | '>median' | '-' {
+  if (!r) return '-';
+  return r.gold_medal ? 'gold' : r.silver_medal ? 'silver' : r.bronze_medal ? 'bronze' : r.above_median ? '>median' : '-';
+}

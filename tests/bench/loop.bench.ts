@@ -6,6 +6,7 @@ import { localCompetitions } from '../../cli/commands/bench-suite.ts';
 import { runCompetition } from '../../cli/run/run-session.ts';
 import { parseDuration } from '../../cli/duration.ts';
 import { isBetter } from '../../actors/validator/run-checks.ts';
+import { medalLabel, type CompetitionReport } from '../../runtime/grading/report.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const budgetMs = parseDuration(process.env.GOME_LOOP_BUDGET ?? '2m');
@@ -25,7 +26,7 @@ for (const c of comps) {
   const m = r.metrics;
   const lower = rep.is_lower_better === true;
   if (m.first_score !== null && m.best_score !== null && isBetter(m.best_score, m.first_score, lower)) improved++;
-  const medal = rep.gold_medal ? 'gold' : rep.silver_medal ? 'silver' : rep.bronze_medal ? 'bronze' : rep.above_median ? '>median' : '-';
+  const medal = medalLabel(r.report as Partial<CompetitionReport> | null);
   if (rep.any_medal) medals++;
   console.log(`${c.padEnd(26)} ${f(m.first_score)} ${f(m.best_score)} ${f(rep.score)} ${f(rep.median_threshold)} ${f(rep.bronze_threshold)} ${f(rep.gold_threshold)}  ${medal.padEnd(8)} ${String(m.experiments).padStart(5)}  ${(m.gpu_utilisation_after_first_job * 100).toFixed(1).padStart(6)}%              ${String(m.orchestration_overhead_ms_per_iteration ?? 'n/a').padStart(6)} ms`);
 }
