@@ -7,11 +7,12 @@ import { PRESETS } from '../protocols/presets.ts';
 import type { RunConfigInput } from '../protocols/config.ts';
 import { MetricName } from '../protocols/domain.ts';
 import { parseDuration } from './duration.ts';
-import { doctor } from './commands/doctor.ts';
+import { doctor, doctorSandbox } from './commands/doctor.ts';
 import { gradeScore, gradeSubmission } from './commands/grade.ts';
 import { runSuite } from './commands/bench-suite.ts';
 import { runCompetition } from './run/run-session.ts';
 import { initFromCsv } from './commands/init.ts';
+import { reapOrphans } from './run/run-pid-file.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = (s: string) => process.stdout.write(s + '\n');
@@ -33,8 +34,8 @@ function int(v: string): number {
 
 interface RunFlags {
   budget: number; seed: number; preset: string; traces?: number; researcher?: 'gradient' | 'greedy'; memory: boolean;
-  nats?: string; runs: string; maxIterations?: number; sandbox: 'auto' | 'bwrap' | 'subprocess'; debugLimit?: number; fullLimit?: number;
-  topK?: number; maxRepairs?: number; logLevel: string; metric?: MetricName;
+  nats?: string; runs: string; maxIterations?: number; sandbox: string; debugLimit?: number; fullLimit?: number;
+  brainLimit?: number; grace?: number; topK?: number; maxRepairs?: number; logLevel: string; metric?: MetricName;
 }
 
 function configFrom(f: RunFlags): Partial<RunConfigInput> {
@@ -45,11 +46,13 @@ function configFrom(f: RunFlags): Partial<RunConfigInput> {
   if (f.traces !== undefined) topology.traces = f.traces;
   if (f.researcher) { topology.researcher = f.researcher; topology.structuredReasoning = f.researcher === 'gradient'; }
   if (!f.memory) topology.memory = false;
-  const limits = { debugMs: 600_000, fullMs: 3_600_000, ...base.limits };
+  const limits = { ...base.limits };
   if (f.debugLimit) limits.debugMs = f.debugLimit;
   if (f.fullLimit) limits.fullMs = f.fullLimit;
+  if (f.brainLimit) limits.brainMs = f.brainLimit;
   return {
-    ...base, preset: f.preset, budgetMs: f.budget, seed: f.seed, topology, limits, sandbox: f.sandbox,
+    ...base, preset: f.preset, budgetMs: f.budget, seed: f.seed, topology, limits, sandbox: f.sandbox as RunConfigInput['sandbox'],
+    ...(f.grace !== undefined ? { graceMs: f.grace } : {}),
     ...(f.maxIterations ? { maxIterations: f.maxIterations } : {}),
     ...(f.topK ? { topK: f.topK } : {}),
     ...(f.maxRepairs !== undefined ? { maxRepairs: f.maxRepairs } : {}),
@@ -59,7 +62,7 @@ function configFrom(f: RunFlags): Partial<RunConfigInput> {
 function runOptions(cmd: Command): Command {
   return cmd
     .option('--budget <duration>', 'time budget for the whole run (90s, 5m, 12h)', duration, 300_000)
-    .option('--seed <n>', 'seed for every random choice (runs replay exactly)', int, 0)
+    .option('--seed <n>', 'seed for every random choice the actors make', int, 0)
     .option('--preset <name>', `named preset: ${Object.keys(PRESETS).join(', ')}`, 'default')
     .option('--traces <n>', 'parallel traces (distributed optimisation)', int)
     .option('--researcher <mode>', 'gradient (structured reasoning) or greedy (tree-search baseline)')
@@ -67,7 +70,9 @@ function runOptions(cmd: Command): Command {
     .option('--nats <url>', 'use this NATS server instead of the embedded one')
     .option('--runs <dir>', 'where run directories go', 'runs')
     .option('--max-iterations <n>', 'stop after this many iterations', int)
-    .option('--sandbox <kind>', 'job sandbox: auto, bwrap or subprocess', 'auto')
+    .option('--sandbox <kind>', 'job sandbox: bwrap (sealed: workspace, public data and the interpreter only) or none (unsealed; run_meta.json and the report say so)', 'bwrap')
+    .option('--grace <duration>', 'wall-clock time past the budget allowed for stopping and reporting (5s to 60s; the run is cut hard after it)', duration)
+    .option('--brain-limit <duration>', 'deadline of one brain request', duration)
     .option('--debug-limit <duration>', 'limit per debug run', duration)
     .option('--full-limit <duration>', 'limit per full run', duration)
     .option('--top-k <n>', 'sample the hypothesis from the top k', int)
@@ -82,10 +87,12 @@ export function buildProgram(): Command {
     .showHelpAfterError();
 
   runOptions(program.command('run <competition>')
-    .description('run the optimisation loop on a competition folder (MLE-bench layout) and hand in the best submission.csv'))
-    .action(async (competition: string, f: RunFlags) => {
-      const r = await runCompetition({ competitionDir: competition, runsRoot: f.runs, natsUrl: f.nats, config: configFrom(f), logLevel: f.logLevel, ...(f.metric ? { metric: f.metric } : {}) });
+    .description('run the optimisation loop on a competition folder (MLE-bench layout) and hand in the best submission.csv')
+    .option('--positive <label>', 'binary probability target: the class whose probability is submitted (one of the labels in train.csv); needed when neither competition.json nor the description says'))
+    .action(async (competition: string, f: RunFlags & { positive?: string }) => {
+      const r = await runCompetition({ competitionDir: competition, runsRoot: f.runs, natsUrl: f.nats, config: configFrom(f), logLevel: f.logLevel, handleSignals: true, ...(f.metric ? { metric: f.metric } : {}), ...(f.positive !== undefined ? { positive: f.positive } : {}) });
       out(r.runDir);
+      if (r.status === 'stopped' && r.stopReason?.startsWith('signal')) process.exitCode = 130;
     });
 
   runOptions(program.command('bench')
@@ -95,7 +102,7 @@ export function buildProgram(): Command {
     .option('--only <names>', 'comma-separated competitions'))
     .action(async (f: RunFlags & { suite: string; seeds: number; only?: string }) => {
       if (f.suite !== 'local') throw new InvalidArgumentError(`unknown suite "${f.suite}" — only "local" exists`);
-      await runSuite({ benchDir: join(REPO, 'bench'), runsRoot: f.runs, seeds: f.seeds, budgetMs: f.budget, only: f.only?.split(',').filter(Boolean), config: configFrom(f), say: err, natsUrl: f.nats });
+      await runSuite({ benchDir: join(REPO, 'bench'), runsRoot: f.runs, seeds: f.seeds, budgetMs: f.budget, only: f.only?.split(',').filter(Boolean), config: configFrom(f), say: err, natsUrl: f.nats, handleSignals: true });
     });
 
   program.command('grade [submission] [competition]')
@@ -124,7 +131,8 @@ export function buildProgram(): Command {
     .option('--id <column>', 'an existing id column (default: generated)')
     .option('--test-frac <f>', 'share held out as the private test set', '0.2')
     .option('--no-leaderboard', 'skip building leaderboard.csv from the reference population')
-    .action(async (f: { csv: string; target: string; metric: string; out?: string; name?: string; id?: string; testFrac: string; leaderboard: boolean }) => {
+    .option('--positive <label>', 'binary auc/logloss: the class whose probability is submitted (required when the labels are text, e.g. --positive Yes)')
+    .action(async (f: { csv: string; target: string; metric: string; out?: string; name?: string; id?: string; testFrac: string; leaderboard: boolean; positive?: string }) => {
       const dir = await initFromCsv({ ...f, testFrac: Number(f.testFrac), repo: REPO, say: err });
       out(dir);
     });
@@ -140,13 +148,20 @@ export function buildProgram(): Command {
   program.command('doctor')
     .description('check nats-server, the Python ML stack, datasets, bubblewrap and Docker; print exact fixes')
     .option('--python <path>', 'interpreter for generated code', '/usr/bin/python3')
-    .action(async (f: { python: string }) => { process.exitCode = await doctor(out, f.python); });
+    .option('--sandbox [competition]', 'run a probe job in the real job sandbox and print what it can and cannot reach (default competition: bench/breast-cancer-diagnosis); exit 1 on any leak')
+    .action(async (f: { python: string; sandbox?: string | true }) => {
+      process.exitCode = f.sandbox
+        ? await doctorSandbox(out, { python: f.python, ...(typeof f.sandbox === 'string' ? { competition: f.sandbox } : {}) })
+        : await doctor(out, f.python);
+    });
 
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
+    // a run killed with kill -9 leaves its pid file: stop whatever it left behind and mark it crashed
+    for (const r of reapOrphans(resolve('runs'))) err(`gome: reaped a run that was killed: ${r.runDir}${r.killed.length ? ` (stopped ${r.killed.join(', ')})` : ''}`);
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {

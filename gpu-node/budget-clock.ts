@@ -6,6 +6,8 @@ import type { Clock } from '../runtime/clock.ts';
 import { BudgetFileInvalid } from './errors.ts';
 
 export const BUDGET_FILE = 'budget.json';
+/** Refunded infrastructure time never exceeds this share of the budget (so failing infrastructure cannot stretch a run). */
+export const MAX_REFUND_FRAC = 0.1;
 export const DEFAULT_BUDGET_MS = 12 * 3600 * 1000;
 
 /** What budget.json holds. `elapsedMs` is gross wall time counted so far (refunds not subtracted). */
@@ -20,6 +22,9 @@ export interface BudgetFileContent {
 }
 
 export class BudgetClock {
+  /** Wall-clock time (clock ms) after which no work may run, whatever the refunds: the run's hard deadline less its wind-down. */
+  private workEndsAt: number | null = null;
+
   private constructor(
     private readonly clock: Clock,
     readonly budgetMs: number,
@@ -62,25 +67,38 @@ export class BudgetClock {
     return existsSync(file) ? BudgetClock.resume(file, clock) : BudgetClock.start(clock, { budgetMs, file });
   }
 
-  private elapsedMs(): number {
-    return this.elapsedBeforeMs + Math.max(0, this.clock.now() - this.segmentStart);
+  private elapsedMs(now = this.clock.now()): number {
+    return this.elapsedBeforeMs + Math.max(0, now - this.segmentStart);
   }
 
-  usedMs(): number { return Math.max(0, this.elapsedMs() - this.refunded); }
-  remainingMs(): number { return this.budgetMs - this.usedMs(); }
+  private usedAt(now: number): number { return Math.max(0, this.elapsedMs(now) - this.refunded); }
+  private remainingAt(now: number): number {
+    const charged = this.budgetMs - this.usedAt(now);
+    return this.workEndsAt === null ? charged : Math.min(charged, this.workEndsAt - now);
+  }
+
+  usedMs(): number { return this.usedAt(this.clock.now()); }
+  remainingMs(): number { return this.remainingAt(this.clock.now()); }
+
+  /** Caps the remaining budget at a wall-clock time (refunds never let work run past the run's hard deadline). */
+  endWorkBy(at: number): this { this.workEndsAt = at; return this; }
   refundedMs(): number { return this.refunded; }
 
-  /** Gives back time lost to an infrastructure failure (never charged). */
+  /** Gives back time lost to an infrastructure failure (never charged), up to MAX_REFUND_FRAC of the budget in all. */
   refund(ms: number): void {
     if (!Number.isFinite(ms) || ms <= 0) return;
-    this.refunded += ms;
+    const room = MAX_REFUND_FRAC * this.budgetMs - this.refunded;
+    if (room <= 0) return;
+    this.refunded += Math.min(ms, room);
     this.persist();
   }
 
+  /** One clock reading: used and remaining are consistent with each other. */
   snapshot(): Budget {
-    const usedMs = this.usedMs();
+    const now = this.clock.now();
+    const usedMs = this.usedAt(now);
     this.persist();
-    return { startedAt: this.startedAt, budgetMs: this.budgetMs, usedMs, remainingMs: this.budgetMs - usedMs, refundedMs: this.refunded };
+    return { startedAt: this.startedAt, budgetMs: this.budgetMs, usedMs, remainingMs: this.remainingAt(now), refundedMs: this.refunded };
   }
 
   /** Writes the current state to the budget file (atomic rename). No-op without a file. */

@@ -2,7 +2,8 @@
 import { GomeError } from '../runtime/errors.ts';
 
 export type GpuNodeErrorCode =
-  | 'MISSING_BINARY' | 'SANDBOX_UNAVAILABLE' | 'SPAWN_FAILED' | 'WORKSPACE_FAILED' | 'INVALID_JOB' | 'NODE_CLOSED' | 'BUDGET_FILE';
+  | 'MISSING_BINARY' | 'SANDBOX_UNAVAILABLE' | 'SANDBOX_PROBE' | 'SPAWN_FAILED' | 'WORKSPACE_FAILED' | 'INVALID_JOB' | 'NODE_CLOSED'
+  | 'BUDGET_FILE';
 
 export abstract class GpuNodeError extends GomeError {
   abstract readonly code: GpuNodeErrorCode;
@@ -17,12 +18,28 @@ export class BinaryNotFound extends GpuNodeError {
   }
 }
 
-/** bwrap exists but cannot create its sandbox here (namespaces not permitted, seccomp, …). */
+/**
+ * The sealed bubblewrap sandbox cannot be used here: bwrap is not installed, or it is installed but cannot build the
+ * sandbox (no user namespaces, seccomp, a broken binary). There is no silent fallback: the run stops with this error.
+ */
 export class SandboxUnavailable extends GpuNodeError {
   readonly code = 'SANDBOX_UNAVAILABLE' as const;
-  constructor(readonly sandbox: string, readonly detail: string) {
-    super(`sandbox "${sandbox}" does not work on this machine: ${detail}`,
-      'allow user/pid/net namespaces (run as root, or sysctl kernel.unprivileged_userns_clone=1), or use sandbox "auto"/"subprocess"');
+  constructor(readonly sandbox: string, readonly detail: string, readonly missing = false) {
+    super(missing
+      ? `the ${sandbox} job sandbox cannot start because bubblewrap is not installed (${detail})`
+      : `the ${sandbox} job sandbox cannot start on this machine: ${detail}`,
+    'Install bubblewrap with `apt-get install bubblewrap`. If it is installed, enable unprivileged user namespaces with ' +
+      '`sysctl kernel.unprivileged_userns_clone=1` (or run as root). Or pass `--sandbox none` to run jobs unsealed, ' +
+      'knowing that they can then read the answers, the repository and your home directory.');
+  }
+}
+
+/** The sandbox probe job ran but produced no report (it crashed, timed out, or the sandbox broke it). */
+export class SandboxProbeFailed extends GpuNodeError {
+  readonly code = 'SANDBOX_PROBE' as const;
+  constructor(readonly status: string, detail: string) {
+    super(`the sandbox probe job ended with status ${status} and wrote no report: ${detail}`,
+      'run `gome doctor` for missing dependencies, then look at the probe workspace logs (stdout.log, stderr.log)');
   }
 }
 

@@ -8,13 +8,15 @@ import type { Budget, JobOutcome, JobStatus } from '../protocols/domain.ts';
 import type { Payload } from '../protocols/messages.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { decideAdmission } from './admission.ts';
+import { CircuitBreaker, classifyInfra, type InfrastructureFailing } from './circuit-breaker.ts';
 import type { BudgetClock } from './budget-clock.ts';
 import { InvalidJob, NodeClosed, WorkspaceFailed } from './errors.ts';
 import { cudaVisibleDevices, detectGpus, type GpuInfo } from './gpu-detect.ts';
 import { JobQueue, type QueueStats } from './job-queue.ts';
 import { collectOutputs, type JobOutputs } from './outputs.ts';
 import type { ProcessResult } from './process-runner.ts';
-import { requirePython, resolveSandbox, type SandboxBackend, type SandboxKind } from './sandbox.ts';
+import { requirePython, resolveSandbox, type JobView, type SandboxBackend, type SandboxKind } from './sandbox.ts';
+import type { Seal } from './seal.ts';
 
 export type JobSubmit = Payload<'job.submit'>;
 
@@ -22,7 +24,10 @@ export interface GpuNodeOptions {
   /** jobs run in fresh workspaces `<jobsRoot>/<jobId>/` */
   jobsRoot: string;
   budget: BudgetClock;
+  /** "bwrap" (sealed) or "none" (explicitly unsealed); a bwrap that cannot start is a typed error, never a fallback */
   sandbox: SandboxKind;
+  /** what a sealed job must not see beyond the allow-list, e.g. sealFor(competitionRoot) from seal.ts */
+  seal?: Seal;
   /** the interpreter jobs run with, e.g. /usr/bin/python3 */
   python: string;
   logger: Logger;
@@ -39,6 +44,8 @@ export interface GpuNodeOptions {
   bwrap?: string;
   tailBytes?: number;
   sampleMs?: number;
+  /** Called once when consecutive infrastructure failures open the circuit breaker (the run must stop). */
+  onBreakerOpen?: (err: InfrastructureFailing) => void;
 }
 
 export interface GpuNodeStats extends QueueStats {
@@ -64,6 +71,7 @@ export class GpuNode {
   private closed = false;
   private current: AbortController | null = null;
   private readonly counts: Record<JobStatus, number> = { ok: 0, error: 0, timeout: 0, refused: 0, infra: 0 };
+  private readonly breaker = new CircuitBreaker();
 
   constructor(private readonly opts: GpuNodeOptions) {
     this.queue = new JobQueue(opts.clock);
@@ -87,9 +95,9 @@ export class GpuNode {
 
   /** Queues the job; resolves with its outcome once it has run (or was refused). Never rejects. */
   submit(job: JobSubmit): Promise<JobOutcome> {
-    if (this.closed) {
+    if (this.closed || this.breaker.open) {
       const now = this.opts.clock.now();
-      return Promise.resolve(this.infra(job, now, new NodeClosed().message));
+      return Promise.resolve(this.infra(job, now, this.breaker.open?.message ?? new NodeClosed().message));
     }
     return this.queue.run(() => this.run(job)).catch((e: unknown) => {
       const now = this.opts.clock.now();
@@ -98,6 +106,9 @@ export class GpuNode {
   }
 
   budget(): Budget { return this.opts.budget.snapshot(); }
+
+  /** The error that opened the circuit breaker, if it is open. */
+  get breakerOpen(): InfrastructureFailing | null { return this.breaker.open; }
 
   stats(): GpuNodeStats {
     return { ...this.queue.stats(), sandbox: this.ready_?.backend.name ?? null, gpus: this.ready_?.gpus ?? null, byStatus: { ...this.counts } };
@@ -124,11 +135,18 @@ export class GpuNode {
   }
 
   /** An infrastructure failure: not the job's fault, so its time is refunded to the budget clock. */
-  private infra(job: JobSubmit, startedAt: number, reason: string, partial: Partial<JobOutcome> = {}): JobOutcome {
+  private infra(job: JobSubmit, startedAt: number, reason: string, partial: Partial<JobOutcome> = {}, cause: unknown = null): JobOutcome {
     const endedAt = this.opts.clock.now();
     this.opts.budget.refund(endedAt - startedAt);
     this.counts.infra++;
     this.opts.logger.error({ jobId: job.jobId, reason }, 'job failed for an infrastructure reason (time refunded)');
+    if (!this.closed && !this.breaker.open) {
+      const tripped = this.breaker.failure(classifyInfra(cause, reason), reason);
+      if (tripped) {
+        this.opts.logger.error({ part: tripped.part, err: tripped.message }, 'circuit breaker open: the run must stop');
+        this.opts.onBreakerOpen?.(tripped);
+      }
+    }
     return { ...this.base(job, startedAt, endedAt), ...partial, status: 'infra', reason };
   }
 
@@ -172,14 +190,15 @@ export class GpuNode {
       } catch (e) {
         throw new WorkspaceFailed(workdir, (e as Error).message);
       }
-      const env = this.jobEnv(job, dataDir, workdir, ready);
+      const env = this.jobEnv(job, ready.backend.view({ workdir, dataDir }), ready);
       const abort = new AbortController();
       this.current = abort;
       logger.info({ jobId: job.jobId, mode: job.mode, limitMs, sandbox: ready.backend.name }, 'job started');
       let res: ProcessResult;
       try {
         res = await ready.backend.execute({
-          jobId: job.jobId, workdir, dataDir, python: ready.python, script: join(workdir, 'main.py'), env, limitMs,
+          jobId: job.jobId, workdir, dataDir, maskPaths: this.opts.seal?.maskPaths ?? [], python: ready.python,
+          script: join(workdir, 'main.py'), env, limitMs,
           stdoutPath: join(workdir, 'stdout.log'), stderrPath: join(workdir, 'stderr.log'), statsPath,
           memoryLimitMb: this.opts.memoryLimitMb ?? null, tailBytes: this.opts.tailBytes, sampleMs: this.opts.sampleMs,
           signal: abort.signal, logger,
@@ -189,18 +208,22 @@ export class GpuNode {
       }
       return await this.finish(job, startedAt, workdir, limitMs, cappedByBudget, ready, res);
     } catch (e) {
-      return this.infra(job, startedAt, (e as Error).message);
+      return this.infra(job, startedAt, (e as Error).message, {}, e);
     }
   }
 
-  private jobEnv(job: JobSubmit, dataDir: string, workdir: string, ready: Ready): Record<string, string> {
+  /**
+   * The job's whole environment, built from scratch (nothing of the host's: no API keys, tokens or secrets), with the
+   * paths as the job sees them inside its sandbox (`view`).
+   */
+  private jobEnv(job: JobSubmit, view: JobView, ready: Ready): Record<string, string> {
     const threads = String(this.opts.cpus ?? availableParallelism());
     const cuda = cudaVisibleDevices(ready.gpus);
     return {
       PATH: `${dirname(ready.python)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
-      HOME: workdir, TMPDIR: '/tmp', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8',
+      HOME: view.home, TMPDIR: view.tmpdir, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8',
       PYTHONHASHSEED: '0', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', MPLBACKEND: 'Agg',
-      GOME_DATA_DIR: dataDir, GOME_MODE: job.mode, GOME_OUTPUT_DIR: workdir, GOME_JOB_ID: job.jobId,
+      GOME_DATA_DIR: view.dataDir, GOME_MODE: job.mode, GOME_OUTPUT_DIR: view.workdir, GOME_JOB_ID: job.jobId,
       OMP_NUM_THREADS: threads, MKL_NUM_THREADS: threads, OPENBLAS_NUM_THREADS: threads,
       NUMEXPR_NUM_THREADS: threads, VECLIB_MAXIMUM_THREADS: threads,
       ...(cuda !== null ? { CUDA_VISIBLE_DEVICES: cuda } : {}),
@@ -244,6 +267,7 @@ export class GpuNode {
       reason = `${how}: ${lastLine(res.stderrTail) || 'no stderr output'}`;
     }
     this.counts[status]++;
+    this.breaker.success();
     const endedAt = this.opts.clock.now();
     this.opts.logger.info({ jobId: job.jobId, status, wallMs: partial.usage!.wallMs, cpuMs: partial.usage!.cpuMs, peakRssKb: partial.usage!.peakRssKb },
       'job finished');

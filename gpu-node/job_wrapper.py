@@ -10,6 +10,18 @@ import sys
 import time
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux prctl); best effort elsewhere."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except Exception:
+        pass
+
+
 def write_stats(path, data):
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
@@ -35,13 +47,14 @@ def main():
     cmd = argv[1:]
 
     def limit():
+        die_with_parent()  # the job dies with this wrapper, which dies with Gome (setpriv --pdeathsig)
         if mem_mb:
             b = mem_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (b, b))
 
     t0 = time.monotonic()
     try:
-        child = subprocess.Popen(cmd, preexec_fn=limit if mem_mb else None)
+        child = subprocess.Popen(cmd, preexec_fn=limit)
     except OSError as e:
         write_stats(stats_path, {"error": "cannot start %s: %s" % (cmd[0], e), "returncode": 127})
         return 127

@@ -4,8 +4,11 @@ import type { CommandLine, JobExecSpec } from './sandbox.ts';
 import { spawn } from 'node:child_process';
 import { createWriteStream, readdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { constants as osConstants } from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { SpawnFailed } from './errors.ts';
+import { dieWithParent } from '../runtime/die-with-parent.ts';
 
 export const DEFAULT_TAIL_BYTES = 8 * 1024;
 export const DEFAULT_SAMPLE_MS = 200;
@@ -200,7 +203,8 @@ export function runProcess(spec: RunSpec): Promise<ProcessResult> {
   const t0 = performance.now();
 
   return new Promise<ProcessResult>((resolve, reject) => {
-    const child = spawn(spec.file, spec.args, {
+    const [file, args] = dieWithParent(spec.file, spec.args); // a job never outlives Gome, even after kill -9
+    const child = spawn(file, args, {
       cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let settled = false;
@@ -269,12 +273,15 @@ export function runProcess(spec: RunSpec): Promise<ProcessResult> {
   });
 }
 
-/** Absolute path of job_wrapper.py (readable inside the sandbox: bwrap binds / read-only). */
-export const JOB_WRAPPER = new URL('./job_wrapper.py', import.meta.url).pathname;
+/** Absolute host path of job_wrapper.py (the bwrap backend binds it read-only at a fixed inner path). */
+export const JOB_WRAPPER = fileURLToPath(new URL('./job_wrapper.py', import.meta.url));
 
-/** argv that runs `python script` under job_wrapper.py, which records rusage to `statsPath`. */
-export function wrappedPythonArgv(python: string, script: string, statsPath: string, memoryLimitMb: number | null = null): string[] {
-  return [python, JOB_WRAPPER, '--stats', statsPath, ...(memoryLimitMb ? ['--mem-mb', String(memoryLimitMb)] : []), '--', python, script];
+/** The Gome checkout these sources run from (a sealed job must not see it). */
+export const REPO_ROOT = dirname(dirname(JOB_WRAPPER));
+
+/** argv that runs `python script` under job_wrapper.py (at `wrapper`), which records rusage to `statsPath`. */
+export function wrappedPythonArgv(python: string, script: string, statsPath: string, memoryLimitMb: number | null = null, wrapper = JOB_WRAPPER): string[] {
+  return [python, wrapper, '--stats', statsPath, ...(memoryLimitMb ? ['--mem-mb', String(memoryLimitMb)] : []), '--', python, script];
 }
 
 /** Runs a process backend's command line for a job spec (shared by the bubblewrap and subprocess backends). */

@@ -1,29 +1,55 @@
-// bubblewrap backend: read-only root, writable workspace, read-only data dir, private /tmp, no network, own pid namespace.
-import type { CommandLine, JobExecSpec, SandboxBackend } from './sandbox.ts';
-import { runCommandLine, wrappedPythonArgv, type ProcessResult } from './process-runner.ts';
+// bubblewrap backend, sealed: the job sees only its workspace (rw, /gome/work), the competition's public data
+// (ro, /gome/data), the job wrapper (ro) and the interpreter with its system libraries (ro); no network, its own
+// pid/ipc/uts namespaces and session, a private /tmp, and masks over recorded source datasets and R's libraries.
+import { dirname, join, relative, resolve } from 'node:path';
+import type { CommandLine, JobExecSpec, JobView, SandboxBackend } from './sandbox.ts';
+import { JOB_WRAPPER, REPO_ROOT, runCommandLine, wrappedPythonArgv, type ProcessResult } from './process-runner.ts';
+import { INNER, mountArgs, mountPlan, systemView } from './sandbox-mounts.ts';
+import { pythonInstall } from './python-prefix.ts';
+import { R_LIBRARY_TREES } from './seal.ts';
+
+/** Namespaces and process flags of every sealed job (and of the start-up probe). */
+export const NAMESPACE_ARGS: readonly string[] = [
+  '--unshare-net', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--new-session', '--die-with-parent',
+];
 
 export class BwrapSandbox implements SandboxBackend {
   readonly name = 'bwrap';
   readonly isolated = true;
   constructor(readonly bwrapPath = 'bwrap') {}
 
-  /** Namespace and filesystem flags shared by the probe and every job. */
-  static isolationArgs(): string[] {
-    return ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
-      '--unshare-net', '--unshare-pid', '--die-with-parent'];
+  /** Arguments of the start-up probe: the same namespaces and system view as a job, without a workspace. */
+  static probeArgs(): string[] {
+    return [...NAMESPACE_ARGS, ...mountArgs(systemView())];
+  }
+
+  view(_host: { workdir: string; dataDir: string }): JobView {
+    return { workdir: INNER.workdir, dataDir: INNER.dataDir, home: INNER.workdir, tmpdir: INNER.tmp };
   }
 
   command(spec: JobExecSpec): CommandLine {
+    const workdir = resolve(spec.workdir);
+    const dataDir = resolve(spec.dataDir);
+    const jobsRoot = dirname(workdir);
+    const runDir = dirname(jobsRoot);
+    const competition = dirname(dataDir);
+    const inside = (hostPath: string) => join(INNER.workdir, relative(workdir, resolve(hostPath)));
+    const python = pythonInstall(spec.python);
+    const plan = mountPlan({
+      workdir, dataDir, wrapper: JOB_WRAPPER,
+      pythonPrefixes: python.prefixes, pythonPaths: python.paths,
+      maskPaths: [...(spec.maskPaths ?? []), ...R_LIBRARY_TREES],
+      // the repo, the competition and its siblings, the other workspaces, the run dir and the other runs
+      protectedPaths: [REPO_ROOT, competition, dirname(competition), jobsRoot, runDir, dirname(runDir)],
+    });
     return {
       file: this.bwrapPath,
       args: [
-        ...BwrapSandbox.isolationArgs(),
-        // binds come after --tmpfs /tmp so workspaces/data under /tmp are mounted on top of it
-        '--bind', spec.workdir, spec.workdir,
-        '--ro-bind', spec.dataDir, spec.dataDir,
-        '--chdir', spec.workdir,
+        ...NAMESPACE_ARGS,
+        ...mountArgs(plan),
+        '--chdir', INNER.workdir,
         '--',
-        ...wrappedPythonArgv(spec.python, spec.script, spec.statsPath, spec.memoryLimitMb),
+        ...wrappedPythonArgv(spec.python, inside(spec.script), inside(spec.statsPath), spec.memoryLimitMb, INNER.wrapper),
       ],
     };
   }

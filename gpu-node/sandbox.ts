@@ -1,5 +1,5 @@
-// Sandbox selection: the backend interface (process backends bwrap/subprocess now; a dockerode backend can implement
-// the same interface), binary checks with typed errors, and the cached bwrap probe behind sandbox "auto".
+// Sandbox selection: the backend interface (the sealed bwrap backend and the explicitly unsealed "none" backend),
+// binary checks with typed errors, and the cached bwrap start-up probe. There is no silent fallback.
 import { spawn } from 'node:child_process';
 import { which } from '../runtime/which.ts';
 import type { Logger } from 'pino';
@@ -8,15 +8,18 @@ import { BinaryNotFound, SandboxUnavailable } from './errors.ts';
 import { BwrapSandbox } from './sandbox-bwrap.ts';
 import { SubprocessSandbox } from './sandbox-subprocess.ts';
 
-export type SandboxKind = 'auto' | 'bwrap' | 'subprocess';
+/** "bwrap": sealed (default). "none": a plain subprocess that sees the whole host; only when asked for. */
+export type SandboxKind = 'bwrap' | 'none';
 
-/** Everything a backend needs to run one job (main.py in its workspace). */
+/** Everything a backend needs to run one job (main.py in its workspace). Paths are HOST paths. */
 export interface JobExecSpec {
   jobId: string;
   /** the job workspace: writable, cwd, GOME_OUTPUT_DIR */
   workdir: string;
   /** the competition's public/ dir: read-only inside the sandbox */
   dataDir: string;
+  /** host files/dirs a sealed backend hides when they are visible through a bound system path (see seal.ts) */
+  maskPaths?: readonly string[];
   python: string;
   /** absolute path of main.py (inside workdir) */
   script: string;
@@ -39,15 +42,23 @@ export interface JobExecSpec {
  */
 export interface SandboxBackend {
   readonly name: string;
-  /** Whether the job sees no network and a read-only data dir. */
+  /** Whether the job is sealed: no network, nothing of the host beyond its allow-list. */
   readonly isolated: boolean;
+  /** The paths as the job sees them (its environment carries these), given the host workspace and data dir. */
+  view(host: { workdir: string; dataDir: string }): JobView;
   execute(spec: JobExecSpec): Promise<ProcessResult>;
+}
+
+/** Paths inside the sandbox: what GOME_OUTPUT_DIR, GOME_DATA_DIR, HOME and TMPDIR hold. */
+export interface JobView {
+  workdir: string;
+  dataDir: string;
+  home: string;
+  tmpdir: string;
 }
 
 /** A backend that runs a local command line. */
 export interface CommandLine { file: string; args: string[] }
-
-/** Resolves a program name (absolute, or on PATH) to an executable path, or null. */
 
 /** The python interpreter as an absolute path, or a typed error naming the Debian package. */
 export function requirePython(python: string): string {
@@ -60,15 +71,15 @@ export type BwrapProbe = { ok: true; path: string } | { ok: false; missing: bool
 
 const probeCache = new Map<string, Promise<BwrapProbe>>();
 
-/** Checks once per binary (cached) that bwrap can build the sandbox the node uses. */
+/** Checks once per binary (cached) that bwrap can build the sealed sandbox the node uses (same namespaces and system view). */
 export function probeBwrap(binary = 'bwrap'): Promise<BwrapProbe> {
   const cached = probeCache.get(binary);
   if (cached) return cached;
   const p = new Promise<BwrapProbe>((resolve) => {
     const path = which(binary);
     if (!path) { resolve({ ok: false, missing: true, detail: `${binary} not found` }); return; }
-    const trueBin = which('true') ?? '/bin/true';
-    const child = spawn(path, [...BwrapSandbox.isolationArgs(), '--', trueBin], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const trueBin = '/usr/bin/true';
+    const child = spawn(path, [...BwrapSandbox.probeArgs(), '--', trueBin], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -87,15 +98,16 @@ export function probeBwrap(binary = 'bwrap'): Promise<BwrapProbe> {
 export function clearSandboxProbeCache(): void { probeCache.clear(); }
 
 /**
- * Picks the backend: "bwrap" must work (typed error otherwise), "subprocess" is unisolated,
- * "auto" uses bwrap when the probe passes, else subprocess with a logged warning.
+ * Picks the backend: "none" is the explicitly unsealed subprocess; "bwrap" must work here, else SandboxUnavailable
+ * (naming the cause and the fixes) — never a silent fallback to an unsealed job.
  */
 export async function resolveSandbox(kind: SandboxKind, opts: { logger?: Logger; bwrap?: string } = {}): Promise<SandboxBackend> {
-  if (kind === 'subprocess') return new SubprocessSandbox();
+  if (kind === 'none') {
+    opts.logger?.warn('sandbox "none": jobs run unsealed and can read the answers, the repository and the home directory');
+    return new SubprocessSandbox();
+  }
+  if (kind !== 'bwrap') throw new SandboxUnavailable(String(kind), 'unknown sandbox kind; use "bwrap" (sealed) or "none" (unsealed)');
   const probe = await probeBwrap(opts.bwrap ?? 'bwrap');
   if (probe.ok) return new BwrapSandbox(probe.path);
-  const error = probe.missing ? new BinaryNotFound(opts.bwrap ?? 'bwrap', 'bubblewrap') : new SandboxUnavailable('bwrap', probe.detail);
-  if (kind === 'bwrap') throw error;
-  opts.logger?.warn({ err: error.message }, 'bwrap sandbox unavailable; falling back to a plain subprocess (no network or filesystem isolation)');
-  return new SubprocessSandbox();
+  throw new SandboxUnavailable('bwrap', probe.detail, probe.missing);
 }

@@ -1,4 +1,5 @@
 // Run configuration: one validated, immutable object per run, printed and stored in run_meta.json.
+// Values that name a feature Gome does not have yet are refused here, at parse time, with a sentence saying so.
 import { z } from 'zod';
 
 export const BrainConfig = z.discriminatedUnion('kind', [
@@ -11,7 +12,11 @@ export const BrainConfig = z.discriminatedUnion('kind', [
     temperature: z.number().min(0).max(2).default(0.7),
     maxContextTokens: z.number().int().positive().default(32000),
   }),
-]);
+]).superRefine((b, ctx) => {
+  if (b.kind === 'openai') {
+    ctx.addIssue({ code: 'custom', message: 'the OpenAI-compatible LLM brain is not built yet; use brain {"kind": "offline"} (the default)' });
+  }
+});
 export type BrainConfig = z.infer<typeof BrainConfig>;
 
 export const Topology = z.object({
@@ -23,23 +28,46 @@ export const Topology = z.object({
 });
 export type Topology = z.infer<typeof Topology>;
 
+/** Job sandboxes: bwrap seals the job (the default); none runs it unsealed and says so; docker is not built yet. */
+export const SandboxName = z.enum(['bwrap', 'none', 'docker']);
+export type SandboxName = z.infer<typeof SandboxName>;
+
+/** The most a run may overrun its budget (wall clock) while it stops and writes its reports. */
+export const MAX_GRACE_MS = 60_000;
+
+export const Limits = z.object({
+  /** Per debug run (sampled data). */
+  debugMs: z.number().int().positive().default(600_000),
+  /** Per full run. */
+  fullMs: z.number().int().positive().default(3_600_000),
+  /** Deadline of one brain request (diagnosis, proposal, code); the requester then moves on with a recorded failure. */
+  brainMs: z.number().int().positive().default(600_000),
+  /** Deadline of a request to an in-process service that should answer at once (memory, budget). */
+  replyMs: z.number().int().positive().default(30_000),
+});
+export type Limits = z.infer<typeof Limits>;
+
+const LIMIT_DEFAULTS: Limits = { debugMs: 600_000, fullMs: 3_600_000, brainMs: 600_000, replyMs: 30_000 };
+
 export const RunConfig = z.object({
-  runId: z.string().regex(/^[A-Za-z0-9_-]+$/),
+  /** A safe run id (see safeRunId); also a directory name and a NATS subject token. */
+  runId: z.string().regex(/^[A-Za-z0-9_-]+$/, 'a run id may hold only letters, digits, "_" and "-"'),
   competitionDir: z.string().min(1),
   runDir: z.string().min(1),
   budgetMs: z.number().int().positive(),
+  /** Wall-clock time allowed past the budget to stop and report; the run is cut hard at budget + grace. */
+  graceMs: z.number().int().min(5_000).max(MAX_GRACE_MS).default(30_000),
   seed: z.number().int().nonnegative().default(0),
   preset: z.string().default('default'),
   topology: Topology.default({ researcher: 'gradient', traces: 1, memory: true, structuredReasoning: true }),
   brain: BrainConfig.default({ kind: 'offline' }),
-  limits: z.object({
-    debugMs: z.number().int().positive().default(600_000),
-    fullMs: z.number().int().positive().default(3_600_000),
-  }).default({ debugMs: 600_000, fullMs: 3_600_000 }),
+  limits: Limits.default(LIMIT_DEFAULTS),
   maxRepairs: z.number().int().min(0).max(10).default(2),
   topK: z.number().int().min(1).max(5).default(3),
   maxIterations: z.number().int().positive().nullable().default(null),
-  sandbox: z.enum(['auto', 'bwrap', 'subprocess', 'docker']).default('auto'),
+  sandbox: SandboxName.default('bwrap').refine((s) => s !== 'docker', {
+    message: 'the Docker job backend is not built yet; use "bwrap" (sealed, the default) or "none" (unsealed, said so in the report)',
+  }),
   /** Train/validation gap, relative to the validation score, above which L3 warns of overfitting. */
   overfitGap: z.number().nonnegative().default(0.15),
   python: z.string().default('/usr/bin/python3'),

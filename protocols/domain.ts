@@ -163,6 +163,12 @@ export const TaskInfo = z.object({
   nTrainRows: z.number().int().nonnegative(),
   /** Distinct labels in train (classification); null for regression. */
   nClasses: z.number().int().nonnegative().nullable(),
+  /** Classification labels as train.csv spells them. Binary: [negative, positive]; multiclass: the submission's column order. */
+  classes: z.array(z.string()).optional(),
+  /** Binary probability targets: the label whose probability is submitted (the competition's resolved positive class). */
+  positiveClass: z.string().optional(),
+  /** Where positiveClass came from (--positive, competition.json, description.md, 0/1 convention). */
+  positiveFrom: z.string().optional(),
   columns: z.array(z.object({ name: z.string(), dtype: z.enum(['numeric', 'categorical', 'text']), missingFrac: z.number() })),
 });
 export type TaskInfo = z.infer<typeof TaskInfo>;

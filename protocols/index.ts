@@ -7,3 +7,5 @@ export * from './config.ts';
 export * from './messages.ts';
 export * from './codec.ts';
 export * from './subjects.ts';
+export * from './config-errors.ts';
+export * from './requests.ts';

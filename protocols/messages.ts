@@ -74,6 +74,21 @@ export const payloads = {
   'iteration.done': z.object({
     experiment: z.string(), trace: z.string(), status: z.enum(['accepted', 'rejected', 'failed']),
     score: z.number().nullable(), improved: z.boolean(), sota: SotaRef.nullable(),
+    /** Why an iteration ended without an experiment record (a request failed on the way). */
+    reason: z.string().nullable().default(null),
+  }),
+  // ── any requester ─────────────────────────────────────────────
+  /**
+   * A request got no answer: the service crashed on it, it was poison, or its deadline passed. Sent by the
+   * failing service's host, or by the requester's own host at the deadline, so the requester moves on and the
+   * failure is in the log.
+   */
+  'request.failed': z.object({
+    request: z.string(),
+    requestId: z.string(),
+    to: z.string(),
+    code: z.enum(['deadline', 'crash']),
+    reason: z.string(),
   }),
 } as const;
 

@@ -14,6 +14,9 @@ import type { Logger } from './logger.ts';
 import { Mailbox } from './mailbox.ts';
 import { defaultSupervision, RestartCounter, type SupervisionPolicy } from './supervision.ts';
 import { collectSends } from './machine-io.ts';
+import { requestSpec, type DeadlineContext } from '../protocols/requests.ts';
+import { Limits } from '../protocols/config.ts';
+import { RequestLedger } from './request-ledger.ts';
 
 export interface ServiceContext { logger: Logger; clock: Clock; address: string }
 
@@ -32,7 +35,9 @@ export type HostEvent =
   | { kind: 'transition'; address: string; state: unknown; env: Envelope | null }
   | { kind: 'dead-letter'; address: string; code: string; reason: string }
   | { kind: 'restart'; address: string; restarts: number; backoffMs: number; error: string }
-  | { kind: 'escalated'; address: string; error: string };
+  | { kind: 'escalated'; address: string; error: string }
+  | { kind: 'deadline'; address: string; request: Envelope }
+  | { kind: 'late'; address: string; env: Envelope };
 
 export interface ActorHostOptions {
   bus: Bus;
@@ -47,7 +52,11 @@ export interface ActorHostOptions {
   onEscalate?: (err: ActorEscalation) => void;
   /** Where sends go; defaults to the bus. Replay substitutes a collector. */
   sink?: (env: Envelope) => void;
+  /** What request deadlines are computed from (protocols/requests.ts); defaults to the default limits and a 12 h budget. */
+  deadlines?: DeadlineContext;
 }
+
+const DEFAULT_DEADLINES: DeadlineContext = { limits: Limits.parse({}), budgetMs: 12 * 3600_000 };
 
 export class ActorHost {
   private snapshot: AnyMachineSnapshot | null = null;
@@ -59,6 +68,7 @@ export class ActorHost {
   private readonly policy: SupervisionPolicy;
   private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly ledger: RequestLedger;
   readonly log: Logger;
 
   constructor(private readonly o: ActorHostOptions) {
@@ -68,6 +78,7 @@ export class ActorHost {
     this.factory = new EnvelopeFactory(o.run, o.address, o.trace, o.clock);
     this.dlo = new DeadLetterOffice(o.bus, o.run, o.logger);
     this.mailbox = new Mailbox((env) => this.handle(env));
+    this.ledger = new RequestLedger(o.deadlines ?? DEFAULT_DEADLINES, (req) => this.deadlinePassed(req));
   }
 
   get address(): string { return this.o.address; }
@@ -99,6 +110,7 @@ export class ActorHost {
   /** Stops taking messages; waits for the one being handled and returns the ones still queued (nothing is lost). */
   async stop(): Promise<Envelope[]> {
     this.stopped = true;
+    this.ledger.clear();
     this.sub?.unsubscribe();
     await this.mailbox.idle();
     return this.mailbox.close();
@@ -127,6 +139,12 @@ export class ActorHost {
 
   private async handle(env: Envelope): Promise<void> {
     if (this.stopped && this.sub === null) return;
+    if (this.ledger.settle(env, this.address) === 'late') {
+      // the answer to a request whose deadline already passed: the requester has moved on (it is in the log)
+      this.o.inspect?.({ kind: 'late', address: this.address, env });
+      this.log.warn({ type: env.type, from: env.from, causation: env.causation }, 'late reply after the deadline; ignored');
+      return;
+    }
     this.o.inspect?.({ kind: 'received', address: this.address, env });
     const b = this.o.behavior;
     if (b.kind === 'service' && b.concurrent) {
@@ -149,6 +167,7 @@ export class ActorHost {
         if (backoff === null) {
           const esc = new ActorEscalation(this.address, this.restarts.count, err.message);
           this.deadLetter('ACTOR_CRASH', `escalated: ${err.message}`, subjects.inbox(env.run, env.to), encodeForDlq(env));
+          this.failRequest(env, `${this.address} crashed on it and stopped (escalated after ${this.restarts.count} restarts): ${err.message}`);
           this.o.inspect?.({ kind: 'escalated', address: this.address, error: err.message });
           this.log.error({ err, type: env.type }, 'actor escalated');
           this.stopped = true;
@@ -162,6 +181,7 @@ export class ActorHost {
         await new Promise((r) => setTimeout(r, backoff));
         if (attempt >= this.policy.retriesPerMessage) {
           this.deadLetter('ACTOR_CRASH', `message crashed the actor ${attempt + 1} times: ${err.message}`, subjects.inbox(env.run, env.to), encodeForDlq(env));
+          this.failRequest(env, `${this.address} crashed on it ${attempt + 1} times: ${err.message}`);
           return;
         }
       }
@@ -184,9 +204,29 @@ export class ActorHost {
     for (const out of outs) {
       const env = this.factory.make(out, cause);
       this.o.inspect?.({ kind: 'sent', address: this.address, env });
-      if (this.o.sink) this.o.sink(env);
-      else this.o.bus.send(env);
+      if (!this.stopped) this.ledger.track(env);
+      this.post(env);
     }
+  }
+
+  private post(env: Envelope): void {
+    if (this.o.sink) this.o.sink(env);
+    else this.o.bus.send(env);
+  }
+
+  /** A request this actor could not answer gets a typed failure reply, so its requester moves on. */
+  private failRequest(req: Envelope, reason: string): void {
+    if (!requestSpec(req.type) || req.from === this.address) return;
+    this.emitAll([{ to: req.from, type: 'request.failed', payload: { request: req.type, requestId: req.id, to: req.to, code: 'crash', reason } }], req);
+  }
+
+  /** No answer in time: record a request.failed to ourselves (through the bus, so it is in the log). */
+  private deadlinePassed(req: Envelope): void {
+    if (this.stopped) return;
+    this.o.inspect?.({ kind: 'deadline', address: this.address, request: req });
+    this.log.warn({ type: req.type, to: req.to, id: req.id }, 'request deadline passed; the actor moves on');
+    const reason = `${req.to} did not answer ${req.type} in time`;
+    this.post(this.factory.make({ to: this.address, type: 'request.failed', payload: { request: req.type, requestId: req.id, to: req.to, code: 'deadline', reason } }, req));
   }
 }
 

@@ -1,9 +1,12 @@
 // Spawns nats-server with JetStream on a free loopback port (store inside the run dir) and stops it cleanly.
+// The server gets a parent-death signal (util-linux setpriv), so it dies with the process that started it even
+// after kill -9; signal handling (graceful stop) belongs to the run session, not here.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddedNatsFailed, MissingBinary } from './errors.ts';
 import { which } from './which.ts';
+import { dieWithParent } from './die-with-parent.ts';
 
 export interface EmbeddedNatsOptions {
   storeDir: string;
@@ -20,12 +23,14 @@ let hooked = false;
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  const killAll = () => { for (const p of live) { try { p.kill('SIGKILL'); } catch { /* gone */ } } };
-  process.on('exit', killAll);
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => { killAll(); process.exit(sig === 'SIGINT' ? 130 : 143); });
-  }
+  process.on('exit', killAllEmbedded);
 }
+
+/** SIGKILLs every embedded server this process started (synchronous; for exit paths). */
+export function killAllEmbedded(): void {
+  for (const p of live) { try { p.kill('SIGKILL'); } catch { /* gone */ } }
+}
+
 
 export class EmbeddedNats {
   private constructor(readonly url: string, readonly port: number, readonly pid: number, private readonly proc: ChildProcess) {}
@@ -43,7 +48,8 @@ export class EmbeddedNats {
       'max_payload: 8MB',
       opts.config ?? '',
     ].join('\n'));
-    const proc = spawn(bin, ['-c', confPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [file, args] = dieWithParent(bin, ['-c', confPath]);
+    const proc = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(proc);
     hookExit();
     proc.once('exit', () => live.delete(proc));

@@ -302,6 +302,27 @@ if IS_REG:
     y = np.log1p(np.clip(y_raw, 0, None)) if TARGET_LOG else y_raw.copy()
     classes = None
     K = 1
+elif TASK == "binary" and POSITIVE is not None:
+    # y = 1 exactly for the competition's positive class, so P[:, 1] (the submitted column) is P(POSITIVE),
+    # whatever the labels' sort order; classes = [negative, positive] as train.csv spells them.
+    def _label_key(v):
+        s = str(v).strip()
+        try:
+            f = float(s)
+            if np.isfinite(f):
+                return repr(f)
+        except ValueError:
+            pass
+        return s.lower() if s.lower() in ("true", "false") else s
+    keys = train[target].map(_label_key)
+    is_pos = (keys == _label_key(POSITIVE)).values
+    if is_pos.all() or not is_pos.any():
+        raise SystemExit(f"positive class {POSITIVE!r} is {'every' if is_pos.all() else 'no'} label of {target!r} in train.csv "
+                         f"(labels: {sorted(map(str, train[target].unique()))}); the positive class must be one of two labels")
+    classes = np.array([train[target].values[~is_pos][0], train[target].values[is_pos][0]], dtype=object)
+    y = is_pos.astype(int)
+    K = 2
+    y_raw = y
 else:
     le = LabelEncoder()
     y = le.fit_transform(train[target].values)
@@ -631,6 +652,8 @@ export function generateCode(spec: PipelineSpec, task: TaskInfo, title = ''): st
     `TASK = ${py(task.taskType)}`,
     `ID_HINT = ${py(task.idColumn)}`,
     `TARGET_HINT = ${py(task.targetColumns)}`,
+    `# binary probability targets: the class whose probability is submitted (P[:, 1]); None = labels encoded in sorted order`,
+    `POSITIVE = ${py(task.taskType === 'binary' ? (task.positiveClass ?? null) : null)}`,
     `TEXT_HINT = ${py(textHint)}`,
     `SEED = ${spec.seed}`,
     `FOLDS = ${spec.folds}`,

@@ -23,6 +23,8 @@ interface Ctx extends CoordinatorInput {
   iterations: number;
   best: Best | null;
   stopping: string | null;
+  /** Set when the run cannot go on (the GPU node stopped answering budget requests). */
+  error: string | null;
   budget: Budget | null;
 }
 
@@ -31,6 +33,7 @@ function outOfBudget(c: Ctx): boolean {
 }
 
 function finishedReason(c: Ctx): Payload<'run.finished'>['reason'] | null {
+  if (c.error) return 'error';
   if (c.stopping) return 'stopped';
   if (c.maxIterations !== null && c.iterations >= c.maxIterations) return 'iterations';
   if (outOfBudget(c)) return 'budget';
@@ -67,7 +70,7 @@ export const coordinatorMachine = setup({
   },
 }).createMachine({
   id: 'coordinator',
-  context: ({ input }) => ({ ...input, task: null, requester: addr.cli, busy: [], nextIteration: {}, iterations: 0, best: null, stopping: null, budget: null }),
+  context: ({ input }) => ({ ...input, task: null, requester: addr.cli, busy: [], nextIteration: {}, iterations: 0, best: null, stopping: null, error: null, budget: null }),
   initial: 'idle',
   states: {
     idle: {
@@ -99,6 +102,20 @@ export const coordinatorMachine = setup({
           ],
         },
         'run.stop': { actions: assign({ stopping: ({ event }) => event.payload.reason }) },
+        'request.failed': [
+          {
+            // a trace's iteration got no answer before its deadline: the trace is free again
+            guard: ({ context, event }) => event.payload.request === 'research.request' && context.busy.includes(event.trace),
+            actions: [
+              assign(({ context, event }) => ({ busy: context.busy.filter((t) => t !== event.trace), iterations: context.iterations + 1 })),
+              emit(() => out(addr.gpu, 'budget.request', {})),
+            ],
+          },
+          {
+            guard: ({ event }) => event.payload.request === 'budget.request',
+            actions: assign({ error: ({ event }) => `the GPU node did not answer a budget request (${event.payload.code}): ${event.payload.reason}` }),
+          },
+        ],
       },
       always: [{ guard: 'shouldFinish', target: 'done', actions: 'finish' }],
     },

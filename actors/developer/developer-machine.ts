@@ -11,6 +11,8 @@ export interface DeveloperInput { trace: string; maxRepairs: number; task: TaskI
 interface Ctx extends DeveloperInput {
   job: Payload<'research.hypothesis'> | null;
   attempt: number;
+  /** How the previous attempt failed (failureSignature); the same failure twice is not repaired again. */
+  lastFailure: string | null;
   code: string | null;
   startedAt: number;
   result: Payload<'validate.result'> | null;
@@ -28,6 +30,22 @@ function record(c: Ctx, r: Payload<'validate.result'>, ts: number): Experiment {
   };
 }
 
+/** A failure's identity across attempts: level and reasons with numbers, paths and ids blurred. */
+export function failureSignature(r: Payload<'validate.result'>): string {
+  return `${r.level}|${r.reasons.join('|')}`.replace(/\/[^\s:'"]+/g, '<path>').replace(/\d+(\.\d+)?/g, '#').slice(0, 2000);
+}
+
+/** The experiment record of an attempt that never got a verdict: a request on the way failed (not the idea's fault). */
+function failedRecord(c: Ctx, e: Envelope, ts: number): Experiment {
+  const why = e.type === 'request.failed' ? `${e.payload.request} failed (${e.payload.code}): ${e.payload.reason}` : 'a request failed';
+  const h = c.job!;
+  return {
+    id: h.experiment, trace: c.trace, parent: h.parent?.experiment ?? null, iteration: h.iteration, stage: h.stage,
+    hypothesis: stripScores(h.chosen), code: c.code ?? '', status: 'failed', level: 'L0', reasons: [why], blame: 'infra',
+    score: null, cvStd: null, trainScore: null, attempts: c.attempt, wallMs: Math.max(0, ts - c.startedAt), submissionPath: null, ts,
+  };
+}
+
 function stripScores(h: Payload<'research.hypothesis'>['chosen']): Experiment['hypothesis'] {
   const { weighted: _w, bias: _b, ...rest } = h;
   return rest;
@@ -37,11 +55,15 @@ export const developerMachine = setup({
   types: {} as { context: Ctx; events: Envelope; input: DeveloperInput; emitted: SendEvent },
   guards: {
     accepted: ({ event }) => event.type === 'validate.result' && event.payload.verdict === 'accept',
-    canRepair: ({ context, event }) => event.type === 'validate.result' && event.payload.repairable && context.attempt <= context.maxRepairs,
+    canRepair: ({ context, event }) => event.type === 'validate.result' && event.payload.repairable && context.attempt <= context.maxRepairs
+      && failureSignature(event.payload) !== context.lastFailure,
+  },
+  actions: {
+    gaveUp: emit(({ context, event }) => out(addr.memory, 'experiment.record', failedRecord(context, event, event.ts))),
   },
 }).createMachine({
   id: 'developer',
-  context: ({ input }) => ({ ...input, job: null, attempt: 0, code: null, startedAt: 0, result: null }),
+  context: ({ input }) => ({ ...input, job: null, attempt: 0, lastFailure: null, code: null, startedAt: 0, result: null }),
   initial: 'idle',
   states: {
     idle: {
@@ -49,7 +71,7 @@ export const developerMachine = setup({
         'research.hypothesis': {
           target: 'coding',
           actions: [
-            assign({ job: ({ event }) => event.payload, attempt: 1, code: null, startedAt: ({ event }) => event.ts, result: null }),
+            assign({ job: ({ event }) => event.payload, attempt: 1, lastFailure: null, code: null, startedAt: ({ event }) => event.ts, result: null }),
             emit(({ context, event }) => out(addr.brain, 'brain.develop.request', {
               task: context.task, hypothesis: stripScores(event.payload.chosen), baseCode: event.payload.parent?.code ?? null,
               attempt: 1, error: null, previousCode: null,
@@ -60,6 +82,7 @@ export const developerMachine = setup({
     },
     coding: {
       on: {
+        'request.failed': { target: 'idle', actions: 'gaveUp' },
         'brain.develop.reply': {
           target: 'validating',
           actions: [
@@ -74,6 +97,7 @@ export const developerMachine = setup({
     },
     validating: {
       on: {
+        'request.failed': { target: 'idle', actions: 'gaveUp' },
         'validate.result': [
           {
             guard: 'accepted',
@@ -84,7 +108,7 @@ export const developerMachine = setup({
             guard: 'canRepair',
             target: 'coding',
             actions: [
-              assign({ attempt: ({ context }) => context.attempt + 1, result: ({ event }) => event.payload }),
+              assign({ attempt: ({ context }) => context.attempt + 1, result: ({ event }) => event.payload, lastFailure: ({ event }) => failureSignature(event.payload) }),
               emit(({ context, event }) => out(addr.brain, 'brain.develop.request', {
                 task: context.task, hypothesis: stripScores(context.job!.chosen), baseCode: context.job!.parent?.code ?? null,
                 attempt: context.attempt, error: repairFeedback(event.payload), previousCode: context.code,

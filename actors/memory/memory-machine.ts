@@ -80,6 +80,7 @@ export const memoryMachine = setup({
               return out(addr.coordinator, 'iteration.done', {
                 experiment: e.id, trace: e.trace, status: e.status, score: e.score, improved: context.last?.improved ?? false,
                 sota: s ? { experiment: s.experiment, score: s.score, code: s.code, hypothesis: s.hypothesis, cvStd: s.cvStd, trainScore: s.trainScore } : null,
+                reason: null,
               }, e.trace);
             }),
           ],

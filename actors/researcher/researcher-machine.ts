@@ -23,6 +23,16 @@ interface Ctx extends ResearcherInput {
 
 export const researcherMachine = setup({
   types: {} as { context: Ctx; events: Envelope; input: ResearcherInput; emitted: SendEvent },
+  actions: {
+    /** A request on the way failed (memory or brain crashed, or missed its deadline): the iteration ends, recorded. */
+    gaveUp: emit(({ context, event }) => {
+      const why = event.type === 'request.failed' ? `${event.payload.request} failed (${event.payload.code}): ${event.payload.reason}` : 'a request failed';
+      return out(addr.coordinator, 'iteration.done', {
+        experiment: `${context.trace}-e${context.iteration}`, trace: context.trace, status: 'failed', score: null, improved: false,
+        sota: context.memory?.sota ?? null, reason: why,
+      }, context.trace);
+    }),
+  },
 }).createMachine({
   id: 'researcher',
   context: ({ input }) => ({ ...input, rng: rngSeed(input.seed, `researcher:${input.trace}`), iteration: 0, usedFrac: 0, memory: null, pick: null }),
@@ -36,6 +46,7 @@ export const researcherMachine = setup({
             assign({
               iteration: ({ event }) => event.payload.iteration,
               usedFrac: ({ event }) => event.payload.budget.usedMs / event.payload.budget.budgetMs,
+              memory: null,
             }),
             emit(({ context }) => out(addr.memory, 'memory.context.request', { trace: context.trace })),
           ],
@@ -44,6 +55,7 @@ export const researcherMachine = setup({
     },
     gathering: {
       on: {
+        'request.failed': { target: 'idle', actions: 'gaveUp' },
         'memory.context': {
           target: 'thinking',
           actions: [
@@ -69,6 +81,7 @@ export const researcherMachine = setup({
     },
     thinking: {
       on: {
+        'request.failed': { target: 'idle', actions: 'gaveUp' },
         'brain.research.reply': {
           target: 'idle',
           actions: [

@@ -44,6 +44,13 @@ export const validatorMachine = setup({
     notMyFull: ({ context, event }) => !isMine(context, event, 'full'),
     runOk: ({ context, event }) => event.type === 'job.result' && checkRun(event.payload, context.task, event.payload.mode === 'debug').ok,
   },
+  actions: {
+    /** The GPU node crashed on the job or missed its deadline: the attempt is rejected, blamed on the infrastructure. */
+    jobFailed: emit(({ context, event }) => {
+      const why = event.type === 'request.failed' ? `${event.payload.request} failed (${event.payload.code}): ${event.payload.reason}` : 'the job request failed';
+      return reject(context, context.debug ? 'L2' : 'L1', [why], false, 'infra');
+    }),
+  },
 }).createMachine({
   id: 'validator',
   context: ({ input }) => ({ ...input, req: null, debug: null, requester: addr.developer(input.trace) }),
@@ -72,6 +79,7 @@ export const validatorMachine = setup({
     },
     debugRun: {
       on: {
+        'request.failed': { target: 'idle', actions: 'jobFailed' },
         'job.result': [
           { guard: 'notMyDebug' },
           {
@@ -97,6 +105,7 @@ export const validatorMachine = setup({
     },
     fullRun: {
       on: {
+        'request.failed': { target: 'idle', actions: 'jobFailed' },
         'job.result': [
           { guard: 'notMyFull' },
           {

@@ -5,7 +5,8 @@ Prints {"score": ..., "valid": ...}. Rules: the submission must have the id colu
 and every target column (extra columns are ignored), exactly the ids of
 private/test.csv (no duplicates), and finite numeric values in the target columns
 (except for accuracy, whose label column is compared as strings). Rows are
-aligned by id before scoring.
+aligned by id before scoring. Binary auc/logloss answers are mapped to 1 for competition.json's
+positiveClass (raw text labels allowed), 0 otherwise.
 """
 import json
 import os
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from metrics import LOWER_IS_BETTER, score  # noqa: E402
+from metrics import LOWER_IS_BETTER, binary_truth, score  # noqa: E402
 
 
 class InvalidSubmission(Exception):
@@ -44,6 +45,8 @@ def grade(sub, answers, comp):
     ans = answers.assign(_k=answers[idc].astype(str)).set_index("_k")
     sub = sub.loc[ans.index]
     y_true = ans[comp["answerColumn"]].to_numpy()
+    if comp["taskType"] == "binary" and metric in ("auc", "logloss") and len(targets) == 1:
+        y_true = binary_truth(y_true, comp.get("positiveClass"))  # 1 = the class whose probability is submitted
     if metric == "accuracy":
         pred = sub[targets[0]]
         if pred.isna().any():

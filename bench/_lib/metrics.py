@@ -2,6 +2,8 @@
 
 Every metric is computed with scikit-learn so scores match sklearn exactly:
   auc      roc_auc_score(y_true, p_positive)                      higher is better
+           (y_true is 0/1: binary_truth maps raw labels with the competition's
+           positiveClass; 0/1 labels: 1, true/false: true; text needs positiveClass)
   accuracy accuracy_score(y_true, y_pred)  (labels compared as str) higher is better
   logloss  log_loss(y_true, P, labels=classes, eps="auto"): clip P to
            [e, 1-e] with e = float64 machine epsilon (as sklearn >= 1.2 and
@@ -18,6 +20,50 @@ from sklearn import metrics as skm
 LOWER_IS_BETTER = {"auc": False, "accuracy": False, "logloss": True,
                    "rmse": True, "rmsle": True, "mae": True}
 LOGLOSS_EPS = "auto"  # float64 eps; matches runtime/grading/metrics.ts LOGLOSS_EPS
+
+
+def label_key(v):
+    """Canonical label for comparisons (as runtime/grading/positive-class.ts labelKey does): numbers by value
+    ("1" = "1.0" = 1), true/false in any case, else the trimmed text."""
+    s = str(v).strip()
+    try:
+        f = float(s)
+        if np.isfinite(f):
+            return repr(f)
+    except ValueError:
+        pass
+    return s.lower() if s.lower() in ("true", "false") else s
+
+
+def conventional_positive(labels):
+    """The positive class by convention: 1 of 0/1 labels, true of true/false; None for text labels (bad/good,
+    Yes/No, M/R), which are never ordered alphabetically."""
+    distinct = {}
+    for v in labels:
+        distinct.setdefault(label_key(v), v)
+    if set(distinct) == {label_key(0), label_key(1)}:
+        return distinct[label_key(1)]
+    if set(distinct) == {"true", "false"}:
+        return distinct["true"]
+    return None
+
+
+class PositiveClassNeeded(ValueError):
+    pass
+
+
+def binary_truth(y_true, positive=None):
+    """0/1 truth of a binary target: 1 where the label equals `positive` (competition.json positiveClass);
+    without one, the 0/1 or true/false convention; text labels without positiveClass raise PositiveClassNeeded."""
+    values = list(np.asarray(y_true, dtype=object))
+    if positive is None:
+        positive = conventional_positive(values)
+        if positive is None:
+            labels = sorted({str(v) for v in values})
+            raise PositiveClassNeeded(f"the binary labels {', '.join(labels)} are text: set positiveClass in "
+                                      f"competition.json (gome init --positive LABEL)")
+    key = label_key(positive)
+    return np.array([1 if label_key(v) == key else 0 for v in values], dtype=int)
 
 
 def score(metric, y_true, y_pred, classes=None):

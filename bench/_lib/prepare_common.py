@@ -1,6 +1,7 @@
 """Shared helpers for bench/<name>/prepare.py: load Debian-shipped data, make a
 deterministic (seed 0) 80/20 split with shuffled integer ids, and write the
-MLE-bench layout (public/, private/, competition.json, .prepared)."""
+MLE-bench layout (public/, private/, competition.json with the source files
+listed in `sources`, .prepared)."""
 import argparse
 import hashlib
 import json
@@ -42,6 +43,28 @@ def _sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+def with_sources(spec):
+    """spec with the source file(s) recorded as `sources`: a list of absolute paths (right after `source`, which
+    keeps the package and loader). The GPU node masks every listed file in the job sandbox, so a job cannot read
+    the labels from the dataset the competition was cut from (gpu-node/seal.ts)."""
+    out = {}
+    for k, v in spec.items():
+        if k == "sources":
+            continue
+        if k == "source":
+            src = dict(v)
+            paths = list(spec.get("sources") or [])
+            if src.get("path"):
+                paths.append(src.pop("path"))
+            out["source"] = src
+            out["sources"] = [os.path.abspath(p) for p in dict.fromkeys(paths)]
+        else:
+            out[k] = v
+    if "sources" in spec and "sources" not in out:
+        out["sources"] = [os.path.abspath(p) for p in spec["sources"]]
+    return out
+
+
 def build(spec, X, y, comp_dir, out_dir):
     """spec: competition.json fields except row counts. X: feature DataFrame.
     y: target Series (raw label / 0-1 / number), written as spec['answerColumn']."""
@@ -70,7 +93,7 @@ def build(spec, X, y, comp_dir, out_dir):
         else:
             sample[c] = round(1.0 / len(targets), 8)  # uniform over classes
 
-    comp = dict(spec)
+    comp = with_sources(spec)
     comp["lowerIsBetter"] = LOWER_IS_BETTER[metric]
     comp["trainRows"], comp["testRows"] = len(train), len(test)
     comp["featureColumns"] = list(X.columns)

@@ -39,7 +39,7 @@ from xgboost import XGBClassifier, XGBRegressor
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from grade import grade, load_competition  # noqa: E402
-from metrics import LOWER_IS_BETTER  # noqa: E402
+from metrics import LOWER_IS_BETTER, binary_truth  # noqa: E402
 
 SEED = 0
 JOBS = 2
@@ -220,7 +220,10 @@ def run(name, list_only=False):
     if task == "regression":
         pop = regressor_population(len(X), log_target=(metric == "rmsle"))
     else:
-        y = y.astype(int) if task == "binary" else y.astype(str)
+        if task == "binary" and metric != "accuracy":  # 1 = positiveClass, so predict_proba[:, 1] is P(positive)
+            y = pd.Series(binary_truth(y, comp.get("positiveClass")), index=y.index)
+        else:
+            y = y.astype(int) if task == "binary" else y.astype(str)
         pop = classifier_population(len(X), y.nunique(), need_proba=(metric != "accuracy"))
     if list_only:
         for n_, p, e in pop:

@@ -14,6 +14,8 @@ export function localCompetitions(benchDir: string): string[] {
 export interface SuiteOptions {
   benchDir: string; runsRoot: string; seeds: number; budgetMs: number; only?: string[];
   config?: Partial<RunConfigInput>; say: (s: string) => void; natsUrl?: string;
+  /** Ctrl-C stops the current run gracefully and ends the suite with the runs done so far (the CLI sets it). */
+  handleSignals?: boolean;
 }
 
 export async function runSuite(o: SuiteOptions): Promise<{ dir: string; aggregate: ReturnType<typeof aggregateReports> }> {
@@ -25,13 +27,14 @@ export async function runSuite(o: SuiteOptions): Promise<{ dir: string; aggregat
   const seeds: number[] = [];
   const rows: string[] = [];
   let k = 0;
-  for (let seed = 0; seed < o.seeds; seed++) {
+  let interrupted = false;
+  suite: for (let seed = 0; seed < o.seeds; seed++) {
     for (const c of comps) {
       k++;
       o.say(`\n=== [${k}/${comps.length * o.seeds}] ${c} seed ${seed} ===`);
       const r = await runCompetition({
         competitionDir: join(o.benchDir, c), runsRoot: dir, runId: `${c}-s${seed}`, natsUrl: o.natsUrl,
-        config: { ...o.config, budgetMs: o.budgetMs, seed }, progress: null,
+        config: { ...o.config, budgetMs: o.budgetMs, seed }, progress: null, handleSignals: o.handleSignals ?? false,
       });
       const rep = r.report as unknown as CompetitionReport;
       if (rep) { reports.push(rep); seeds.push(seed); }
@@ -39,10 +42,12 @@ export async function runSuite(o: SuiteOptions): Promise<{ dir: string; aggregat
       const line = `${c.padEnd(28)} seed ${seed}  first ${fmt(r.metrics.first_score)}  best cv ${fmt(r.metrics.best_score)}  test ${fmt(rep?.score ?? null)}  ${medal}`;
       rows.push(line);
       o.say(line);
+      if (r.status === 'stopped' && r.stopReason?.startsWith('signal')) { interrupted = true; break suite; }
     }
   }
+  if (interrupted) o.say('\nthe suite was stopped by a signal: the aggregate below covers only the runs that were done');
   const aggregate = aggregateReports(reports, seeds);
-  writeFileSync(join(dir, 'aggregate.json'), JSON.stringify(aggregate, null, 2));
+  writeFileSync(join(dir, 'aggregate.json'), JSON.stringify({ ...aggregate, interrupted }, null, 2));
   const p = aggregate.percentages;
   const pct = (m: { mean: number; sem: number }) => `${m.mean.toFixed(1)}% ± ${m.sem.toFixed(1)}`;
   o.say(`\n${rows.join('\n')}\n\nany medal ${pct(p.any_medal)}  gold ${pct(p.gold_medal)}  silver ${pct(p.silver_medal)}  bronze ${pct(p.bronze_medal)}  above median ${pct(p.above_median)}  valid ${pct(p.valid_submissions)}\naggregate: ${join(dir, 'aggregate.json')}`);

@@ -1,8 +1,19 @@
-// gome doctor: checks every external dependency and prints what is missing with the exact command that fixes it.
+// gome doctor: checks every external dependency and prints what is missing with the exact command that fixes it;
+// `gome doctor --sandbox [COMPETITION]` runs a probe job in the real sandbox and prints what it can and cannot reach.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { which } from '../../runtime/which.ts';
+import { SandboxUnavailable } from '../../gpu-node/errors.ts';
+import { probeBwrap } from '../../gpu-node/sandbox.ts';
+import { probeSandbox, type ProbeCheck, type SandboxProbeReport } from '../../gpu-node/sandbox-probe.ts';
+import { ensurePrepared } from '../run/prepare.ts';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The competition `gome doctor --sandbox` probes when none is named. */
+export const DEFAULT_PROBE_COMPETITION = resolve(REPO, 'bench', 'breast-cancer-diagnosis');
 
 export interface Check { name: string; ok: boolean; required: boolean; detail: string; fix: string }
 
@@ -26,10 +37,11 @@ export async function runChecks(python = '/usr/bin/python3'): Promise<Check[]> {
   checks.push({ name: 'bundled datasets (statsmodels, rdata, mlbench, kernlab)', ok: !!data?.ok && rdaOk, required: true,
     detail: data?.ok && rdaOk ? 'present' : 'missing dataset packages', fix: 'apt-get install -y python3-statsmodels python3-rdata r-cran-mlbench r-cran-kernlab' });
 
-  const bw = which('bwrap');
-  const bwr = bw ? run(bw, ['--ro-bind', '/', '/', '--unshare-net', '--dev', '/dev', '--proc', '/proc', 'true']) : null;
-  checks.push({ name: 'bubblewrap sandbox', ok: !!bwr?.ok, required: false, detail: bw ? (bwr?.ok ? 'works (no-network sandbox)' : `installed but cannot sandbox: ${bwr?.out}`) : 'not installed; jobs fall back to plain subprocesses',
-    fix: 'apt-get install -y bubblewrap' });
+  const bw = await probeBwrap();
+  const bwErr = bw.ok ? null : new SandboxUnavailable('bwrap', bw.detail, bw.missing);
+  checks.push({ name: 'bubblewrap job sandbox (the default; sealed)', ok: bw.ok, required: true,
+    detail: bw.ok ? `works (${bw.path}); run \`gome doctor --sandbox\` to see what a job can reach` : bwErr!.message.split(' — fix:')[0]!,
+    fix: bwErr?.fix ?? '' });
 
   let dockerDetail = 'no engine answering';
   let dockerOk = false;
@@ -55,4 +67,34 @@ export async function doctor(write: (s: string) => void, python?: string): Promi
   const bad = checks.filter((c) => c.required && !c.ok);
   write(bad.length ? `\n${bad.length} required dependenc${bad.length === 1 ? 'y is' : 'ies are'} missing.` : '\nall required dependencies are present.');
   return bad.length ? 1 : 0;
+}
+
+const MARK = (c: ProbeCheck): string => (c.leak ? 'LEAK   ' : c.area === 'workspace' ? 'ok     ' : c.reached ? 'reached' : 'blocked');
+
+/** Prints a probe report line by line; returns the number of leaks. */
+export function printProbeReport(r: SandboxProbeReport, write: (s: string) => void): number {
+  write(`sandbox probe: a job in the "${r.sandbox}" sandbox, competition ${r.competitionRoot}`);
+  write(`  the job sees its data at ${r.view.dataDir}, its workspace at ${r.view.outputDir} (HOME ${r.view.home}, TMPDIR ${r.view.tmpdir})`);
+  const width = Math.max(...r.checks.map((c) => c.area.length));
+  for (const c of r.checks) write(`  ${MARK(c)}  ${c.area.padEnd(width)}  ${c.target} — ${c.detail}`);
+  const w = r.walk;
+  const what = r.secrets.map((s) => s.label).join(', ') || 'nothing (no private/test.csv and no recorded source)';
+  write(`  walked ${w.filesSeen.toLocaleString('en')} files in ${(w.ms / 1000).toFixed(1)} s (${w.filesHashed} hashed on a size match), `
+    + `comparing with ${what}: ${w.matches.length ? `${w.matches.length} cop${w.matches.length === 1 ? 'y' : 'ies'} found` : 'no copy found'}`);
+  write(r.ok ? '\nsealed: the job reached nothing beyond its workspace, its public data and the interpreter.'
+    : `\n${r.leaks.length} leak${r.leaks.length === 1 ? '' : 's'}: the job sandbox is NOT sealed (see the LEAK lines).`);
+  return r.leaks.length;
+}
+
+/** `gome doctor --sandbox [COMPETITION]`: exit 0 when sealed, 1 when anything leaks or the sandbox cannot start. */
+export async function doctorSandbox(write: (s: string) => void, opts: { competition?: string; python?: string } = {}): Promise<number> {
+  const python = opts.python ?? '/usr/bin/python3';
+  try {
+    const comp = await ensurePrepared(opts.competition ?? DEFAULT_PROBE_COMPETITION, python, write);
+    const report = await probeSandbox({ competitionRoot: comp.root, python });
+    return printProbeReport(report, write) ? 1 : 0;
+  } catch (e) {
+    write(`sandbox probe failed: ${(e as Error).message}`);
+    return 1;
+  }
 }

@@ -8,9 +8,14 @@ import { GomeError } from '../../runtime/errors.ts';
 
 export class InitFailed extends GomeError {}
 
+/** Exit status of init_from_csv.py when a binary text target needs --positive (or --positive is not a class). */
+const POSITIVE_NEEDED = 3;
+
 export interface InitOptions {
   csv: string; target: string; metric: string; out?: string; name?: string; id?: string; testFrac: number;
   leaderboard: boolean; repo: string; say: (s: string) => void; python?: string;
+  /** Binary auc/logloss: the class whose probability is submitted; required when the labels are text. */
+  positive?: string | undefined;
 }
 
 export async function initFromCsv(o: InitOptions): Promise<string> {
@@ -20,7 +25,10 @@ export async function initFromCsv(o: InitOptions): Promise<string> {
   const name = (o.name ?? basename(o.csv).replace(/\.csv$/i, '')).toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
   const out = resolve(o.out ?? join(o.repo, 'bench', name));
   const script = join(dirname(fileURLToPath(import.meta.url)), 'init_from_csv.py');
-  const r = spawnSync(python, [script, resolve(o.csv), o.target, o.metric, out, name, o.id ?? '-', String(o.testFrac)], { encoding: 'utf8' });
+  const r = spawnSync(python, [script, resolve(o.csv), o.target, o.metric, out, name, o.id ?? '-', String(o.testFrac), o.positive ?? ''], { encoding: 'utf8' });
+  if (r.status === POSITIVE_NEEDED) {
+    throw new InitFailed((r.stderr || '').trim().split('\n').pop() ?? 'the positive class is needed', 'rerun gome init with --positive LABEL, naming the class whose probability the submission holds');
+  }
   if (r.error || r.status !== 0) {
     throw new InitFailed(`could not build the competition: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`, 'check --target and --metric against your CSV (gome doctor checks the Python stack)');
   }

@@ -6,7 +6,8 @@ import { loadCompetition, type Competition } from '../../runtime/grading/competi
 import { CompetitionError } from '../../runtime/grading/errors.ts';
 import type { MetricName } from '../../protocols/domain.ts';
 
-export async function ensurePrepared(dir: string, python: string, log: (s: string) => void = () => {}, metric?: MetricName): Promise<Competition> {
+/** `positive`: the --positive LABEL of a binary probability target (checked against the observed classes). */
+export async function ensurePrepared(dir: string, python: string, log: (s: string) => void = () => {}, metric?: MetricName, positive?: string): Promise<Competition> {
   const root = resolve(dir);
   const prepare = join(root, 'prepare.py');
   const needs = !existsSync(join(root, 'public', 'train.csv')) || !existsSync(join(root, 'private', 'test.csv'));
@@ -18,5 +19,5 @@ export async function ensurePrepared(dir: string, python: string, log: (s: strin
         'run gome doctor: the dataset comes from a Debian package that may be missing');
     }
   }
-  return loadCompetition(root, { requireGradingFiles: false, ...(metric ? { metric } : {}) });
+  return loadCompetition(root, { requireGradingFiles: false, ...(metric ? { metric } : {}), ...(positive !== undefined ? { positive } : {}) });
 }

@@ -1,17 +1,17 @@
 // One Gome run end to end: prepare, configure, start NATS and every actor, drive the loop to the budget, then report.
-import { mkdirSync, readFileSync, writeFileSync, existsSync, copyFileSync } from 'node:fs';
+// Every run ends: at the budget, at the hard wall-clock deadline (budget + grace), on a signal, when the GPU node's
+// circuit breaker opens, or when an actor escalates; whichever way, the run directory is completed and consistent.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RunConfig, type RunConfigInput, type TaskInfo } from '../../protocols/index.ts';
+import { RunConfig, parseConfig, safeRunId, type RunConfigInput } from '../../protocols/index.ts';
 import type { Envelope } from '../../protocols/messages.ts';
 import { ActorHost, type Behavior } from '../../runtime/actor-host.ts';
 import { Bus } from '../../runtime/bus.ts';
 import { Client } from '../../runtime/client.ts';
 import { SystemClock } from '../../runtime/clock.ts';
-import { EmbeddedNats } from '../../runtime/embedded-nats.ts';
+import { EmbeddedNats, killAllEmbedded } from '../../runtime/embedded-nats.ts';
 import { actorLogger, createRootLogger, type Logger } from '../../runtime/logger.ts';
 import { Recorder } from '../../runtime/recorder.ts';
-import { gradeToReport, medalLabel, type CompetitionReport } from '../../runtime/grading/report.ts';
-import type { Competition } from '../../runtime/grading/competition.ts';
 import type { MetricName } from '../../protocols/domain.ts';
 import { addr, traceIds } from '../../actors/addresses.ts';
 import { coordinatorMachine } from '../../actors/coordinator/coordinator-machine.ts';
@@ -25,12 +25,15 @@ import { createOfflineBrain } from '../../actors/brain/brain.ts';
 import { BudgetClock } from '../../gpu-node/budget-clock.ts';
 import { GpuNode } from '../../gpu-node/gpu-node.ts';
 import { gpuNodeBehavior } from '../../gpu-node/gpu-actor.ts';
+import { sealFor } from '../../gpu-node/seal.ts';
 import { ensurePrepared } from './prepare.ts';
-import { buildTaskInfo } from './task-info.ts';
+import { buildTaskInfo, describeTask } from './task-info.ts';
 import { RunArchive } from './run-archive.ts';
-import { computeMetrics, type RunMetrics } from './run-metrics.ts';
-import { renderHtmlReport } from './html-report.ts';
+import type { RunMetrics } from './run-metrics.ts';
 import { progressPrinter } from './progress.ts';
+import { RunPidFile, reapOrphans } from './run-pid-file.ts';
+import { RunStopper, type StopRequest } from './run-stopper.ts';
+import { finalizeRun, summarise, type RunStatus } from './run-finalize.ts';
 
 export interface RunOptions {
   competitionDir: string;
@@ -42,61 +45,121 @@ export interface RunOptions {
   brain?: Brain;
   /** Metric for a plain MLE-bench folder whose description.md does not name one clearly. */
   metric?: MetricName;
+  /** Positive class of a binary probability target (--positive); must be one of the observed labels. */
+  positive?: string;
   /** Progress lines; default stderr. Pass null for silence. */
   progress?: ((line: string) => void) | null;
   logLevel?: string;
+  /** Handle SIGINT/SIGTERM (graceful stop, a second signal forces the exit). The CLI sets it; library callers need not. */
+  handleSignals?: boolean;
 }
 
 export interface RunResult {
   runId: string;
   runDir: string;
+  status: RunStatus;
   submissionPath: string | null;
   report: Record<string, unknown> | null;
   metrics: RunMetrics;
   finished: Envelope<'run.finished'>['payload'];
+  /** Why the run stopped early (signal, deadline), if it did. */
+  stopReason: string | null;
 }
+
+/** After run.finished, how long trailing messages (the last records) may take before the reports are written. */
+const SETTLE_MS = 3_000;
 
 function defaultRunId(comp: string, seed: number): string {
   const t = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  return `${comp}-${t}-s${seed}`;
+  return `${safeRunId(comp)}-${t}-s${seed}`;
 }
 
 export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   const say = opts.progress === undefined ? (l: string) => process.stderr.write(l + '\n') : (opts.progress ?? (() => {}));
-  const python = opts.config?.python ?? '/usr/bin/python3';
-  const comp = await ensurePrepared(opts.competitionDir, python, say, opts.metric);
+  const runsRoot = resolve(opts.runsRoot ?? 'runs');
+  for (const r of reapOrphans(runsRoot)) say(`reaped an earlier run that was killed: ${r.runDir}${r.killed.length ? ` (stopped ${r.killed.join(', ')})` : ''}`);
+  const configIn = { budgetMs: 300_000, ...opts.config };
+  parseConfig(RunConfig, { ...configIn, runId: 'preflight', competitionDir: '.', runDir: '.' }); // config errors before any work
+  const python = configIn.python ?? '/usr/bin/python3';
+  const comp = await ensurePrepared(opts.competitionDir, python, say, opts.metric, opts.positive);
   const task = await buildTaskInfo(comp);
-  const seed = opts.config?.seed ?? 0;
-  const runId = opts.runId ?? defaultRunId(comp.id, seed);
-  const runDir = resolve(opts.runsRoot ?? 'runs', runId);
+  const runId = opts.runId ?? defaultRunId(comp.id, configIn.seed ?? 0);
+  const runDir = resolve(runsRoot, runId);
+  const config = parseConfig(RunConfig, { ...configIn, runId, competitionDir: comp.root, runDir });
   mkdirSync(runDir, { recursive: true });
-  const config = RunConfig.parse({ budgetMs: 300_000, ...opts.config, runId, competitionDir: comp.root, runDir });
   const root = createRootLogger({ level: opts.logLevel ?? 'info', destination: join(runDir, 'gome.log') });
   const clock = new SystemClock();
   const startedAt = clock.now();
-  const meta = { gome: '0.1.0', node: process.version, status: 'running', startedAt: new Date(startedAt).toISOString(), config, task: { ...task, description: undefined } };
-  writeFileSync(join(runDir, 'run_meta.json'), JSON.stringify(meta, null, 2));
-  say(`gome run ${runId}\n  competition ${comp.id} (${comp.taskType}, ${comp.metric}, ${task.nTrainRows} train rows)\n  budget ${(config.budgetMs / 1000).toFixed(0)} s, seed ${config.seed}, traces ${config.topology.traces}, researcher ${config.topology.researcher}, brain ${config.brain.kind}\n  run dir ${runDir}
+  const sealed = config.sandbox !== 'none';
+  const meta = { gome: '0.1.0', node: process.version, status: 'running', startedAt: new Date(startedAt).toISOString(), sealed, config, task: { ...task, description: undefined } };
+  const metaPath = join(runDir, 'run_meta.json');
+  writeFileSync(metaPath, JSON.stringify(meta, null, 2));
+  say(`gome run ${runId}\n  competition ${comp.id} (${comp.taskType}, ${comp.metric}, ${task.nTrainRows} train rows)\n  budget ${(config.budgetMs / 1000).toFixed(0)} s (hard stop at +${config.graceMs / 1000} s), seed ${config.seed}, traces ${config.topology.traces}, researcher ${config.topology.researcher}, brain ${config.brain.kind}, sandbox ${config.sandbox}\n  run dir ${runDir}
   config ${JSON.stringify(config)}`);
+  say(describeTask(task)); // the task as understood (type, metric, direction, target, positive class / classes)
+  if (!sealed) say('  WARNING: --sandbox none: jobs run unsealed and could read the answers; run_meta.json and the report say so.');
 
-  const nats = opts.natsUrl ? null : await EmbeddedNats.start({ storeDir: join(runDir, 'nats') });
-  const url = opts.natsUrl ?? nats!.url;
-  const bus = await Bus.connect({ servers: url, name: `gome-${runId}`, logger: root.child({ component: 'bus' }) });
+  const pidFile = new RunPidFile(runDir);
   const hosts: ActorHost[] = [];
+  let nats: EmbeddedNats | null = null;
+  let bus: Bus | null = null;
   let gpu: GpuNode | null = null;
+  let cli: Client | null = null;
+  let recorder: Recorder | null = null;
+  let budget: BudgetClock | null = null;
+  let archive: RunArchive | null = null;
+  // the grace after the budget is split in three: stop the work, let the actors report, write the run directory
+  const stopAt = startedAt + config.budgetMs + config.graceMs / 3;
+  const stopper = new RunStopper({
+    stopAt,
+    abandonAt: startedAt + config.budgetMs + (2 * config.graceMs) / 3,
+    now: () => clock.now(),
+    handleSignals: opts.handleSignals ?? false,
+    onStop: (req: StopRequest) => {
+      say(`\nstopping: ${req.reason}`);
+      root.warn({ reason: req.reason, status: req.status }, 'run stopping');
+      cli?.send(addr.coordinator, 'run.stop', { reason: req.reason });
+      void gpu?.close(); // kills the running job's process group; queued jobs resolve as infra
+    },
+    onForce: (sig) => {
+      // a second signal: nothing may keep running, and the run directory must still say what happened
+      void gpu?.close();
+      killAllEmbedded();
+      try {
+        const m = JSON.parse(readFileSync(metaPath, 'utf8'));
+        writeFileSync(metaPath, JSON.stringify({ ...m, status: 'stopped', finishedAt: new Date().toISOString(), stopReason: `forced by a second ${sig}` }, null, 2));
+      } catch { /* keep going: exiting matters more */ }
+      pidFile.remove();
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    },
+  });
+
+  let finished: Envelope<'run.finished'> | null = null;
   try {
-    const recorder = await Recorder.ensure(bus.nc, runId);
-    const budget = BudgetClock.open(runDir, clock, config.budgetMs);
-    gpu = new GpuNode({ jobsRoot: join(runDir, 'jobs'), budget, sandbox: config.sandbox === 'docker' ? 'auto' : config.sandbox, python: config.python, logger: root.child({ actor: addr.gpu }), clock });
+    nats = opts.natsUrl ? null : await EmbeddedNats.start({ storeDir: join(runDir, 'nats') });
+    if (nats) pidFile.addChild(nats.pid, 'nats-server');
+    const url = opts.natsUrl ?? nats!.url;
+    bus = await Bus.connect({ servers: url, name: `gome-${runId}`, logger: root.child({ component: 'bus' }) });
+    recorder = await Recorder.ensure(bus.nc, runId);
+    budget = BudgetClock.open(runDir, clock, config.budgetMs).endWorkBy(stopAt);
+    gpu = new GpuNode({
+      jobsRoot: join(runDir, 'jobs'), budget, sandbox: config.sandbox === 'none' ? 'none' : 'bwrap', python: config.python,
+      seal: sealFor(comp.root),
+      logger: root.child({ actor: addr.gpu }), clock,
+      onBreakerOpen: (err) => stopper.stop({ status: 'failed', reason: err.message, error: err }),
+    });
     await gpu.ready();
     const brain = opts.brain ?? createOfflineBrain();
-    const archive = new RunArchive(runDir, runId, startedAt, task.lowerIsBetter);
+    archive = new RunArchive(runDir, runId, startedAt, task.lowerIsBetter);
     archive.attach(bus);
     archive.onEnvelope(progressPrinter(startedAt, say));
 
-    const escalations: Error[] = [];
+    const deadlines = { limits: config.limits, budgetMs: config.budgetMs };
     const host = (address: string, trace: string, behavior: Behavior, log: Logger = actorLogger(root, runId, address)) => {
-      const h = new ActorHost({ bus, run: runId, trace, address, behavior, clock, logger: log, onEscalate: (e) => escalations.push(e) });
+      const h = new ActorHost({
+        bus: bus!, run: runId, trace, address, behavior, clock, logger: log, deadlines,
+        onEscalate: (e) => stopper.stop({ status: 'failed', reason: `actor escalated: ${e.message}`, error: e }),
+      });
       hosts.push(h);
       return h;
     };
@@ -115,68 +178,36 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
     for (const h of hosts) h.start();
     await bus.flush();
 
-    const cli = new Client(bus, runId, addr.cli, clock).start();
-    const finished = new Promise<Envelope<'run.finished'>>((res) => cli.onMessage((e) => { if (e.type === 'run.finished') res(e as Envelope<'run.finished'>); }));
-    cli.send(addr.coordinator, 'run.start', { config, task });
-
-    // Guard: the coordinator ends the run at the budget; if a job overruns, stop it so the run still ends.
-    const grace = 15_000;
-    let guard: NodeJS.Timeout | null = null;
-    const guardP = new Promise<void>((res) => {
-      const tick = () => {
-        if (budget.remainingMs() < -grace) { cli.send(addr.coordinator, 'run.stop', { reason: 'budget exceeded by running work' }); void gpu!.close(); res(); return; }
-        if (escalations.length) { cli.send(addr.coordinator, 'run.stop', { reason: `actor escalated: ${escalations[0]!.message}` }); res(); return; }
-        guard = setTimeout(tick, 500);
-      };
-      tick();
-    });
-    void guardP;
-    const done = await finished;
-    if (guard) clearTimeout(guard);
-    const wallMs = clock.now() - startedAt;
-    await Promise.all(hosts.map((h) => h.idle()));
-    await bus.flush();
-
-    // Final submission, grading, metrics, log, report.
-    const best = archive.bestSubmission();
-    const submissionPath = best ? join(runDir, 'submission.csv') : null;
-    if (best) copyFileSync(best, submissionPath!);
-    let report: Record<string, unknown> | null = null;
-    if (existsSync(comp.answersPath) && existsSync(comp.leaderboardPath)) {
-      const g = await gradeToReport(submissionPath ?? join(runDir, 'submission.csv'), comp);
-      report = { ...g.report, invalid_reason: g.invalid?.message ?? null };
-      writeFileSync(join(runDir, 'report.json'), JSON.stringify(report, null, 2));
-    }
-    const stats = gpu.stats();
-    const metrics = computeMetrics(archive, budget.snapshot(), { busyMs: stats.busyMs, elapsedMs: stats.elapsedMs }, wallMs);
-    writeFileSync(join(runDir, 'metrics.json'), JSON.stringify(metrics, null, 2));
-    const lines = await recorder.export(join(runDir, 'messages.jsonl'));
-    writeFileSync(join(runDir, 'report.html'), renderHtmlReport({ title: `Gome run ${runId}`, archive, metrics, report, config, lowerIsBetter: task.lowerIsBetter }));
-    writeFileSync(join(runDir, 'run_meta.json'), JSON.stringify({ ...meta, status: 'finished', finishedAt: new Date().toISOString(), finished: done.payload, messages: lines, gpu: stats }, null, 2));
-    summarise(say, comp, task, done.payload, report, metrics, runDir);
-    cli.stop();
-    return { runId, runDir, submissionPath, report, metrics, finished: done.payload };
+    cli = new Client(bus, runId, addr.cli, clock).start();
+    const finishedP = new Promise<Envelope<'run.finished'>>((res) => cli!.onMessage((e) => { if (e.type === 'run.finished') res(e as Envelope<'run.finished'>); }));
+    if (!stopper.stopped) cli.send(addr.coordinator, 'run.start', { config, task });
+    else cli.send(addr.coordinator, 'run.stop', { reason: stopper.stopped.reason });
+    finished = await stopper.waitFinished(finishedP);
+    // the last records (the killed job's result, the final experiment) arrive within a short window; a service
+    // still stuck on a request that already failed (a brain that never answers) is not waited for
+    await Promise.race([Promise.all(hosts.map((h) => h.idle())), stopper.abandoned, new Promise((r) => setTimeout(r, SETTLE_MS).unref())]);
+    await bus.flush().catch(() => {});
   } catch (e) {
-    try {
-      const m = JSON.parse(readFileSync(join(runDir, 'run_meta.json'), 'utf8'));
-      writeFileSync(join(runDir, 'run_meta.json'), JSON.stringify({ ...m, status: 'failed', error: (e as Error).message }, null, 2));
-    } catch { /* keep the original error */ }
-    throw e;
+    if (!stopper.stopped) stopper.stop({ status: 'failed', reason: (e as Error).message, error: e as Error });
+  }
+
+  const stop = stopper.stopped;
+  const status: RunStatus = stop ? stop.status : 'finished';
+  try {
+    const result = await finalizeRun({
+      runId, runDir, comp, task, config, meta, status, stopReason: stop?.reason ?? null, error: stop?.error ?? null,
+      finished: finished?.payload ?? null, archive, recorder, budget, gpu, startedAt, wallMs: clock.now() - startedAt, sealed,
+    });
+    if (result.status !== 'failed') summarise(say, comp, task, result);
+    if (stop?.status === 'failed') throw stop.error ?? new Error(stop.reason);
+    return result;
   } finally {
+    stopper.dispose();
+    cli?.stop();
     for (const h of hosts) await h.stop();
     await gpu?.close();
-    await bus.close();
+    await bus?.close().catch(() => {});
     await nats?.stop();
+    pidFile.remove();
   }
-}
-
-function summarise(say: (l: string) => void, comp: Competition, task: TaskInfo, fin: Envelope<'run.finished'>['payload'], report: Record<string, unknown> | null, m: RunMetrics, runDir: string): void {
-  const label = medalLabel(report as Partial<CompetitionReport> | null);
-  const medal = !report ? 'ungraded' : label === '>median' ? 'above median' : label === '-' ? 'no medal' : label;
-  say(`\nrun finished (${fin.reason}) after ${fin.iterations} iterations`);
-  say(`  first draft cv ${task.metric}: ${m.first_score ?? 'n/a'}   best cv: ${m.best_score ?? 'n/a'}`);
-  if (!report) say('  ungraded: the folder has no private/test.csv answers or leaderboard.csv');
-  if (report) say(`  test ${comp.metric}: ${report.score ?? 'invalid'} → ${medal} (gold ${report.gold_threshold}, silver ${report.silver_threshold}, bronze ${report.bronze_threshold}, median ${report.median_threshold})`);
-  say(`  gpu utilisation ${(m.gpu_utilisation * 100).toFixed(0)}%, valid-submission rate ${(m.valid_submission_rate * 100).toFixed(0)}%`);
-  say(`  outputs: ${runDir}/{submission.csv,report.json,metrics.json,report.html,messages.jsonl,run_meta.json}`);
 }

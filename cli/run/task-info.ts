@@ -1,11 +1,24 @@
-// Builds the TaskInfo every actor sees from a competition: metric, columns, their types and missing-value shares.
+// Builds the TaskInfo every actor sees from a competition: metric, columns, their types and missing-value shares,
+// the classes and the positive class (the competition's, never re-derived); and the one-block summary a run prints.
 import type { TaskInfo } from '../../protocols/domain.ts';
 import type { Competition } from '../../runtime/grading/competition.ts';
 import { isMissing, parseNumber, readCsv } from '../../runtime/grading/csv.ts';
+import { sameLabel } from '../../runtime/grading/positive-class.ts';
 
-function distinctLabels(t: { header: string[]; rows: string[][] }, col: string): number {
+function labelsOf(t: { header: string[]; rows: string[][] }, col: string): string[] {
   const j = t.header.indexOf(col);
-  return new Set(t.rows.map((r) => r[j] ?? '').filter((v) => !isMissing(v))).size;
+  return [...new Set(t.rows.map((r) => r[j] ?? '').filter((v) => !isMissing(v)))];
+}
+
+/** Binary: [negative, positive] as train spells them; multiclass: the competition's class order (sample header), else the observed labels. */
+function classesOf(c: Competition, observed: string[]): string[] | undefined {
+  if (c.taskType === 'regression') return undefined;
+  if (c.taskType === 'binary' && c.positiveClass !== undefined) {
+    const pos = observed.find((l) => sameLabel(l, c.positiveClass!)) ?? c.positiveClass;
+    const neg = observed.find((l) => !sameLabel(l, pos)) ?? (c.classes ?? []).find((l) => !sameLabel(l, pos));
+    return neg === undefined ? undefined : [neg, pos];
+  }
+  return c.classes ?? [...observed].sort();
 }
 
 export async function buildTaskInfo(c: Competition): Promise<TaskInfo> {
@@ -31,6 +44,9 @@ export async function buildTaskInfo(c: Competition): Promise<TaskInfo> {
     const dtype = numeric ? 'numeric' : (present > 0 && totalLen / present > 30 && distinct.size > 100 ? 'text' : 'categorical');
     columns.push({ name, dtype, missingFrac: train.rows.length ? Math.round((missing / train.rows.length) * 1e4) / 1e4 : 0 });
   });
+  const observed = c.taskType === 'regression' ? [] : labelsOf(train, labelCols[0]!);
+  const classes = classesOf(c, observed);
+  const positive = c.taskType === 'binary' && classes && c.positiveClass !== undefined ? classes[1]! : undefined;
   return {
     competition: c.id,
     description: c.description,
@@ -41,7 +57,23 @@ export async function buildTaskInfo(c: Competition): Promise<TaskInfo> {
     taskType: c.taskType,
     dataDir: c.publicDir,
     nTrainRows: train.rows.length,
-    nClasses: c.taskType === 'regression' ? null : distinctLabels(train, labelCols[0]!),
+    nClasses: c.taskType === 'regression' ? null : observed.length,
+    ...(classes ? { classes } : {}),
+    ...(positive !== undefined ? { positiveClass: positive, ...(c.positiveFrom ? { positiveFrom: c.positiveFrom } : {}) } : {}),
     columns,
   };
+}
+
+/** The task as the run understood it, printed before the first job: type, metric, direction, target, classes. */
+export function describeTask(t: TaskInfo): string {
+  const parts = [`${t.taskType}`, `${t.metric} (${t.lowerIsBetter ? 'lower' : 'higher'} is better)`, `target ${t.targetColumns.join(', ')}`];
+  if (t.positiveClass !== undefined) {
+    const neg = t.classes?.[0];
+    parts.push(`positive class ${JSON.stringify(t.positiveClass)}${neg !== undefined ? ` (negative ${JSON.stringify(neg)})` : ''}, from ${t.positiveFrom ?? 'the competition'}`);
+  }
+  else if (t.taskType !== 'regression' && t.classes) {
+    const shown = t.classes.slice(0, 12).join(', ');
+    parts.push(`${t.classes.length} classes: ${shown}${t.classes.length > 12 ? ', …' : ''}`);
+  }
+  return `  task ${parts.join(' · ')}`;
 }

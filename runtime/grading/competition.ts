@@ -3,8 +3,10 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { MetricName, LOWER_IS_BETTER } from '../../protocols/domain.ts';
-import { CompetitionError } from './errors.ts';
+import { CompetitionError, PositiveClassError } from './errors.ts';
 import { inferSpec } from './infer-spec.ts';
+import { readCsv, isMissing } from './csv.ts';
+import { resolvePositiveClass } from './positive-class.ts';
 
 export const CompetitionSpec = z.object({
   id: z.string().min(1),
@@ -14,8 +16,10 @@ export const CompetitionSpec = z.object({
   idColumn: z.string().min(1),
   /** Submission prediction columns (multiclass logloss: one probability column per class, in `classes` order). */
   targetColumns: z.array(z.string().min(1)).min(1),
-  /** Class labels as they appear in the answers (binary: [negative, positive]). */
+  /** Class labels as they appear in the answers (any order; multiclass logloss: the order of targetColumns). */
   classes: z.array(z.union([z.string(), z.number()]).transform(String)).min(2).optional(),
+  /** Binary probability targets: the label whose probability the submission holds (see positive-class.ts). */
+  positiveClass: z.union([z.string(), z.number(), z.boolean()]).transform(String).optional(),
   /** Answers hold one raw label column with this name instead of the target columns. */
   answerColumn: z.string().min(1).optional(),
 }).superRefine((c, ctx) => {
@@ -30,7 +34,7 @@ export const CompetitionSpec = z.object({
     else if (c.classes.length !== c.targetColumns.length) issue('multiclass logloss needs one target column per class (same order as classes)');
   }
   if (c.metric === 'accuracy' && c.targetColumns.length !== 1) issue('accuracy needs exactly one target (label) column');
-  if (c.taskType === 'binary' && c.classes && c.classes.length !== 2) issue('binary tasks have exactly two classes [negative, positive]');
+  if (c.taskType === 'binary' && c.classes && c.classes.length !== 2) issue('binary tasks have exactly two classes');
 });
 export type CompetitionSpec = z.infer<typeof CompetitionSpec>;
 
@@ -46,6 +50,8 @@ export interface Competition extends CompetitionSpec {
   /** private/test.csv — the answers. */
   answersPath: string;
   leaderboardPath: string;
+  /** Where positiveClass came from (--positive, competition.json, description.md wording, 0/1 convention). */
+  positiveFrom?: string;
 }
 
 /** Files a prepared competition must have, relative to its folder. */
@@ -64,6 +70,8 @@ export interface LoadOptions {
   requireGradingFiles?: boolean;
   /** Metric to use when there is no competition.json (a plain MLE-bench folder). */
   metric?: MetricName;
+  /** The positive class of a binary probability target (--positive); wins over competition.json and the description. */
+  positive?: string;
 }
 
 const PUBLIC_FILES = ['public/train.csv', 'public/test.csv', 'public/sample_submission.csv'] as const;
@@ -92,14 +100,17 @@ export async function loadCompetition(dir: string, opts: LoadOptions = {}): Prom
     const parsed = CompetitionSpec.safeParse(opts.metric ? { ...(json as object), metric: opts.metric } : json);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      throw new CompetitionError(root, `competition.json is invalid: ${issues}`, 'match the schema in runtime/grading/competition.ts (id, title, metric, taskType, idColumn, targetColumns, classes?, answerColumn?)');
+      throw new CompetitionError(root, `competition.json is invalid: ${issues}`, 'match the schema in runtime/grading/competition.ts (id, title, metric, taskType, idColumn, targetColumns, classes?, positiveClass?, answerColumn?)');
     }
     spec = parsed.data;
   }
+  const description = await readFile(join(root, 'description.md'), 'utf8').catch(() => '');
+  const positive = await positiveOf(root, spec, description, opts.positive);
   return {
     ...spec,
+    ...positive,
     root,
-    description: await readFile(join(root, 'description.md'), 'utf8').catch(() => ''),
+    description,
     lowerIsBetter: LOWER_IS_BETTER[spec.metric],
     publicDir: join(root, 'public'),
     trainPath: join(root, 'public', 'train.csv'),
@@ -108,4 +119,37 @@ export async function loadCompetition(dir: string, opts: LoadOptions = {}): Prom
     answersPath: join(root, 'private', 'test.csv'),
     leaderboardPath: join(root, 'leaderboard.csv'),
   };
+}
+
+/** Binary targets scored on a probability (auc, logloss) need to know which class that probability is for. */
+export function needsPositiveClass(spec: Pick<CompetitionSpec, 'taskType' | 'metric' | 'targetColumns'>): boolean {
+  return spec.taskType === 'binary' && spec.metric !== 'accuracy' && spec.targetColumns.length === 1;
+}
+
+/** The two observed labels of the target: competition.json classes, else the distinct values of train's label column. */
+async function observedClasses(root: string, spec: CompetitionSpec): Promise<string[]> {
+  if (spec.classes) return spec.classes;
+  const col = spec.answerColumn ?? spec.targetColumns[0]!;
+  try {
+    const train = await readCsv(join(root, 'public', 'train.csv'));
+    const j = train.header.indexOf(col);
+    const values = j < 0 ? [] : [...new Set(train.rows.map((r) => r[j] ?? '').filter((v) => !isMissing(v)))];
+    if (values.length === 2) return values;
+  } catch { /* the layout check reports missing files */ }
+  return ['0', '1']; // no usable label column: the grader then requires 0/1 answers
+}
+
+async function positiveOf(root: string, spec: CompetitionSpec, description: string, option?: string): Promise<{ positiveClass?: string; positiveFrom?: string }> {
+  if (!needsPositiveClass(spec)) {
+    if (option !== undefined) {
+      throw new PositiveClassError(root, 'not-binary', spec.classes ?? [], `--positive applies to a binary target scored on a probability (auc, logloss), but this is a ${spec.taskType} task scored on ${spec.metric}`,
+        'drop --positive');
+    }
+    return {};
+  }
+  const p = resolvePositiveClass({
+    root, target: spec.answerColumn ?? spec.targetColumns[0]!, classes: await observedClasses(root, spec), description,
+    option, declared: spec.positiveClass,
+  });
+  return { positiveClass: p.label, positiveFrom: p.evidence };
 }

@@ -44,3 +44,13 @@ export class MetricError extends GradingError {
     super(`metric ${metric}: ${detail}`, fix);
   }
 }
+
+/** Why the positive class of a binary probability target is unusable: unknown, not a class, or given for a non-binary task. */
+export type PositiveClassProblem = 'undetermined' | 'not-a-class' | 'not-binary';
+
+/** The class whose probability a binary submission holds cannot be determined, or the one given is not a class. */
+export class PositiveClassError extends CompetitionError {
+  constructor(root: string, readonly problem: PositiveClassProblem, readonly classes: readonly string[], detail: string, fix: string) {
+    super(root, detail, fix);
+  }
+}

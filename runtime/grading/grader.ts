@@ -1,7 +1,8 @@
 // Grades a submission CSV against a competition's private answers (MLE-bench grade_fn), aligning rows by id.
 import { access } from 'node:fs/promises';
 import { readCsv, isMissing, parseNumber, canonicalLabel, type CsvTable } from './csv.ts';
-import { CompetitionError, CsvError, InvalidSubmission } from './errors.ts';
+import { CompetitionError, CsvError, InvalidSubmission, PositiveClassError } from './errors.ts';
+import { conventionalPositive, findClass, sameLabel } from './positive-class.ts';
 import { auc, accuracy, logloss, REGRESSION_METRICS } from './metrics.ts';
 import { pyRound } from './medals.ts';
 import type { Competition, CompetitionSpec } from './competition.ts';
@@ -110,12 +111,15 @@ export function scoreTables(sub: CsvTable, answers: CsvTable, c: GradingTarget):
     if (j < 0) throw answersFault(`answers have no column "${name}"`);
     return answers.rows.map((r) => r[j]!);
   };
+  // 1 where the answer is the positive class (competition.positiveClass, else the 0/1 or true/false convention).
+  const positive = c.targetColumns.length === 1 ? (c.positiveClass ?? (c.classes ? conventionalPositive(c.classes) : null)) : null;
+  if (c.classes && c.targetColumns.length === 1 && c.metric !== 'accuracy' && c.taskType === 'binary' && positive === null) {
+    throw new PositiveClassError(c.root ?? c.answersPath, 'undetermined', c.classes, `cannot tell which of the classes ${c.classes.join(', ')} the submitted probability is for`,
+      'set positiveClass in competition.json (or pass --positive LABEL to gome run)');
+  }
   const binaryTruth = (name: string): number[] => answerCells(name).map((cell) => {
-    if (c.classes) {
-      const k = c.classes.map(canonicalLabel).indexOf(canonicalLabel(cell));
-      if (k < 0) throw answersFault(`answer label ${JSON.stringify(cell)} is not one of classes ${c.classes.join(', ')}`);
-      return k;
-    }
+    if (c.classes && !findClass(c.classes, cell)) throw answersFault(`answer label ${JSON.stringify(cell)} is not one of classes ${c.classes.join(', ')}`);
+    if (positive !== null) return sameLabel(cell, positive) ? 1 : 0;
     const v = parseNumber(cell);
     if (v !== 0 && v !== 1) throw answersFault(`answer ${JSON.stringify(cell)} in "${name}" is not 0/1`);
     return v;

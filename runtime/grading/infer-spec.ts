@@ -48,9 +48,11 @@ export async function inferSpec(root: string, metricOverride?: MetricName): Prom
   let taskType: CompetitionSpec['taskType'] = 'regression';
   let classes: string[] | undefined;
   if (!regression) {
+    // One probability column per class: the class order is the sample submission's header, not sorted labels.
     if (targetColumns.length > 1) { taskType = 'multiclass'; classes = targetColumns; }
     else {
       const j = answerColumn ? train.header.indexOf(answerColumn) : -1;
+      // The observed labels; their order means nothing (the positive class is resolved in positive-class.ts).
       const values = j < 0 ? [] : [...new Set(train.rows.map((r) => r[j] ?? '').filter((v) => !isMissing(v)))].sort();
       taskType = values.length === 2 ? 'binary' : 'multiclass';
       classes = values.length >= 2 ? values : undefined;

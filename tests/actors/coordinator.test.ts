@@ -20,7 +20,7 @@ const researchTargets = (outs: Outgoing[]) => ofType(outs, 'research.request').m
 function done(c: Sim<typeof coordinatorMachine>, trace: string, sota: Payload<'iteration.done'>['sota'] = null, over: Partial<Payload<'iteration.done'>> = {}): Outgoing[] {
   c.clock.advance(60_000);
   return c.send(addr.memory, 'iteration.done', {
-    experiment: `${trace}-e`, trace, status: sota ? 'accepted' : 'failed', score: sota?.score ?? null, improved: sota !== null, sota, ...over,
+    experiment: `${trace}-e`, trace, status: sota ? 'accepted' : 'failed', score: sota?.score ?? null, improved: sota !== null, sota, reason: null, ...over,
   }, trace);
 }
 
@@ -179,4 +179,23 @@ describe('coordinator (duplicates)', () => {
     expect(dup).toEqual([]);
     expect((c.snapshot.context as { iterations: number }).iterations).toBe(1);
   });
+
+  it('coordinator - an iteration whose research request failed frees its trace, counts, and the run goes on', () => {
+    const c = coordinator({ traces: ['t0', 't1'] });
+    c.send(addr.gpu, 'budget.status', budget(0.1));
+    const fail = { request: 'research.request', requestId: 'r1:coordinator.0:3', to: addr.researcher('t0'), code: 'deadline' as const, reason: 'no answer in time' };
+    const outs = c.send(addr.coordinator, 'request.failed', fail, 't0');
+    expect(outs).toEqual([{ to: addr.gpu, type: 'budget.request', payload: {} }]);
+    expect(researchTargets(c.send(addr.gpu, 'budget.status', budget(0.2)))).toEqual([addr.researcher('t0')]);
+    // a failure notice for a trace that is not busy (already reported) is not counted twice
+    expect(c.send(addr.coordinator, 'request.failed', fail, 't1')).toEqual([{ to: addr.gpu, type: 'budget.request', payload: {} }]);
+    expect(c.send(addr.coordinator, 'request.failed', fail, 't9')).toEqual([]);
+  });
+
+  it('coordinator - when the GPU node stops answering budget requests the run ends with reason error', () => {
+    const c = coordinator();
+    const outs = c.send(addr.coordinator, 'request.failed', { request: 'budget.request', requestId: 'x', to: addr.gpu, code: 'crash', reason: 'gpu.0 crashed' });
+    expect(one(outs, 'run.finished').payload).toMatchObject({ reason: 'error', iterations: 0 });
+  });
 });
+

@@ -118,7 +118,8 @@ describe('developer', () => {
       for (let i = 1; i <= 10 && !record; i++) {
         const v = one(d.send(addr.brain, 'brain.develop.reply', { code: `code v${i}`, summary: 's', brain: 'offline' }), 'validate.request');
         attempts.push(v.payload.attempt);
-        const outs = d.send(addr.validator('t0'), 'validate.result', result());
+        // a different failure each time (the same failure twice is not repaired again: see below)
+        const outs = d.send(addr.validator('t0'), 'validate.result', result({ reasons: [`KeyError: 'col_${String.fromCharCode(96 + i)}'`] }));
         const again = outs.find((o) => o.type === 'brain.develop.request');
         if (again) { prev.push((again.payload as Payload<'brain.develop.request'>).previousCode); continue; }
         record = one(outs, 'experiment.record').payload;
@@ -185,4 +186,40 @@ describe('developer', () => {
     expect(d.send(addr.brain, 'brain.develop.reply', { code: 'X', summary: 's', brain: 'offline' })).toEqual([]);
     expect(d.value).toBe('idle');
   });
+
+  it('developer - the same failure twice is not repaired a third time', () => {
+    const d = developer(5);
+    d.send(addr.researcher('t0'), 'research.hypothesis', hypothesisMsg());
+    d.send(addr.brain, 'brain.develop.reply', { code: 'V1', summary: 's', brain: 'offline' });
+    const boom = (line: number) => result({ reasons: [`debug run failed: exit code 1: KeyError at /tmp/job/main.py line ${line}`] });
+    one(d.send(addr.validator('t0'), 'validate.result', boom(10)), 'brain.develop.request'); // first failure: repair
+    d.send(addr.brain, 'brain.develop.reply', { code: 'V2', summary: 's', brain: 'offline' });
+    const rec = one(d.send(addr.validator('t0'), 'validate.result', boom(12)), 'experiment.record'); // same failure again: stop
+    expect(rec.payload).toMatchObject({ status: 'failed', attempts: 2, level: 'L1' });
+    expect(d.value).toBe('idle');
+  });
+
+  it('developer - a different failure is still repaired', () => {
+    const d = developer(5);
+    d.send(addr.researcher('t0'), 'research.hypothesis', hypothesisMsg());
+    d.send(addr.brain, 'brain.develop.reply', { code: 'V1', summary: 's', brain: 'offline' });
+    one(d.send(addr.validator('t0'), 'validate.result', result({ reasons: ['KeyError: col'] })), 'brain.develop.request');
+    d.send(addr.brain, 'brain.develop.reply', { code: 'V2', summary: 's', brain: 'offline' });
+    one(d.send(addr.validator('t0'), 'validate.result', result({ reasons: ['ValueError: shapes'] })), 'brain.develop.request');
+  });
+
+  it('developer - a failed brain or validator request ends the attempt as an infrastructure failure, recorded', () => {
+    for (const [state, request] of [['coding', 'brain.develop.request'], ['validating', 'validate.request']] as const) {
+      const d = developer();
+      d.send(addr.researcher('t0'), 'research.hypothesis', hypothesisMsg());
+      if (state === 'validating') d.send(addr.brain, 'brain.develop.reply', { code: 'V1', summary: 's', brain: 'offline' });
+      expect(d.value).toBe(state);
+      const rec = one(d.send(addr.developer('t0'), 'request.failed', { request, requestId: 'x', to: addr.brain, code: 'deadline', reason: 'no answer in time' }), 'experiment.record');
+      expect(rec.to).toBe(addr.memory);
+      expect(rec.payload).toMatchObject({ id: 't0-e2', status: 'failed', blame: 'infra', score: null });
+      expect(rec.payload.reasons[0]).toMatch(new RegExp(`${request.replace('.', '\\.')} failed \\(deadline\\)`));
+      expect(d.value).toBe('idle');
+    }
+  });
 });
+

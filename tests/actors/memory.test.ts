@@ -39,7 +39,7 @@ describe('memory', () => {
     expect(m.initialSends).toEqual([]);
     const first = record(m, { id: 'a', status: 'accepted', score: 0.8, code: 'A', cvStd: 0.02, trainScore: 0.85 });
     expect(first).toEqual({
-      experiment: 'a', trace: 't0', status: 'accepted', score: 0.8, improved: true,
+      experiment: 'a', trace: 't0', status: 'accepted', score: 0.8, improved: true, reason: null,
       sota: { experiment: 'a', score: 0.8, code: 'A', hypothesis: 'try model:hgb', cvStd: 0.02, trainScore: 0.85 },
     });
     const failed = record(m, { id: 'b', status: 'failed', level: 'L1', score: null, reasons: ['crash'] });

@@ -302,4 +302,17 @@ describe('validator (blame)', () => {
     const v = toFullRun(task, 0.99);
     expect(one(v.send(addr.gpu, 'job.result', fullOk(0.95)), 'validate.result').payload).toMatchObject({ verdict: 'reject', blame: 'score' });
   });
+
+  it('validator - a job request that fails (GPU node crashed or deadline) rejects the attempt, blamed on the infrastructure', () => {
+    const v = validator();
+    v.send(dev, 'validate.request', request());
+    const r1 = one(v.send(addr.validator('t0'), 'request.failed', { request: 'job.submit', requestId: 'x', to: addr.gpu, code: 'crash', reason: 'gpu.0 crashed' }), 'validate.result');
+    expect(r1.payload).toMatchObject({ verdict: 'reject', level: 'L1', blame: 'infra', repairable: false });
+    expect(v.value).toBe('idle');
+    const w = toFullRun();
+    const r2 = one(w.send(addr.validator('t0'), 'request.failed', { request: 'job.submit', requestId: 'y', to: addr.gpu, code: 'deadline', reason: 'no answer' }), 'validate.result');
+    expect(r2.payload).toMatchObject({ verdict: 'reject', level: 'L2', blame: 'infra' });
+    expect(r2.payload.reasons[0]).toMatch(/job\.submit failed \(deadline\)/);
+  });
 });
+

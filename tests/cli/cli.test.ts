@@ -1,12 +1,12 @@
 // The gome command line as a user runs it: help, doctor, grade (both forms), init from a real CSV, bad input.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const REPO = resolve(import.meta.dirname, '../..');
-const LB = resolve(REPO, '../shared/mlebench/leaderboards');
+const LB = resolve(REPO, 'tests/fixtures/mlebench-leaderboards');
 function gome(...args: string[]) {
   return spawnSync(process.execPath, [join(REPO, 'bin/gome.mjs'), ...args], { encoding: 'utf8', cwd: REPO, timeout: 120_000 });
 }
@@ -80,4 +80,28 @@ describe('cli', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/not a duration.*90s, 5m/);
   });
+
+  it('cli - configuration errors are sentences naming the flag, the value and what is allowed, before any work', () => {
+    const runs = mkdtempSync(join(tmpdir(), 'gome-cli-runs-'));
+    const cases: Array<[string[], RegExp]> = [
+      [['--traces', '0'], /--traces was 0, but it must be at least 1\./],
+      [['--sandbox', 'docker'], /--sandbox was "docker": the Docker job backend is not built yet; use "bwrap"/],
+      [['--sandbox', 'auto'], /--sandbox was "auto", but allowed values are "bwrap", "none", "docker"\./],
+      [['--grace', '5m'], /--grace was 300000, but it must be at most 60000\./],
+    ];
+    for (const [flags, want] of cases) {
+      const r = gome('run', 'bench/breast-cancer-diagnosis', '--runs', runs, ...flags);
+      expect(r.status, flags.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(want);
+      expect(r.stderr).not.toMatch(/"code":|\[\s*\{/); // no raw validation dump
+    }
+    expect(readdirSync(runs)).toEqual([]); // nothing was started
+  });
+
+  it('cli - the help text claims only what exists', () => {
+    const r = gome('run', '--help');
+    expect(r.stdout).not.toMatch(/replay exactly|subprocess|auto,/);
+    expect(r.stdout).toMatch(/--sandbox <kind>.*bwrap/);
+  });
 });
+

@@ -31,6 +31,8 @@ describe('e2e', () => {
     const meta = JSON.parse(readFileSync(join(r.runDir, 'run_meta.json'), 'utf8'));
     expect(meta.status).toBe('finished');
     expect(meta.config.budgetMs).toBe(120_000);
+    expect(meta.sealed).toBe(true);
+    expect(meta.wallMs).toBeLessThanOrEqual(120_000 + meta.config.graceMs); // never past budget + grace
     const metrics = JSON.parse(readFileSync(join(r.runDir, 'metrics.json'), 'utf8'));
     expect(metrics.experiments).toBeGreaterThanOrEqual(2);
     expect(metrics.trajectory.length).toBe(metrics.experiments);

@@ -15,14 +15,34 @@ describe('budget clock', () => {
     const b = BudgetClock.start(clock, { budgetMs: 10_000 });
     expect(b.snapshot()).toEqual({ startedAt: 1000, budgetMs: 10_000, usedMs: 0, remainingMs: 10_000, refundedMs: 0 });
     clock.advance(4000);
-    b.refund(1500);
-    expect(b.snapshot()).toEqual({ startedAt: 1000, budgetMs: 10_000, usedMs: 2500, remainingMs: 7500, refundedMs: 1500 });
+    b.refund(600);
+    expect(b.snapshot()).toEqual({ startedAt: 1000, budgetMs: 10_000, usedMs: 3400, remainingMs: 6600, refundedMs: 600 });
     b.refund(-5);
     b.refund(Number.NaN);
-    expect(b.refundedMs()).toBe(1500);
+    expect(b.refundedMs()).toBe(600);
     clock.advance(9000);
-    expect(b.remainingMs()).toBe(-1500);
+    expect(b.remainingMs()).toBe(-2400);
     expect(BudgetClock.start(clock).budgetMs).toBe(DEFAULT_BUDGET_MS);
+  });
+
+  it('budget-clock - refunds stop at 10% of the budget, so failing infrastructure cannot stretch a run', () => {
+    const clock = new ManualClock(0);
+    const b = BudgetClock.start(clock, { budgetMs: 120_000 });
+    for (let i = 0; i < 50; i++) { clock.advance(1000); b.refund(1000); } // 50 s of failed jobs, all "refunded"
+    expect(b.refundedMs()).toBe(12_000);
+    expect(b.snapshot().usedMs).toBe(38_000);
+    clock.advance(82_000);
+    expect(b.remainingMs()).toBe(0); // 132 s of wall time at most for a 120 s budget
+  });
+
+  it('budget-clock - refunds never let work run past the wall-clock end set by the run (endWorkBy)', () => {
+    const clock = new ManualClock(0);
+    const b = BudgetClock.start(clock, { budgetMs: 100_000 }).endWorkBy(105_000);
+    clock.advance(50_000);
+    b.refund(10_000); // 10% refunded: 60 s of charged budget left
+    expect(b.snapshot().remainingMs).toBe(55_000); // but the wall clock allows only 55 s more
+    clock.advance(55_000);
+    expect(b.remainingMs()).toBe(0);
   });
 
   it('budget-clock - persists after every change and resumes without charging the downtime', () => {

@@ -32,7 +32,7 @@ export function captureLogger(): { logger: Logger; lines: () => Array<Record<str
 export function makeNode(fx: Fixture, over: Partial<GpuNodeOptions> = {}, clock: Clock = new SystemClock()): GpuNode {
   return new GpuNode({
     jobsRoot: fx.jobsRoot, budget: BudgetClock.start(clock, { budgetMs: 3_600_000, file: join(fx.root, 'budget.json') }),
-    sandbox: 'auto', python: PYTHON, logger: pino({ level: 'silent' }), clock, ...over,
+    sandbox: 'bwrap', python: PYTHON, logger: pino({ level: 'silent' }), clock, ...over,
   });
 }
 
@@ -43,6 +43,9 @@ export function job(fx: Fixture, code: string, over: Partial<JobSubmit> = {}): J
     estimatedMs: null, sampleSubmission: null, ...over,
   };
 }
+
+/** A marker found in the environment of every process of the job (sealed jobs carry only inner paths). */
+export function jobMarker(jobId: string): string { return `GOME_JOB_ID=${jobId}\0`; }
 
 /** Live (non-zombie) processes whose command line or environment mentions `marker`. */
 export function processesMentioning(marker: string): Array<{ pid: number; cmd: string }> {

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const leaderboardsDir = resolve(repoRoot, '../shared/mlebench/leaderboards');
+export const leaderboardsDir = resolve(repoRoot, 'tests/fixtures/mlebench-leaderboards');
 /** The Debian Python with sklearn and pandas; the python3 on PATH lacks sklearn. */
 export const PY = '/usr/bin/python3';
 

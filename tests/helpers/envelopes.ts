@@ -17,7 +17,7 @@ export const outcome: JobOutcome = {
   jobId: 'j1', mode: 'debug', status: 'ok', exitCode: 0, signal: null, reason: null, stdoutTail: 'ok', stderrTail: '',
   usage: { wallMs: 10, cpuMs: 8, peakRssKb: 1000 }, startedAt: 1, endedAt: 11, estimatedFullMs: 100,
   scores: { metric: 'auc', rows: { hgb: 0.98, ensemble: 0.98 } }, feedback: { cv_scores: [0.97, 0.99] },
-  submission: { ok: true, error: null, rows: 114 }, workdir: '/tmp/j1', sandbox: 'subprocess', budgetCapped: false,
+  submission: { ok: true, error: null, rows: 114 }, workdir: '/tmp/j1', sandbox: 'none', budgetCapped: false,
 };
 export const experiment: Experiment = {
   id: 'e2', trace: 't0', parent: 'e1', iteration: 1, stage: 'improve', hypothesis, code: 'print(2)', status: 'accepted',
@@ -27,7 +27,7 @@ export const experiment: Experiment = {
 export const samples: { [K in MessageType]: Payload<K> } = {
   'run.start': { config: { runId: 'r1', competitionDir: '/c', runDir: '/r', budgetMs: 60000, seed: 0, preset: 'default',
     topology: { researcher: 'gradient', traces: 1, memory: true, structuredReasoning: true }, brain: { kind: 'offline' },
-    limits: { debugMs: 1000, fullMs: 2000 }, maxRepairs: 2, topK: 3, maxIterations: null, sandbox: 'auto', overfitGap: 0.15, python: '/usr/bin/python3' }, task },
+    graceMs: 30000, limits: { debugMs: 1000, fullMs: 2000, brainMs: 5000, replyMs: 1000 }, maxRepairs: 2, topK: 3, maxIterations: null, sandbox: 'bwrap', overfitGap: 0.15, python: '/usr/bin/python3' }, task },
   'run.stop': { reason: 'user' },
   'run.finished': { reason: 'budget', best: { experiment: 'e2', trace: 't0', score: 0.98, submissionPath: null }, iterations: 3 },
   'research.request': { iteration: 0, budget },
@@ -49,5 +49,6 @@ export const samples: { [K in MessageType]: Payload<K> } = {
   'budget.request': {},
   'budget.status': budget,
   'experiment.record': experiment,
-  'iteration.done': { experiment: 'e2', trace: 't0', status: 'accepted', score: 0.98, improved: true, sota },
+  'iteration.done': { experiment: 'e2', trace: 't0', status: 'accepted', score: 0.98, improved: true, sota, reason: null },
+  'request.failed': { request: 'brain.research.request', requestId: 'r1:researcher.t0:3', to: 'brain.0', code: 'deadline', reason: 'brain.0 did not answer brain.research.request in time' },
 };

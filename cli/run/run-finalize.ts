@@ -1,0 +1,133 @@
+// Completes a run directory however the run ended (finished, stopped, failed): the best submission so far, the
+// MLE-bench report, metrics, the message log, the HTML report and run_meta.json's final status. Each step is
+// independent, so one that fails (say the message log after NATS died) does not cost the others.
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunConfig, TaskInfo } from '../../protocols/index.ts';
+import type { Envelope } from '../../protocols/messages.ts';
+import type { Recorder } from '../../runtime/recorder.ts';
+import { gradeToReport, medalLabel, type CompetitionReport } from '../../runtime/grading/report.ts';
+import type { Competition } from '../../runtime/grading/competition.ts';
+import type { BudgetClock } from '../../gpu-node/budget-clock.ts';
+import type { GpuNode } from '../../gpu-node/gpu-node.ts';
+import type { RunArchive } from './run-archive.ts';
+import { computeMetrics, type RunMetrics } from './run-metrics.ts';
+import { renderHtmlReport } from './html-report.ts';
+
+/** finished: ended by itself (budget, iterations); stopped: a signal or the hard deadline; failed: infrastructure or an actor broke. */
+export type RunStatus = 'finished' | 'stopped' | 'failed';
+
+type Finished = Envelope<'run.finished'>['payload'];
+
+export interface FinalizeInput {
+  runId: string;
+  runDir: string;
+  comp: Competition;
+  task: TaskInfo;
+  config: RunConfig;
+  meta: Record<string, unknown>;
+  status: RunStatus;
+  stopReason: string | null;
+  error: Error | null;
+  /** The coordinator's run.finished, or null when the session stopped waiting for it. */
+  finished: Finished | null;
+  archive: RunArchive | null;
+  recorder: Recorder | null;
+  budget: BudgetClock | null;
+  gpu: GpuNode | null;
+  startedAt: number;
+  wallMs: number;
+  sealed: boolean;
+}
+
+export interface FinalizedRun {
+  runId: string;
+  runDir: string;
+  status: RunStatus;
+  submissionPath: string | null;
+  report: Record<string, unknown> | null;
+  metrics: RunMetrics;
+  finished: Finished;
+  stopReason: string | null;
+}
+
+/** The message log export may not hang the end of a run (NATS may be the part that failed). */
+const EXPORT_TIMEOUT_MS = 5_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, rej) => { setTimeout(() => rej(new Error(`${what} took longer than ${ms} ms`)), ms).unref(); })]);
+}
+
+export async function finalizeRun(i: FinalizeInput): Promise<FinalizedRun> {
+  const problems: string[] = [];
+  const step = async <T>(what: string, fn: () => T | Promise<T>, fallback: T): Promise<T> => {
+    try { return await fn(); } catch (e) { problems.push(`${what}: ${(e as Error).message}`); return fallback; }
+  };
+
+  const best = i.archive?.bestSubmission() ?? null;
+  const submissionPath = best ? join(i.runDir, 'submission.csv') : null;
+  if (best) await step('submission.csv', () => copyFileSync(best, submissionPath!), undefined);
+
+  let report: Record<string, unknown> | null = null;
+  if (existsSync(i.comp.answersPath) && existsSync(i.comp.leaderboardPath)) {
+    report = await step('report.json', async () => {
+      const g = await gradeToReport(submissionPath ?? join(i.runDir, 'submission.csv'), i.comp);
+      const r = { ...g.report, invalid_reason: g.invalid?.message ?? null, sandbox: i.config.sandbox, sealed: i.sealed, run_status: i.status };
+      writeFileSync(join(i.runDir, 'report.json'), JSON.stringify(r, null, 2));
+      return r as Record<string, unknown>;
+    }, null);
+  }
+
+  const stats = i.gpu?.stats() ?? null;
+  const budgetSnap = i.budget?.snapshot() ?? { startedAt: i.startedAt, budgetMs: i.config.budgetMs, usedMs: i.wallMs, remainingMs: i.config.budgetMs - i.wallMs, refundedMs: 0 };
+  const metrics = i.archive
+    ? computeMetrics(i.archive, budgetSnap, { busyMs: stats?.busyMs ?? 0, elapsedMs: stats?.elapsedMs ?? i.wallMs }, i.wallMs)
+    : emptyMetrics(budgetSnap.budgetMs, budgetSnap.usedMs);
+  await step('metrics.json', () => writeFileSync(join(i.runDir, 'metrics.json'), JSON.stringify(metrics, null, 2)), undefined);
+
+  const messages = i.recorder
+    ? await step('messages.jsonl', () => withTimeout(i.recorder!.export(join(i.runDir, 'messages.jsonl')), EXPORT_TIMEOUT_MS, 'exporting the message log'), null)
+    : null;
+
+  if (i.archive) {
+    const archive = i.archive;
+    await step('report.html', () => writeFileSync(join(i.runDir, 'report.html'), renderHtmlReport({
+      title: `Gome run ${i.runId}${i.sealed ? '' : ' (UNSEALED: jobs could read the answers)'}${i.status === 'finished' ? '' : ` (${i.status})`}`,
+      archive, metrics, report, config: i.config, lowerIsBetter: i.task.lowerIsBetter,
+    })), undefined);
+  }
+
+  const bestExp = i.archive?.best ?? null;
+  const finished: Finished = i.finished ?? {
+    reason: i.status === 'failed' ? 'error' : 'stopped',
+    best: bestExp ? { experiment: bestExp.id, trace: bestExp.trace, score: bestExp.score!, submissionPath: null } : null,
+    iterations: i.archive?.experiments.length ?? 0,
+  };
+  writeFileSync(join(i.runDir, 'run_meta.json'), JSON.stringify({
+    ...i.meta, status: i.status, finishedAt: new Date().toISOString(), wallMs: Math.round(i.wallMs),
+    stopReason: i.stopReason, error: i.error ? { name: i.error.name, message: i.error.message } : null,
+    finished, submission: submissionPath, messages, gpu: stats, ...(problems.length ? { finalizeProblems: problems } : {}),
+  }, null, 2));
+  return { runId: i.runId, runDir: i.runDir, status: i.status, submissionPath, report, metrics, finished, stopReason: i.stopReason };
+}
+
+function emptyMetrics(budgetMs: number, usedMs: number): RunMetrics {
+  return {
+    experiments: 0, accepted: 0, valid_submissions: 0, valid_submission_rate: 0, time_to_first_valid_submission_ms: null,
+    time_to_best_ms: null, first_score: null, best_score: null, budget_ms: budgetMs, budget_used_ms: usedMs,
+    budget_used_frac: budgetMs > 0 ? usedMs / budgetMs : 0, gpu_utilisation: 0, gpu_utilisation_after_first_job: 0,
+    orchestration_overhead_ms_per_iteration: null, trajectory: [],
+  };
+}
+
+export function summarise(say: (l: string) => void, comp: Competition, task: TaskInfo, r: FinalizedRun): void {
+  const { report, metrics: m, finished: fin } = r;
+  const label = medalLabel(report as Partial<CompetitionReport> | null);
+  const medal = !report ? 'ungraded' : label === '>median' ? 'above median' : label === '-' ? 'no medal' : label;
+  say(`\nrun ${r.status} (${r.stopReason ?? fin.reason}) after ${fin.iterations} iterations`);
+  say(`  first draft cv ${task.metric}: ${m.first_score ?? 'n/a'}   best cv: ${m.best_score ?? 'n/a'}`);
+  if (!report) say('  ungraded: the folder has no private/test.csv answers or leaderboard.csv');
+  if (report) say(`  test ${comp.metric}: ${report.score ?? 'invalid'} → ${medal} (gold ${report.gold_threshold}, silver ${report.silver_threshold}, bronze ${report.bronze_threshold}, median ${report.median_threshold})`);
+  say(`  gpu utilisation ${(m.gpu_utilisation * 100).toFixed(0)}%, valid-submission rate ${(m.valid_submission_rate * 100).toFixed(0)}%`);
+  say(`  outputs: ${r.runDir}/{submission.csv,report.json,metrics.json,report.html,messages.jsonl,run_meta.json}`);
+}

@@ -1,0 +1,88 @@
+// Configuration errors as sentences: each names the flag or field, the value given and what is allowed,
+// instead of a raw list of validation issues. One table maps config fields to the CLI flags that set them.
+import type { z } from 'zod';
+
+/** The CLI flag that sets each config field (dotted path), so errors name what the user typed. */
+export const CONFIG_FLAGS: Record<string, string> = {
+  budgetMs: '--budget',
+  graceMs: '--grace',
+  seed: '--seed',
+  preset: '--preset',
+  'topology.traces': '--traces',
+  'topology.researcher': '--researcher',
+  'topology.memory': '--no-memory',
+  'limits.debugMs': '--debug-limit',
+  'limits.fullMs': '--full-limit',
+  'limits.brainMs': '--brain-limit',
+  'limits.replyMs': 'limits.replyMs',
+  maxRepairs: '--max-repairs',
+  topK: '--top-k',
+  maxIterations: '--max-iterations',
+  sandbox: '--sandbox',
+  brain: 'brain',
+  'brain.kind': 'brain',
+  runId: 'run id',
+  python: 'python',
+};
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'string') return `"${v}"`;
+  try { return JSON.stringify(v); } catch { return String(v); }
+}
+
+type Issue = z.core.$ZodIssue;
+
+function allowed(issue: Issue): string {
+  switch (issue.code) {
+    case 'too_small': return `it must be ${issue.inclusive === false ? 'more than' : 'at least'} ${String(issue.minimum)}`;
+    case 'too_big': return `it must be ${issue.inclusive === false ? 'less than' : 'at most'} ${String(issue.maximum)}`;
+    case 'invalid_value': return `allowed values are ${issue.values.map((x) => show(x)).join(', ')}`;
+    case 'invalid_type': return `it must be ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`}`;
+    case 'invalid_format': return `it must be a valid ${issue.format}`;
+    case 'invalid_union': return 'it matches none of the allowed shapes';
+    case 'unrecognized_keys': return `these keys are unknown: ${issue.keys.join(', ')}`;
+    default: return issue.message;
+  }
+}
+
+/** One sentence per issue: "--traces was 0, but it must be at least 1." */
+export function describeConfigIssue(issue: Issue, input: unknown, flags: Record<string, string> = CONFIG_FLAGS): string {
+  const path = issue.path.map(String).join('.');
+  const name = flags[path] ?? (path || 'the configuration');
+  const given = valueAt(input, issue.path);
+  if (issue.code === 'custom') return `${name} ${show(given) === 'nothing' ? '' : `was ${show(given)}: `}${issue.message}.`.replace(/\s+/g, ' ');
+  if (issue.code === 'invalid_type' && given === undefined) return `${name} is required; ${allowed(issue)}.`;
+  return `${name} was ${show(given)}, but ${allowed(issue)}.`;
+}
+
+/** A run configuration that does not validate; the message is the sentences, one per problem. */
+export class ConfigInvalid extends Error {
+  readonly code = 'CONFIG_INVALID' as const;
+  constructor(readonly problems: string[]) {
+    super(`the run configuration is invalid. ${problems.join(' ')}`);
+    this.name = 'ConfigInvalid';
+  }
+}
+
+/** Parses with a zod schema; throws ConfigInvalid (sentences) instead of a raw issue dump. */
+export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, flags?: Record<string, string>): z.infer<S> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  throw new ConfigInvalid(r.error.issues.map((i) => describeConfigIssue(i, input, flags)));
+}
+
+/** Any folder name (dots, spaces, unicode) → a run-id-safe token: letters, digits, "_" and "-". */
+export function safeRunId(name: string): string {
+  const s = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^A-Za-z0-9_-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
+  return s.slice(0, 80) || 'run';
+}

@@ -1,0 +1,49 @@
+// Run configuration: errors are sentences naming the flag, the value and what is allowed; unbuilt features are
+// refused at parse time; any folder name yields a safe run id.
+import { describe, expect, it } from 'vitest';
+import { ConfigInvalid, parseConfig, safeRunId } from '../../protocols/config-errors.ts';
+import { RunConfig } from '../../protocols/config.ts';
+
+const base = { runId: 'r1', competitionDir: '/c', runDir: '/r', budgetMs: 60_000 };
+
+function problems(input: unknown): string[] {
+  try { parseConfig(RunConfig, input); } catch (e) { expect(e).toBeInstanceOf(ConfigInvalid); return (e as ConfigInvalid).problems; }
+  throw new Error('expected the config to be refused');
+}
+
+describe('config', () => {
+  it('config - a bad value is a sentence naming the flag, the value given and what is allowed', () => {
+    expect(problems({ ...base, topology: { traces: 0 } })).toEqual(['--traces was 0, but it must be at least 1.']);
+    expect(problems({ ...base, topology: { traces: 99 } })).toEqual(['--traces was 99, but it must be at most 16.']);
+    expect(problems({ ...base, topK: 2.5 })[0]).toMatch(/^--top-k was 2\.5, but it must be an integer\.$/);
+    expect(problems({ ...base, topology: { researcher: 'random' } })).toEqual(['--researcher was "random", but allowed values are "gradient", "greedy".']);
+    expect(problems({ ...base, graceMs: 120_000 })).toEqual(['--grace was 120000, but it must be at most 60000.']);
+    const many = problems({ ...base, budgetMs: -1, maxRepairs: 50 });
+    expect(many).toHaveLength(2);
+    for (const p of many) { expect(p).not.toMatch(/[[{]/); expect(p).toMatch(/\.$/); }
+  });
+
+  it('config - features that are not built yet are refused at parse time, never accepted and ignored', () => {
+    const [docker] = problems({ ...base, sandbox: 'docker' });
+    expect(docker).toMatch(/^--sandbox was "docker": the Docker job backend is not built yet; use "bwrap"/);
+    const [openai] = problems({ ...base, brain: { kind: 'openai', baseURL: 'http://127.0.0.1:1/v1', model: 'm' } });
+    expect(openai).toMatch(/LLM brain is not built yet/);
+    expect(problems({ ...base, sandbox: 'auto' })[0]).toMatch(/--sandbox was "auto", but allowed values are "bwrap", "none", "docker"/);
+    const ok = parseConfig(RunConfig, { ...base, sandbox: 'none' });
+    expect(ok.sandbox).toBe('none');
+    expect(parseConfig(RunConfig, base).sandbox).toBe('bwrap'); // sealed by default
+  });
+
+  it('config - the message of ConfigInvalid is plain sentences', () => {
+    try { parseConfig(RunConfig, { ...base, topology: { traces: 0 } }); } catch (e) {
+      expect((e as Error).message).toBe('the run configuration is invalid. --traces was 0, but it must be at least 1.');
+    }
+  });
+
+  it('config - any folder name gives a safe run id', () => {
+    for (const [name, id] of [['credit.v2 copy', 'credit-v2-copy'], ['a..b', 'a-b'], ['  ', 'run'], ['Ünïcode dätä', 'Unicode-data'], ['ok_name-1', 'ok_name-1']]) {
+      expect(safeRunId(name!)).toBe(id);
+      expect(() => parseConfig(RunConfig, { ...base, runId: safeRunId(name!) })).not.toThrow();
+    }
+  });
+});
