@@ -33,7 +33,7 @@ import type { RunMetrics } from './run-metrics.ts';
 import { progressPrinter } from './progress.ts';
 import { RunPidFile, reapOrphans } from './run-pid-file.ts';
 import { RunStopper, type StopRequest } from './run-stopper.ts';
-import { finalizeRun, summarise, type RunStatus } from './run-finalize.ts';
+import { finalizeRun, summarise, type FinalizedRun, type RunStatus } from './run-finalize.ts';
 
 export interface RunOptions {
   competitionDir: string;
@@ -54,17 +54,8 @@ export interface RunOptions {
   handleSignals?: boolean;
 }
 
-export interface RunResult {
-  runId: string;
-  runDir: string;
-  status: RunStatus;
-  submissionPath: string | null;
-  report: Record<string, unknown> | null;
-  metrics: RunMetrics;
-  finished: Envelope<'run.finished'>['payload'];
-  /** Why the run stopped early (signal, deadline), if it did. */
-  stopReason: string | null;
-}
+/** What a run hands back: its directory, final status, submission, report and metrics. */
+export type RunResult = FinalizedRun;
 
 /** After run.finished, how long trailing messages (the last records) may take before the reports are written. */
 const SETTLE_MS = 3_000;
