@@ -26,6 +26,11 @@ function metricArg(v: string): MetricName {
   if (!r.success) throw new InvalidArgumentError(`unknown metric "${v}" — use one of ${MetricName.options.join(', ')}`);
   return r.data;
 }
+function num(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`"${v}" is not a number`);
+  return n;
+}
 function int(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`"${v}" is not a non-negative integer`);
@@ -35,7 +40,7 @@ function int(v: string): number {
 interface RunFlags {
   budget: number; seed: number; preset: string; traces?: number; researcher?: 'gradient' | 'greedy'; memory: boolean;
   nats?: string; runs: string; maxIterations?: number; sandbox: string; debugLimit?: number; fullLimit?: number;
-  brainLimit?: number; grace?: number; topK?: number; maxRepairs?: number; logLevel: string; metric?: MetricName;
+  brainLimit?: number; grace?: number; folds?: number; holdout?: number; acceptK?: number; topK?: number; maxRepairs?: number; logLevel: string; metric?: MetricName;
 }
 
 function configFrom(f: RunFlags): Partial<RunConfigInput> {
@@ -53,6 +58,9 @@ function configFrom(f: RunFlags): Partial<RunConfigInput> {
   return {
     ...base, preset: f.preset, budgetMs: f.budget, seed: f.seed, topology, limits, sandbox: f.sandbox as RunConfigInput['sandbox'],
     ...(f.grace !== undefined ? { graceMs: f.grace } : {}),
+    ...(f.folds !== undefined ? { folds: f.folds } : {}),
+    ...(f.holdout !== undefined ? { holdoutFrac: f.holdout } : {}),
+    ...(f.acceptK !== undefined ? { acceptK: f.acceptK } : {}),
     ...(f.maxIterations ? { maxIterations: f.maxIterations } : {}),
     ...(f.topK ? { topK: f.topK } : {}),
     ...(f.maxRepairs !== undefined ? { maxRepairs: f.maxRepairs } : {}),
@@ -73,6 +81,9 @@ function runOptions(cmd: Command): Command {
     .option('--sandbox <kind>', 'job sandbox: bwrap (sealed: workspace, public data and the interpreter only) or none (unsealed; run_meta.json and the report say so)', 'bwrap')
     .option('--grace <duration>', 'wall-clock time past the budget allowed for stopping and reporting (5s to 60s; the run is cut hard after it)', duration)
     .option('--brain-limit <duration>', 'deadline of one brain request', duration)
+    .option('--folds <n>', 'cross-validation folds fixed for the run and given to every job', int)
+    .option('--holdout <fraction>', 'share of training rows held back (labels never enter the sandbox) to confirm the final choice', num)
+    .option('--accept-k <k>', 'a change is accepted only when its paired per-fold gain exceeds k corrected standard errors', num)
     .option('--debug-limit <duration>', 'limit per debug run', duration)
     .option('--full-limit <duration>', 'limit per full run', duration)
     .option('--top-k <n>', 'sample the hypothesis from the top k', int)

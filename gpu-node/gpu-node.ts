@@ -4,7 +4,8 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import type { Budget, JobOutcome, JobStatus } from '../protocols/domain.ts';
+import type { Budget, HarnessScores, JobOutcome, JobStatus } from '../protocols/domain.ts';
+import type { JobScorer } from '../runtime/grading/harness-scorer.ts';
 import type { Payload } from '../protocols/messages.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { decideAdmission } from './admission.ts';
@@ -46,6 +47,8 @@ export interface GpuNodeOptions {
   sampleMs?: number;
   /** Called once when consecutive infrastructure failures open the circuit breaker (the run must stop). */
   onBreakerOpen?: (err: InfrastructureFailing) => void;
+  /** Scores each finished job's prediction files on labels the job never saw (the harness's side of the contract). */
+  scorer?: JobScorer;
 }
 
 export interface GpuNodeStats extends QueueStats {
@@ -130,7 +133,7 @@ export class GpuNode {
       stdoutTail: '', stderrTail: '', usage: { wallMs: 0, cpuMs: 0, peakRssKb: 0 }, startedAt, endedAt,
       estimatedFullMs: null, scores: null, feedback: null, submission: null,
       workdir: this.workdirOf(job.jobId), sandbox: this.ready_?.backend.name ?? this.opts.backend?.name ?? this.opts.sandbox,
-      budgetCapped: false,
+      budgetCapped: false, harness: null,
     };
   }
 
@@ -266,6 +269,12 @@ export class GpuNode {
       const how = res.exitCode !== null ? `exit code ${res.exitCode}` : `killed by ${res.signal}`;
       reason = `${how}: ${lastLine(res.stderrTail) || 'no stderr output'}`;
     }
+    let harness: HarnessScores | null = null;
+    if (status === 'ok' && this.opts.scorer) {
+      try { harness = await this.opts.scorer.score(workdir, job.mode); } catch (e) {
+        harness = { metric: this.opts.scorer.metric, folds: [], oof: null, holdout: null, rows: 0, problems: [`the harness could not score the predictions: ${(e as Error).message}`] };
+      }
+    }
     this.counts[status]++;
     this.breaker.success();
     const endedAt = this.opts.clock.now();
@@ -274,7 +283,7 @@ export class GpuNode {
     return {
       ...this.base(job, startedAt, endedAt), ...partial, status, reason,
       estimatedFullMs: outputs?.estimatedFullMs ?? null, scores: outputs?.scores ?? null,
-      feedback: outputs?.feedback ?? null, submission: outputs?.submission ?? null,
+      feedback: outputs?.feedback ?? null, submission: outputs?.submission ?? null, harness,
     };
   }
 }

@@ -23,6 +23,9 @@ export const CONFIG_FLAGS: Record<string, string> = {
   'brain.kind': 'brain',
   runId: 'run id',
   python: 'python',
+  folds: '--folds',
+  holdoutFrac: '--holdout',
+  acceptK: '--accept-k',
 };
 
 function valueAt(input: unknown, path: PropertyKey[]): unknown {

@@ -32,6 +32,12 @@ export type Topology = z.infer<typeof Topology>;
 export const SandboxName = z.enum(['bwrap', 'none', 'docker']);
 export type SandboxName = z.infer<typeof SandboxName>;
 
+/**
+ * Acceptance beyond noise: a change replaces the SOTA only when its paired per-fold gain exceeds this many corrected
+ * standard errors (actors/validator/acceptance.ts). 2 corrected SE is about 3 naive ones over 5 folds.
+ */
+export const DEFAULT_ACCEPT_K = 2;
+
 /** The most a run may overrun its budget (wall clock) while it stops and writes its reports. */
 export const MAX_GRACE_MS = 60_000;
 
@@ -68,6 +74,12 @@ export const RunConfig = z.object({
   sandbox: SandboxName.default('bwrap').refine((s) => s !== 'docker', {
     message: 'the Docker job backend is not built yet; use "bwrap" (sealed, the default) or "none" (unsealed, said so in the report)',
   }),
+  /** The run's fixed cross-validation folds, given to every job (folds.csv). */
+  folds: z.number().int().min(2).max(10).default(5),
+  /** Share of the training rows held back (labels never enter the sandbox) to confirm the final choice. */
+  holdoutFrac: z.number().min(0).max(0.5).default(0.15),
+  /** Paired per-fold gain needed to accept a change, in corrected standard errors. */
+  acceptK: z.number().min(0).max(10).default(DEFAULT_ACCEPT_K),
   /** Train/validation gap, relative to the validation score, above which L3 warns of overfitting. */
   overfitGap: z.number().nonnegative().default(0.15),
   python: z.string().default('/usr/bin/python3'),

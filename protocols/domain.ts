@@ -82,6 +82,25 @@ export const Blame = z.enum(['none', 'code', 'budget', 'infra', 'score']);
 export type Blame = z.infer<typeof Blame>;
 export type JobStatus = z.infer<typeof JobStatus>;
 
+/**
+ * What the harness computed from a job's predictions on labels the job never saw (runtime/grading/harness-scorer.ts).
+ * Every decision uses these; the job's own scores.csv is information only.
+ */
+export const HarnessScores = z.object({
+  metric: MetricName,
+  /** Per-fold scores on the run's fixed folds (full runs; empty for a debug run's sample). */
+  folds: z.array(z.number()),
+  /** The pooled out-of-fold score. */
+  oof: z.number().nullable(),
+  /** The score on the held-back slice: confirmation only, never used to select. */
+  holdout: z.number().nullable(),
+  /** Out-of-fold rows scored. */
+  rows: z.number().int().nonnegative(),
+  /** Contract violations (missing or malformed prediction files); non-empty means the job failed its contract. */
+  problems: z.array(z.string()),
+});
+export type HarnessScores = z.infer<typeof HarnessScores>;
+
 export const JobOutcome = z.object({
   jobId: z.string(),
   mode: JobMode,
@@ -103,6 +122,8 @@ export const JobOutcome = z.object({
   sandbox: z.string(),
   /** The job's limit was cut to the remaining budget (a timeout then is the budget's doing, not the code's). */
   budgetCapped: z.boolean().default(false),
+  /** The harness's scores of the job's predictions; null when the job did not run to completion. */
+  harness: HarnessScores.nullable().default(null),
 });
 export type JobOutcome = z.infer<typeof JobOutcome>;
 
@@ -136,6 +157,10 @@ export const Experiment = z.object({
   wallMs: z.number().nonnegative(),
   submissionPath: z.string().nullable(),
   ts: z.number(),
+  /** Harness per-fold scores, held-back score, and what the job claimed about itself (information only). */
+  folds: z.array(z.number()).default([]),
+  holdout: z.number().nullable().default(null),
+  selfReported: z.number().nullable().default(null),
 });
 export type Experiment = z.infer<typeof Experiment>;
 
@@ -147,6 +172,9 @@ export type FailureEntry = z.infer<typeof FailureEntry>;
 export const SotaRef = z.object({
   experiment: z.string(), score: z.number(), code: z.string(), hypothesis: z.string(),
   cvStd: z.number().nullable(), trainScore: z.number().nullable(),
+  /** The harness's per-fold scores (paired comparisons are made against these) and the held-back score. */
+  folds: z.array(z.number()).default([]),
+  holdout: z.number().nullable().default(null),
 });
 export type SotaRef = z.infer<typeof SotaRef>;
 
@@ -170,5 +198,10 @@ export const TaskInfo = z.object({
   /** Where positiveClass came from (--positive, competition.json, description.md, 0/1 convention). */
   positiveFrom: z.string().optional(),
   columns: z.array(z.object({ name: z.string(), dtype: z.enum(['numeric', 'categorical', 'text']), missingFrac: z.number() })),
+  /**
+   * The run's fixed split when the harness scores (dataDir then holds folds.csv and holdout.csv), with the acceptance
+   * rule: a change is accepted only when its paired per-fold gain exceeds acceptK corrected standard errors.
+   */
+  harness: z.object({ folds: z.number().int().min(2), holdoutRows: z.number().int().nonnegative(), acceptK: z.number().nonnegative() }).nullable().default(null),
 });
 export type TaskInfo = z.infer<typeof TaskInfo>;

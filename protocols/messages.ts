@@ -53,11 +53,16 @@ export const payloads = {
   'brain.develop.reply': z.object({ code: z.string(), summary: z.string(), brain: z.string() }),
   'validate.request': z.object({
     experiment: z.string(), code: z.string(), baseCode: z.string().nullable(), attempt: z.number().int().positive(),
-    sota: z.number().nullable(), task: TaskInfo,
+    /** The SOTA's harness score and per-fold scores, for the paired comparison; null for a first pipeline. */
+    sota: z.object({ score: z.number(), folds: z.array(z.number()) }).nullable(), task: TaskInfo,
   }),
   'validate.result': z.object({
     experiment: z.string(), verdict: Verdict, level: Level, reasons: z.array(z.string()), repairable: z.boolean(), blame: Blame,
+    /** Harness scores: the mean per-fold score, its spread, the per-fold scores and the held-back score. */
     score: z.number().nullable(), cvStd: z.number().nullable(), trainScore: z.number().nullable(),
+    folds: z.array(z.number()).default([]), holdout: z.number().nullable().default(null),
+    /** What the job's scores.csv claimed (information only). */
+    selfReported: z.number().nullable().default(null),
     debug: JobOutcome.nullable(), full: JobOutcome.nullable(),
   }),
   // ── validator ⇄ gpu node ──────────────────────────────────────

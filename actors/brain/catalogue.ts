@@ -257,7 +257,8 @@ export const MOVES: readonly Move[] = [
   // ── workflow ──
   {
     kind: 'wf:folds-up', component: 'workflow', title: 'More CV folds (more training data per fold, steadier estimate)', prior: ax(4, 3, 3, 7, 8), heavy: true,
-    applies: ({ spec, task }) => spec.folds < (task.nTrainRows > 50_000 ? 5 : 10),
+    // the harness's folds.csv fixes the folds of every job: the spec's fold count then changes nothing
+    applies: ({ spec, task }) => !task.harness && spec.folds < (task.nTrainRows > 50_000 ? 5 : 10),
     apply: (spec) => { spec.folds = spec.folds < 5 ? 5 : 10; },
   },
   {

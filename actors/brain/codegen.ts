@@ -131,9 +131,11 @@ function modelImports(spec: PipelineSpec, regression: boolean): string {
 
 function featureSection(spec: PipelineSpec): string {
   const L: string[] = [];
-  L.push('# ── features (all encodings are target-free; fitted on train+test features) ──');
-  L.push('X_all = pd.concat([train[feature_cols], test[feature_cols]], axis=0, ignore_index=True)');
-  L.push('n_tr = len(train)');
+  L.push('# ── features: target-free encodings, fitted on the train + test + holdout features ──');
+  L.push('frames = [train[feature_cols], test[feature_cols]] + ([holdout[feature_cols]] if HAS_HOLDOUT else [])');
+  L.push('X_all = pd.concat(frames, axis=0, ignore_index=True)');
+  L.push('n_tr, n_te = len(train), len(test)');
+  L.push('n_ho = len(holdout) if HAS_HOLDOUT else 0');
   L.push('num_cols = [c for c in feature_cols if pd.api.types.is_numeric_dtype(X_all[c])]');
   L.push('obj_cols = [c for c in feature_cols if c not in num_cols]');
   L.push('def _is_text(c):');
@@ -197,24 +199,6 @@ function featureSection(spec: PipelineSpec): string {
     L.push('    except ValueError as e:');
     L.push('        print("tfidf skipped for", c, e)');
   }
-  if (spec.fe.pairs > 0) {
-    L.push(`# pairwise ratios / products / differences of the top-${spec.fe.pairs} numeric features (F-score on train rows)`);
-    L.push('if len(num_cols) >= 2:');
-    L.push('    from sklearn.feature_selection import f_classif, f_regression');
-    L.push('    base = num.iloc[:n_tr].fillna(num.iloc[:n_tr].median()).fillna(0.0)');
-    L.push('    f = (f_regression if IS_REG else f_classif)(base.values, y)[0]');
-    L.push('    f = np.nan_to_num(f, nan=0.0)');
-    L.push(`    top = [num_cols[i] for i in np.argsort(-f)[:${spec.fe.pairs}]]`);
-    L.push('    new = {}');
-    L.push('    for i in range(len(top)):');
-    L.push('        for j in range(i + 1, len(top)):');
-    L.push('            a, b = num[top[i]], num[top[j]]');
-    L.push('            new[str(top[i]) + "_div_" + str(top[j])] = a / (b.abs() + 1e-6) * np.sign(b).replace(0, 1)');
-    L.push('            new[str(top[i]) + "_mul_" + str(top[j])] = a * b');
-    L.push('            new[str(top[i]) + "_sub_" + str(top[j])] = a - b');
-    L.push('    if new:');
-    L.push('        parts.append(pd.DataFrame(new))');
-  }
   L.push('X = pd.concat([p.reset_index(drop=True) for p in parts], axis=1) if parts else pd.DataFrame(index=range(len(X_all)))');
   L.push('X.columns = [str(c) + ("" if i == 0 else "__" + str(i)) for c, i in zip(X.columns, pd.Series(X.columns.astype(str)).groupby(X.columns.astype(str)).cumcount())]');
   L.push('X = X.replace([np.inf, -np.inf], np.nan)');
@@ -225,14 +209,71 @@ function featureSection(spec: PipelineSpec): string {
   L.push('X = X.astype(np.float32)');
   L.push('feature_names = list(X.columns)');
   L.push('X_tr = X.iloc[:n_tr].values');
-  L.push('X_te = X.iloc[n_tr:].values');
-  L.push('del X, X_all');
+  L.push('X_te = X.iloc[n_tr:n_tr + n_te].values');
+  L.push('X_ho = X.iloc[n_tr + n_te:].values');
+  L.push('del X, X_all, parts');
+  L.push('');
+  L.push('# ── target-based features: fitted inside the folds ──');
+  if (spec.fe.pairs > 0) {
+    L.push(`# Pairwise ratios / products / differences of the top-${spec.fe.pairs} numeric features by F-score against the target.`);
+    L.push('# The ranking is a fit on labels, so it is nested: the models of fold k get the pairs ranked on fold k\'s training');
+    L.push('# rows only (never on the rows they are scored on); each fold model predicts test and holdout rows with its own');
+    L.push('# pairs, and those predictions are averaged over the fold models as usual.');
+    L.push(`PAIR_TOP = ${spec.fe.pairs}`);
+    L.push('pair_src = num');
+    L.push('');
+    L.push('');
+    L.push('def target_features(fit_idx):');
+    L.push('    """Extra columns for every row (train, then test, then holdout) from steps fitted on the train rows fit_idx."""');
+    L.push('    if len(num_cols) < 2:');
+    L.push('        return None, []');
+    L.push('    from sklearn.feature_selection import f_classif, f_regression');
+    L.push('    base = pair_src.iloc[fit_idx]');
+    L.push('    base = base.fillna(base.median()).fillna(0.0)');
+    L.push('    f = (f_regression if IS_REG else f_classif)(base.values, y[fit_idx])[0]');
+    L.push('    f = np.nan_to_num(f, nan=0.0)');
+    L.push('    top = [num_cols[i] for i in np.argsort(-f, kind="stable")[:PAIR_TOP]]');
+    L.push('    new = {}');
+    L.push('    for i in range(len(top)):');
+    L.push('        for j in range(i + 1, len(top)):');
+    L.push('            a, b = pair_src[top[i]], pair_src[top[j]]');
+    L.push('            new[str(top[i]) + "_div_" + str(top[j])] = a / (b.abs() + 1e-6) * np.sign(b).replace(0, 1)');
+    L.push('            new[str(top[i]) + "_mul_" + str(top[j])] = a * b');
+    L.push('            new[str(top[i]) + "_sub_" + str(top[j])] = a - b');
+    L.push('    if not new:');
+    L.push('        return None, []');
+    L.push('    extra = pd.DataFrame(new).replace([np.inf, -np.inf], np.nan).astype(np.float32)');
+    L.push('    return extra.values, list(extra.columns)');
+  } else {
+    L.push('# (none in this pipeline: every feature above is target-free)');
+    L.push('del num');
+    L.push('');
+    L.push('');
+    L.push('def target_features(fit_idx):');
+    L.push('    return None, []');
+  }
+  L.push('');
+  L.push('');
+  L.push('def design(fit_idx):');
+  L.push('    """Train, test and holdout matrices for models fitted on the train rows fit_idx, with their feature names."""');
+  L.push('    extra, extra_names = target_features(fit_idx)');
+  L.push('    if extra is None:');
+  L.push('        return X_tr, X_te, X_ho, feature_names');
+  L.push('    return (np.hstack([X_tr, extra[:n_tr]]), np.hstack([X_te, extra[n_tr:n_tr + n_te]]),');
+  L.push('            np.hstack([X_ho, extra[n_tr + n_te:]]), feature_names + extra_names)');
   return L.join('\n');
 }
 
 const HEADER = String.raw`import os
 # passive OpenMP waiting: spinning threads are very slow on shared/contended CPUs
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# deterministic jobs: one fixed thread count, from the environment (the GPU node exports OMP_NUM_THREADS), never
+# from this machine's cpu count; it is set for OpenMP and every BLAS before numpy loads them, and passed to every
+# model that takes n_jobs (xgboost, forests, kNN); HistGradientBoosting follows OMP_NUM_THREADS
+_threads = os.environ.get("OMP_NUM_THREADS", "").strip()
+N_JOBS = int(_threads) if _threads.isdigit() and int(_threads) > 0 else 2
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
+    os.environ[_v] = str(N_JOBS)
 import sys
 import json
 import time
@@ -253,7 +294,6 @@ OUT_DIR = os.environ.get("GOME_OUTPUT_DIR", ".")
 MODE = os.environ.get("GOME_MODE", "full").strip().lower()
 DEBUG = MODE == "debug"
 os.makedirs(OUT_DIR, exist_ok=True)
-N_JOBS = max(1, min(8, os.cpu_count() or 1))
 LOWER_IS_BETTER = METRIC in ("logloss", "rmse", "rmsle", "mae")
 EST_SCALE = 0.2 if DEBUG else 1.0
 
@@ -263,15 +303,30 @@ def est(n):
     return int(max(10, round(n * EST_SCALE))) if DEBUG else int(n)
 
 
+def data_path(name):
+    return os.path.join(DATA_DIR, name)
+
+
+_sample_cols = list(pd.read_csv(data_path("sample_submission.csv"), nrows=0).columns)
+id_col = ID_HINT if ID_HINT in _sample_cols else _sample_cols[0]
+sub_cols = [c for c in _sample_cols if c != id_col]
+
+
 def read_csv(name, nrows=None):
-    return pd.read_csv(os.path.join(DATA_DIR, name), nrows=nrows, low_memory=False)
+    # ids are read as text, so every prediction file echoes them exactly as the data spells them
+    return pd.read_csv(data_path(name), nrows=nrows, low_memory=False, dtype={id_col: str})
 
 
-train = read_csv("train.csv", MAX_TRAIN_ROWS)
+# The harness's data dir holds train.csv (without a held-back slice), folds.csv (the run's fixed folds: id, fold) and
+# holdout.csv (the slice's features). Without folds.csv (older data dirs) the job makes its own folds and predicts
+# no holdout.
+HARNESS = os.path.exists(data_path("folds.csv"))
+FOLD_COL = "__gome_fold__"
+# with folds.csv every train.csv row is predicted out of fold, so MAX_TRAIN_ROWS caps the rows each fold FITS on
+train = read_csv("train.csv", None if HARNESS else MAX_TRAIN_ROWS)
 test = read_csv("test.csv")
 sample = read_csv("sample_submission.csv")
-id_col = ID_HINT if ID_HINT in sample.columns else sample.columns[0]
-sub_cols = [c for c in sample.columns if c != id_col]
+holdout = read_csv("holdout.csv") if HARNESS and os.path.exists(data_path("holdout.csv")) else None
 targets = [c for c in TARGET_HINT if c in train.columns and c not in test.columns]
 if not targets:
     targets = [c for c in train.columns if c not in test.columns and c != id_col]
@@ -279,13 +334,33 @@ if not targets:
     raise SystemExit("cannot identify the target column in train.csv")
 target = targets[0]
 feature_cols = [c for c in test.columns if c in train.columns and c != id_col and c not in targets]
+if HARNESS:
+    folds_df = read_csv("folds.csv")
+    f_col = "fold" if "fold" in folds_df.columns else folds_df.columns[-1]
+    if id_col in train.columns and id_col in folds_df.columns:
+        if folds_df[id_col].duplicated().any():
+            raise SystemExit("folds.csv lists an id more than once")
+        fold_vals = pd.Series(folds_df[f_col].values, index=folds_df[id_col].values).reindex(train[id_col].values).values
+    elif len(folds_df) >= len(train):
+        fold_vals = folds_df[f_col].values[:len(train)]
+    else:
+        raise SystemExit("folds.csv cannot be matched to train.csv (no id column, fewer rows)")
+    fold_vals = pd.to_numeric(pd.Series(fold_vals), errors="coerce")
+    if fold_vals.isna().any():
+        raise SystemExit(f"folds.csv gives no fold to {int(fold_vals.isna().sum())} train.csv rows")
+    train[FOLD_COL] = fold_vals.astype(int).values
+if holdout is not None:
+    lacking = [c for c in feature_cols if c not in holdout.columns]
+    if lacking:
+        raise SystemExit(f"holdout.csv lacks feature columns {lacking[:5]}")
+HAS_HOLDOUT = holdout is not None and len(holdout) > 0
 train = train[train[target].notna()].reset_index(drop=True)
 N_FULL = len(train)
 IS_REG = TASK == "regression"
 
-# ── debug mode: subsample the training rows (stratified for classification) ──
+# ── debug mode: subsample the training rows (stratified for classification); they keep their harness folds ──
 if DEBUG:
-    n_keep = int(min(N_FULL, max(500, int(0.1 * N_FULL))))
+    n_keep = int(min(N_FULL, max(500, int(0.1 * min(N_FULL, MAX_TRAIN_ROWS)))))
     if n_keep < N_FULL:
         strat = None
         if not IS_REG:
@@ -295,6 +370,8 @@ if DEBUG:
         train, _ = train_test_split(train, train_size=n_keep, random_state=SEED, stratify=strat)
         train = train.reset_index(drop=True)
 N_USED = len(train)
+train_ids = train[id_col].values if id_col in train.columns else np.arange(N_USED).astype(str)
+train_fold = train[FOLD_COL].values if HARNESS else None
 
 # ── target ──
 if IS_REG:
@@ -330,7 +407,11 @@ else:
     K = len(classes)
     y_raw = y`;
 
-const TRAIN = String.raw`# ── metric, exactly as the competition computes it ──
+/**
+ * The job's scoring and fitting helpers (metric, direction, target transform, predict, fit). They need only the
+ * constants METRIC, IS_REG, K, LOWER_IS_BETTER, TARGET_LOG and CLASS_WEIGHT, numpy, sklearn's metrics and Pipeline.
+ */
+export const HELPERS_PY = String.raw`# ── metric, exactly as the competition computes it ──
 def metric(y_true, pred):
     """pred: regression -> values in target space; classification -> (n, K) probabilities."""
     if IS_REG:
@@ -396,130 +477,292 @@ def fit(model, Xf, yf):
             model.fit(Xf, yf, sample_weight=w)
     else:
         model.fit(Xf, yf)
-    return model
+    return model`;
 
-
-# ── folds ──
-N_FOLDS = min(FOLDS, 3) if DEBUG else FOLDS
-N_FOLDS = 2 if DEBUG and N_USED < 2000 else N_FOLDS
+const TRAIN = String.raw`# ── folds ──
 N_SEEDS = 1 if DEBUG else SEEDS
-if not IS_REG and np.bincount(y).min() >= N_FOLDS:
-    splitter = StratifiedKFold(n_splits=N_FOLDS, shuffle=True, random_state=SEED)
+if HARNESS:
+    # the run's fixed folds (folds.csv), read from the file: fold k's rows are predicted only by models that never saw them
+    _uniq = np.unique(train_fold)
+    fold_of_row = np.searchsorted(_uniq, train_fold)
+    FULL_FOLDS = len(_uniq)
+    if DEBUG:
+        # fewer folds on the row sample: harness folds merged (fold % m), so rows that share a harness fold stay together
+        fold_of_row = fold_of_row % min(FULL_FOLDS, 2 if N_USED < 2000 else 3)
+        fold_of_row = np.searchsorted(np.unique(fold_of_row), fold_of_row)
+    N_FOLDS = int(fold_of_row.max()) + 1 if len(fold_of_row) else 0
+    if N_FOLDS < 2:
+        raise SystemExit("folds.csv gives the training rows fewer than two folds")
+    splits = [(np.where(fold_of_row != k)[0], np.where(fold_of_row == k)[0]) for k in range(N_FOLDS)]
+    FOLD_SOURCE = "folds.csv"
 else:
-    splitter = KFold(n_splits=N_FOLDS, shuffle=True, random_state=SEED)
-splits = list(splitter.split(X_tr, y))
-MAX_K = max(1, min(len(s[0]) for s in splits) - 1)
-shape = (len(y),) if IS_REG else (len(y), K)
-tshape = (X_te.shape[0],) if IS_REG else (X_te.shape[0], K)
-tr_subs = [tr_idx[:: max(1, len(tr_idx) // 2000)][:2000] for tr_idx, _ in splits]
+    FULL_FOLDS = FOLDS
+    N_FOLDS = min(FOLDS, 3) if DEBUG else FOLDS
+    N_FOLDS = 2 if DEBUG and N_USED < 2000 else N_FOLDS
+    if not IS_REG and np.bincount(y).min() >= N_FOLDS:
+        splitter = StratifiedKFold(n_splits=N_FOLDS, shuffle=True, random_state=SEED)
+    else:
+        splitter = KFold(n_splits=N_FOLDS, shuffle=True, random_state=SEED)
+    splits = list(splitter.split(X_tr, y))
+    fold_of_row = np.zeros(len(y), dtype=int)
+    for _k, (_, _va) in enumerate(splits):
+        fold_of_row[_va] = _k
+    FOLD_SOURCE = "job"
 
-results = {}
-model_seconds = {}
+
+def fit_rows(tr_idx, k):
+    """The training rows fold k fits on: all of them, or a fixed subsample of MAX_TRAIN_ROWS."""
+    if len(tr_idx) <= MAX_TRAIN_ROWS:
+        return tr_idx
+    return np.sort(np.random.RandomState(SEED + k).choice(tr_idx, MAX_TRAIN_ROWS, replace=False))
+
+
+fit_idxs = [fit_rows(tr_idx, k) for k, (tr_idx, _) in enumerate(splits)]
+MAX_K = max(1, min(len(f) for f in fit_idxs) - 1)
+shape = (len(y),) if IS_REG else (len(y), K)
+tshape = (n_te,) if IS_REG else (n_te, K)
+hshape = (n_ho,) if IS_REG else (n_ho, K)
+tr_subs = [f[:: max(1, len(f) // 2000)][:2000] for f in fit_idxs]
+
+names = [m[0] for m in MODELS]
+results = {name: dict(oof=np.zeros(shape), test=np.zeros(tshape), holdout=np.zeros(hshape), tr=[], folds=[], train=[])
+           for name in names}
+model_seconds = {name: 0.0 for name in names}
 importances = None
-for name, family, builder, n_est, row_exp in MODELS:
-    t_model = time.time()
-    oof = np.zeros(shape)
-    tpred = np.zeros(tshape)
-    tr_preds = []
-    fold_scores = []
-    train_scores = []
-    for k, (tr_idx, va_idx) in enumerate(splits):
+for k, (_, va_idx) in enumerate(splits):
+    tr_idx = fit_idxs[k]
+    # this fold's feature matrices: target-based steps fitted on its training rows only
+    F_tr, F_te, F_ho, f_names = design(tr_idx)
+    n_model_features = len(f_names)
+    for name, family, builder, n_est, row_exp in MODELS:
+        t_model = time.time()
+        r = results[name]
         p_va = np.zeros((len(va_idx),) + shape[1:])
         p_tr = None
         for s in range(N_SEEDS):
-            model = fit(builder(SEED + 1000 * s + k), X_tr[tr_idx], y[tr_idx])
-            p_va += predict(model, X_tr[va_idx]) / N_SEEDS
-            tpred += predict(model, X_te) / (N_SEEDS * len(splits))
+            model = fit(builder(SEED + 1000 * s + k), F_tr[tr_idx], y[tr_idx])
+            p_va += predict(model, F_tr[va_idx]) / N_SEEDS
+            r["test"] += predict(model, F_te) / (N_SEEDS * len(splits))
+            if HAS_HOLDOUT:
+                r["holdout"] += predict(model, F_ho) / (N_SEEDS * len(splits))
             if s == 0:
-                p_tr = predict(model, X_tr[tr_subs[k]])
-        oof[va_idx] = p_va
-        tr_preds.append(p_tr)
-        fold_scores.append(metric(y_raw[va_idx], to_target(p_va)))
-        train_scores.append(metric(y_raw[tr_subs[k]], to_target(p_tr)))
+                p_tr = predict(model, F_tr[tr_subs[k]])
+        r["oof"][va_idx] = p_va
+        r["tr"].append(p_tr)
+        r["folds"].append(metric(y_raw[va_idx], to_target(p_va)))
+        r["train"].append(metric(y_raw[tr_subs[k]], to_target(p_tr)))
         last = model.steps[-1][1] if isinstance(model, Pipeline) else model
-        if importances is None and hasattr(last, "feature_importances_") and len(last.feature_importances_) == len(feature_names):
-            importances = sorted(zip(feature_names, [float(v) for v in last.feature_importances_]), key=lambda t: -t[1])[:10]
-    model_seconds[name] = (time.time() - t_model, n_est, row_exp)
-    results[name] = dict(oof=oof, test=tpred, tr=tr_preds, folds=fold_scores, train=train_scores,
-                         score=float(np.mean(fold_scores)), std=float(np.std(fold_scores)))
-    print(f"model {name}: {METRIC}={results[name]['score']:.6f} +- {results[name]['std']:.6f} "
-          f"(train {np.mean(train_scores):.6f}) [{time.time() - t_model:.1f}s]", flush=True)
+        if importances is None and hasattr(last, "feature_importances_") and len(last.feature_importances_) == len(f_names):
+            importances = sorted(zip(f_names, [float(v) for v in last.feature_importances_]), key=lambda t: -t[1])[:10]
+        model_seconds[name] += time.time() - t_model
+    del F_tr, F_te, F_ho
+for name, family, builder, n_est, row_exp in MODELS:
+    r = results[name]
+    r["score"], r["std"] = float(np.mean(r["folds"])), float(np.std(r["folds"]))
+    print(f"model {name}: {METRIC}={r['score']:.6f} +- {r['std']:.6f} "
+          f"(train {np.mean(r['train']):.6f}) [{model_seconds[name]:.1f}s]", flush=True)
+model_seconds = {m[0]: (model_seconds[m[0]], m[3], m[4]) for m in MODELS}`;
 
-names = [m[0] for m in MODELS]`;
-
-const ENSEMBLE = String.raw`# ── ensemble ──
+/**
+ * Level-2 (ensemble) fitting, every fit nested inside the folds. Needs HELPERS_PY and the constant ENSEMBLE only;
+ * exported so that tests can run the very code the pipelines run.
+ */
+export const LEVEL2_PY = String.raw`# ── ensemble (level 2): every fit is nested inside the folds ──
+# A level-2 fit made on the out-of-fold predictions and scored on the same rows is optimistic: it has seen the labels
+# it is scored on. That holds for every choice below: which single model is best, the hill-climbing weights, the
+# stacker, and stacking versus hill climbing. So each is nested: the rows of fold k get a fit made on the OTHER folds'
+# out-of-fold rows only, which makes the ensemble's out-of-fold predictions (oof_predictions.csv, the ensemble's CV
+# score) honest. The test and holdout predictions use the same fit made once on all the out-of-fold rows. (Fold j's
+# level-1 predictions come from models that also trained on fold k's rows: that second-order dependence is the usual,
+# accepted one; it would take K x (K - 1) level-1 fits to remove.)
 def combine(preds, weights):
     w = np.asarray(weights, dtype=float)
     w = w / w.sum()
     return sum(wi * p for wi, p in zip(w, preds))
 
 
-def hill_climb(start):
-    """Greedy forward selection with replacement (Caruana et al.) on the out-of-fold predictions."""
+def fold_scores(pred, y_true, folds, n_folds):
+    """The metric on each fold's rows (array of n_folds)."""
+    return np.array([metric(y_true[folds == k], to_target(pred[folds == k])) for k in range(n_folds)])
+
+
+def fold_mean(pred, y_true, folds, ks):
+    """Mean of the per-fold metric over the folds ks (the CV score's convention)."""
+    return float(np.mean([metric(y_true[folds == k], to_target(pred[folds == k])) for k in ks]))
+
+
+def best_of(per_fold, ks):
+    """Index of the row of per_fold (candidates x folds) with the best mean over the folds ks: a choice made on
+    those folds' labels only."""
+    means = [float(np.mean(np.asarray(r)[ks])) for r in per_fold]
+    b = 0
+    for i, s in enumerate(means):
+        if better(s, means[b]):
+            b = i
+    return b
+
+
+def hill_climb(oofs, y_true, rows, start):
+    """Greedy forward selection with replacement (Caruana et al.), fitted on the out-of-fold rows 'rows' only."""
     w = start.copy()
-    oofs = [results[n]["oof"] for n in names]
-    cur = metric(y_raw, to_target(combine(oofs, w)))
+    sub = [o[rows] for o in oofs]
+    yt = y_true[rows]
+    cur = metric(yt, to_target(combine(sub, w)))
     for step in range(20):
         best_s, best_j = None, None
-        for j in range(len(names)):
+        for j in range(len(sub)):
             w2 = w.copy()
             w2[j] += 1
-            s2 = metric(y_raw, to_target(combine(oofs, w2)))
+            s2 = metric(yt, to_target(combine(sub, w2)))
             if best_s is None or better(s2, best_s):
                 best_s, best_j = s2, j
         if best_s is None or not better(best_s, cur + (-1e-7 if LOWER_IS_BETTER else 1e-7)):
             break
         w[best_j] += 1
         cur = best_s
-    return w, cur
+    return w
 
 
-weights = np.zeros(len(names))
-best_i = 0
-for i, n in enumerate(names):
-    if better(results[n]["score"], results[names[best_i]]["score"]):
-        best_i = i
-weights[best_i] = 1.0
-ens_used = "best" if len(names) > 1 else "single"
-if ENSEMBLE == "avg" and len(names) > 1:
-    weights = np.ones(len(names))
-    ens_used = "avg"
-elif ENSEMBLE in ("hill", "stack") and len(names) > 1:
-    weights, hill_score = hill_climb(weights)
-    ens_used = "hill"
-ens_oof = combine([results[n]["oof"] for n in names], weights)
-ens_test = combine([results[n]["test"] for n in names], weights)
-ens_tr = [combine([results[n]["tr"][k] for n in names], weights) for k in range(len(splits))]
+def meta_features(preds):
+    # regression: the models' predictions; classification: log-probabilities (logit-like inputs)
+    cols = [p.reshape(-1, 1) if IS_REG else np.log(np.clip(p[:, 1:] if K == 2 else p, 1e-6, 1.0)) for p in preds]
+    return np.hstack(cols)
 
-if ENSEMBLE == "stack" and len(names) > 1:
-    # level-2 model on out-of-fold predictions, cross-validated on the same folds; kept only if it beats hill climbing
-    from sklearn.base import clone
 
-    def meta_features(preds):
-        # regression: the models' predictions; classification: log-probabilities (logit-like inputs)
-        cols = [p.reshape(-1, 1) if IS_REG else np.log(np.clip(p[:, 1:] if K == 2 else p, 1e-6, 1.0)) for p in preds]
-        return np.hstack(cols)
+def fit_level2(method, oofs, y_fit, y_true, folds, ks, model_folds=None):
+    """The combiner of 'method' fitted on the out-of-fold rows of the folds ks: ("w", weights) or ("stack", model).
+    method: "single" or "best" (the best model), "avg" (equal weights, nothing fitted), "hill", "stack".
+    model_folds: each model's per-fold scores (fold_scores), computed here when not given."""
+    n = len(oofs)
+    if method == "avg":
+        return ("w", np.ones(n))
+    if model_folds is None and n > 1:
+        model_folds = [fold_scores(o, y_true, folds, int(np.max(folds)) + 1) for o in oofs]
+    start = np.zeros(n)
+    start[best_of(model_folds, ks) if n > 1 else 0] = 1.0
+    rows = np.isin(folds, ks)
+    if method == "hill":
+        return ("w", hill_climb(oofs, y_true, rows, start))
+    if method == "stack":
+        from sklearn.linear_model import LogisticRegression, Ridge
+        stacker = Ridge(alpha=1.0, positive=True) if IS_REG else LogisticRegression(C=0.5, max_iter=3000)
+        return ("stack", fit(stacker, meta_features([o[rows] for o in oofs]), y_fit[rows]))
+    return ("w", start)
 
-    M_tr = meta_features([results[n]["oof"] for n in names])
-    M_te = meta_features([results[n]["test"] for n in names])
-    stacker = Ridge(alpha=1.0, positive=True) if IS_REG else LogisticRegression(C=0.5, max_iter=3000)
-    st_oof = np.zeros(shape)
-    for tr_idx, va_idx in splits:
-        st_oof[va_idx] = predict(fit(clone(stacker), M_tr[tr_idx], y[tr_idx]), M_tr[va_idx])
-    st_score = metric(y_raw, to_target(st_oof))
-    print(f"stacker {METRIC}={st_score:.6f} vs hill {hill_score:.6f}", flush=True)
-    if better(st_score, hill_score):
-        ens_used = "stack"
-        ens_oof = st_oof
-        ens_test = predict(fit(clone(stacker), M_tr, y), M_te)
-        ens_tr = [results[names[best_i]]["tr"][k] for k in range(len(splits))]
+
+def apply_level2(comb, preds):
+    kind, c = comb
+    return combine(preds, c) if kind == "w" else predict(c, meta_features(preds))
+
+
+def level2(methods, oofs, y_fit, y_true, folds, n_folds):
+    """The nested ensemble. For fold k every candidate method is fitted on the other folds' rows and applied to fold k;
+    with several candidates (stacking versus hill climbing) fold k takes the one whose nested out-of-fold score on the
+    other folds is best. Returns the ensemble's out-of-fold predictions, each fold's method and combiner, the method
+    and combiner fitted on all rows (for test and holdout), and that last fit's in-sample score (the optimistic,
+    unnested number, for diagnosis only)."""
+    ks_all = list(range(n_folds))
+    model_folds = [fold_scores(o, y_true, folds, n_folds) for o in oofs] if len(oofs) > 1 else None
+    cand = {}
+    for m in methods:
+        oof_m = np.zeros(oofs[0].shape)
+        fitted = []
+        for k in ks_all:
+            c = fit_level2(m, oofs, y_fit, y_true, folds, [j for j in ks_all if j != k], model_folds)
+            va = folds == k
+            oof_m[va] = apply_level2(c, [o[va] for o in oofs])
+            fitted.append(c)
+        cand[m] = (oof_m, fitted, fold_scores(oof_m, y_true, folds, n_folds))
+
+    def pick(ks):
+        return methods[best_of([cand[m][2] for m in methods], ks)]
+
+    oof = np.zeros(oofs[0].shape)
+    fold_methods, fold_combiners = [], []
+    for k in ks_all:
+        m = pick([j for j in ks_all if j != k])
+        va = folds == k
+        oof[va] = cand[m][0][va]
+        fold_methods.append(m)
+        fold_combiners.append(cand[m][1][k])
+    method = pick(ks_all)
+    final = fit_level2(method, oofs, y_fit, y_true, folds, ks_all, model_folds)
+    return dict(oof=oof, fold_methods=fold_methods, fold_combiners=fold_combiners, method=method, final=final,
+                in_sample=fold_mean(apply_level2(final, oofs), y_true, folds, ks_all),
+                candidates={m: float(np.mean(cand[m][2])) for m in methods})`;
+
+const ENSEMBLE = String.raw`# ── ensemble ──
+if len(names) == 1:
+    methods = ["single"]
+elif ENSEMBLE == "avg":
+    methods = ["avg"]
+elif ENSEMBLE == "hill":
+    methods = ["hill"]
+elif ENSEMBLE == "stack":
+    # a level-2 model on the out-of-fold predictions, kept (per fold, nested) only where it beats hill climbing
+    methods = ["hill", "stack"]
+else:
+    methods = ["best"]
+ens = level2(methods, [results[n]["oof"] for n in names], y, y_raw, fold_of_row, N_FOLDS)
+ens_used = ens["method"]
+ens_oof = ens["oof"]
+ens_test = apply_level2(ens["final"], [results[n]["test"] for n in names])
+ens_holdout = apply_level2(ens["final"], [results[n]["holdout"] for n in names])
+ens_tr = [apply_level2(ens["fold_combiners"][k], [results[n]["tr"][k] for n in names]) for k in range(N_FOLDS)]
+weights = ens["final"][1] if ens["final"][0] == "w" else None
+if len(methods) > 1:
+    print("level-2 candidates (nested CV): " + ", ".join(f"{m} {METRIC}={s:.6f}" for m, s in ens["candidates"].items()), flush=True)
 ens_folds = [metric(y_raw[va_idx], to_target(ens_oof[va_idx])) for _, va_idx in splits]
-ens_train = [metric(y_raw[tr_subs[k]], to_target(ens_tr[k])) for k in range(len(splits))]
+ens_train = [metric(y_raw[tr_subs[k]], to_target(ens_tr[k])) for k in range(N_FOLDS)]
 ens_score = float(np.mean(ens_folds))
-print(f"ensemble ({ENSEMBLE} -> {ens_used}, weights {[round(float(w), 3) for w in weights / weights.sum()]}): {METRIC}={ens_score:.6f}", flush=True)`;
+# the pooled out-of-fold score: what a harness computes from oof_predictions.csv over all its rows
+ens_oof_score = float(metric(y_raw, to_target(ens_oof)))
+print(f"ensemble ({ENSEMBLE} -> {ens_used}"
+      + (f", weights {[round(float(w), 3) for w in weights / weights.sum()]}" if weights is not None else "")
+      + f"): {METRIC}={ens_score:.6f} nested (in-sample {ens['in_sample']:.6f})", flush=True)`;
 
-const OUTPUT = String.raw`# ── submission in the sample's format and id order ──
-final = to_target(ens_test)
+
+const OUTPUT = String.raw`# ── prediction files: submission.csv, oof_predictions.csv, holdout_predictions.csv ──
+if not IS_REG:
+    # which class each prediction column holds
+    cls_str = [str(c) for c in classes]
+    COL_CLASS = {}
+    for c in sub_cols:
+        if str(c) in cls_str:
+            COL_CLASS[c] = cls_str.index(str(c))
+    if len(COL_CLASS) < len(sub_cols):
+        for c in sub_cols:
+            if c not in COL_CLASS:
+                for j, s in enumerate(cls_str):
+                    if str(c).lower() == s.lower() or str(c).endswith("_" + s):
+                        COL_CLASS[c] = j
+                        break
+    PER_CLASS = len(sub_cols) > 1 or (len(COL_CLASS) == 1 and K > 2)
+    if PER_CLASS and len(COL_CLASS) < len(sub_cols) and len(sub_cols) == K:
+        COL_CLASS = {c: j for j, c in enumerate(sub_cols)}
+
+
+def write_predictions(ids, pred, filename):
+    """The one writer of every prediction file: the sample submission's id column, then its prediction columns in its
+    order with the same kind of values (the value for regression; P(positive class) for binary AUC / log loss; one
+    probability column per class; the label for accuracy). pred is in model space, one row per id."""
+    final = to_target(np.asarray(pred, dtype=float))
+    out = pd.DataFrame({id_col: np.asarray(ids)})
+    if IS_REG:
+        vals = np.clip(final, 0, None) if METRIC == "rmsle" else final
+        for c in sub_cols:
+            out[c] = vals
+    elif PER_CLASS:
+        for c in sub_cols:
+            out[c] = final[:, COL_CLASS[c]] if c in COL_CLASS else 0.0
+    elif K == 2 and METRIC != "accuracy":
+        out[sub_cols[0]] = final[:, 1]
+    else:
+        out[sub_cols[0]] = classes[final.argmax(axis=1)] if len(final) else []
+    out.to_csv(os.path.join(OUT_DIR, filename), index=False)
+
+
+# submission.csv: the test predictions in the sample's id order
 order = np.arange(len(test))
 if id_col in test.columns and len(test) == len(sample):
     try:
@@ -529,40 +772,15 @@ if id_col in test.columns and len(test) == len(sample):
             order = idx.astype(int)
     except Exception as e:  # duplicate ids: keep the file order
         print("id alignment skipped:", e)
-sub = pd.DataFrame({id_col: sample[id_col].values})
-final = final[order] if len(final) == len(sample) else final
-if IS_REG:
-    vals = np.clip(final, 0, None) if METRIC == "rmsle" else final
-    for c in sub_cols:
-        sub[c] = vals
-else:
-    cls_str = [str(c) for c in classes]
-    mapping = {}
-    for c in sub_cols:
-        if str(c) in cls_str:
-            mapping[c] = cls_str.index(str(c))
-    if len(mapping) < len(sub_cols):
-        for c in sub_cols:
-            if c not in mapping:
-                for j, s in enumerate(cls_str):
-                    if str(c).lower() == s.lower() or str(c).endswith("_" + s):
-                        mapping[c] = j
-                        break
-    per_class = len(sub_cols) > 1 or (len(mapping) == 1 and K > 2)
-    if per_class:
-        if len(mapping) < len(sub_cols) and len(sub_cols) == K:
-            mapping = {c: j for j, c in enumerate(sub_cols)}
-        for c in sub_cols:
-            sub[c] = final[:, mapping[c]] if c in mapping else 0.0
-    else:
-        c = sub_cols[0]
-        if K == 2 and METRIC != "accuracy":
-            sub[c] = final[:, 1]
-        else:
-            sub[c] = classes[final.argmax(axis=1)]
-sub.to_csv(os.path.join(OUT_DIR, "submission.csv"), index=False)
+write_predictions(sample[id_col].values, ens_test[order] if len(ens_test) == len(sample) else ens_test, "submission.csv")
+# oof_predictions.csv: one row per train.csv row used, the final pipeline (ensemble included) predicted out of fold
+write_predictions(train_ids, ens_oof, "oof_predictions.csv")
+# holdout_predictions.csv: one row per holdout.csv row, predicted exactly like the test rows
+if holdout is not None:
+    ho_ids = holdout[id_col].values if id_col in holdout.columns else np.arange(len(holdout)).astype(str)
+    write_predictions(ho_ids, ens_holdout if HAS_HOLDOUT else np.zeros(hshape), "holdout_predictions.csv")
 
-# ── scores.csv: one row per model plus the ensemble ──
+# ── scores.csv: one row per model plus the ensemble (informational: the harness scores the predictions) ──
 def clean(v):
     if isinstance(v, (list, tuple)):
         return [clean(x) for x in v]
@@ -585,8 +803,8 @@ pd.DataFrame({METRIC: list(rows.values())}, index=pd.Index(list(rows.keys()), na
 # ── runtime estimate for the full run ──
 elapsed = time.time() - T0
 if DEBUG:
-    row_ratio = N_FULL / max(1, N_USED)
-    fold_ratio = FOLDS / N_FOLDS
+    row_ratio = min(N_FULL, MAX_TRAIN_ROWS) / max(1, N_USED)
+    fold_ratio = FULL_FOLDS / N_FOLDS
     spent = sum(v[0] for v in model_seconds.values())
     full_models = 0.0
     for n, (sec, n_est, row_exp) in model_seconds.items():
@@ -601,10 +819,12 @@ feedback = {
     "cv_scores": ens_folds,
     "train_score": float(np.mean(ens_train)),
     "val_score": ens_score,
+    "oof_score": ens_oof_score,
     "cv_std": float(np.std(ens_folds)),
     "n_rows": int(N_FULL),
     "n_rows_used": int(N_USED),
-    "n_features": int(X_tr.shape[1]),
+    "n_holdout_rows": int(n_ho),
+    "n_features": int(n_model_features),
     "n_raw_features": len(feature_cols),
     "categorical": [str(c) for c in cat_cols],
     "text": [str(c) for c in text_cols],
@@ -615,14 +835,20 @@ feedback = {
     "metric": METRIC,
     "target": str(target),
     "folds": N_FOLDS,
+    "fold_source": FOLD_SOURCE,
+    "threads": N_JOBS,
     "model_scores": {n: results[n]["score"] for n in names},
     "model_cv_std": {n: results[n]["std"] for n in names},
     "model_train_scores": {n: float(np.mean(results[n]["train"])) for n in names},
     "model_seconds": {n: v[0] for n, v in model_seconds.items()},
     "ensemble": ENSEMBLE,
     "ensemble_used": ens_used,
-    "ensemble_weights": {n: float(w) for n, w in zip(names, weights / weights.sum())},
+    "ensemble_fold_methods": ens["fold_methods"],
+    "ensemble_candidates": ens["candidates"],
+    "ensemble_in_sample_score": ens["in_sample"],
+    "ensemble_weights": {n: float(w) for n, w in zip(names, weights / weights.sum())} if weights is not None else {},
     "feature_importance_top10": importances or [],
+    "prediction_files": ["submission.csv", "oof_predictions.csv"] + (["holdout_predictions.csv"] if holdout is not None else []),
 }
 if not IS_REG:
     cb = np.bincount(y, minlength=K) / len(y)
@@ -636,6 +862,7 @@ with open(os.path.join(OUT_DIR, "gome_feedback.json"), "w") as fh:
 print(f"GOME_CV_SCORE={ens_score:.6f}", flush=True)
 print(f"done in {elapsed:.1f}s", flush=True)`;
 
+
 /** Generates the complete Python script for a spec. The first line embeds the spec. */
 export function generateCode(spec: PipelineSpec, task: TaskInfo, title = ''): string {
   const regression = task.taskType === 'regression';
@@ -645,7 +872,9 @@ export function generateCode(spec: PipelineSpec, task: TaskInfo, title = ''): st
     `# Gome pipeline (offline-heuristic-v1) for ${JSON.stringify(task.competition)}: ${spec.models.map((m) => m.name).join(' + ')}`
       + `${spec.models.length > 1 ? ` [${spec.ensemble}]` : ''}.`,
     ...(title ? [`# Change: ${title.replace(/[\r\n]+/g, ' ')}`] : []),
-    '# Job contract: reads GOME_DATA_DIR, writes submission.csv, scores.csv and gome_feedback.json to GOME_OUTPUT_DIR.',
+    '# Job contract: reads GOME_DATA_DIR (train.csv, test.csv, sample_submission.csv; folds.csv and holdout.csv when the',
+    '# harness provides them) and writes to GOME_OUTPUT_DIR submission.csv, oof_predictions.csv, holdout_predictions.csv',
+    '# (with holdout.csv), scores.csv and gome_feedback.json. The harness scores the predictions; scores.csv is informational.',
   ].join('\n');
   const consts = [
     `METRIC = ${py(task.metric)}`,
@@ -656,7 +885,7 @@ export function generateCode(spec: PipelineSpec, task: TaskInfo, title = ''): st
     `POSITIVE = ${py(task.taskType === 'binary' ? (task.positiveClass ?? null) : null)}`,
     `TEXT_HINT = ${py(textHint)}`,
     `SEED = ${spec.seed}`,
-    `FOLDS = ${spec.folds}`,
+    `FOLDS = ${spec.folds}  # only without folds.csv: the harness's folds.csv fixes the folds otherwise`,
     `SEEDS = ${spec.seeds}`,
     `ENSEMBLE = ${py(spec.ensemble)}`,
     `CLASS_WEIGHT = ${py(spec.classWeight)}`,
@@ -665,6 +894,7 @@ export function generateCode(spec: PipelineSpec, task: TaskInfo, title = ''): st
   ].join('\n');
   return [
     head, '', HEADER, modelImports(spec, regression), '', consts, '', LOAD, '',
-    featureSection(spec), '', '# ── models ──', modelBuilders(spec, regression), '', TRAIN, '', ENSEMBLE, '', OUTPUT, '',
+    featureSection(spec), '', '# ── models ──', modelBuilders(spec, regression), '',
+    HELPERS_PY, '', '', TRAIN, '', '', LEVEL2_PY, '', '', ENSEMBLE, '', OUTPUT, '',
   ].join('\n');
 }

@@ -189,7 +189,7 @@ export function develop(req: DevelopRequest): DevelopReply {
     code,
     summary: `Applied ${applied.length ? applied.join(', ') : 'no catalogue move'} to ${from}: `
       + `${spec.models.map((m) => m.name).join(' + ')}${spec.models.length > 1 ? ` (${spec.ensemble})` : ''}, `
-      + `${spec.folds} folds, ${spec.seeds} seed(s), encoding ${spec.encoding}.`,
+      + `${task.harness ? `the run's ${task.harness.folds} fixed folds` : `${spec.folds} folds`}, ${spec.seeds} seed(s), encoding ${spec.encoding}.`,
     brain: 'offline-heuristic-v1',
   };
 }

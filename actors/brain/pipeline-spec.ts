@@ -99,7 +99,8 @@ export function draftSpec(task: TaskInfo, family: ModelFamily = 'hgb'): Pipeline
     scale: true,
     fe: { rowStats: false, pairs: 0, log1p: false, count: false, text: 'stats' },
     classWeight: 'none',
-    folds: task.nTrainRows > 200_000 ? 3 : 5,
+    // the run's fixed folds when the harness gives them (folds.csv wins in the job anyway), else the job's own
+    folds: task.harness ? Math.min(10, Math.max(2, task.harness.folds)) : task.nTrainRows > 200_000 ? 3 : 5,
     seeds: 1,
     targetLog: false,
     maxTrainRows: 500_000,

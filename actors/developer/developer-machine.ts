@@ -26,7 +26,7 @@ function record(c: Ctx, r: Payload<'validate.result'>, ts: number): Experiment {
     id: h.experiment, trace: c.trace, parent: h.parent?.experiment ?? null, iteration: h.iteration, stage: h.stage,
     hypothesis: stripScores(h.chosen), code: c.code ?? '', status, level: r.level, reasons: r.reasons, blame: r.blame,
     score: r.score, cvStd: r.cvStd, trainScore: r.trainScore, attempts: c.attempt,
-    wallMs: Math.max(0, ts - c.startedAt), submissionPath: sub, ts,
+    wallMs: Math.max(0, ts - c.startedAt), submissionPath: sub, ts, folds: r.folds, holdout: r.holdout, selfReported: r.selfReported,
   };
 }
 
@@ -43,7 +43,13 @@ function failedRecord(c: Ctx, e: Envelope, ts: number): Experiment {
     id: h.experiment, trace: c.trace, parent: h.parent?.experiment ?? null, iteration: h.iteration, stage: h.stage,
     hypothesis: stripScores(h.chosen), code: c.code ?? '', status: 'failed', level: 'L0', reasons: [why], blame: 'infra',
     score: null, cvStd: null, trainScore: null, attempts: c.attempt, wallMs: Math.max(0, ts - c.startedAt), submissionPath: null, ts,
+    folds: [], holdout: null, selfReported: null,
   };
+}
+
+/** What the validator compares a candidate against: the parent SOTA's harness score and per-fold scores. */
+function sotaScores(p: Payload<'research.hypothesis'>['parent']): Payload<'validate.request'>['sota'] {
+  return p ? { score: p.score, folds: p.folds } : null;
 }
 
 function stripScores(h: Payload<'research.hypothesis'>['chosen']): Experiment['hypothesis'] {
@@ -89,7 +95,7 @@ export const developerMachine = setup({
             assign({ code: ({ event }) => event.payload.code }),
             emit(({ context, event }) => out(addr.validator(context.trace), 'validate.request', {
               experiment: context.job!.experiment, code: event.payload.code, baseCode: context.job!.parent?.code ?? null,
-              attempt: context.attempt, sota: context.job!.parent?.score ?? null, task: context.task,
+              attempt: context.attempt, sota: sotaScores(context.job!.parent), task: context.task,
             })),
           ],
         },

@@ -42,7 +42,7 @@ function applyRecord(c: Ctx, e: Experiment): Partial<Ctx> {
   };
   if (improved) {
     next.sota = { ...c.sota, [e.trace]: { experiment: e.id, score: e.score!, code: e.code, hypothesis: e.hypothesis.title,
-      cvStd: e.cvStd, trainScore: e.trainScore, kind: e.hypothesis.kind } };
+      cvStd: e.cvStd, trainScore: e.trainScore, folds: e.folds, holdout: e.holdout, kind: e.hypothesis.kind } };
     next.failures = { ...c.failures, [e.trace]: [] };
     if (old) {
       const gain = relativeGain(e.score!, old.score, c.lowerIsBetter);
@@ -53,6 +53,12 @@ function applyRecord(c: Ctx, e: Experiment): Partial<Ctx> {
     next.failures = { ...c.failures, [e.trace]: [...(c.failures[e.trace] ?? []), f].slice(-MAX_FAILURES) };
   }
   return next;
+}
+
+/** A stored SOTA as other actors see it (without memory's own bookkeeping). */
+function sotaRef(s: SotaRef & { kind: string }): SotaRef {
+  const { kind: _k, ...ref } = s;
+  return ref;
 }
 
 /** The best SOTA across traces, by metric (not the latest accepted). */
@@ -79,7 +85,7 @@ export const memoryMachine = setup({
               const s = context.sota[e.trace];
               return out(addr.coordinator, 'iteration.done', {
                 experiment: e.id, trace: e.trace, status: e.status, score: e.score, improved: context.last?.improved ?? false,
-                sota: s ? { experiment: s.experiment, score: s.score, code: s.code, hypothesis: s.hypothesis, cvStd: s.cvStd, trainScore: s.trainScore } : null,
+                sota: s ? sotaRef(s) : null,
                 reason: null,
               }, e.trace);
             }),
@@ -94,7 +100,7 @@ export const memoryMachine = setup({
             const successes = context.enabled ? context.successes : [];
             const others = Object.entries(context.sota).filter(([t]) => t !== trace);
             return out(event.from, 'memory.context', {
-              sota: own ? { experiment: own.experiment, score: own.score, code: own.code, hypothesis: own.hypothesis, cvStd: own.cvStd, trainScore: own.trainScore } : null,
+              sota: own ? sotaRef(own) : null,
               successes,
               failures,
               bias: context.enabled ? momentumBias(successes, failures) : {},

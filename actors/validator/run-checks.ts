@@ -1,5 +1,7 @@
-// L1/L2 checks on a job outcome (status, scores-file schema, submission format, runtime estimate) and the L3 decision.
+// L1/L2 checks on a job outcome (status, the job contract's prediction files as the harness scored them, submission
+// format, runtime estimate) and the L3 decision on harness scores. A job's own scores.csv is information only.
 import type { Blame, JobOutcome, TaskInfo } from '../../protocols/domain.ts';
+import { acceptBeyondNoise } from './acceptance.ts';
 
 export interface RunVerdict { ok: boolean; reasons: string[]; repairable: boolean; blame: Blame }
 
@@ -14,13 +16,10 @@ export function checkRun(job: JobOutcome, task: TaskInfo, needEstimate: boolean)
     case 'refused': return { ok: false, repairable: false, blame: 'budget', reasons: [`${job.mode} run refused: ${job.reason ?? 'admission control'}`] };
     case 'infra': return { ok: false, repairable: false, blame: 'infra', reasons: [`infrastructure failure (not charged): ${job.reason ?? 'unknown'}`] };
   }
-  if (!job.scores) reasons.push('scores.csv is missing or unreadable');
+  if (!job.harness) reasons.push('the harness did not score the job\'s predictions (oof_predictions.csv, holdout_predictions.csv)');
   else {
-    const rows = job.scores.rows;
-    if (!('ensemble' in rows)) reasons.push('scores.csv has no "ensemble" row');
-    const nan = Object.entries(rows).filter(([, v]) => v === null || !Number.isFinite(v)).map(([k]) => k);
-    if (nan.length) reasons.push(`scores.csv has NaN for ${nan.join(', ')}`);
-    if (job.scores.metric.toLowerCase() !== task.metric) reasons.push(`scores.csv metric column is "${job.scores.metric}", expected "${task.metric}"`);
+    reasons.push(...job.harness.problems);
+    if (!job.harness.problems.length && harnessScore(job) === null) reasons.push('the job\'s out-of-fold predictions gave no score');
   }
   if (!job.submission) reasons.push('submission.csv was not checked');
   else if (!job.submission.ok) reasons.push(`submission.csv is invalid: ${job.submission.error}`);
@@ -28,13 +27,23 @@ export function checkRun(job: JobOutcome, task: TaskInfo, needEstimate: boolean)
   return { ok: reasons.length === 0, reasons, repairable: true, blame: reasons.length ? 'code' : 'none' };
 }
 
-export function ensembleScore(job: JobOutcome): number | null {
+/** The candidate's score as the harness computed it: the mean of its per-fold scores (pooled OOF for a debug run). */
+export function harnessScore(job: JobOutcome): number | null {
+  const h = job.harness;
+  if (!h) return null;
+  const v = h.folds.length ? h.folds.reduce((a, b) => a + b, 0) / h.folds.length : h.oof;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** What the job claimed about its own ensemble in scores.csv: shown for information, never used to decide. */
+export function selfReportedScore(job: JobOutcome): number | null {
   const v = job.scores?.rows.ensemble;
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
+/** The spread of the harness's per-fold scores. */
 export function cvStd(job: JobOutcome): number | null {
-  const cv = job.feedback?.cv_scores;
+  const cv = job.harness?.folds;
   if (!cv || cv.length < 2) return null;
   const m = cv.reduce((a, b) => a + b, 0) / cv.length;
   return Math.sqrt(cv.reduce((a, b) => a + (b - m) ** 2, 0) / (cv.length - 1));
@@ -49,8 +58,14 @@ const PERFECT: Record<string, number> = { auc: 1, accuracy: 1, logloss: 0, rmse:
 
 export interface Decision { accept: boolean; reasons: string[] }
 
-/** L3: improvement over SOTA (metric direction), leakage suspicion, and the train/validation gap. */
-export function decide(args: { score: number; sota: number | null; task: TaskInfo; trainScore: number | null; overfitGap: number }): Decision {
+/** A SOTA as the validator compares against it: its harness score and per-fold scores. */
+export interface SotaScores { score: number; folds: number[] }
+
+/**
+ * L3: a gain over the SOTA beyond noise (paired per-fold, k corrected standard errors, metric direction),
+ * leakage suspicion, and the train/validation gap (a warning).
+ */
+export function decide(args: { score: number; folds: number[]; sota: SotaScores | null; task: TaskInfo; trainScore: number | null; overfitGap: number; acceptK: number }): Decision {
   const { score, sota, task, trainScore } = args;
   const reasons: string[] = [];
   const perfect = PERFECT[task.metric];
@@ -61,10 +76,11 @@ export function decide(args: { score: number; sota: number | null; task: TaskInf
     const gap = (task.lowerIsBetter ? score - trainScore : trainScore - score) / Math.max(Math.abs(score), 1e-9);
     if (gap > args.overfitGap) reasons.push(`warning: train/validation gap ${gap.toFixed(3)} (relative) exceeds ${args.overfitGap}; the model overfits`);
   }
-  if (!isBetter(score, sota, task.lowerIsBetter)) {
-    return { accept: false, reasons: [...reasons, `${task.metric} ${fmt(score)} does not beat SOTA ${fmt(sota!)} (${task.lowerIsBetter ? 'lower' : 'higher'} is better)`] };
-  }
-  reasons.push(sota === null ? `first valid pipeline: ${task.metric} ${fmt(score)}` : `${task.metric} ${fmt(score)} beats SOTA ${fmt(sota)}`);
+  if (sota === null) return { accept: true, reasons: [...reasons, `first valid pipeline: ${task.metric} ${fmt(score)}`] };
+  const a = acceptBeyondNoise(args.folds, sota.folds, task.lowerIsBetter, args.acceptK, task.metric);
+  const versus = `${task.metric} ${fmt(score)} against SOTA ${fmt(sota.score)} (${task.lowerIsBetter ? 'lower' : 'higher'} is better)`;
+  if (!a.accept) return { accept: false, reasons: [...reasons, `${versus} is not a gain beyond noise: ${a.reason}`] };
+  reasons.push(`${versus} beats it beyond noise: ${a.reason}`);
   return { accept: true, reasons };
 }
 

@@ -5,9 +5,18 @@ import type { Envelope, Payload } from '../../protocols/messages.ts';
 import { out, type SendEvent } from '../../runtime/machine-io.ts';
 import { addr } from '../addresses.ts';
 import { staticChecks } from './static-checks.ts';
-import { checkRun, cvStd, decide, ensembleScore } from './run-checks.ts';
+import { DEFAULT_ACCEPT_K } from '../../protocols/config.ts';
+import { checkRun, cvStd, decide, harnessScore, selfReportedScore } from './run-checks.ts';
 
 export interface ValidatorInput { trace: string; task: TaskInfo; debugMs: number; fullMs: number; overfitGap: number }
+
+/** The scores a validate.result carries for a full run: all computed by the harness, plus the job's claim. */
+function scoresOf(full: JobOutcome | null): Pick<Result, 'score' | 'cvStd' | 'trainScore' | 'folds' | 'holdout' | 'selfReported'> {
+  return {
+    score: full ? harnessScore(full) : null, cvStd: full ? cvStd(full) : null, trainScore: full?.feedback?.train_score ?? null,
+    folds: full?.harness?.folds ?? [], holdout: full?.harness?.holdout ?? null, selfReported: full ? selfReportedScore(full) : null,
+  };
+}
 
 interface Ctx extends ValidatorInput {
   req: Payload<'validate.request'> | null;
@@ -20,9 +29,7 @@ type Result = Payload<'validate.result'>;
 
 function reject(c: Ctx, level: Result['level'], reasons: string[], repairable: boolean, blame: Blame, full: JobOutcome | null = null): SendEvent {
   return out(c.requester, 'validate.result', {
-    experiment: c.req!.experiment, verdict: 'reject', level, reasons, repairable, blame,
-    score: full ? ensembleScore(full) : null, cvStd: full ? cvStd(full) : null,
-    trainScore: full?.feedback?.train_score ?? null, debug: c.debug, full,
+    experiment: c.req!.experiment, verdict: 'reject', level, reasons, repairable, blame, ...scoresOf(full), debug: c.debug, full,
   });
 }
 
@@ -113,13 +120,15 @@ export const validatorMachine = setup({
             target: 'idle',
             actions: emit(({ context, event }) => {
               const full = event.payload;
-              const score = ensembleScore(full)!;
-              const trainScore = full.feedback?.train_score ?? null;
-              const d = decide({ score, sota: context.req!.sota, task: context.task, trainScore, overfitGap: context.overfitGap });
+              const scores = scoresOf(full);
+              const d = decide({
+                score: scores.score!, folds: scores.folds, sota: context.req!.sota, task: context.task, trainScore: scores.trainScore,
+                overfitGap: context.overfitGap, acceptK: context.task.harness?.acceptK ?? DEFAULT_ACCEPT_K,
+              });
               if (!d.accept) return reject(context, 'L3', d.reasons, false, 'score', full);
               return out(context.requester, 'validate.result', {
                 experiment: context.req!.experiment, verdict: 'accept', level: 'L3', reasons: d.reasons, repairable: false, blame: 'none',
-                score, cvStd: cvStd(full), trainScore, debug: context.debug, full,
+                ...scores, debug: context.debug, full,
               });
             }),
           },

@@ -114,18 +114,21 @@ export async function finalizeRun(i: FinalizeInput): Promise<FinalizedRun> {
 function emptyMetrics(budgetMs: number, usedMs: number): RunMetrics {
   return {
     experiments: 0, accepted: 0, valid_submissions: 0, valid_submission_rate: 0, time_to_first_valid_submission_ms: null,
-    time_to_best_ms: null, first_score: null, best_score: null, budget_ms: budgetMs, budget_used_ms: usedMs,
+    time_to_best_ms: null, first_score: null, best_score: null, selection_score: null, confirmation_score: null,
+    first_confirmation_score: null, self_reported_best: null, accepted_after_first: 0, budget_ms: budgetMs, budget_used_ms: usedMs,
     budget_used_frac: budgetMs > 0 ? usedMs / budgetMs : 0, gpu_utilisation: 0, gpu_utilisation_after_first_job: 0,
     orchestration_overhead_ms_per_iteration: null, trajectory: [],
   };
 }
+
+const fmt = (x: number | null): string => (x === null ? 'n/a' : Number(x.toPrecision(6)).toString());
 
 export function summarise(say: (l: string) => void, comp: Competition, task: TaskInfo, r: FinalizedRun): void {
   const { report, metrics: m, finished: fin } = r;
   const label = medalLabel(report as Partial<CompetitionReport> | null);
   const medal = !report ? 'ungraded' : label === '>median' ? 'above median' : label === '-' ? 'no medal' : label;
   say(`\nrun ${r.status} (${r.stopReason ?? fin.reason}) after ${fin.iterations} iterations`);
-  say(`  first draft cv ${task.metric}: ${m.first_score ?? 'n/a'}   best cv: ${m.best_score ?? 'n/a'}`);
+  say(`  first draft cv ${task.metric}: ${fmt(m.first_score)}   best cv (selection): ${fmt(m.best_score)}   held-back (confirmation): ${fmt(m.confirmation_score)} (first draft ${fmt(m.first_confirmation_score)})   changes accepted beyond noise: ${m.accepted_after_first}`);
   if (!report) say('  ungraded: the folder has no private/test.csv answers or leaderboard.csv');
   if (report) say(`  test ${comp.metric}: ${report.score ?? 'invalid'} → ${medal} (gold ${report.gold_threshold}, silver ${report.silver_threshold}, bronze ${report.bronze_threshold}, median ${report.median_threshold})`);
   say(`  gpu utilisation ${(m.gpu_utilisation * 100).toFixed(0)}%, valid-submission rate ${(m.valid_submission_rate * 100).toFixed(0)}%`);

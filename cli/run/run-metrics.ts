@@ -11,6 +11,15 @@ export interface RunMetrics {
   time_to_best_ms: number | null;
   first_score: number | null;
   best_score: number | null;
+  /** The final choice's score as selected (mean of its harness per-fold scores) … */
+  selection_score: number | null;
+  /** … and on the held-back slice no selection used (confirmation); the first draft's held-back score beside it. */
+  confirmation_score: number | null;
+  first_confirmation_score: number | null;
+  /** What the chosen pipeline claimed about itself in scores.csv (information only). */
+  self_reported_best: number | null;
+  /** Changes accepted after the first draft (each a gain beyond noise). */
+  accepted_after_first: number;
   budget_ms: number;
   budget_used_ms: number;
   budget_used_frac: number;
@@ -34,6 +43,11 @@ export function computeMetrics(a: RunArchive, budget: Budget, gpu: { busyMs: num
     time_to_best_ms: a.bestAt,
     first_score: first?.score ?? null,
     best_score: a.best?.score ?? null,
+    selection_score: a.best?.score ?? null,
+    confirmation_score: a.best?.holdout ?? null,
+    first_confirmation_score: first?.holdout ?? null,
+    self_reported_best: a.best?.selfReported ?? null,
+    accepted_after_first: Math.max(0, a.experiments.filter((e) => e.status === 'accepted').length - 1),
     budget_ms: budget.budgetMs,
     budget_used_ms: budget.usedMs,
     budget_used_frac: Math.min(1, budget.usedMs / budget.budgetMs),

@@ -3,7 +3,9 @@
 // circuit breaker opens, or when an actor escalates; whichever way, the run directory is completed and consistent.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RunConfig, parseConfig, safeRunId, type RunConfigInput } from '../../protocols/index.ts';
+import { RunConfig, parseConfig, safeRunId, type RunConfigInput, type TaskInfo } from '../../protocols/index.ts';
+import { prepareHarnessData } from '../../runtime/grading/harness-split.ts';
+import { HarnessScorer } from '../../runtime/grading/harness-scorer.ts';
 import type { Envelope } from '../../protocols/messages.ts';
 import { ActorHost, type Behavior } from '../../runtime/actor-host.ts';
 import { Bus } from '../../runtime/bus.ts';
@@ -73,11 +75,15 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   parseConfig(RunConfig, { ...configIn, runId: 'preflight', competitionDir: '.', runDir: '.' }); // config errors before any work
   const python = configIn.python ?? '/usr/bin/python3';
   const comp = await ensurePrepared(opts.competitionDir, python, say, opts.metric, opts.positive);
-  const task = await buildTaskInfo(comp);
+  const publicTask = await buildTaskInfo(comp);
   const runId = opts.runId ?? defaultRunId(comp.id, configIn.seed ?? 0);
   const runDir = resolve(runsRoot, runId);
   const config = parseConfig(RunConfig, { ...configIn, runId, competitionDir: comp.root, runDir });
   mkdirSync(runDir, { recursive: true });
+  // the harness's fixed split: every job sees <runDir>/data (folds.csv, holdout.csv without labels), never public/
+  const split = await prepareHarnessData(comp, runDir, { folds: config.folds, holdoutFrac: config.holdoutFrac, seed: config.seed });
+  const scorer = await HarnessScorer.load(comp, split);
+  const task: TaskInfo = { ...publicTask, dataDir: split.dataDir, harness: { folds: split.folds, holdoutRows: split.holdoutRows, acceptK: config.acceptK } };
   const root = createRootLogger({ level: opts.logLevel ?? 'info', destination: join(runDir, 'gome.log') });
   const clock = new SystemClock();
   const startedAt = clock.now();
@@ -135,7 +141,7 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
     budget = BudgetClock.open(runDir, clock, config.budgetMs).endWorkBy(stopAt);
     gpu = new GpuNode({
       jobsRoot: join(runDir, 'jobs'), budget, sandbox: config.sandbox === 'none' ? 'none' : 'bwrap', python: config.python,
-      seal: sealFor(comp.root),
+      seal: sealFor(comp.root), scorer,
       logger: root.child({ actor: addr.gpu }), clock,
       onBreakerOpen: (err) => stopper.stop({ status: 'failed', reason: err.message, error: err }),
     });

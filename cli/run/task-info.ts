@@ -61,6 +61,7 @@ export async function buildTaskInfo(c: Competition): Promise<TaskInfo> {
     ...(classes ? { classes } : {}),
     ...(positive !== undefined ? { positiveClass: positive, ...(c.positiveFrom ? { positiveFrom: c.positiveFrom } : {}) } : {}),
     columns,
+    harness: null,
   };
 }
 

@@ -19,12 +19,14 @@ function hypothesisMsg(over: Partial<Payload<'research.hypothesis'>> = {}): Payl
 function result(over: Partial<Payload<'validate.result'>> = {}): Payload<'validate.result'> {
   return {
     experiment: 't0-e2', verdict: 'reject', level: 'L1', reasons: ['debug run failed: exit code 1'], repairable: true, blame: 'code',
-    score: null, cvStd: null, trainScore: null, debug: job({ status: 'error', stderrTail: 'KeyError: "col"' }), full: null, ...over,
+    score: null, cvStd: null, trainScore: null, folds: [], holdout: null, selfReported: null,
+    debug: job({ status: 'error', stderrTail: 'KeyError: "col"' }), full: null, ...over,
   };
 }
 
 const accepted = (): Payload<'validate.result'> => result({
   verdict: 'accept', level: 'L3', reasons: ['auc 0.95 beats SOTA 0.9'], repairable: false, blame: 'none', score: 0.95, cvStd: 0.01, trainScore: 0.97,
+  folds: [0.94, 0.95, 0.96], holdout: 0.94, selfReported: 0.99,
   debug: job(), full: job({ jobId: 't0-e2-a1-full', mode: 'full', workdir: '/jobs/t0-e2-a1-full' }),
 });
 
@@ -57,7 +59,7 @@ describe('developer', () => {
     d.send(addr.researcher('t0'), 'research.hypothesis', hypothesisMsg());
     const v = one(d.send(addr.brain, 'brain.develop.reply', { code: 'NEW CODE', summary: 'xgb', brain: 'offline' }), 'validate.request');
     expect(v.to).toBe(addr.validator('t0'));
-    expect(v.payload).toEqual({ experiment: 't0-e2', code: 'NEW CODE', baseCode: 'PARENT CODE', attempt: 1, sota: 0.9, task });
+    expect(v.payload).toEqual({ experiment: 't0-e2', code: 'NEW CODE', baseCode: 'PARENT CODE', attempt: 1, sota: { score: 0.9, folds: [0.89, 0.9, 0.91] }, task });
     expect(d.value).toBe('validating');
   });
 
@@ -74,6 +76,7 @@ describe('developer', () => {
       id: 't0-e2', trace: 't0', parent: 't0-e1', iteration: 2, stage: 'improve', hypothesis: plainChosen, code: 'NEW CODE',
       status: 'accepted', level: 'L3', reasons: ['auc 0.95 beats SOTA 0.9'], blame: 'none', score: 0.95, cvStd: 0.01, trainScore: 0.97,
       attempts: 1, wallMs: 42_000, submissionPath: '/jobs/t0-e2-a1-full/submission.csv', ts: started + 42_000,
+      folds: [0.94, 0.95, 0.96], holdout: 0.94, selfReported: 0.99,
     });
     expect(d.value).toBe('idle');
   });

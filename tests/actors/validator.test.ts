@@ -27,14 +27,24 @@ function validator(t: TaskInfo = task): Sim<typeof validatorMachine> {
   return new Sim(validatorMachine, { trace: 't0', task: t, debugMs: DEBUG_MS, fullMs: FULL_MS, overfitGap: 0.15 }, addr.validator('t0'));
 }
 
+/** Per-fold scores around a mean: the same spread for every pipeline, so a gain is the same on every fold. */
+const around = (x: number): number[] => [x - 0.01, x, x + 0.01];
+const sotaOf = (x: number | null): Payload<'validate.request'>['sota'] => (x === null ? null : { score: x, folds: around(x) });
+
 function request(over: Partial<Payload<'validate.request'>> = {}, t: TaskInfo = task): Payload<'validate.request'> {
-  return { experiment: 't0-e2', code: CHANGED, baseCode: BASE, attempt: 1, sota: 0.9, task: t, ...over };
+  return { experiment: 't0-e2', code: CHANGED, baseCode: BASE, attempt: 1, sota: sotaOf(0.9), task: t, ...over };
+}
+
+/** The harness's scores of a job: per-fold (full runs) or pooled (debug), on labels the job never saw. */
+function harness(score: number, t: TaskInfo, folds: number[] = around(score)): JobOutcome['harness'] {
+  return { metric: t.metric, folds, oof: score, holdout: score - 0.005, rows: 400, problems: [] };
 }
 
 function debugOk(over: Partial<JobOutcome> = {}, t: TaskInfo = task): JobOutcome {
   return job({
     jobId: 't0-e2-a1-debug', mode: 'debug', status: 'ok', estimatedFullMs: 120_000,
-    scores: { metric: t.metric, rows: { hgb: 0.9, ensemble: 0.91 } }, submission: { ok: true, error: null, rows: 114 }, ...over,
+    scores: { metric: t.metric, rows: { hgb: 0.9, ensemble: 0.91 } }, submission: { ok: true, error: null, rows: 114 },
+    harness: harness(0.91, t, []), ...over,
   });
 }
 
@@ -42,14 +52,14 @@ function fullOk(score: number, over: Partial<JobOutcome> = {}, t: TaskInfo = tas
   return job({
     jobId: 't0-e2-a1-full', mode: 'full', status: 'ok', estimatedFullMs: null, workdir: '/jobs/t0-e2-a1-full',
     scores: { metric: t.metric, rows: { hgb: score, ensemble: score } }, feedback: { cv_scores: [score - 0.01, score + 0.01], train_score: null },
-    submission: { ok: true, error: null, rows: 114 }, ...over,
+    submission: { ok: true, error: null, rows: 114 }, harness: harness(score, t), ...over,
   });
 }
 
 /** Drives a request through L0 and L1 and returns the sim waiting for the full run. */
 function toFullRun(t: TaskInfo = task, sota: number | null = 0.9): Sim<typeof validatorMachine> {
   const v = validator(t);
-  one(v.send(dev, 'validate.request', request({ sota }, t)), 'job.submit');
+  one(v.send(dev, 'validate.request', request({ sota: sotaOf(sota) }, t)), 'job.submit');
   one(v.send(addr.gpu, 'job.result', debugOk({}, t)), 'job.submit');
   expect(v.value).toBe('fullRun');
   return v;
@@ -109,11 +119,9 @@ describe('validator', () => {
     const cases: Array<[string, Partial<JobOutcome>, RegExp, boolean]> = [
       ['error', { status: 'error', exitCode: 1, reason: null }, /debug run failed: exit code 1/, true],
       ['timeout', { status: 'timeout', usage: { wallMs: 30_200, cpuMs: 1, peakRssKb: 1 } }, /exceeded its limit \(30 s\)/, true],
-      ['NaN score', { scores: { metric: 'auc', rows: { hgb: null, ensemble: 0.9 } } }, /NaN for hgb/, true],
-      ['non-finite score', { scores: { metric: 'auc', rows: { hgb: 0.9, ensemble: Number.NaN } } }, /NaN for ensemble/, true],
-      ['no ensemble row', { scores: { metric: 'auc', rows: { hgb: 0.9 } } }, /no "ensemble" row/, true],
-      ['wrong metric column', { scores: { metric: 'accuracy', rows: { ensemble: 0.9 } } }, /metric column is "accuracy", expected "auc"/, true],
-      ['missing scores file', { scores: null }, /scores\.csv is missing/, true],
+      ['predictions not scored', { harness: null }, /the harness did not score/, true],
+      ['contract broken', { harness: { metric: 'auc', folds: [], oof: null, holdout: null, rows: 0, problems: ['holdout_predictions.csv is missing or unreadable'] } }, /holdout_predictions\.csv is missing/, true],
+      ['no score from the predictions', { harness: { metric: 'auc', folds: [], oof: null, holdout: null, rows: 0, problems: [] } }, /gave no score/, true],
       ['invalid submission', { submission: { ok: false, error: 'expected 114 rows, got 100', rows: 100 } }, /submission\.csv is invalid: expected 114 rows/, true],
       ['unchecked submission', { submission: null }, /submission\.csv was not checked/, true],
       ['missing estimate', { estimatedFullMs: null }, /GOME_ESTIMATED_FULL_SECONDS/, true],
@@ -135,9 +143,9 @@ describe('validator', () => {
   });
 
   it('validator - several debug problems are all reported together', () => {
-    const r = checkRun(debugOk({ scores: { metric: 'auc', rows: { hgb: null } }, submission: { ok: false, error: 'bad id', rows: 3 }, estimatedFullMs: null }), task, true);
+    const r = checkRun(debugOk({ harness: null, submission: { ok: false, error: 'bad id', rows: 3 }, estimatedFullMs: null }), task, true);
     expect(r.ok).toBe(false);
-    expect(r.reasons).toHaveLength(4);
+    expect(r.reasons).toHaveLength(3);
     // a full run does not need an estimate
     expect(checkRun(fullOk(0.9), task, false)).toEqual({ ok: true, reasons: [], repairable: true, blame: 'none' });
   });
@@ -172,7 +180,8 @@ describe('validator', () => {
       expect(v.value).toBe('fullRun');
     }
     const r = one(v.send(addr.gpu, 'job.result', fullOk(0.95, { jobId: 't0-e2-a2-full' })), 'validate.result');
-    expect(r.payload).toMatchObject({ verdict: 'accept', level: 'L3', score: 0.95 });
+    expect(r.payload).toMatchObject({ verdict: 'accept', level: 'L3' });
+    expect(r.payload.score).toBeCloseTo(0.95, 12);
   });
 
   it('validator - a redelivered debug result is not taken for the full run (regression)', () => {
@@ -204,15 +213,20 @@ describe('validator', () => {
     const full = fullOk(0.93, { feedback: { cv_scores: [0.92, 0.94], train_score: 0.95 } });
     const r = one(v.send(addr.gpu, 'job.result', full), 'validate.result');
     expect(r.to).toBe(dev);
-    expect(r.payload).toMatchObject({ experiment: 't0-e2', verdict: 'accept', level: 'L3', repairable: false, score: 0.93, trainScore: 0.95 });
-    expect(r.payload.cvStd).toBeCloseTo(Math.SQRT2 * 0.01, 9);
-    expect(r.payload.reasons).toEqual(['auc 0.93 beats SOTA 0.9']);
+    expect(r.payload).toMatchObject({ experiment: 't0-e2', verdict: 'accept', level: 'L3', repairable: false, trainScore: 0.95 });
+    expect(r.payload.score).toBeCloseTo(0.93, 12);
+    expect(r.payload.folds).toEqual(around(0.93));
+    expect(r.payload.holdout).toBeCloseTo(0.925, 12);
+    expect(r.payload.cvStd).toBeCloseTo(0.01, 9);
+    expect(r.payload.reasons).toHaveLength(1);
+    expect(r.payload.reasons[0]).toMatch(/^auc 0\.93 against SOTA 0\.9 \(higher is better\) beats it beyond noise: paired over 3 folds: gain 0\.03 auc, the same on every fold/);
     expect(r.payload.full).toEqual(full);
     expect(r.payload.debug?.mode).toBe('debug');
     // lower is better (logloss): a smaller loss is the improvement
     const w = toFullRun(loglossTask, 0.35);
     const rl = one(w.send(addr.gpu, 'job.result', fullOk(0.3, {}, loglossTask)), 'validate.result').payload;
-    expect(rl).toMatchObject({ verdict: 'accept', level: 'L3', score: 0.3 });
+    expect(rl).toMatchObject({ verdict: 'accept', level: 'L3' });
+    expect(rl.score).toBeCloseTo(0.3, 12);
   });
 
   it('validator - L3 rejects non-improvement using the metric direction', () => {
@@ -225,26 +239,29 @@ describe('validator', () => {
       const full = fullOk(score, {}, t);
       const r = one(v.send(addr.gpu, 'job.result', full), 'validate.result').payload;
       const name = `${t.metric} ${score} vs ${sota}`;
-      expect(r, name).toMatchObject({ verdict: 'reject', level: 'L3', repairable: false, score });
-      expect(r.reasons.join(' '), name).toMatch(new RegExp(`does not beat SOTA .*\\((${t.lowerIsBetter ? 'lower' : 'higher'}) is better\\)`));
+      expect(r, name).toMatchObject({ verdict: 'reject', level: 'L3', repairable: false });
+      expect(r.score, name).toBeCloseTo(score, 12);
+      expect(r.reasons.join(' '), name).toMatch(new RegExp(`against SOTA .*\\((${t.lowerIsBetter ? 'lower' : 'higher'}) is better\\) is not a gain beyond noise`));
       expect(r.full, name).toEqual(full);
     }
     // the same numbers with the opposite direction flip the verdict
-    expect(decide({ score: 0.4, sota: 0.35, task, trainScore: null, overfitGap: 0.15 }).accept).toBe(true);
-    expect(decide({ score: 0.4, sota: 0.35, task: loglossTask, trainScore: null, overfitGap: 0.15 }).accept).toBe(false);
+    const d = (score: number, sota: number, t: TaskInfo, trainScore: number | null = null) =>
+      decide({ score, folds: around(score), sota: { score: sota, folds: around(sota) }, task: t, trainScore, overfitGap: 0.15, acceptK: 2 });
+    expect(d(0.4, 0.35, task).accept).toBe(true);
+    expect(d(0.4, 0.35, loglossTask).accept).toBe(false);
   });
 
   it('validator - L3 accepts the first valid pipeline when there is no SOTA', () => {
     const v = toFullRun(task, null);
     const r = one(v.send(addr.gpu, 'job.result', fullOk(0.6)), 'validate.result').payload;
-    expect(r).toMatchObject({ verdict: 'accept', level: 'L3', score: 0.6 });
+    expect(r).toMatchObject({ verdict: 'accept', level: 'L3' });
     expect(r.reasons).toEqual(['first valid pipeline: auc 0.6']);
   });
 
   it('validator - L3 rejects perfect (leaky) scores', () => {
     for (const [t, perfect] of [[task, 1], [loglossTask, 0]] as const) {
       const v = toFullRun(t, null);
-      const r = one(v.send(addr.gpu, 'job.result', fullOk(perfect, {}, t)), 'validate.result').payload;
+      const r = one(v.send(addr.gpu, 'job.result', fullOk(perfect, { harness: harness(perfect, t, [perfect, perfect]) }, t)), 'validate.result').payload;
       expect(r, t.metric).toMatchObject({ verdict: 'reject', level: 'L3', repairable: false });
       expect(r.reasons[0], t.metric).toMatch(/exactly perfect.*leakage/);
     }
@@ -260,13 +277,15 @@ describe('validator', () => {
     const ok = one(w.send(addr.gpu, 'job.result', fullOk(0.82, { feedback: { train_score: 0.85 } })), 'validate.result').payload;
     expect(ok.reasons.some((x) => x.startsWith('warning'))).toBe(false);
     // lower is better: the validation loss far above the training loss is the gap
-    const gap = decide({ score: 0.5, sota: 0.6, task: loglossTask, trainScore: 0.1, overfitGap: 0.15 });
+    const dd = (score: number, sota: number, t: TaskInfo, trainScore: number) =>
+      decide({ score, folds: around(score), sota: { score: sota, folds: around(sota) }, task: t, trainScore, overfitGap: 0.15, acceptK: 2 });
+    const gap = dd(0.5, 0.6, loglossTask, 0.1);
     expect(gap.accept).toBe(true);
     expect(gap.reasons[0]).toMatch(/^warning: train\/validation gap/);
-    const noGap = decide({ score: 0.5, sota: 0.6, task: loglossTask, trainScore: 0.49, overfitGap: 0.15 });
+    const noGap = dd(0.5, 0.6, loglossTask, 0.49);
     expect(noGap.reasons.some((x) => x.startsWith('warning'))).toBe(false);
     // the warning survives into a rejection too
-    const rej = decide({ score: 0.7, sota: 0.8, task, trainScore: 0.99, overfitGap: 0.15 });
+    const rej = dd(0.7, 0.8, task, 0.99);
     expect(rej.accept).toBe(false);
     expect(rej.reasons).toHaveLength(2);
   });
@@ -313,6 +332,60 @@ describe('validator (blame)', () => {
     const r2 = one(w.send(addr.validator('t0'), 'request.failed', { request: 'job.submit', requestId: 'y', to: addr.gpu, code: 'deadline', reason: 'no answer' }), 'validate.result');
     expect(r2.payload).toMatchObject({ verdict: 'reject', level: 'L2', blame: 'infra' });
     expect(r2.payload.reasons[0]).toMatch(/job\.submit failed \(deadline\)/);
+  });
+});
+
+describe('validator (honest decisions)', () => {
+  it('validator - a gain within the noise of the paired folds is rejected; the same mean gain, consistent over folds, is accepted', () => {
+    const sota = { score: 0.9, folds: [0.88, 0.9, 0.92, 0.89, 0.91] };
+    // mean gain +0.004, but one fold up 0.03 and the others down: noise
+    const noisy = [0.91, 0.896, 0.915, 0.885, 0.914];
+    const v = toFullRun(task, null);
+    const w = validator(); one(w.send(dev, 'validate.request', request({ sota })), 'job.submit'); one(w.send(addr.gpu, 'job.result', debugOk()), 'job.submit');
+    void v;
+    const r1 = one(w.send(addr.gpu, 'job.result', fullOk(0.904, { harness: harness(0.904, task, noisy) })), 'validate.result').payload;
+    expect(r1).toMatchObject({ verdict: 'reject', level: 'L3', blame: 'score' });
+    expect(r1.reasons[0]).toMatch(/not a gain beyond noise: paired over 5 folds: gain 0\.004 auc, 0\.\d+ SE; needs more than 2 SE/);
+    // +0.004 on every fold (up to tiny jitter): beyond noise
+    const steady = [0.884, 0.9041, 0.924, 0.8939, 0.914];
+    const x = validator(); one(x.send(dev, 'validate.request', request({ sota })), 'job.submit'); one(x.send(addr.gpu, 'job.result', debugOk()), 'job.submit');
+    const r2 = one(x.send(addr.gpu, 'job.result', fullOk(0.904, { harness: harness(0.904, task, steady) })), 'validate.result').payload;
+    expect(r2.verdict).toBe('accept');
+  });
+
+  it('validator - a job that lies in its scores.csv changes no decision (lying job)', () => {
+    const sota = { score: 0.9, folds: around(0.9) };
+    // the harness scored the predictions at 0.85 on every fold; the job claims 0.999 for itself
+    const liar = (over: Partial<JobOutcome> = {}) => fullOk(0.85, { scores: { metric: 'auc', rows: { hgb: 0.999, ensemble: 0.999 } }, feedback: { cv_scores: [0.999, 0.999], train_score: 0.999 }, ...over });
+    const v = validator(); one(v.send(dev, 'validate.request', request({ sota })), 'job.submit'); one(v.send(addr.gpu, 'job.result', debugOk()), 'job.submit');
+    const r = one(v.send(addr.gpu, 'job.result', liar()), 'validate.result').payload;
+    expect(r).toMatchObject({ verdict: 'reject', level: 'L3', selfReported: 0.999 });
+    expect(r.score).toBeCloseTo(0.85, 12);
+    // the same job telling the truth gets the same verdict: the claim is never read for a decision
+    const w = validator(); one(w.send(dev, 'validate.request', request({ sota })), 'job.submit'); one(w.send(addr.gpu, 'job.result', debugOk()), 'job.submit');
+    const honest = one(w.send(addr.gpu, 'job.result', fullOk(0.85, { scores: { metric: 'auc', rows: { ensemble: 0.85 } } })), 'validate.result').payload;
+    expect(honest.verdict).toBe(r.verdict);
+    const decisive = (xs: string[]) => xs.filter((x) => !x.startsWith('warning')); // the claimed train score only feeds a warning
+    expect(decisive(honest.reasons)).toEqual(decisive(r.reasons));
+    // a liar that wrote no predictions at all fails its contract, whatever it claims
+    const x = validator(); one(x.send(dev, 'validate.request', request({ sota })), 'job.submit'); one(x.send(addr.gpu, 'job.result', debugOk()), 'job.submit');
+    const none = liar({ harness: { metric: 'auc', folds: [], oof: null, holdout: null, rows: 0, problems: ['oof_predictions.csv is missing or unreadable: the job must write its out-of-fold predictions'] } });
+    const r3 = one(x.send(addr.gpu, 'job.result', none), 'validate.result').payload;
+    expect(r3).toMatchObject({ verdict: 'reject', level: 'L2', blame: 'code', repairable: true });
+    expect(r3.reasons[0]).toMatch(/oof_predictions\.csv is missing/);
+  });
+
+  it('validator - a debug run that breaks the prediction contract is rejected at L1 with the harness\'s reasons', () => {
+    const v = validator();
+    v.send(dev, 'validate.request', request());
+    const bad = debugOk({ harness: { metric: 'auc', folds: [], oof: null, holdout: null, rows: 0, problems: ['oof_predictions.csv has 3 rows whose id is not a (distinct) row of train.csv'] } });
+    const r = one(v.send(addr.gpu, 'job.result', bad), 'validate.result').payload;
+    expect(r).toMatchObject({ verdict: 'reject', level: 'L1', repairable: true, blame: 'code' });
+    expect(r.reasons).toContain('oof_predictions.csv has 3 rows whose id is not a (distinct) row of train.csv');
+    const w = validator();
+    w.send(dev, 'validate.request', request());
+    const unscored = one(w.send(addr.gpu, 'job.result', debugOk({ harness: null })), 'validate.result').payload;
+    expect(unscored.reasons[0]).toMatch(/the harness did not score/);
   });
 });
 

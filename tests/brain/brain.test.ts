@@ -23,7 +23,7 @@ task.columns = [
 function sotaFrom(spec: PipelineSpec, score: number, extra: { cvStd?: number; trainScore?: number } = {}) {
   return {
     experiment: 'exp-1', score, code: generateCode(spec, task), hypothesis: 'draft:hgb',
-    cvStd: extra.cvStd ?? 0.002, trainScore: extra.trainScore ?? score + 0.005,
+    cvStd: extra.cvStd ?? 0.002, trainScore: extra.trainScore ?? score + 0.005, folds: [], holdout: null,
   };
 }
 
@@ -200,6 +200,18 @@ describe('brain develop', () => {
     const out = execFileSync(PYTHON, ['-c', 'import sys, ast\nfor f in sys.argv[1:]:\n    ast.parse(open(f).read(), f)\nprint("ok", len(sys.argv) - 1)', ...files], { encoding: 'utf8' });
     expect(out.trim()).toBe(`ok ${files.length}`);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('develop - with the harness\'s fixed folds, the spec takes their count and fold-count moves do not apply', () => {
+    const harnessed = { ...task, harness: { folds: 4, holdoutRows: 60, acceptK: 2 } };
+    const spec = draftSpec(harnessed);
+    expect(spec.folds).toBe(4);
+    const foldsUp = MOVES.find((m) => m.kind === 'wf:folds-up')!;
+    expect(foldsUp.applies({ task: harnessed, spec, goodFamilies: [] })).toBe(false);
+    expect(foldsUp.applies({ task, spec: draftSpec(task), goodFamilies: [] })).toBe(true);
+    const dev = offlineBrain.develop({ task: harnessed, hypothesis: mkHypothesis('wf:folds-up', ['wf:folds-up']), baseCode: generateCode(spec, harnessed), attempt: 1, error: null, previousCode: null });
+    expect(parseSpecFromCode(dev.code)!.folds).toBe(4);
+    expect(dev.summary).toMatch(/the run's 4 fixed folds/);
   });
 });
 

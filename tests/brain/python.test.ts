@@ -55,6 +55,13 @@ function checkContract(r: RunResult, dataDir: string, task: TaskInfo, spec: Pipe
   expect((fb['cv_scores'] as number[]).length).toBe(mode === 'debug' ? Math.min(spec.folds, 2) : spec.folds);
   expect(fb['val_score']).toBeCloseTo(Number(r.scores.at(-1)![task.metric]), 9);
   expect(typeof fb['train_score']).toBe('number');
+  // without folds.csv: the job's own folds, out-of-fold predictions for the rows it used, no holdout predictions
+  expect(fb['fold_source']).toBe('job');
+  const oof = parse(readFileSync(join(r.out, 'oof_predictions.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  expect(Object.keys(oof[0]!)).toEqual(Object.keys(sample[0]!));
+  expect(oof.length).toBe(fb['n_rows_used']);
+  expect(new Set(oof.map((row) => row['id'])).size).toBe(oof.length);
+  expect(existsSync(join(r.out, 'holdout_predictions.csv'))).toBe(false);
   const est = /GOME_ESTIMATED_FULL_SECONDS=([0-9.]+)/.exec(r.stdout);
   expect(est).not.toBeNull();
   expect(Number(est![1])).toBeGreaterThan(0);

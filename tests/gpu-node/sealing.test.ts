@@ -194,7 +194,7 @@ json.dump(r, open(os.path.join(os.environ['GOME_OUTPUT_DIR'], 'r.json'), 'w'))
     const gome = (...args: string[]) => spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'gome.mjs'), 'doctor', ...args], { encoding: 'utf8', timeout: 120_000 });
     const sealed = gome('--sandbox');
     expect(sealed.status).toBe(0);
-    expect(sealed.stdout).toMatch(/blocked\s+answers\s+\S*breast-cancer-diagnosis\/private\/test\.csv/);
+    expect(sealed.stdout).toMatch(/blocked\s+answers\s+.*breast-cancer-diagnosis\/private\/test\.csv/);
     expect(sealed.stdout).toMatch(/blocked\s+network\s+1\.1\.1\.1:443/);
     expect(sealed.stdout).toMatch(/walked [\d,]+ files .*no copy found/);
     expect(sealed.stdout).toMatch(/^sealed: /m);

@@ -6,28 +6,31 @@ export const task: TaskInfo = {
   competition: 'breast-cancer-diagnosis', description: 'Predict malignancy.', metric: 'auc', lowerIsBetter: false,
   idColumn: 'id', targetColumns: ['target'], taskType: 'binary', dataDir: '/tmp/data', nTrainRows: 455, nClasses: 2,
   columns: [{ name: 'mean radius', dtype: 'numeric', missingFrac: 0 }],
+  harness: { folds: 2, holdoutRows: 68, acceptK: 2 },
 };
 export const hypothesis: Hypothesis = {
   kind: 'model:hgb', component: 'model', title: 'Use gradient boosting', rationale: 'nonlinear interactions', problem: null,
   scores: { alignment: 7, impact: 8, novelty: 5, feasibility: 9, risk: 6 }, change: { op: 'set_model', model: 'hgb' },
 };
-export const sota: SotaRef = { experiment: 'e1', score: 0.97, code: 'print(1)', hypothesis: 'baseline', cvStd: 0.01, trainScore: 0.99 };
+export const sota: SotaRef = { experiment: 'e1', score: 0.97, code: 'print(1)', hypothesis: 'baseline', cvStd: 0.01, trainScore: 0.99, folds: [0.96, 0.98], holdout: 0.965 };
 export const budget: Budget = { startedAt: 0, budgetMs: 60_000, usedMs: 1000, remainingMs: 59_000, refundedMs: 0 };
 export const outcome: JobOutcome = {
   jobId: 'j1', mode: 'debug', status: 'ok', exitCode: 0, signal: null, reason: null, stdoutTail: 'ok', stderrTail: '',
   usage: { wallMs: 10, cpuMs: 8, peakRssKb: 1000 }, startedAt: 1, endedAt: 11, estimatedFullMs: 100,
   scores: { metric: 'auc', rows: { hgb: 0.98, ensemble: 0.98 } }, feedback: { cv_scores: [0.97, 0.99] },
   submission: { ok: true, error: null, rows: 114 }, workdir: '/tmp/j1', sandbox: 'none', budgetCapped: false,
+  harness: { metric: 'auc', folds: [0.97, 0.99], oof: 0.98, holdout: 0.975, rows: 387, problems: [] },
 };
 export const experiment: Experiment = {
   id: 'e2', trace: 't0', parent: 'e1', iteration: 1, stage: 'improve', hypothesis, code: 'print(2)', status: 'accepted',
   level: 'L3', reasons: [], blame: 'none', score: 0.98, cvStd: 0.01, trainScore: 0.99, attempts: 1, wallMs: 100, submissionPath: '/tmp/s.csv', ts: 5,
+  folds: [0.97, 0.99], holdout: 0.975, selfReported: 0.98,
 };
 
 export const samples: { [K in MessageType]: Payload<K> } = {
   'run.start': { config: { runId: 'r1', competitionDir: '/c', runDir: '/r', budgetMs: 60000, seed: 0, preset: 'default',
     topology: { researcher: 'gradient', traces: 1, memory: true, structuredReasoning: true }, brain: { kind: 'offline' },
-    graceMs: 30000, limits: { debugMs: 1000, fullMs: 2000, brainMs: 5000, replyMs: 1000 }, maxRepairs: 2, topK: 3, maxIterations: null, sandbox: 'bwrap', overfitGap: 0.15, python: '/usr/bin/python3' }, task },
+    graceMs: 30000, limits: { debugMs: 1000, fullMs: 2000, brainMs: 5000, replyMs: 1000 }, folds: 5, holdoutFrac: 0.15, acceptK: 2, maxRepairs: 2, topK: 3, maxIterations: null, sandbox: 'bwrap', overfitGap: 0.15, python: '/usr/bin/python3' }, task },
   'run.stop': { reason: 'user' },
   'run.finished': { reason: 'budget', best: { experiment: 'e2', trace: 't0', score: 0.98, submissionPath: null }, iterations: 3 },
   'research.request': { iteration: 0, budget },
@@ -42,8 +45,8 @@ export const samples: { [K in MessageType]: Payload<K> } = {
     candidates: [{ ...hypothesis, weighted: 7.1, bias: 0 }], diagnosis: [], draw: { u: 0.3, index: 0 } },
   'brain.develop.request': { task, hypothesis, baseCode: 'print(1)', attempt: 1, error: null, previousCode: null },
   'brain.develop.reply': { code: 'print(2)', summary: 'switched model', brain: 'offline' },
-  'validate.request': { experiment: 'e2', code: 'print(2)', baseCode: 'print(1)', attempt: 1, sota: 0.97, task },
-  'validate.result': { experiment: 'e2', verdict: 'accept', level: 'L3', reasons: [], repairable: false, blame: 'none', score: 0.98, cvStd: 0.01, trainScore: 0.99, debug: outcome, full: outcome },
+  'validate.request': { experiment: 'e2', code: 'print(2)', baseCode: 'print(1)', attempt: 1, sota: { score: 0.97, folds: [0.96, 0.98] }, task },
+  'validate.result': { experiment: 'e2', verdict: 'accept', level: 'L3', reasons: [], repairable: false, blame: 'none', score: 0.98, cvStd: 0.01, trainScore: 0.99, folds: [0.97, 0.99], holdout: 0.975, selfReported: 0.98, debug: outcome, full: outcome },
   'job.submit': { jobId: 'j1', mode: 'debug', code: 'print(1)', dataDir: '/tmp/data', limitMs: 1000, estimatedMs: null, sampleSubmission: '/tmp/data/sample_submission.csv' },
   'job.result': outcome,
   'budget.request': {},
