@@ -161,6 +161,8 @@ export const Experiment = z.object({
   folds: z.array(z.number()).default([]),
   holdout: z.number().nullable().default(null),
   selfReported: z.number().nullable().default(null),
+  /** The full run's structured feedback (gome_feedback.json), kept for diagnosis. */
+  feedback: PipelineFeedback.nullable().default(null),
 });
 export type Experiment = z.infer<typeof Experiment>;
 
@@ -175,6 +177,8 @@ export const SotaRef = z.object({
   /** The harness's per-fold scores (paired comparisons are made against these) and the held-back score. */
   folds: z.array(z.number()).default([]),
   holdout: z.number().nullable().default(null),
+  /** The SOTA's full-run feedback (gome_feedback.json: model scores, importances, timings) for diagnosis. */
+  feedback: PipelineFeedback.nullable().default(null),
 });
 export type SotaRef = z.infer<typeof SotaRef>;
 
@@ -203,5 +207,7 @@ export const TaskInfo = z.object({
    * rule: a change is accepted only when its paired per-fold gain exceeds acceptK corrected standard errors.
    */
   harness: z.object({ folds: z.number().int().min(2), holdoutRows: z.number().int().nonnegative(), acceptK: z.number().nonnegative() }).nullable().default(null),
+  /** Target statistics the harness computed from train.csv: the smallest class share (classification), the skewness (regression). */
+  targetStats: z.object({ minorityFrac: z.number().nullable(), skew: z.number().nullable() }).default({ minorityFrac: null, skew: null }),
 });
 export type TaskInfo = z.infer<typeof TaskInfo>;

@@ -76,13 +76,32 @@ export function parseFeedback(text: string | null): ParsedFeedback {
   };
 }
 
+/**
+ * The feedback diagnosis works from, best source first: target statistics the harness computed from train.csv
+ * (task.targetStats), then the SOTA's structured full-run feedback (its gome_feedback.json, carried by memory),
+ * then whatever numbers the last failure's text holds.
+ */
+export function feedbackFor(req: ResearchRequest): ParsedFeedback {
+  const fromSota = parseFeedback(req.sota?.feedback ? JSON.stringify(req.sota.feedback) : null);
+  const fromText = parseFeedback(req.lastFeedback);
+  const pick = <K extends keyof ParsedFeedback>(k: K): ParsedFeedback[K] => (fromSota[k] ?? fromText[k]) as ParsedFeedback[K];
+  const stats = req.task.targetStats;
+  return {
+    trainScore: pick('trainScore'), valScore: pick('valScore'), cvStd: pick('cvStd'),
+    minorityFrac: stats?.minorityFrac ?? pick('minorityFrac'),
+    targetSkew: stats?.skew ?? pick('targetSkew'),
+    elapsedSeconds: pick('elapsedSeconds'), estimatedFullSeconds: pick('estimatedFullSeconds'),
+    modelScores: Object.keys(fromSota.modelScores).length ? fromSota.modelScores : fromText.modelScores,
+  };
+}
+
 const clamp = (x: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, x));
 const f4 = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4));
 
 export function diagnose(req: ResearchRequest): Diagnosis {
   const { task, sota } = req;
   const spec = parseSpecFromCode(sota?.code);
-  const fb = parseFeedback(req.lastFeedback);
+  const fb = feedbackFor(req);
   const experiments = req.successes.length + req.failures.length + (sota ? 1 : 0);
   const scenarioW = clamp(1 - experiments / 10, 0.3, 1);
   const feedbackW = clamp(0.4 + experiments / 6, 0.4, 1.5);

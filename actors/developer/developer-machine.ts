@@ -27,6 +27,7 @@ function record(c: Ctx, r: Payload<'validate.result'>, ts: number): Experiment {
     hypothesis: stripScores(h.chosen), code: c.code ?? '', status, level: r.level, reasons: r.reasons, blame: r.blame,
     score: r.score, cvStd: r.cvStd, trainScore: r.trainScore, attempts: c.attempt,
     wallMs: Math.max(0, ts - c.startedAt), submissionPath: sub, ts, folds: r.folds, holdout: r.holdout, selfReported: r.selfReported,
+    feedback: r.full?.feedback ?? null,
   };
 }
 
@@ -43,7 +44,7 @@ function failedRecord(c: Ctx, e: Envelope, ts: number): Experiment {
     id: h.experiment, trace: c.trace, parent: h.parent?.experiment ?? null, iteration: h.iteration, stage: h.stage,
     hypothesis: stripScores(h.chosen), code: c.code ?? '', status: 'failed', level: 'L0', reasons: [why], blame: 'infra',
     score: null, cvStd: null, trainScore: null, attempts: c.attempt, wallMs: Math.max(0, ts - c.startedAt), submissionPath: null, ts,
-    folds: [], holdout: null, selfReported: null,
+    folds: [], holdout: null, selfReported: null, feedback: null,
   };
 }
 

@@ -65,16 +65,18 @@ def with_sources(spec):
     return out
 
 
-def build(spec, X, y, comp_dir, out_dir):
+def build(spec, X, y, comp_dir, out_dir, test_size=TEST_SIZE):
     """spec: competition.json fields except row counts. X: feature DataFrame.
-    y: target Series (raw label / 0-1 / number), written as spec['answerColumn']."""
+    y: target Series (raw label / 0-1 / number), written as spec['answerColumn'].
+    test_size: share of rows held out as the private test set (0.2 unless a task needs >= 1,000 test rows
+    from a small data set, or >= 50k training rows from a large one)."""
     X = X.reset_index(drop=True)
     y = pd.Series(y).reset_index(drop=True)
     n = len(X)
     classify = spec["taskType"] != "regression"
     rng = np.random.RandomState(SEED)
     ids = rng.permutation(n)  # ids are a random permutation, unrelated to source order and split
-    tr_idx, te_idx = train_test_split(np.arange(n), test_size=TEST_SIZE, random_state=SEED,
+    tr_idx, te_idx = train_test_split(np.arange(n), test_size=test_size, random_state=SEED,
                                       stratify=y if classify else None)
     idc, ans = spec["idColumn"], spec["answerColumn"]
     full = pd.concat([pd.DataFrame({idc: ids}), X, pd.DataFrame({ans: y})], axis=1)

@@ -62,7 +62,29 @@ export async function buildTaskInfo(c: Competition): Promise<TaskInfo> {
     ...(positive !== undefined ? { positiveClass: positive, ...(c.positiveFrom ? { positiveFrom: c.positiveFrom } : {}) } : {}),
     columns,
     harness: null,
+    targetStats: targetStats(train, labelCols[0]!, c.taskType === 'regression'),
   };
+}
+
+/** Class balance or target skewness, from the training labels (the harness computes them; no job is trusted with it). */
+function targetStats(t: { header: string[]; rows: string[][] }, col: string, regression: boolean): TaskInfo['targetStats'] {
+  const j = t.header.indexOf(col);
+  const cells = t.rows.map((r) => r[j] ?? '').filter((v) => !isMissing(v));
+  if (!cells.length) return { minorityFrac: null, skew: null };
+  if (!regression) {
+    const counts = new Map<string, number>();
+    for (const c of cells) counts.set(c.trim(), (counts.get(c.trim()) ?? 0) + 1);
+    return { minorityFrac: Math.min(...counts.values()) / cells.length, skew: null };
+  }
+  const x = cells.map((c) => parseNumber(c)).filter((v): v is number => v !== null && Number.isFinite(v));
+  const n = x.length;
+  if (n < 3) return { minorityFrac: null, skew: null };
+  const m = x.reduce((a, b) => a + b, 0) / n;
+  const m2 = x.reduce((a, b) => a + (b - m) ** 2, 0) / n;
+  const m3 = x.reduce((a, b) => a + (b - m) ** 3, 0) / n;
+  // adjusted Fisher–Pearson skewness, as pandas' Series.skew() computes it
+  const g1 = m2 > 0 ? m3 / m2 ** 1.5 : 0;
+  return { minorityFrac: null, skew: (Math.sqrt(n * (n - 1)) / (n - 2)) * g1 };
 }
 
 /** The task as the run understood it, printed before the first job: type, metric, direction, target, classes. */

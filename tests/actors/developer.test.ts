@@ -76,7 +76,7 @@ describe('developer', () => {
       id: 't0-e2', trace: 't0', parent: 't0-e1', iteration: 2, stage: 'improve', hypothesis: plainChosen, code: 'NEW CODE',
       status: 'accepted', level: 'L3', reasons: ['auc 0.95 beats SOTA 0.9'], blame: 'none', score: 0.95, cvStd: 0.01, trainScore: 0.97,
       attempts: 1, wallMs: 42_000, submissionPath: '/jobs/t0-e2-a1-full/submission.csv', ts: started + 42_000,
-      folds: [0.94, 0.95, 0.96], holdout: 0.94, selfReported: 0.99,
+      folds: [0.94, 0.95, 0.96], holdout: 0.94, selfReported: 0.99, feedback: accepted().full!.feedback,
     });
     expect(d.value).toBe('idle');
   });

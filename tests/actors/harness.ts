@@ -79,7 +79,7 @@ export function job(over: Partial<JobOutcome> = {}): JobOutcome {
 }
 
 export function sotaRef(over: Partial<SotaRef> = {}): SotaRef {
-  return { experiment: 'e1', score: 0.9, code: 'base code', hypothesis: 'baseline', cvStd: 0.01, trainScore: 0.92, folds: [0.89, 0.9, 0.91], holdout: null, ...over };
+  return { experiment: 'e1', score: 0.9, code: 'base code', hypothesis: 'baseline', cvStd: 0.01, trainScore: 0.92, folds: [0.89, 0.9, 0.91], holdout: null, feedback: null, ...over };
 }
 
 export function budget(usedFrac: number, budgetMs = 100_000): Budget {

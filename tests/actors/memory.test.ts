@@ -40,7 +40,7 @@ describe('memory', () => {
     const first = record(m, { id: 'a', status: 'accepted', score: 0.8, code: 'A', cvStd: 0.02, trainScore: 0.85 });
     expect(first).toEqual({
       experiment: 'a', trace: 't0', status: 'accepted', score: 0.8, improved: true, reason: null,
-      sota: { experiment: 'a', score: 0.8, code: 'A', hypothesis: 'try model:hgb', cvStd: 0.02, trainScore: 0.85, folds: [0.97, 0.99], holdout: 0.975 },
+      sota: { experiment: 'a', score: 0.8, code: 'A', hypothesis: 'try model:hgb', cvStd: 0.02, trainScore: 0.85, folds: [0.97, 0.99], holdout: 0.975, feedback: { cv_scores: [0.97, 0.99] } },
     });
     const failed = record(m, { id: 'b', status: 'failed', level: 'L1', score: null, reasons: ['crash'] });
     expect(failed).toMatchObject({ experiment: 'b', status: 'failed', score: null, improved: false });
@@ -215,13 +215,13 @@ describe('memory', () => {
 
   it('memory - the global best is the best SOTA across traces by metric', () => {
     const hi = globalBest({ lowerIsBetter: false, sota: {
-      t0: { experiment: 'a', score: 0.8, code: '', hypothesis: '', cvStd: null, trainScore: null, folds: [], holdout: null, kind: 'k' },
-      t1: { experiment: 'b', score: 0.9, code: '', hypothesis: '', cvStd: null, trainScore: null, folds: [], holdout: null, kind: 'k' },
+      t0: { experiment: 'a', score: 0.8, code: '', hypothesis: '', cvStd: null, trainScore: null, folds: [], holdout: null, feedback: null, kind: 'k' },
+      t1: { experiment: 'b', score: 0.9, code: '', hypothesis: '', cvStd: null, trainScore: null, folds: [], holdout: null, feedback: null, kind: 'k' },
     } });
     expect(hi).toMatchObject({ experiment: 'b', trace: 't1' });
     const lo = globalBest({ lowerIsBetter: true, sota: {
-      t0: { experiment: 'a', score: 0.8, code: '', hypothesis: '', cvStd: null, trainScore: null, folds: [], holdout: null, kind: 'k' },
-      t1: { experiment: 'b', score: 0.9, code: '', hypothesis: '', cvStd: null, trainScore: null, folds: [], holdout: null, kind: 'k' },
+      t0: { experiment: 'a', score: 0.8, code: '', hypothesis: '', cvStd: null, trainScore: null, folds: [], holdout: null, feedback: null, kind: 'k' },
+      t1: { experiment: 'b', score: 0.9, code: '', hypothesis: '', cvStd: null, trainScore: null, folds: [], holdout: null, feedback: null, kind: 'k' },
     } });
     expect(lo).toMatchObject({ experiment: 'a', trace: 't0' });
     expect(globalBest({ lowerIsBetter: false, sota: {} })).toBeNull();

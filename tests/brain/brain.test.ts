@@ -23,7 +23,7 @@ task.columns = [
 function sotaFrom(spec: PipelineSpec, score: number, extra: { cvStd?: number; trainScore?: number } = {}) {
   return {
     experiment: 'exp-1', score, code: generateCode(spec, task), hypothesis: 'draft:hgb',
-    cvStd: extra.cvStd ?? 0.002, trainScore: extra.trainScore ?? score + 0.005, folds: [], holdout: null,
+    cvStd: extra.cvStd ?? 0.002, trainScore: extra.trainScore ?? score + 0.005, folds: [], holdout: null, feedback: null,
   };
 }
 

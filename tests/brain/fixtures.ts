@@ -40,7 +40,7 @@ export function taskFor(kind: DataKind, metric: MetricName, dataDir = '/data/non
       dtype: catCols.includes(name) ? 'categorical' as const : 'numeric' as const,
       missingFrac: kind === 'mixed' ? (missing[name] ?? 0) : 0,
     })),
-    harness: null,
+    harness: null, targetStats: { minorityFrac: null, skew: null },
   };
 }
 

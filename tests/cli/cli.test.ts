@@ -1,7 +1,7 @@
 // The gome command line as a user runs it: help, doctor, grade (both forms), init from a real CSV, bad input.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -102,6 +102,28 @@ describe('cli', () => {
     const r = gome('run', '--help');
     expect(r.stdout).not.toMatch(/replay exactly|subprocess|auto,/);
     expect(r.stdout).toMatch(/--sandbox <kind>.*bwrap/);
+  });
+
+  it('cli - when bubblewrap cannot start the run stops at once with the cause and the fix, and never runs unsealed', () => {
+    // a PATH with everything a run needs except bwrap
+    const bin = mkdtempSync(join(tmpdir(), 'gome-nobwrap-'));
+    for (const b of ['node', 'nats-server', 'setpriv', 'true']) {
+      const found = spawnSync('/usr/bin/which', [b], { encoding: 'utf8' }).stdout.trim();
+      symlinkSync(found, join(bin, b));
+    }
+    const runs = mkdtempSync(join(tmpdir(), 'gome-nobwrap-runs-'));
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, [join(REPO, 'bin/gome.mjs'), 'run', 'bench/breast-cancer-diagnosis', '--budget', '5m', '--runs', runs],
+      { encoding: 'utf8', cwd: REPO, timeout: 120_000, env: { ...process.env, PATH: bin } });
+    expect(r.status).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    expect(r.stderr).toMatch(/bubblewrap is not installed/);
+    expect(r.stderr).toMatch(/apt-get install bubblewrap.*--sandbox none/s);
+    const [run] = readdirSync(runs);
+    const meta = JSON.parse(readFileSync(join(runs, run!, 'run_meta.json'), 'utf8'));
+    expect(meta.status).toBe('failed');
+    expect(meta.error.name).toBe('SandboxUnavailable');
+    expect(readdirSync(runs).flatMap((d) => (existsSync(join(runs, d, 'jobs')) ? readdirSync(join(runs, d, 'jobs')) : []))).toEqual([]); // no job ran
   });
 });
 

@@ -7,12 +7,13 @@ export const task: TaskInfo = {
   idColumn: 'id', targetColumns: ['target'], taskType: 'binary', dataDir: '/tmp/data', nTrainRows: 455, nClasses: 2,
   columns: [{ name: 'mean radius', dtype: 'numeric', missingFrac: 0 }],
   harness: { folds: 2, holdoutRows: 68, acceptK: 2 },
+  targetStats: { minorityFrac: 0.37, skew: null },
 };
 export const hypothesis: Hypothesis = {
   kind: 'model:hgb', component: 'model', title: 'Use gradient boosting', rationale: 'nonlinear interactions', problem: null,
   scores: { alignment: 7, impact: 8, novelty: 5, feasibility: 9, risk: 6 }, change: { op: 'set_model', model: 'hgb' },
 };
-export const sota: SotaRef = { experiment: 'e1', score: 0.97, code: 'print(1)', hypothesis: 'baseline', cvStd: 0.01, trainScore: 0.99, folds: [0.96, 0.98], holdout: 0.965 };
+export const sota: SotaRef = { experiment: 'e1', score: 0.97, code: 'print(1)', hypothesis: 'baseline', cvStd: 0.01, trainScore: 0.99, folds: [0.96, 0.98], holdout: 0.965, feedback: { cv_scores: [0.96, 0.98], train_score: 0.99 } };
 export const budget: Budget = { startedAt: 0, budgetMs: 60_000, usedMs: 1000, remainingMs: 59_000, refundedMs: 0 };
 export const outcome: JobOutcome = {
   jobId: 'j1', mode: 'debug', status: 'ok', exitCode: 0, signal: null, reason: null, stdoutTail: 'ok', stderrTail: '',
@@ -24,7 +25,7 @@ export const outcome: JobOutcome = {
 export const experiment: Experiment = {
   id: 'e2', trace: 't0', parent: 'e1', iteration: 1, stage: 'improve', hypothesis, code: 'print(2)', status: 'accepted',
   level: 'L3', reasons: [], blame: 'none', score: 0.98, cvStd: 0.01, trainScore: 0.99, attempts: 1, wallMs: 100, submissionPath: '/tmp/s.csv', ts: 5,
-  folds: [0.97, 0.99], holdout: 0.975, selfReported: 0.98,
+  folds: [0.97, 0.99], holdout: 0.975, selfReported: 0.98, feedback: { cv_scores: [0.97, 0.99] },
 };
 
 export const samples: { [K in MessageType]: Payload<K> } = {

@@ -1,0 +1,44 @@
+// Diagnosis from real feedback, in real runs: the harness's target statistics (skew, class balance) and the SOTA's
+// structured full-run feedback reach the brain through the messages, and the rules whose condition holds fire.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { runCompetition } from '../../cli/run/run-session.ts';
+import { py, tempDir } from '../grading/helpers.ts';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const quick = { preset: 'quick', limits: { debugMs: 60_000, fullMs: 120_000 } };
+
+type Msg = { body: { type: string; payload: Record<string, any> } };
+function log(runDir: string): Msg[] {
+  return readFileSync(join(runDir, 'messages.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+}
+const diagnoses = (m: Msg[]) => m.filter((x) => x.body.type === 'brain.research.reply').flatMap((x) => x.body.payload.diagnosis as Array<{ summary: string; evidence: string }>);
+
+describe('diagnosis feedback', () => {
+  it('diagnosis - a skewed regression target (fair-affairs) is diagnosed from the harness\'s statistics, and the SOTA\'s feedback reaches the brain', async () => {
+    const comp = join(REPO, 'bench', 'fair-affairs');
+    const r = await runCompetition({ competitionDir: comp, runsRoot: tempDir('gome-diag-'), runId: 'skew', progress: null,
+      config: { ...quick, budgetMs: 90_000, maxIterations: 2 } });
+    const m = log(r.runDir);
+    const skew = diagnoses(m).find((d) => d.summary === 'Skewed regression target');
+    expect(skew, 'the skew rule fired').toBeDefined();
+    const pandas = py<number>('import json,sys,pandas as pd; print(json.dumps(float(pd.read_csv(json.load(sys.stdin))["affairs"].skew())))', join(comp, 'public', 'train.csv'));
+    expect(pandas).toBeGreaterThan(1);
+    expect(Number(/target skew ([0-9.]+)/.exec(skew!.evidence)![1])).toBeCloseTo(pandas, 2);
+    // after the first SOTA, the brain is asked with that SOTA's structured feedback (not a failure string)
+    const asks = m.filter((x) => x.body.type === 'brain.research.request').map((x) => x.body.payload);
+    const withSota = asks.find((p) => p.sota !== null);
+    expect(withSota, 'a research request after the first SOTA').toBeDefined();
+    expect(Object.keys(withSota!.sota.feedback.model_scores).length).toBeGreaterThanOrEqual(1);
+    expect(withSota!.sota.folds).toHaveLength(5);
+  }, 180_000);
+
+  it('diagnosis - imbalanced classes (soybean, 19 classes) are diagnosed in a real run', async () => {
+    const r = await runCompetition({ competitionDir: join(REPO, 'bench', 'soybean-disease'), runsRoot: tempDir('gome-diag-'), runId: 'imbalance', progress: null,
+      config: { ...quick, budgetMs: 60_000, maxIterations: 1 } });
+    const d = diagnoses(log(r.runDir)).find((x) => x.summary === 'Imbalanced classes');
+    expect(d, 'the imbalance rule fired').toBeDefined();
+    expect(Number(/minority class fraction ([0-9.e-]+)/.exec(d!.evidence)![1])).toBeLessThan(0.05);
+  }, 120_000);
+});
