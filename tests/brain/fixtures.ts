@@ -6,6 +6,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MetricName, TaskInfo } from '../../protocols/domain.ts';
 import type { Payload } from '../../protocols/messages.ts';
+import { draftSpec, modelSpec, renameModels, type ModelFamily, type PipelineSpec } from '../../actors/brain/pipeline-spec.ts';
 
 export const PYTHON = '/usr/bin/python3';
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -49,4 +50,20 @@ export function researchRequest(task: TaskInfo, over: Partial<Payload<'brain.res
     task, stage: 'draft', budgetUsedFrac: 0, sota: null, successes: [], failures: [], siblings: [], tried: [], lastFeedback: null,
     ...over,
   };
+}
+
+/** A pipeline spec of the given model families, sized small for tests (3 job folds when there is no folds.csv). */
+export function smallSpec(task: TaskInfo, families: ModelFamily[], edit: (s: PipelineSpec) => void = () => {}): PipelineSpec {
+  const s = draftSpec(task, families[0]);
+  s.models = families.map((f) => {
+    const m = modelSpec(f);
+    if (f === 'xgb') m.params['n_estimators'] = 60;
+    if (f === 'rf' || f === 'et') m.params['n_estimators'] = 40;
+    if (f === 'hgb') m.params['max_iter'] = 60;
+    return m;
+  });
+  renameModels(s);
+  s.folds = 3; // the job's own fold count: with folds.csv it must be ignored
+  edit(s);
+  return s;
 }

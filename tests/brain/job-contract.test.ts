@@ -13,8 +13,8 @@ import type { TaskInfo } from '../../protocols/domain.ts';
 import { loadCompetition } from '../../runtime/grading/competition.ts';
 import { buildTaskInfo } from '../../cli/run/task-info.ts';
 import { generateCode } from '../../actors/brain/codegen.ts';
-import { draftSpec, modelSpec, renameModels, type ModelFamily, type PipelineSpec } from '../../actors/brain/pipeline-spec.ts';
-import { PYTHON } from './fixtures.ts';
+import type { PipelineSpec } from '../../actors/brain/pipeline-spec.ts';
+import { PYTHON, smallSpec } from './fixtures.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BENCH = resolve(HERE, '../../bench');
@@ -47,20 +47,6 @@ async function prepareHarnesses(): Promise<void> {
 }
 const harnessFor = (name: string): Harness => harnesses.get(name)!;
 
-function specFor(task: TaskInfo, families: ModelFamily[], edit: (s: PipelineSpec) => void = () => {}): PipelineSpec {
-  const s = draftSpec(task, families[0]);
-  s.models = families.map((f) => {
-    const m = modelSpec(f);
-    if (f === 'xgb') m.params['n_estimators'] = 60;
-    if (f === 'rf' || f === 'et') m.params['n_estimators'] = 40;
-    if (f === 'hgb') m.params['max_iter'] = 60;
-    return m;
-  });
-  renameModels(s);
-  s.folds = 3; // the job's own fold count: with folds.csv it must be ignored (the file has 5)
-  edit(s);
-  return s;
-}
 
 interface Run { out: string; stdout: string; csv: (f: string) => Row[]; bytes: (f: string) => Buffer; feedback: Record<string, unknown> }
 
@@ -158,7 +144,7 @@ describe.skipIf(!hasPython)('job contract', () => {
 
   it('job contract - binary auc (breast-cancer-diagnosis, linear + hgb + pair features, hill climbing) predicts out of fold and holdout', () => {
     const h = harnessFor('breast-cancer-diagnosis');
-    const r = checkBothModes(h, specFor(h.task, ['linear', 'hgb'], (s) => { s.ensemble = 'hill'; s.fe.pairs = 3; }));
+    const r = checkBothModes(h, smallSpec(h.task, ['linear', 'hgb'], (s) => { s.ensemble = 'hill'; s.fe.pairs = 3; }));
     for (const mode of MODES) {
       expect(r[mode].oof.score, `${mode} oof auc`).toBeGreaterThan(0.9);
       expect(r[mode].holdout.score, `${mode} holdout auc`).toBeGreaterThan(0.9);
@@ -171,7 +157,7 @@ describe.skipIf(!hasPython)('job contract', () => {
 
   it('job contract - multiclass logloss with per-class columns (soybean-disease, linear + et, stacking) predicts out of fold and holdout', () => {
     const h = harnessFor('soybean-disease');
-    const r = checkBothModes(h, specFor(h.task, ['linear', 'et'], (s) => { s.ensemble = 'stack'; s.encoding = 'onehot'; }));
+    const r = checkBothModes(h, smallSpec(h.task, ['linear', 'et'], (s) => { s.ensemble = 'stack'; s.encoding = 'onehot'; }));
     for (const mode of MODES) {
       expect(r[mode].oof.score).toBeLessThan(0.6);
       expect(r[mode].holdout.score).toBeLessThan(0.6);
@@ -184,7 +170,7 @@ describe.skipIf(!hasPython)('job contract', () => {
 
   it('job contract - multiclass accuracy with a label column (digits-recognition, et + linear, hill climbing) predicts labels out of fold and holdout', () => {
     const h = harnessFor('digits-recognition');
-    const r = checkBothModes(h, specFor(h.task, ['et', 'linear'], (s) => { s.ensemble = 'hill'; }));
+    const r = checkBothModes(h, smallSpec(h.task, ['et', 'linear'], (s) => { s.ensemble = 'hill'; }));
     expect(r.debug.run.feedback['n_rows_used'] as number).toBeLessThan(r.full.run.feedback['n_rows_used'] as number);
     for (const mode of MODES) {
       expect(r[mode].oof.score).toBeGreaterThan(0.85);
@@ -195,7 +181,7 @@ describe.skipIf(!hasPython)('job contract', () => {
 
   it('job contract - regression rmse (fair-affairs, hgb + linear, stacking) predicts values out of fold and holdout', () => {
     const h = harnessFor('fair-affairs');
-    const r = checkBothModes(h, specFor(h.task, ['hgb', 'linear'], (s) => { s.ensemble = 'stack'; }));
+    const r = checkBothModes(h, smallSpec(h.task, ['hgb', 'linear'], (s) => { s.ensemble = 'stack'; }));
     for (const mode of MODES) {
       expect(r[mode].oof.score).toBeGreaterThan(0);
       expect(r[mode].oof.score).toBeLessThan(3.5); // the target's own spread is ~3.3
@@ -205,7 +191,7 @@ describe.skipIf(!hasPython)('job contract', () => {
 
   it('job contract - regression rmsle with a log target (health-visits, hgb + linear) predicts non-negative values out of fold and holdout', () => {
     const h = harnessFor('health-visits');
-    const r = checkBothModes(h, specFor(h.task, ['hgb', 'linear'], (s) => { s.ensemble = 'hill'; s.targetLog = true; }));
+    const r = checkBothModes(h, smallSpec(h.task, ['hgb', 'linear'], (s) => { s.ensemble = 'hill'; s.targetLog = true; }));
     expect(r.debug.run.feedback['n_rows_used'] as number).toBeLessThan(2000);
     for (const mode of MODES) {
       expect(r[mode].oof.score).toBeLessThan(1.0);
@@ -216,7 +202,7 @@ describe.skipIf(!hasPython)('job contract', () => {
 
   it('job contract - the same code on the same folds writes byte-identical predictions (xgb + hgb + rf, 2 seeds, 2 threads)', () => {
     const h = harnessFor('spam-detection');
-    const spec = specFor(h.task, ['xgb', 'hgb', 'rf'], (s) => { s.ensemble = 'stack'; s.seeds = 2; s.fe.pairs = 3; s.fe.rowStats = true; });
+    const spec = smallSpec(h.task, ['xgb', 'hgb', 'rf'], (s) => { s.ensemble = 'stack'; s.seeds = 2; s.fe.pairs = 3; s.fe.rowStats = true; });
     spec.models[0]!.params['subsample'] = 0.8; // randomness that only a fixed seed makes repeatable
     spec.models[0]!.params['colsample_bytree'] = 0.8;
     spec.models[1]!.params['max_iter'] = 30;

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricName, TaskInfo } from '../../protocols/domain.ts';
 import { offlineBrain } from '../../actors/brain/offline-brain.ts';
 import { generateCode } from '../../actors/brain/codegen.ts';
-import { draftSpec, modelSpec, renameModels, type ModelFamily, type PipelineSpec } from '../../actors/brain/pipeline-spec.ts';
-import { PYTHON, makeCompetition, taskFor, type DataKind } from './fixtures.ts';
+import type { PipelineSpec } from '../../actors/brain/pipeline-spec.ts';
+import { PYTHON, makeCompetition, smallSpec, taskFor, type DataKind } from './fixtures.ts';
 
 const hasPython = spawnSync(PYTHON, ['-c', 'import sklearn, pandas, xgboost'], { stdio: 'pipe' }).status === 0;
 
@@ -68,20 +68,6 @@ function checkContract(r: RunResult, dataDir: string, task: TaskInfo, spec: Pipe
   expect(fb['estimated_full_seconds']).toBeCloseTo(Number(est![1]), 0);
 }
 
-function specWith(task: TaskInfo, families: ModelFamily[], edit: (s: PipelineSpec) => void = () => {}): PipelineSpec {
-  const s = draftSpec(task, families[0]);
-  s.models = families.map((f) => {
-    const m = modelSpec(f);
-    if (f === 'xgb') m.params['n_estimators'] = 60;
-    if (f === 'rf' || f === 'et') m.params['n_estimators'] = 40;
-    if (f === 'hgb') m.params['max_iter'] = 60;
-    return m;
-  });
-  renameModels(s);
-  s.folds = 3;
-  edit(s);
-  return s;
-}
 
 const dirs: Partial<Record<DataKind, string>> = {};
 const temps: string[] = [];
@@ -114,7 +100,7 @@ describe.skipIf(!hasPython)('brain python pipelines', () => {
 
   it('codegen - multiclass logloss with per-class columns (xgb + knn, hill climbing)', () => {
     const task = taskFor('multiclass', 'logloss', data('multiclass'));
-    const spec = specWith(task, ['xgb', 'knn'], (s) => { s.ensemble = 'hill'; });
+    const spec = smallSpec(task, ['xgb', 'knn'], (s) => { s.ensemble = 'hill'; });
     const r = run(generateCode(spec, task), data('multiclass'), 'debug');
     checkContract(r, data('multiclass'), task, spec, 'debug');
     for (const row of r.submission.slice(0, 20)) {
@@ -126,7 +112,7 @@ describe.skipIf(!hasPython)('brain python pipelines', () => {
 
   it('codegen - multiclass accuracy with a label column (rf + et, averaged)', () => {
     const task = taskFor('multiclass_label', 'accuracy', data('multiclass_label'));
-    const spec = specWith(task, ['rf', 'et'], (s) => { s.ensemble = 'avg'; s.fe.count = true; });
+    const spec = smallSpec(task, ['rf', 'et'], (s) => { s.ensemble = 'avg'; s.fe.count = true; });
     const r = run(generateCode(spec, task), data('multiclass_label'), 'full');
     checkContract(r, data('multiclass_label'), task, spec, 'full');
     const labels = new Set(r.submission.map((row) => row['target']));
@@ -136,7 +122,7 @@ describe.skipIf(!hasPython)('brain python pipelines', () => {
 
   it('codegen - regression rmsle with log target and stacking (linear + et + hgb)', () => {
     const task = taskFor('regression', 'rmsle', data('regression'));
-    const spec = specWith(task, ['linear', 'et', 'hgb'], (s) => {
+    const spec = smallSpec(task, ['linear', 'et', 'hgb'], (s) => {
       s.ensemble = 'stack'; s.targetLog = true; s.fe.log1p = true; s.fe.pairs = 3; s.fe.rowStats = true;
     });
     const r = run(generateCode(spec, task), data('regression'), 'full');
@@ -147,7 +133,7 @@ describe.skipIf(!hasPython)('brain python pipelines', () => {
 
   it('codegen - categorical columns and missing values (linear one-hot + rf, indicators, count encoding)', () => {
     const task = taskFor('mixed', 'logloss', data('mixed'));
-    const spec = specWith(task, ['linear', 'rf'], (s) => {
+    const spec = smallSpec(task, ['linear', 'rf'], (s) => {
       s.ensemble = 'avg'; s.encoding = 'onehot'; s.missingIndicator = true; s.fe.count = true; s.classWeight = 'none';
     });
     const r = run(generateCode(spec, task), data('mixed'), 'debug');
@@ -159,7 +145,7 @@ describe.skipIf(!hasPython)('brain python pipelines', () => {
 
   it('develop - a brain edit and a repair both produce runnable pipelines', () => {
     const task = taskFor('mixed', 'auc', data('mixed'));
-    const base = generateCode(specWith(task, ['hgb']), task);
+    const base = generateCode(smallSpec(task, ['hgb']), task);
     const hyp = {
       kind: 'fe:ratios', component: 'features' as const, title: 'ratios', rationale: '', problem: null,
       scores: { alignment: 5, impact: 5, novelty: 5, feasibility: 5, risk: 5 }, change: { moves: ['fe:ratios', 'wf:balanced'] },
