@@ -40,7 +40,7 @@ function int(v: string): number {
 interface RunFlags {
   budget: number; seed: number; preset: string; traces?: number; researcher?: 'gradient' | 'greedy'; memory: boolean;
   nats?: string; runs: string; maxIterations?: number; sandbox: string; debugLimit?: number; fullLimit?: number;
-  brainLimit?: number; grace?: number; folds?: number; holdout?: number; acceptK?: number; topK?: number; maxRepairs?: number; logLevel: string; metric?: MetricName;
+  brainLimit?: number; grace?: number; finalRefit: boolean; folds?: number; holdout?: number; acceptK?: number; topK?: number; maxRepairs?: number; logLevel: string; metric?: MetricName;
 }
 
 function configFrom(f: RunFlags): Partial<RunConfigInput> {
@@ -59,6 +59,7 @@ function configFrom(f: RunFlags): Partial<RunConfigInput> {
     ...base, preset: f.preset, budgetMs: f.budget, seed: f.seed, topology, limits, sandbox: f.sandbox as RunConfigInput['sandbox'],
     ...(f.grace !== undefined ? { graceMs: f.grace } : {}),
     ...(f.folds !== undefined ? { folds: f.folds } : {}),
+    ...(f.finalRefit === false ? { finalRefit: false } : {}),
     ...(f.holdout !== undefined ? { holdoutFrac: f.holdout } : {}),
     ...(f.acceptK !== undefined ? { acceptK: f.acceptK } : {}),
     ...(f.maxIterations ? { maxIterations: f.maxIterations } : {}),
@@ -83,6 +84,7 @@ function runOptions(cmd: Command): Command {
     .option('--brain-limit <duration>', 'deadline of one brain request', duration)
     .option('--folds <n>', 'cross-validation folds fixed for the run and given to every job', int)
     .option('--holdout <fraction>', 'share of training rows held back (labels never enter the sandbox) to confirm the final choice', num)
+    .option('--no-final-refit', 'keep the fold models\' submission instead of refitting the confirmed pipeline on every labelled row')
     .option('--accept-k <k>', 'a change is accepted only when its paired per-fold gain exceeds k corrected standard errors', num)
     .option('--debug-limit <duration>', 'limit per debug run', duration)
     .option('--full-limit <duration>', 'limit per full run', duration)

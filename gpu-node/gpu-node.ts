@@ -270,7 +270,7 @@ export class GpuNode {
       reason = `${how}: ${lastLine(res.stderrTail) || 'no stderr output'}`;
     }
     let harness: HarnessScores | null = null;
-    if (status === 'ok' && this.opts.scorer) {
+    if (status === 'ok' && this.opts.scorer && job.score !== false) {
       try { harness = await this.opts.scorer.score(workdir, job.mode); } catch (e) {
         harness = { metric: this.opts.scorer.metric, folds: [], oof: null, holdout: null, rows: 0, problems: [`the harness could not score the predictions: ${(e as Error).message}`] };
       }

@@ -26,6 +26,7 @@ export const CONFIG_FLAGS: Record<string, string> = {
   folds: '--folds',
   holdoutFrac: '--holdout',
   acceptK: '--accept-k',
+  finalRefit: '--no-final-refit',
 };
 
 function valueAt(input: unknown, path: PropertyKey[]): unknown {

@@ -80,6 +80,8 @@ export const RunConfig = z.object({
   holdoutFrac: z.number().min(0).max(0.5).default(0.15),
   /** Paired per-fold gain needed to accept a change, in corrected standard errors. */
   acceptK: z.number().min(0).max(10).default(DEFAULT_ACCEPT_K),
+  /** After the loop, refit the confirmed pipeline on every labelled row (the held-back slice too) when time is left. */
+  finalRefit: z.boolean().default(true),
   /** Train/validation gap, relative to the validation score, above which L3 warns of overfitting. */
   overfitGap: z.number().nonnegative().default(0.15),
   python: z.string().default('/usr/bin/python3'),

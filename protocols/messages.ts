@@ -70,6 +70,8 @@ export const payloads = {
     jobId: z.string(), mode: JobMode, code: z.string(), dataDir: z.string(),
     limitMs: z.number().int().positive(), estimatedMs: z.number().nullable(),
     sampleSubmission: z.string().nullable(),
+    /** Score the predictions with the run's harness (false only for the final refit on all rows, after every selection). */
+    score: z.boolean().optional(),
   }),
   'job.result': JobOutcome,
   'budget.request': z.object({}),

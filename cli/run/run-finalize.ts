@@ -12,6 +12,7 @@ import type { BudgetClock } from '../../gpu-node/budget-clock.ts';
 import type { GpuNode } from '../../gpu-node/gpu-node.ts';
 import type { RunArchive } from './run-archive.ts';
 import { computeMetrics, type RunMetrics } from './run-metrics.ts';
+import type { RefitResult } from './final-refit.ts';
 import { renderHtmlReport } from './html-report.ts';
 
 /** finished: ended by itself (budget, iterations); stopped: a signal or the hard deadline; failed: infrastructure or an actor broke. */
@@ -31,6 +32,8 @@ export interface FinalizeInput {
   error: Error | null;
   /** The coordinator's run.finished, or null when the session stopped waiting for it. */
   finished: Finished | null;
+  /** The final refit on every labelled row, when one was tried. */
+  refit: RefitResult | null;
   archive: RunArchive | null;
   recorder: Recorder | null;
   budget: BudgetClock | null;
@@ -64,7 +67,8 @@ export async function finalizeRun(i: FinalizeInput): Promise<FinalizedRun> {
     try { return await fn(); } catch (e) { problems.push(`${what}: ${(e as Error).message}`); return fallback; }
   };
 
-  const best = i.archive?.bestSubmission() ?? null;
+  // the confirmed pipeline's refit on every labelled row when it ran, else the best fold models' submission
+  const best = i.refit?.used ? i.refit.submissionPath : (i.archive?.bestSubmission() ?? null);
   const submissionPath = best ? join(i.runDir, 'submission.csv') : null;
   if (best) await step('submission.csv', () => copyFileSync(best, submissionPath!), undefined);
 
@@ -106,7 +110,7 @@ export async function finalizeRun(i: FinalizeInput): Promise<FinalizedRun> {
   writeFileSync(join(i.runDir, 'run_meta.json'), JSON.stringify({
     ...i.meta, status: i.status, finishedAt: new Date().toISOString(), wallMs: Math.round(i.wallMs),
     stopReason: i.stopReason, error: i.error ? { name: i.error.name, message: i.error.message } : null,
-    finished, submission: submissionPath, messages, gpu: stats, ...(problems.length ? { finalizeProblems: problems } : {}),
+    finished, submission: submissionPath, finalRefit: i.refit, messages, gpu: stats, ...(problems.length ? { finalizeProblems: problems } : {}),
   }, null, 2));
   return { runId: i.runId, runDir: i.runDir, status: i.status, submissionPath, report, metrics, finished, stopReason: i.stopReason };
 }

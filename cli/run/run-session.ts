@@ -35,6 +35,7 @@ import type { RunMetrics } from './run-metrics.ts';
 import { progressPrinter } from './progress.ts';
 import { RunPidFile, reapOrphans } from './run-pid-file.ts';
 import { RunStopper, type StopRequest } from './run-stopper.ts';
+import { finalRefit, type RefitResult } from './final-refit.ts';
 import { finalizeRun, summarise, type FinalizedRun, type RunStatus } from './run-finalize.ts';
 
 export interface RunOptions {
@@ -132,6 +133,7 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   });
 
   let finished: Envelope<'run.finished'> | null = null;
+  let refit: RefitResult | null = null;
   try {
     nats = opts.natsUrl ? null : await EmbeddedNats.start({ storeDir: join(runDir, 'nats') });
     if (nats) pidFile.addChild(nats.pid, 'nats-server');
@@ -183,6 +185,10 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
     // the last records (the killed job's result, the final experiment) arrive within a short window; a service
     // still stuck on a request that already failed (a brain that never answers) is not waited for
     await Promise.race([Promise.all(hosts.map((h) => h.idle())), stopper.abandoned, new Promise((r) => setTimeout(r, SETTLE_MS).unref())]);
+    if (finished && config.finalRefit) {
+      refit = await finalRefit({ cli, best: archive.best, fullDataDir: split.fullDataDir, runDir, remainingMs: stopAt - clock.now() });
+      say(`final refit: ${refit.reason}`);
+    }
     await bus.flush().catch(() => {});
   } catch (e) {
     if (!stopper.stopped) stopper.stop({ status: 'failed', reason: (e as Error).message, error: e as Error });
@@ -193,7 +199,7 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   try {
     const result = await finalizeRun({
       runId, runDir, comp, task, config, meta, status, stopReason: stop?.reason ?? null, error: stop?.error ?? null,
-      finished: finished?.payload ?? null, archive, recorder, budget, gpu, startedAt, wallMs: clock.now() - startedAt, sealed,
+      finished: finished?.payload ?? null, refit, archive, recorder, budget, gpu, startedAt, wallMs: clock.now() - startedAt, sealed,
     });
     if (result.status !== 'failed') summarise(say, comp, task, result);
     if (stop?.status === 'failed') throw stop.error ?? new Error(stop.reason);

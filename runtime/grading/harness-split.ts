@@ -23,6 +23,11 @@ export interface SplitOptions { folds: number; holdoutFrac: number; seed: number
 export interface HarnessSplit {
   /** What every job gets as GOME_DATA_DIR. */
   dataDir: string;
+  /**
+   * The final refit's data dir: every labelled row (the held-back slice included, each assigned a fold), an empty
+   * holdout.csv. Mounted only for the refit of the confirmed pipeline, after every selection is done.
+   */
+  fullDataDir: string;
   /** The held-back slice's labels (id + label columns): never mounted into a sandbox. */
   holdoutLabelsPath: string | null;
   folds: number;
@@ -100,13 +105,21 @@ export async function prepareHarnessData(c: Competition, runDir: string, o: Spli
   writeTable(join(dataDir, CONTRACT_INPUTS.holdout), testHeader, slice.map((r) => featureIdx.map((x) => r[x]!)));
   copyFileSync(c.testPath, join(dataDir, CONTRACT_INPUTS.test));
   copyFileSync(c.sampleSubmissionPath, join(dataDir, CONTRACT_INPUTS.sample));
+  // the final refit sees every labelled row; the slice's rows continue the fold counter
+  const fullDataDir = join(harnessDir, 'full');
+  mkdirSync(fullDataDir, { recursive: true });
+  writeTable(join(fullDataDir, CONTRACT_INPUTS.train), train.header, rows);
+  writeTable(join(fullDataDir, CONTRACT_INPUTS.folds), [c.idColumn, 'fold'], rows.map((r, i) => [r[idJ]!, String(isHoldout[i] ? next++ % o.folds : fold[i])]));
+  writeTable(join(fullDataDir, CONTRACT_INPUTS.holdout), testHeader, []);
+  copyFileSync(c.testPath, join(fullDataDir, CONTRACT_INPUTS.test));
+  copyFileSync(c.sampleSubmissionPath, join(fullDataDir, CONTRACT_INPUTS.sample));
   let holdoutLabelsPath: string | null = null;
   if (slice.length) {
     holdoutLabelsPath = join(harnessDir, 'holdout_labels.csv');
     const labelIdx = [idJ, ...labels.map((l) => train.header.indexOf(l))];
     writeTable(holdoutLabelsPath, [c.idColumn, ...labels], slice.map((r) => labelIdx.map((x) => r[x]!)));
   }
-  const split: HarnessSplit = { dataDir, holdoutLabelsPath, folds: o.folds, trainRows: kept.length, holdoutRows: slice.length, labelColumns: labels };
+  const split: HarnessSplit = { dataDir, fullDataDir, holdoutLabelsPath, folds: o.folds, trainRows: kept.length, holdoutRows: slice.length, labelColumns: labels };
   writeFileSync(join(harnessDir, 'split.json'), JSON.stringify({ ...split, seed: o.seed, holdoutFrac: o.holdoutFrac, droppedUnlabelled: train.rows.length - rows.length }, null, 2));
   return split;
 }

@@ -1,0 +1,50 @@
+// The final refit: after every selection is done, the confirmed pipeline (the best by the harness's cross-validated
+// score, confirmed on the held-back slice) runs once more on every labelled row, the slice included, and its test
+// predictions become the submission. It goes to the GPU node as a message like any job, and only when it fits in
+// the time left; otherwise the fold models' submission stands, and the run says why.
+import { copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Experiment, JobOutcome } from '../../protocols/domain.ts';
+import type { Client } from '../../runtime/client.ts';
+import { addr } from '../../actors/addresses.ts';
+
+export const FINAL_REFIT_JOB = 'final-refit';
+
+export interface RefitResult {
+  /** The refit's submission replaced the fold models' one. */
+  used: boolean;
+  reason: string;
+  experiment: string | null;
+  status: JobOutcome['status'] | null;
+  wallMs: number | null;
+  /** The archived refit submission (submissions/final-refit.csv) when used. */
+  submissionPath: string | null;
+}
+
+/** More rows than any fold model saw: allow a quarter more time than the pipeline's last full validation. */
+const MORE_ROWS_FACTOR = 1.25;
+
+export async function finalRefit(o: { cli: Client; best: Experiment | null; fullDataDir: string; runDir: string; remainingMs: number }): Promise<RefitResult> {
+  const none = (reason: string, extra: Partial<RefitResult> = {}): RefitResult =>
+    ({ used: false, reason, experiment: o.best?.id ?? null, status: null, wallMs: null, submissionPath: null, ...extra });
+  if (!o.best) return none('no pipeline was accepted');
+  const estimateMs = Math.round(o.best.wallMs * MORE_ROWS_FACTOR);
+  const limitMs = Math.floor(o.remainingMs);
+  if (limitMs <= 0 || estimateMs > limitMs) {
+    return none(`no time left for the final refit (it needs about ${(estimateMs / 1000).toFixed(0)} s, ${(Math.max(0, limitMs) / 1000).toFixed(0)} s are left); the submission is the fold models' average`);
+  }
+  const reply = await o.cli.request(addr.gpu, 'job.submit', {
+    jobId: FINAL_REFIT_JOB, mode: 'full', code: o.best.code, dataDir: o.fullDataDir, limitMs, estimatedMs: estimateMs,
+    sampleSubmission: join(o.fullDataDir, 'sample_submission.csv'), score: false,
+  }, limitMs + 10_000).catch((e: unknown) => e as Error);
+  if (reply instanceof Error) return none(`the final refit got no answer: ${reply.message}`);
+  if (reply.type !== 'job.result') return none(`the final refit failed: ${reply.type === 'request.failed' ? reply.payload.reason : reply.type}`);
+  const job = reply.payload;
+  const done = { status: job.status, wallMs: job.usage.wallMs };
+  if (job.status !== 'ok' || !job.submission?.ok) return none(`the final refit did not produce a valid submission (${job.status}: ${job.reason ?? job.submission?.error ?? 'no submission'}); the fold models' submission stands`, done);
+  const src = join(job.workdir, 'submission.csv');
+  if (!existsSync(src)) return none('the final refit\'s submission.csv is missing', done);
+  const dst = join(o.runDir, 'submissions', `${FINAL_REFIT_JOB}.csv`);
+  copyFileSync(src, dst);
+  return { used: true, reason: `refit of ${o.best.id} on every labelled row (the held-back slice included) in ${(job.usage.wallMs / 1000).toFixed(1)} s`, experiment: o.best.id, ...done, submissionPath: dst };
+}

@@ -1,0 +1,42 @@
+// The final refit on real data: after the loop, the confirmed pipeline runs once more on every labelled row (the
+// held-back slice included) through the GPU node, and its predictions become the submission; it is skipped, with
+// the reason, when it is switched off or does not fit in the time left.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { runCompetition } from '../../cli/run/run-session.ts';
+import { tempDir } from '../grading/helpers.ts';
+
+const COMP = join(resolve(import.meta.dirname, '../..'), 'bench', 'breast-cancer-diagnosis');
+const quick = { preset: 'quick', limits: { debugMs: 60_000, fullMs: 120_000 } };
+const rows = (p: string) => readFileSync(p, 'utf8').trim().split('\n').length - 1;
+
+describe('final refit', () => {
+  it('refit - the confirmed pipeline is refitted on every labelled row and its predictions are submitted', async () => {
+    const r = await runCompetition({ competitionDir: COMP, runsRoot: tempDir('gome-refit-'), runId: 'refit', progress: null,
+      config: { ...quick, budgetMs: 90_000, maxIterations: 1 } });
+    const meta = JSON.parse(readFileSync(join(r.runDir, 'run_meta.json'), 'utf8'));
+    expect(meta.finalRefit).toMatchObject({ used: true, status: 'ok', experiment: 't0-e0' });
+    const refitted = readFileSync(join(r.runDir, 'submissions', 'final-refit.csv'), 'utf8');
+    expect(readFileSync(r.submissionPath!, 'utf8')).toBe(refitted);
+    expect(refitted).not.toBe(readFileSync(join(r.runDir, 'submissions', 't0-e0.csv'), 'utf8')); // more rows, another model
+    expect(r.report?.valid_submission).toBe(true);
+    // it saw every labelled row: train.csv of the refit's data dir holds the held-back slice too
+    const split = JSON.parse(readFileSync(join(r.runDir, 'harness', 'split.json'), 'utf8'));
+    expect(rows(join(r.runDir, 'harness', 'full', 'train.csv'))).toBe(split.trainRows + split.holdoutRows);
+    expect(rows(join(r.runDir, 'data', 'train.csv'))).toBe(split.trainRows);
+    // it went to the GPU node as a recorded message, not scored (no selection happens after it)
+    const submit = readFileSync(join(r.runDir, 'messages.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).body)
+      .find((b) => b.type === 'job.submit' && b.payload.jobId === 'final-refit');
+    expect(submit.payload).toMatchObject({ score: false, mode: 'full' });
+    expect(submit.payload.dataDir).toBe(join(r.runDir, 'harness', 'full'));
+  }, 180_000);
+
+  it('refit - switched off, the fold models\' submission stands and the run says why', async () => {
+    const r = await runCompetition({ competitionDir: COMP, runsRoot: tempDir('gome-refit-'), runId: 'norefit', progress: null,
+      config: { ...quick, budgetMs: 90_000, maxIterations: 1, finalRefit: false } });
+    const meta = JSON.parse(readFileSync(join(r.runDir, 'run_meta.json'), 'utf8'));
+    expect(meta.finalRefit).toBeNull();
+    expect(readFileSync(r.submissionPath!, 'utf8')).toBe(readFileSync(join(r.runDir, 'submissions', 't0-e0.csv'), 'utf8'));
+  }, 180_000);
+});
