@@ -95,6 +95,7 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   say(`gome run ${runId}\n  competition ${comp.id} (${comp.taskType}, ${comp.metric}, ${task.nTrainRows} train rows)\n  budget ${(config.budgetMs / 1000).toFixed(0)} s (hard stop at +${config.graceMs / 1000} s), seed ${config.seed}, traces ${config.topology.traces}, researcher ${config.topology.researcher}, brain ${config.brain.kind}, sandbox ${config.sandbox}\n  run dir ${runDir}
   config ${JSON.stringify(config)}`);
   say(describeTask(task)); // the task as understood (type, metric, direction, target, positive class / classes)
+  say(`  harness: ${split.folds} fixed folds over ${split.trainRows} rows, ${split.holdoutRows} rows held back (their labels never enter the sandbox); a change is accepted beyond ${config.acceptK} corrected SE`);
   if (!sealed) say('  WARNING: --sandbox none: jobs run unsealed and could read the answers; run_meta.json and the report say so.');
 
   const pidFile = new RunPidFile(runDir);
