@@ -187,7 +187,8 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
     // still stuck on a request that already failed (a brain that never answers) is not waited for
     await Promise.race([Promise.all(hosts.map((h) => h.idle())), stopper.abandoned, new Promise((r) => setTimeout(r, SETTLE_MS).unref())]);
     if (finished && config.finalRefit) {
-      refit = await finalRefit({ cli, best: archive.best, fullDataDir: split.fullDataDir, runDir, remainingMs: stopAt - clock.now() });
+      // the GPU node admits work only within the budget (refunds included) and never past the stop time
+      refit = await finalRefit({ cli, best: archive.best, fullDataDir: split.fullDataDir, runDir, remainingMs: Math.min(stopAt - clock.now(), budget.remainingMs()) });
       say(`final refit: ${refit.reason}`);
     }
     await bus.flush().catch(() => {});
