@@ -18,6 +18,7 @@ SPEC = {
     "source": {"package": "python3-sklearn",
                "path": "/usr/lib/python3/dist-packages/sklearn/datasets/data/breast_cancer.csv",
                "loader": "sklearn.datasets.load_breast_cancer"},
+    "suite": "dev", "smoke": True,
 }
 
 if __name__ == "__main__":

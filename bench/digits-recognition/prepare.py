@@ -18,6 +18,7 @@ SPEC = {
     "source": {"package": "python3-sklearn",
                "path": "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz",
                "loader": "sklearn.datasets.load_digits"},
+    "suite": "dev",
 }
 
 if __name__ == "__main__":

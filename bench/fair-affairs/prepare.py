@@ -16,6 +16,7 @@ SPEC = {
     "metric": "rmse", "taskType": "regression", "idColumn": "id",
     "targetColumns": ["affairs"], "answerColumn": "affairs",
     "source": {"package": "python3-statsmodels", "path": CSV},
+    "suite": "dev",
 }
 
 if __name__ == "__main__":

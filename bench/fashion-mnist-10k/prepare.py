@@ -23,6 +23,7 @@ SPEC = {
     "targetColumns": ["label"], "answerColumn": "label", "classes": list(range(10)),
     "source": {"package": "dataset-fashion-mnist", "file": "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz"},
     "sources": [IMAGES, LABELS],
+    "imageShape": [28, 28],  # pixel{28 r + c}: row r, column c
     "suite": "test",
 }
 

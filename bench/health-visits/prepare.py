@@ -16,6 +16,7 @@ SPEC = {
     "metric": "rmsle", "taskType": "regression", "idColumn": "id",
     "targetColumns": ["mdvis"], "answerColumn": "mdvis",
     "source": {"package": "python3-statsmodels", "path": CSV},
+    "suite": "test",
 }
 
 if __name__ == "__main__":

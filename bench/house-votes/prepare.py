@@ -22,6 +22,7 @@ SPEC = {
     "targetColumns": ["republican"], "answerColumn": "republican",
     "classes": [0, 1], "positiveClass": 1,
     "source": {"package": "r-cran-mlbench", "path": RDA, "object": "HouseVotes84"},
+    "suite": "dev", "smoke": True,
 }
 
 if __name__ == "__main__":

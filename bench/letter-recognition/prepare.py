@@ -16,6 +16,7 @@ SPEC = {
     "targetColumns": ["letter"], "answerColumn": "letter",
     "classes": [chr(ord("A") + i) for i in range(26)],
     "source": {"package": "r-cran-mlbench", "path": RDA, "object": "LetterRecognition"},
+    "suite": "test",
 }
 
 if __name__ == "__main__":

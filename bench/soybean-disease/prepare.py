@@ -50,6 +50,7 @@ SPEC = {
     "metric": "logloss", "taskType": "multiclass", "idColumn": "id",
     "targetColumns": CLASSES, "answerColumn": "disease", "classes": CLASSES,
     "source": {"package": "r-cran-mlbench", "path": RDA, "object": "Soybean"},
+    "suite": "dev",
 }
 
 if __name__ == "__main__":

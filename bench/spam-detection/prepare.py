@@ -16,6 +16,7 @@ SPEC = {
     "targetColumns": ["spam"], "answerColumn": "spam",
     "classes": [0, 1], "positiveClass": 1,
     "source": {"package": "r-cran-kernlab", "path": RDA, "object": "spam"},
+    "suite": "dev",
 }
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
-// Every bundled competition loads, its sample submission grades, and its leaderboard gives MLE-bench thresholds.
+// Every bundled competition loads, its sample submission grades, and its leaderboard gives MLE-bench thresholds;
+// the suite is split into a dev half and a test half, and the test half only holds competitions with >= 1,000 test rows.
 import { describe, expect, it } from 'vitest';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { localCompetitions } from '../../cli/commands/bench-suite.ts';
 import { loadCompetition } from '../../runtime/grading/competition.ts';
 import { grade } from '../../runtime/grading/grader.ts';
@@ -8,9 +10,15 @@ import { medalThresholds, readLeaderboard } from '../../runtime/grading/medals.t
 import { LOWER_IS_BETTER } from '../../protocols/domain.ts';
 
 const BENCH = resolve(import.meta.dirname, '../../bench');
+const NAMES = localCompetitions(BENCH);
+
+interface RawSpec { suite?: unknown; smoke?: unknown; sources?: unknown; testRows?: unknown; trainRows?: unknown }
+const raw = (name: string): RawSpec => JSON.parse(readFileSync(join(BENCH, name, 'competition.json'), 'utf8')) as RawSpec;
+/** Data rows of a CSV (lines after the header; the prepared files end with one newline). */
+const csvRows = (path: string): number => readFileSync(path, 'utf8').trimEnd().split('\n').length - 1;
 
 describe('bundled competitions', () => {
-  it.each(localCompetitions(BENCH))('bundled - %s loads, grades its sample submission and ranks on its leaderboard', async (name) => {
+  it.each(NAMES)('bundled - %s loads, grades its sample submission and ranks on its leaderboard', async (name) => {
     const c = await loadCompetition(join(BENCH, name));
     const score = await grade(c.sampleSubmissionPath, c);
     expect(Number.isFinite(score)).toBe(true);
@@ -20,5 +28,37 @@ describe('bundled competitions', () => {
     // the constant sample submission is a floor, never a medal
     const better = (a: number, b: number) => (t.isLowerBetter ? a < b : a > b);
     expect(better(t.bronze, score)).toBe(true);
+  });
+
+  it.each(NAMES)('bundled - %s records the source files it was cut from (the sandbox masks them)', (name) => {
+    const { sources } = raw(name);
+    expect(Array.isArray(sources)).toBe(true);
+    const list = sources as unknown[];
+    expect(list.length).toBeGreaterThan(0);
+    for (const s of list) {
+      expect(typeof s).toBe('string');
+      expect(isAbsolute(s as string)).toBe(true);
+      expect(existsSync(s as string), `${name}: source ${String(s)} is missing`).toBe(true);
+    }
+  });
+
+  it.each(NAMES)('bundled - %s belongs to the dev or the test half; the test half has >= 1,000 test rows', (name) => {
+    const spec = raw(name);
+    expect(['dev', 'test']).toContain(spec.suite);
+    const testRows = csvRows(join(BENCH, name, 'private', 'test.csv'));
+    expect(spec.testRows).toBe(testRows);
+    expect(spec.trainRows).toBe(csvRows(join(BENCH, name, 'public', 'train.csv')));
+    if (spec.smoke !== undefined) {
+      expect(spec.smoke).toBe(true);
+      expect(spec.suite, `${name}: smoke tests belong to the dev half`).toBe('dev');
+    }
+    if (spec.suite === 'test') expect(testRows, `${name}: a test-half competition needs >= 1,000 test rows`).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('bundled - the suite has a test half of at least three competitions and at most two smoke tests', () => {
+    const specs = NAMES.map(raw);
+    expect(specs.filter((s) => s.suite === 'test').length).toBeGreaterThanOrEqual(3);
+    expect(specs.filter((s) => s.suite === 'dev').length).toBeGreaterThanOrEqual(3);
+    expect(specs.filter((s) => s.smoke === true).length).toBeLessThanOrEqual(2);
   });
 });
