@@ -9,7 +9,7 @@ import { MetricName } from '../protocols/domain.ts';
 import { parseDuration } from './duration.ts';
 import { doctor, doctorSandbox } from './commands/doctor.ts';
 import { gradeScore, gradeSubmission } from './commands/grade.ts';
-import { runSuite } from './commands/bench-suite.ts';
+import { runSuite, SUITES, type SuiteName } from './commands/bench-suite.ts';
 import { runCompetition } from './run/run-session.ts';
 import { initFromCsv } from './commands/init.ts';
 import { reapOrphans } from './run/run-pid-file.ts';
@@ -110,12 +110,12 @@ export function buildProgram(): Command {
 
   runOptions(program.command('bench')
     .description('run the local suite (every bench/ competition × seeds) and write the aggregate MLE-bench report')
-    .option('--suite <name>', 'suite to run (local)', 'local')
+    .option('--suite <name>', 'local (every bundled competition), test (the half comparisons are reported on) or dev (the half for tuning)', 'local')
     .option('--seeds <n>', 'seeds per competition', int, 1)
     .option('--only <names>', 'comma-separated competitions'))
     .action(async (f: RunFlags & { suite: string; seeds: number; only?: string }) => {
-      if (f.suite !== 'local') throw new InvalidArgumentError(`unknown suite "${f.suite}" — only "local" exists`);
-      await runSuite({ benchDir: join(REPO, 'bench'), runsRoot: f.runs, seeds: f.seeds, budgetMs: f.budget, only: f.only?.split(',').filter(Boolean), config: configFrom(f), say: err, natsUrl: f.nats, handleSignals: true });
+      if (!(SUITES as readonly string[]).includes(f.suite)) throw new InvalidArgumentError(`--suite was "${f.suite}", but allowed values are ${SUITES.join(', ')} (local: every bundled competition; test and dev: the halves in bench/README.md)`);
+      await runSuite({ benchDir: join(REPO, 'bench'), runsRoot: f.runs, suite: f.suite as SuiteName, seeds: f.seeds, budgetMs: f.budget, only: f.only?.split(',').filter(Boolean), config: configFrom(f), say: err, natsUrl: f.nats, handleSignals: true });
     });
 
   program.command('grade [submission] [competition]')

@@ -1,25 +1,30 @@
 // gome bench: runs every local competition for several seeds and writes the aggregate MLE-bench report (mean ± SEM).
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { aggregateReports, medalLabel, type CompetitionReport } from '../../runtime/grading/report.ts';
 import type { RunConfigInput } from '../../protocols/config.ts';
 import { runCompetition } from '../run/run-session.ts';
 
-export function localCompetitions(benchDir: string): string[] {
+/** Suites: every bundled competition, or one half (bench/README.md: the test half reports comparisons, dev tunes). */
+export const SUITES = ['local', 'test', 'dev'] as const;
+export type SuiteName = (typeof SUITES)[number];
+
+export function localCompetitions(benchDir: string, suite: SuiteName = 'local'): string[] {
   return readdirSync(benchDir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && !d.name.startsWith('_') && existsSync(join(benchDir, d.name, 'competition.json')))
+    .filter((d) => suite === 'local' || (JSON.parse(readFileSync(join(benchDir, d.name, 'competition.json'), 'utf8')) as { suite?: string }).suite === suite)
     .map((d) => d.name).sort();
 }
 
 export interface SuiteOptions {
-  benchDir: string; runsRoot: string; seeds: number; budgetMs: number; only?: string[];
+  benchDir: string; runsRoot: string; seeds: number; budgetMs: number; only?: string[]; suite?: SuiteName;
   config?: Partial<RunConfigInput>; say: (s: string) => void; natsUrl?: string;
   /** Ctrl-C stops the current run gracefully and ends the suite with the runs done so far (the CLI sets it). */
   handleSignals?: boolean;
 }
 
 export async function runSuite(o: SuiteOptions): Promise<{ dir: string; aggregate: ReturnType<typeof aggregateReports> }> {
-  const comps = (o.only?.length ? o.only : localCompetitions(o.benchDir));
+  const comps = (o.only?.length ? o.only : localCompetitions(o.benchDir, o.suite));
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   const dir = resolve(o.runsRoot, `bench-${stamp}`);
   mkdirSync(dir, { recursive: true });

@@ -13,6 +13,12 @@ describe('bench suite', () => {
     expect(all.length).toBeGreaterThanOrEqual(5);
     expect(all).toContain('letter-recognition');
     expect(all).not.toContain('_lib');
+    const test = localCompetitions(join(REPO, 'bench'), 'test');
+    const dev = localCompetitions(join(REPO, 'bench'), 'dev');
+    expect(test.length).toBeGreaterThanOrEqual(3);
+    expect([...test, ...dev].sort()).toEqual(all); // the halves partition the suite
+    expect(test).toContain('letter-recognition');
+    expect(dev).toContain('breast-cancer-diagnosis');
   });
 
   it('bench suite - two seeds of one competition give an aggregate with per-seed mean ± SEM', async () => {
