@@ -35,7 +35,8 @@ open('out.txt', 'w').write('ok')
 r['workspace'] = open('out.txt').read()
 scratch = '/tmp/scratch-' + os.environ['GOME_JOB_ID'] + '.txt'
 open(scratch, 'w').write('tmp')
-r['tmp'] = os.listdir('/tmp')
+tmp = os.listdir('/tmp')
+r['tmp'] = tmp if len(tmp) <= 20 else tmp[:20] + ['...']  # bounded: the host /tmp of an unsealed job can be huge
 print(json.dumps(r))
 `;
 
