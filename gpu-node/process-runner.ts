@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { SpawnFailed } from './errors.ts';
 import { dieWithParent } from '../runtime/die-with-parent.ts';
+import { processStart } from '../runtime/process-identity.ts';
 
 export const DEFAULT_TAIL_BYTES = 8 * 1024;
 export const DEFAULT_SAMPLE_MS = 200;
@@ -129,14 +130,6 @@ export function liveJobProcesses(rootPid: number, pgid: number): number[] {
 /** Identity of a process across samples: pid plus start time (guards against pid reuse). */
 export type KnownProcesses = Map<number, string>;
 
-function startTimeOf(pid: number): string | null {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return fields[0] === 'Z' || fields[0] === 'X' ? null : fields[19] ?? null;
-  } catch { return null; }
-}
-
 /**
  * SIGKILLs the process group and every straggler of the job's tree: members seen by earlier samples (`known`)
  * and the current tree, scanned before the group kill so that children which left the group via setsid are
@@ -148,7 +141,7 @@ export function killJobTree(rootPid: number, pgid: number, known: KnownProcesses
     try { process.kill(-pgid, 'SIGKILL'); } catch { /* group already gone */ }
     let alive = 0;
     for (const [pid, start] of known) {
-      if (startTimeOf(pid) !== start) { known.delete(pid); continue; }
+      if (processStart(pid) !== start) { known.delete(pid); continue; }
       try { process.kill(pid, 'SIGKILL'); alive++; } catch { known.delete(pid); }
     }
     if (alive === 0) return;
