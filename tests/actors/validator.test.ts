@@ -340,9 +340,7 @@ describe('validator (honest decisions)', () => {
     const sota = { score: 0.9, folds: [0.88, 0.9, 0.92, 0.89, 0.91] };
     // mean gain +0.004, but one fold up 0.03 and the others down: noise
     const noisy = [0.91, 0.896, 0.915, 0.885, 0.914];
-    const v = toFullRun(task, null);
     const w = validator(); one(w.send(dev, 'validate.request', request({ sota })), 'job.submit'); one(w.send(addr.gpu, 'job.result', debugOk()), 'job.submit');
-    void v;
     const r1 = one(w.send(addr.gpu, 'job.result', fullOk(0.904, { harness: harness(0.904, task, noisy) })), 'validate.result').payload;
     expect(r1).toMatchObject({ verdict: 'reject', level: 'L3', blame: 'score' });
     expect(r1.reasons[0]).toMatch(/not a gain beyond noise: paired over 5 folds: gain 0\.004 auc, 0\.\d+ SE; needs more than 2 SE/);
