@@ -1,4 +1,4 @@
-// The gome command line: run, bench, grade, init, prepare, doctor.
+// The gome command line: run, bench, grade, export, init, prepare, doctor.
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { gradeScore, gradeSubmission } from './commands/grade.ts';
 import { runSuite, SUITES, type SuiteName } from './commands/bench-suite.ts';
 import { runCompetition } from './run/run-session.ts';
 import { initFromCsv } from './commands/init.ts';
+import { exportRun } from './commands/export.ts';
 import { reapOrphans } from './run/run-pid-file.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -91,7 +92,7 @@ function runOptions(cmd: Command): Command {
     .option('--top-k <n>', 'sample the hypothesis from the top k', int)
     .option('--max-repairs <n>', 'repair attempts after a failed run', int)
     .option('--log-level <level>', 'pino level for runs/<id>/gome.log', 'info')
-    .option('--metric <metric>', 'metric for a folder without competition.json whose description does not name one (auc, accuracy, logloss, rmse, rmsle, mae)', metricArg);
+    .option('--metric <metric>', `metric for a folder without competition.json whose description does not name one (${MetricName.options.join(', ')})`, metricArg);
 }
 
 export function buildProgram(): Command {
@@ -134,11 +135,21 @@ export function buildProgram(): Command {
       process.exitCode = code;
     });
 
+  program.command('export <run>')
+    .description('write the winning pipeline of RUN (a run id under --runs, or a run directory) as one standalone Python script that reproduces its submission.csv')
+    .option('-o, --out <file>', 'where the script goes', 'solution.py')
+    .option('--runs <dir>', 'where run directories are', 'runs')
+    .action((run: string, f: { out: string; runs: string }) => {
+      const r = exportRun({ run, runsRoot: f.runs, out: f.out });
+      err(`exported ${r.experiment} of run ${r.runId} (${r.refit ? `the final refit on all ${r.rows} labelled rows` : `the fold models on ${r.rows - r.heldBack} rows, ${r.heldBack} held back`}); run it: /usr/bin/python3 ${r.path} COMPETITION_DIR [-o OUTDIR]`);
+      out(r.path);
+    });
+
   program.command('init')
     .description('make a competition folder in the MLE-bench layout from your own CSV')
     .requiredOption('--csv <file>', 'the labelled data')
     .requiredOption('--target <column>', 'the column to predict')
-    .requiredOption('--metric <metric>', 'auc, accuracy, logloss, rmse, rmsle or mae')
+    .requiredOption('--metric <metric>', MetricName.options.join(', '))
     .option('--out <dir>', 'output folder (default: bench/<name>)')
     .option('--name <name>', 'competition id (default: from the file name)')
     .option('--id <column>', 'an existing id column (default: generated)')

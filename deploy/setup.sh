@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   nats-server                                   # the message bus (JetStream)
   python3 python3-sklearn python3-pandas python3-xgboost   # the ML stack generated code runs on
-  python3-optuna python3-torch                  # tuning and (CPU) deep learning for generated code
+  python3-optuna python3-torch python3-pyflakes  # tuning and (CPU) deep learning for generated code; pyflakes checks the job templates
   python3-statsmodels python3-rdata r-cran-mlbench r-cran-kernlab  # real datasets for the bundled competitions
   dataset-fashion-mnist                         # images for the bundled fashion-mnist-10k competition
   bubblewrap                                    # no-network job sandbox

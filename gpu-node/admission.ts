@@ -8,7 +8,7 @@ export interface AdmissionInput {
 
 export type AdmissionDecision =
   | { admit: true; effectiveLimitMs: number }
-  | { admit: false; effectiveLimitMs: number; reason: string };
+  | { admit: false; effectiveLimitMs: number; reason: string; refusal: 'budget-exhausted' | 'too-slow' };
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
@@ -20,16 +20,16 @@ export function effectiveLimitMs(jobLimitMs: number, remainingBudgetMs: number):
 export function decideAdmission(input: AdmissionInput): AdmissionDecision {
   const effective = effectiveLimitMs(input.jobLimitMs, input.remainingBudgetMs);
   if (input.remainingBudgetMs <= 0) {
-    return { admit: false, effectiveLimitMs: 0, reason: `budget exhausted: ${s(input.remainingBudgetMs)} remaining` };
+    return { admit: false, effectiveLimitMs: 0, refusal: 'budget-exhausted', reason: `budget exhausted: ${s(input.remainingBudgetMs)} remaining` };
   }
   const est = input.estimatedMs;
   if (est !== null && Number.isFinite(est)) {
     if (est > input.remainingBudgetMs) {
-      return { admit: false, effectiveLimitMs: effective,
+      return { admit: false, effectiveLimitMs: effective, refusal: 'too-slow',
         reason: `estimated runtime ${s(est)} (from the debug run) exceeds the remaining budget ${s(input.remainingBudgetMs)}` };
     }
     if (est > input.jobLimitMs) {
-      return { admit: false, effectiveLimitMs: effective,
+      return { admit: false, effectiveLimitMs: effective, refusal: 'too-slow',
         reason: `estimated runtime ${s(est)} (from the debug run) exceeds the job limit ${s(input.jobLimitMs)}` };
     }
   }

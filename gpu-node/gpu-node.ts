@@ -5,11 +5,12 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Budget, HarnessScores, JobOutcome, JobStatus } from '../protocols/domain.ts';
-import type { JobScorer } from '../runtime/grading/harness-scorer.ts';
+import type { JobScorer } from '../grading/harness-scorer.ts';
 import type { Payload } from '../protocols/messages.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { decideAdmission } from './admission.ts';
 import { CircuitBreaker, classifyInfra, type InfrastructureFailing } from './circuit-breaker.ts';
+import { CostModel } from './cost-model.ts';
 import type { BudgetClock } from './budget-clock.ts';
 import { InvalidJob, NodeClosed, WorkspaceFailed } from './errors.ts';
 import { cudaVisibleDevices, detectGpus, type GpuInfo } from './gpu-detect.ts';
@@ -47,6 +48,8 @@ export interface GpuNodeOptions {
   sampleMs?: number;
   /** Called once when consecutive infrastructure failures open the circuit breaker (the run must stop). */
   onBreakerOpen?: (err: InfrastructureFailing) => void;
+  /** The cost model correcting debug-run estimates (default: a fresh one per node). */
+  costModel?: CostModel;
   /** Scores each finished job's prediction files on labels the job never saw (the harness's side of the contract). */
   scorer?: JobScorer;
 }
@@ -75,10 +78,16 @@ export class GpuNode {
   private current: AbortController | null = null;
   private readonly counts: Record<JobStatus, number> = { ok: 0, error: 0, timeout: 0, refused: 0, infra: 0 };
   private readonly breaker = new CircuitBreaker();
+  /** Learns the ratio of actual to raw-estimated full-run time; corrects every debug run's estimate. */
+  private readonly cost: CostModel;
 
   constructor(private readonly opts: GpuNodeOptions) {
     this.queue = new JobQueue(opts.clock);
+    this.cost = opts.costModel ?? new CostModel();
   }
+
+  /** The cost model's current correction factor and how many measured pairs it rests on. */
+  costCorrection(): { factor: number; pairs: number } { return { factor: this.cost.factor(), pairs: this.cost.pairs }; }
 
   /** Resolves the sandbox backend, the interpreter and the GPUs once; rejects with a typed error (BinaryNotFound, SandboxUnavailable). */
   ready(): Promise<Ready> {
@@ -133,7 +142,7 @@ export class GpuNode {
       stdoutTail: '', stderrTail: '', usage: { wallMs: 0, cpuMs: 0, peakRssKb: 0 }, startedAt, endedAt,
       estimatedFullMs: null, scores: null, feedback: null, submission: null,
       workdir: this.workdirOf(job.jobId), sandbox: this.ready_?.backend.name ?? this.opts.backend?.name ?? this.opts.sandbox,
-      budgetCapped: false, harness: null,
+      budgetCapped: false, harness: null, rawEstimatedFullMs: null, refusal: null,
     };
   }
 
@@ -163,7 +172,7 @@ export class GpuNode {
     if (!decision.admit) {
       this.counts.refused++;
       logger.warn({ jobId: job.jobId, reason: decision.reason }, 'job refused by admission control');
-      return { ...this.base(job, startedAt, clock.now()), status: 'refused', reason: decision.reason };
+      return { ...this.base(job, startedAt, clock.now()), status: 'refused', reason: decision.reason, refusal: decision.refusal };
     }
     const limitMs = decision.effectiveLimitMs;
     const cappedByBudget = limitMs < job.limitMs;
@@ -228,6 +237,8 @@ export class GpuNode {
       PYTHONHASHSEED: '0', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', MPLBACKEND: 'Agg',
       GOME_DATA_DIR: view.dataDir, GOME_MODE: job.mode, GOME_OUTPUT_DIR: view.workdir, GOME_JOB_ID: job.jobId,
       OMP_NUM_THREADS: threads, MKL_NUM_THREADS: threads, OPENBLAS_NUM_THREADS: threads,
+      // passive OpenMP waiting for every job alike: spinning threads are many times slower on a shared, contended CPU
+      OMP_WAIT_POLICY: 'PASSIVE',
       NUMEXPR_NUM_THREADS: threads, VECLIB_MAXIMUM_THREADS: threads,
       ...(cuda !== null ? { CUDA_VISIBLE_DEVICES: cuda } : {}),
     };
@@ -277,12 +288,15 @@ export class GpuNode {
     }
     this.counts[status]++;
     this.breaker.success();
+    if (status === 'ok' && job.mode === 'full') this.cost.observe(job.rawEstimatedMs, partial.usage!.wallMs);
+    const rawEstimate = job.mode === 'debug' ? outputs?.estimatedFullMs ?? null : null;
     const endedAt = this.opts.clock.now();
     this.opts.logger.info({ jobId: job.jobId, status, wallMs: partial.usage!.wallMs, cpuMs: partial.usage!.cpuMs, peakRssKb: partial.usage!.peakRssKb },
       'job finished');
     return {
       ...this.base(job, startedAt, endedAt), ...partial, status, reason,
-      estimatedFullMs: outputs?.estimatedFullMs ?? null, scores: outputs?.scores ?? null,
+      estimatedFullMs: job.mode === 'debug' ? this.cost.correct(rawEstimate) : outputs?.estimatedFullMs ?? null,
+      rawEstimatedFullMs: rawEstimate, scores: outputs?.scores ?? null,
       feedback: outputs?.feedback ?? null, submission: outputs?.submission ?? null, harness,
     };
   }

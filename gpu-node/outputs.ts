@@ -3,8 +3,8 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PipelineFeedback, type JobMode, type ScoresTable, type SubmissionCheck } from '../protocols/domain.ts';
-import { checkSubmissionFormat } from '../runtime/grading/submission-format.ts';
-import { isMissing, parseCsvText, parseNumber } from '../runtime/grading/csv.ts';
+import { checkSubmissionFormat } from '../grading/submission-format.ts';
+import { isMissing, parseCsvText, parseNumber } from '../grading/csv.ts';
 
 export const SCORES_FILE = 'scores.csv';
 export const FEEDBACK_FILE = 'gome_feedback.json';

@@ -37,6 +37,11 @@ export type SandboxName = z.infer<typeof SandboxName>;
  * standard errors (actors/validator/acceptance.ts). 2 corrected SE is about 3 naive ones over 5 folds.
  */
 export const DEFAULT_ACCEPT_K = 2;
+/**
+ * The final refit fits on every labelled row, more than any fold model saw: it is planned at this multiple of the
+ * chosen pipeline's measured full run (the coordinator keeps that much budget in reserve for it).
+ */
+export const REFIT_TIME_FACTOR = 1.25;
 
 /** The most a run may overrun its budget (wall clock) while it stops and writes its reports. */
 export const MAX_GRACE_MS = 60_000;

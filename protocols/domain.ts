@@ -1,11 +1,10 @@
 // Domain values shared by several roles' messages: metrics, hypotheses, job outcomes, experiments.
 import { z } from 'zod';
 
-export const MetricName = z.enum(['auc', 'accuracy', 'logloss', 'rmse', 'rmsle', 'mae']);
-export type MetricName = z.infer<typeof MetricName>;
-export const LOWER_IS_BETTER: Record<MetricName, boolean> = {
-  auc: false, accuracy: false, logloss: true, rmse: true, rmsle: true, mae: true,
-};
+// Metric names and their facts (direction, perfect score, task kinds) come from the one table, metric-table.ts.
+import { MetricName } from './metric-table.ts';
+export { MetricName };
+export { LOWER_IS_BETTER } from './metric-table.ts';
 
 export const Stage = z.enum(['draft', 'improve', 'ensemble']);
 export type Stage = z.infer<typeof Stage>;
@@ -36,6 +35,11 @@ export const Hypothesis = z.object({
   scores: AxisScores,
   /** Brain-specific machine-readable edit (the offline brain's action); opaque to other roles. */
   change: z.record(z.string(), z.unknown()),
+  /**
+   * The brain's estimate of the change's full-run time and how it got it (e.g. the SOTA's measured run scaled by the
+   * change's compute); null when nothing was measured yet. Feasibility takes it against the remaining budget.
+   */
+  cost: z.object({ ms: z.number().nonnegative(), basis: z.string() }).nullable().optional(),
 });
 export type Hypothesis = z.infer<typeof Hypothesis>;
 
@@ -83,7 +87,7 @@ export type Blame = z.infer<typeof Blame>;
 export type JobStatus = z.infer<typeof JobStatus>;
 
 /**
- * What the harness computed from a job's predictions on labels the job never saw (runtime/grading/harness-scorer.ts).
+ * What the harness computed from a job's predictions on labels the job never saw (grading/harness-scorer.ts).
  * Every decision uses these; the job's own scores.csv is information only.
  */
 export const HarnessScores = z.object({
@@ -113,7 +117,10 @@ export const JobOutcome = z.object({
   usage: ResourceUsage,
   startedAt: z.number(),
   endedAt: z.number(),
+  /** A debug run's estimate of the full run's time, corrected by the GPU node's cost model (gpu-node/cost-model.ts) … */
   estimatedFullMs: z.number().nullable(),
+  /** … and as the job printed it (the raw extrapolation the cost model learns to correct). */
+  rawEstimatedFullMs: z.number().nullable().optional(),
   scores: ScoresTable.nullable(),
   feedback: PipelineFeedback.nullable(),
   submission: SubmissionCheck.nullable(),
@@ -122,6 +129,11 @@ export const JobOutcome = z.object({
   sandbox: z.string(),
   /** The job's limit was cut to the remaining budget (a timeout then is the budget's doing, not the code's). */
   budgetCapped: z.boolean().default(false),
+  /**
+   * Why admission control refused the job: the budget is gone, or the job's estimate does not fit in what is left
+   * (or in its limit), which a smaller variant of the change could.
+   */
+  refusal: z.enum(['budget-exhausted', 'too-slow']).nullable().optional(),
   /** The harness's scores of the job's predictions; null when the job did not run to completion. */
   harness: HarnessScores.nullable().default(null),
 });
@@ -136,6 +148,13 @@ export const Budget = z.object({
   refundedMs: z.number().nonnegative(),
 });
 export type Budget = z.infer<typeof Budget>;
+
+/**
+ * A brain's structured description of a pipeline (the offline brain's PipelineSpec), carried as data beside the
+ * code it generated: opaque to every other role, which only pass it along.
+ */
+export const BrainSpec = z.record(z.string(), z.unknown());
+export type BrainSpec = z.infer<typeof BrainSpec>;
 
 export const ExperimentStatus = z.enum(['accepted', 'rejected', 'failed']);
 export const Experiment = z.object({
@@ -163,6 +182,10 @@ export const Experiment = z.object({
   selfReported: z.number().nullable().default(null),
   /** The full run's structured feedback (gome_feedback.json), kept for diagnosis. */
   feedback: PipelineFeedback.nullable().default(null),
+  /** The brain's pipeline spec, as data beside the code (null for brains without one). */
+  spec: BrainSpec.nullable().optional(),
+  /** The validated full run's measured wall time (the cost basis of changes to this pipeline). */
+  fullRunMs: z.number().nonnegative().nullable().optional(),
 });
 export type Experiment = z.infer<typeof Experiment>;
 
@@ -179,6 +202,9 @@ export const SotaRef = z.object({
   holdout: z.number().nullable().default(null),
   /** The SOTA's full-run feedback (gome_feedback.json: model scores, importances, timings) for diagnosis. */
   feedback: PipelineFeedback.nullable().default(null),
+  /** The SOTA's spec as data (brain-specific) and its measured full-run time. */
+  spec: BrainSpec.nullable().optional(),
+  fullRunMs: z.number().nonnegative().nullable().optional(),
 });
 export type SotaRef = z.infer<typeof SotaRef>;
 

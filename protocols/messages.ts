@@ -1,7 +1,7 @@
 // Every message type on the bus, as one tagged union keyed by `type`, with its payload schema.
 import { z } from 'zod';
 import {
-  Blame, Budget, Experiment, FailureEntry, Hypothesis, JobMode, JobOutcome, Problem, ScoredHypothesis,
+  Blame, BrainSpec, Budget, Experiment, FailureEntry, Hypothesis, JobMode, JobOutcome, Problem, ScoredHypothesis,
   SotaRef, Stage, SuccessEntry, TaskInfo,
 } from './domain.ts';
 import { RunConfig } from './config.ts';
@@ -38,19 +38,34 @@ export const payloads = {
     task: TaskInfo, stage: Stage, budgetUsedFrac: z.number().min(0),
     sota: SotaRef.nullable(), successes: z.array(SuccessEntry), failures: z.array(FailureEntry),
     siblings: z.array(z.string()), tried: z.array(z.string()), lastFeedback: z.string().nullable(),
+    /** What is left of the run's budget when the request is made (cost-aware feasibility); null when unknown. */
+    remainingMs: z.number().nullable().optional(),
   }),
   'brain.research.reply': z.object({ diagnosis: z.array(Problem), hypotheses: z.array(Hypothesis).min(1).max(5), brain: z.string() }),
   'research.hypothesis': z.object({
     experiment: z.string(), iteration: z.number().int().nonnegative(), stage: Stage,
     parent: SotaRef.nullable(), chosen: ScoredHypothesis, candidates: z.array(ScoredHypothesis),
     diagnosis: z.array(Problem), draw: z.object({ u: z.number(), index: z.number().int() }),
+    /** The budget left when the iteration started: the Developer shapes the change to fit it. */
+    remainingMs: z.number().nullable().optional(),
   }),
   // ── developer ⇄ brain, developer ⇄ validator ──────────────────
   'brain.develop.request': z.object({
     task: TaskInfo, hypothesis: Hypothesis, baseCode: z.string().nullable(), attempt: z.number().int().positive(),
     error: z.string().nullable(), previousCode: z.string().nullable(),
+    /** The specs beside baseCode and previousCode (brain-specific data; null when the brain keeps none). */
+    baseSpec: BrainSpec.nullable().optional(), previousSpec: BrainSpec.nullable().optional(),
+    /**
+     * The time the change's full run may take: the budget left, and the base pipeline's measured full-run time.
+     * A brain reshapes a change that would not fit (fewer rounds, fewer seeds, a row subsample, fewer members).
+     */
+    remainingMs: z.number().nullable().optional(), baseRunMs: z.number().nullable().optional(),
   }),
-  'brain.develop.reply': z.object({ code: z.string(), summary: z.string(), brain: z.string() }),
+  'brain.develop.reply': z.object({
+    code: z.string(), summary: z.string(), brain: z.string(),
+    /** The pipeline's spec as data beside its code (null for brains without one). */
+    spec: BrainSpec.nullable().optional(),
+  }),
   'validate.request': z.object({
     experiment: z.string(), code: z.string(), baseCode: z.string().nullable(), attempt: z.number().int().positive(),
     /** The SOTA's harness score and per-fold scores, for the paired comparison; null for a first pipeline. */
@@ -69,6 +84,10 @@ export const payloads = {
   'job.submit': z.object({
     jobId: z.string(), mode: JobMode, code: z.string(), dataDir: z.string(),
     limitMs: z.number().int().positive(), estimatedMs: z.number().nullable(),
+    /** For a full run: the debug run's raw estimate (the cost model learns from it against the measured time) … */
+    rawEstimatedMs: z.number().nullable().optional(),
+    /** … and the debug run's job id (a refused full run makes that debug run wasted time). */
+    after: z.string().nullable().optional(),
     sampleSubmission: z.string().nullable(),
     /** Score the predictions with the run's harness (false only for the final refit on all rows, after every selection). */
     score: z.boolean().optional(),

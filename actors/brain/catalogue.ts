@@ -34,11 +34,20 @@ const nCat = (t: TaskInfo): number => t.columns.filter((c) => c.dtype === 'categ
 const nText = (t: TaskInfo): number => t.columns.filter((c) => c.dtype === 'text').length;
 const nNum = (t: TaskInfo): number => t.columns.filter((c) => c.dtype === 'numeric').length;
 const TREES: ModelFamily[] = ['rf', 'et', 'hgb', 'xgb'];
+/** Families the budgeted search (hp:search) has a search space for (models.py: SEARCH_FAMILIES). */
+const SEARCHABLE: ModelFamily[] = ['hgb', 'xgb', 'rf', 'et'];
 const imputes = (s: PipelineSpec): boolean => s.imputeNative || s.models.some((m) => ['linear', 'rf', 'et', 'knn'].includes(m.family));
 
 function p(m: ModelSpec, key: string, dflt: number): number {
   const v = m.params[key];
   return typeof v === 'number' ? v : dflt;
+}
+/** Whether refitting the model with another seed gives another model. */
+function seedDependent(m: ModelSpec, spec: PipelineSpec): boolean {
+  if (m.family === 'rf' || m.family === 'et') return true;
+  if (m.family === 'xgb') return p(m, 'subsample', 1) < 1 || p(m, 'colsample_bytree', 1) < 1;
+  if (m.family === 'hgb') return spec.earlyStop === true;
+  return false;
 }
 const round = (x: number, d = 4): number => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -193,6 +202,11 @@ export const MOVES: readonly Move[] = [
       if (m.family === 'xgb') { m.params['subsample'] = 0.8; m.params['colsample_bytree'] = 0.7; } else m.params['max_features'] = 0.5;
     },
   },
+  {
+    kind: 'hp:search', component: 'model', title: 'Budgeted Optuna search of the main model\'s key hyperparameters, nested in each fold', prior: ax(6, 6, 6, 6, 7), heavy: true,
+    applies: ({ spec }) => !spec.search && SEARCHABLE.includes(primary(spec).family),
+    apply: (spec, { task }) => { spec.search = { trials: task.nTrainRows > 50_000 ? 10 : 20 }; },
+  },
   // ── features and preprocessing ──
   {
     kind: 'fe:rowstats', component: 'features', title: 'Add row statistics (mean/std/min/max/NaN count) over numeric columns', prior: ax(4, 4, 6, 9, 6), heavy: false,
@@ -230,6 +244,11 @@ export const MOVES: readonly Move[] = [
     apply: (spec) => { spec.encoding = 'frequency'; },
   },
   {
+    kind: 'fe:target-enc', component: 'features', title: 'Add in-fold smoothed target encoding of categoricals (fit rows encoded out of fold)', prior: ax(5, 5, 6, 8, 6), heavy: false,
+    applies: ({ spec, task }) => !spec.targetEncoding && nCat(task) > 0,
+    apply: (spec) => { spec.targetEncoding = true; },
+  },
+  {
     kind: 'fe:missing-ind', component: 'data', title: 'Add missing-value indicator columns to the imputation', prior: ax(4, 3, 5, 10, 7), heavy: false,
     applies: ({ spec, task }) => !spec.missingIndicator && hasMissing(task),
     apply: (spec) => { spec.missingIndicator = true; spec.imputeNative = true; },
@@ -263,7 +282,9 @@ export const MOVES: readonly Move[] = [
   },
   {
     kind: 'wf:seeds', component: 'workflow', title: 'Seed averaging (3 seeds per fold)', prior: ax(5, 4, 4, 6, 8), heavy: true,
-    applies: ({ spec }) => spec.seeds < 3 && spec.models.some((m) => m.family !== 'linear' && m.family !== 'knn'),
+    // only where a model's fit depends on its seed: forests; xgboost with row/column subsampling; histogram boosting
+    // with early stopping (its validation split); otherwise three seeds fit the same model three times
+    applies: ({ spec }) => spec.seeds < 3 && spec.models.some((m) => seedDependent(m, spec)),
     apply: (spec) => { spec.seeds = 3; },
   },
   {

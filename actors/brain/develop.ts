@@ -4,8 +4,9 @@ import type { Payload } from '../../protocols/messages.ts';
 import type { Hypothesis, TaskInfo } from '../../protocols/domain.ts';
 import { MOVE_BY_KIND, isDraftKind, splitKind, type Move, type MoveContext } from './catalogue.ts';
 import { generateCode } from './codegen.ts';
+import { allowedMs, estimateMs, parseTooSlow, reshapeToFit } from './cost-estimate.ts';
 import {
-  ESTIMATOR_PARAM, MODEL_FAMILIES, cloneSpec, draftSpec, modelSpec, parseSpecFromCode, renameModels,
+  ESTIMATOR_PARAM, MODEL_FAMILIES, cloneSpec, draftSpec, modelSpec, renameModels, specFromData,
   type ModelFamily, type PipelineSpec,
 } from './pipeline-spec.ts';
 import { stableStringify } from './hash.ts';
@@ -172,24 +173,64 @@ export function repairSpec(prev: PipelineSpec, error: string, attempt: number, t
   return { spec, label: labels.join('; ') };
 }
 
+/** What a too-slow refusal leaves: the change reshaped to 80% of the time that was available for it. */
+const TOO_SLOW_TARGET = 0.8;
+
+function reshapeNote(r: { steps: string[]; before: { ms: number }; after: { ms: number } }, limitMs: number): string {
+  return `reshaped to fit (${r.steps.join(', ')}): estimated ${(r.before.ms / 1000).toFixed(1)} s → ${(r.after.ms / 1000).toFixed(1)} s, `
+    + `${(limitMs / 1000).toFixed(1)} s available`;
+}
+
 export function develop(req: DevelopRequest): DevelopReply {
   const { task, hypothesis } = req;
-  const base = parseSpecFromCode(req.baseCode);
+  // the spec travels as data beside the code (code alone, e.g. an LLM's, gives no spec: a fresh draft is the base)
+  const base = specFromData(req.baseSpec);
+  const measured = base && typeof req.baseRunMs === 'number' ? { spec: base, runMs: req.baseRunMs } : null;
   if (req.error && req.attempt > 1) {
-    const prev = parseSpecFromCode(req.previousCode) ?? applyHypothesis(base, hypothesis, task).spec;
-    const { spec, label } = repairSpec(prev, req.error, req.attempt, task);
+    const prev = specFromData(req.previousSpec) ?? applyHypothesis(base, hypothesis, task).spec;
+    const slow = parseTooSlow(req.error);
+    if (slow) {
+      // refused as too slow for the budget left: the same change, smaller, estimated from the refused run's estimate
+      const limit = slow.availableMs * TOO_SLOW_TARGET;
+      const r = reshapeToFit(prev, task, { spec: prev, runMs: slow.estimatedMs }, limit);
+      if (r) {
+        const label = reshapeNote(r, limit);
+        r.spec.notes = [...prev.notes, `repair#${req.attempt}: ${label}`].slice(-12);
+        return { code: generateCode(r.spec, task, `${hypothesis.title} (${label})`), spec: r.spec,
+          summary: `Repair attempt ${req.attempt} of "${hypothesis.kind}": ${label}.`, brain: 'offline-heuristic-v1' };
+      }
+    }
+    const { spec: repaired, label } = repairSpec(prev, req.error, req.attempt, task);
+    let spec = repaired;
     let code = generateCode(spec, task, `${hypothesis.title} (repair attempt ${req.attempt}: ${label})`);
-    if (code === req.previousCode) code = generateCode(simplify(spec, 3), task, `${hypothesis.title} (repair attempt ${req.attempt}: minimal)`);
-    return { code, summary: `Repair attempt ${req.attempt} of "${hypothesis.kind}": ${label}.`, brain: 'offline-heuristic-v1' };
+    if (code === req.previousCode) {
+      spec = simplify(spec, 3);
+      code = generateCode(spec, task, `${hypothesis.title} (repair attempt ${req.attempt}: minimal)`);
+    }
+    return { code, spec, summary: `Repair attempt ${req.attempt} of "${hypothesis.kind}": ${label}.`, brain: 'offline-heuristic-v1' };
   }
-  const { spec, applied } = applyHypothesis(base, hypothesis, task);
+  const applied = applyHypothesis(base, hypothesis, task);
+  let spec = applied.spec;
+  let shaped = '';
+  const limit = allowedMs(req.remainingMs ?? null);
+  if (limit !== null) {
+    const r = reshapeToFit(spec, task, measured, limit);
+    if (r) {
+      shaped = reshapeNote(r, limit);
+      spec = r.spec;
+      spec.notes = [...spec.notes, shaped].slice(-12);
+    }
+  }
   const code = generateCode(spec, task, hypothesis.title);
-  const from = base ? 'the SOTA pipeline' : req.baseCode ? 'a fresh draft (base code not parseable)' : 'scratch';
+  const est = estimateMs(spec, task, measured);
+  const from = base ? 'the SOTA pipeline' : req.baseCode ? 'a fresh draft (base spec not readable)' : 'scratch';
   return {
     code,
-    summary: `Applied ${applied.length ? applied.join(', ') : 'no catalogue move'} to ${from}: `
+    spec,
+    summary: `Applied ${applied.applied.length ? applied.applied.join(', ') : 'no catalogue move'} to ${from}: `
       + `${spec.models.map((m) => m.name).join(' + ')}${spec.models.length > 1 ? ` (${spec.ensemble})` : ''}, `
-      + `${task.harness ? `the run's ${task.harness.folds} fixed folds` : `${spec.folds} folds`}, ${spec.seeds} seed(s), encoding ${spec.encoding}.`,
+      + `${task.harness ? `the run's ${task.harness.folds} fixed folds` : `${spec.folds} folds`}, ${spec.seeds} seed(s), encoding ${spec.encoding}`
+      + `${est ? `; estimated full run ${(est.ms / 1000).toFixed(1)} s` : ''}${shaped ? `; ${shaped}` : ''}.`,
     brain: 'offline-heuristic-v1',
   };
 }

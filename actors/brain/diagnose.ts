@@ -2,7 +2,8 @@
 // each of which boosts (or penalises) some kinds of move.
 import type { Payload } from '../../protocols/messages.ts';
 import type { Problem, Stage } from '../../protocols/domain.ts';
-import { parseSpecFromCode, type PipelineSpec } from './pipeline-spec.ts';
+import { perfectScore } from '../../protocols/metric-table.ts';
+import { specFromData, type PipelineSpec } from './pipeline-spec.ts';
 
 export type ResearchRequest = Payload<'brain.research.request'>;
 
@@ -100,7 +101,7 @@ const f4 = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toPreci
 
 export function diagnose(req: ResearchRequest): Diagnosis {
   const { task, sota } = req;
-  const spec = parseSpecFromCode(sota?.code);
+  const spec = specFromData(sota?.spec);
   const fb = feedbackFor(req);
   const experiments = req.successes.length + req.failures.length + (sota ? 1 : 0);
   const scenarioW = clamp(1 - experiments / 10, 0.3, 1);
@@ -120,7 +121,7 @@ export function diagnose(req: ResearchRequest): Diagnosis {
   const missing = task.columns.filter((c) => c.missingFrac > 0);
   if (cats.length > 0) {
     scen('Categorical features need a good encoding', `${cats.length} categorical columns (${cats.slice(0, 5).map((c) => c.name).join(', ')})`,
-      { 'fe:onehot': 2, 'fe:count': 2, 'fe:freq': 1.5, 'model:hgb': 0.5, 'model:xgb': 0.5 });
+      { 'fe:onehot': 2, 'fe:count': 2, 'fe:freq': 1.5, 'fe:target-enc': 1.5, 'model:hgb': 0.5, 'model:xgb': 0.5 });
   }
   if (missing.length > 0) {
     const worst = missing.reduce((x, y) => (y.missingFrac > x.missingFrac ? y : x));
@@ -169,8 +170,9 @@ export function diagnose(req: ResearchRequest): Diagnosis {
   const val = sota?.score ?? fb.valScore;
   if (sota && train !== null && val !== null && Number.isFinite(train) && Number.isFinite(val)) {
     const gap = lower ? val - train : train - val;
-    const overfit = lower ? gap > 0.25 * Math.abs(val) && gap > 1e-6 : gap > 0.02 && gap > 0.5 * Math.max(1e-9, 1 - val);
-    const underfit = lower ? gap < 0.05 * Math.abs(val) : gap < 0.005 && val < 0.97;
+    const perfect = perfectScore(task.metric); // higher-is-better metrics: the headroom is perfect - val
+    const overfit = lower ? gap > 0.25 * Math.abs(val) && gap > 1e-6 : gap > 0.02 && gap > 0.5 * Math.max(1e-9, perfect - val);
+    const underfit = lower ? gap < 0.05 * Math.abs(val) : gap < 0.005 && val < perfect - 0.03;
     if (overfit) {
       feed('Overfitting: large train/validation gap', `train ${f4(train)} vs CV ${f4(val)} (${task.metric})`,
         { 'hp:regularize': 3, 'hp:subsample': 2, 'hp:lr-down': 1, 'wf:seeds': 1, 'ens:avg3': 1.5, 'ens:hill': 1, 'hp:capacity-up': -3, 'fe:ratios': -0.5 });

@@ -41,6 +41,14 @@ export const PipelineSpec = z.object({
   seeds: z.number().int().min(1).max(5),
   targetLog: z.boolean(),
   maxTrainRows: z.number().int().positive(),
+  /** Histogram boosting stops adding rounds when an inner validation split (inside each fold's training rows) stops improving. */
+  earlyStop: z.boolean().optional(),
+  /** Categorical columns also get a smoothed mean-target encoding, fitted per fold on its fit rows (the fit rows' own
+   * values out of an inner K-fold, so a row's label never encodes it). */
+  targetEncoding: z.boolean().optional(),
+  /** A budgeted Optuna search of the main model's key hyperparameters, per fold, on an inner split of that fold's
+   * training rows; the fold's model is then fitted with the chosen parameters. */
+  search: z.object({ trials: z.number().int().min(1).max(200) }).optional(),
   seed: z.number().int(),
   /** Human-readable history of the moves and repairs applied (newest last). */
   notes: z.array(z.string()),
@@ -113,21 +121,13 @@ export function cloneSpec(spec: PipelineSpec): PipelineSpec {
   return JSON.parse(JSON.stringify(spec)) as PipelineSpec;
 }
 
-export const SPEC_PREFIX = '# GOME-SPEC: ';
-
-/** Parses the spec embedded in generated code's first line; null if absent or invalid. */
-export function parseSpecFromCode(code: string | null | undefined): PipelineSpec | null {
-  if (!code) return null;
-  const first = code.split('\n', 1)[0] ?? '';
-  if (!first.startsWith(SPEC_PREFIX)) return null;
-  try {
-    const parsed = PipelineSpec.safeParse(JSON.parse(first.slice(SPEC_PREFIX.length)));
-    if (!parsed.success) return null;
-    const names = new Set(parsed.data.models.map((m) => m.name));
-    return names.size === parsed.data.models.length ? parsed.data : null;
-  } catch {
-    return null;
-  }
+/** A spec received as data (a develop request's baseSpec / previousSpec, a SOTA's spec); null if absent or not a valid PipelineSpec. */
+export function specFromData(data: unknown): PipelineSpec | null {
+  if (data === null || data === undefined) return null;
+  const parsed = PipelineSpec.safeParse(data);
+  if (!parsed.success) return null;
+  const names = new Set(parsed.data.models.map((m) => m.name));
+  return names.size === parsed.data.models.length ? parsed.data : null;
 }
 
 /** Makes model names unique (xgb, xgb_2, ...) after edits. */

@@ -8,6 +8,7 @@ import { boostFor, diagnose, type Diagnosis, type ResearchRequest } from './diag
 import { fnv1a, hashUnit, stableStringify } from './hash.ts';
 import { cloneSpec, draftSpec, type ModelFamily } from './pipeline-spec.ts';
 import { weightedScore } from '../researcher/scoring.ts';
+import { allowedMs, estimateMs, type CostEstimate } from './cost-estimate.ts';
 
 export type ResearchReply = Payload<'brain.research.reply'>;
 
@@ -20,6 +21,7 @@ const clampAxis = (x: number): number => Math.round(Math.max(1, Math.min(10, x))
 interface Candidate {
   kind: string;
   moves: Move[];
+  cost: CostEstimate | null;
   scores: AxisScores;
   problem: string | null;
   notes: string[];
@@ -47,7 +49,7 @@ function momentum(req: ResearchRequest): { exact: Map<string, number>; prefix: M
 }
 
 function scoreMoves(moves: Move[], req: ResearchRequest, diag: Diagnosis, mom: ReturnType<typeof momentum>,
-  tried: Set<string>, siblingKinds: Set<string>): Omit<Candidate, 'kind' | 'total'> {
+  tried: Set<string>, siblingKinds: Set<string>): Omit<Candidate, 'kind' | 'total' | 'cost'> {
   const parts = moves.map((move) => {
     const k = move.kind;
     const notes: string[] = [];
@@ -99,15 +101,20 @@ function scoreMoves(moves: Move[], req: ResearchRequest, diag: Diagnosis, mom: R
   return { moves, scores, problem: bestP?.p ?? null, notes: [...new Set(parts.flatMap((x) => x.notes))] };
 }
 
-/** Whether a sequence of moves applies in order to the context's spec. */
-function appliesInOrder(moves: Move[], ctx: MoveContext): boolean {
+/** The spec after a sequence of moves (null when one of them does not apply). */
+function specAfter(moves: Move[], ctx: MoveContext): ReturnType<typeof cloneSpec> | null {
   const spec = cloneSpec(ctx.spec);
   for (const m of moves) {
     const c = { ...ctx, spec };
-    if (!m.applies(c)) return false;
+    if (!m.applies(c)) return null;
     m.apply(spec, c);
   }
-  return true;
+  return spec;
+}
+
+/** Whether a sequence of moves applies in order to the context's spec. */
+function appliesInOrder(moves: Move[], ctx: MoveContext): boolean {
+  return specAfter(moves, ctx) !== null;
 }
 
 export function research(req: ResearchRequest): ResearchReply {
@@ -126,13 +133,23 @@ export function research(req: ResearchRequest): ResearchReply {
   const ctx: MoveContext = { task: req.task, spec: diag.spec ?? draftSpec(req.task), goodFamilies };
   const drafting = req.sota === null;
 
+  const measured = diag.spec && typeof req.sota?.fullRunMs === 'number' ? { spec: diag.spec, runMs: req.sota.fullRunMs } : null;
+  const allowed = allowedMs(req.remainingMs ?? null);
   const pool: Candidate[] = [];
   const add = (moves: Move[]): void => {
     const kind = moves.map((m) => m.kind).join('+');
     if (pool.some((c) => c.kind === kind)) return;
     const s = scoreMoves(moves, req, diag, mom, tried, siblingKinds);
+    const after = drafting ? null : specAfter(moves, ctx);
+    const cost = after ? estimateMs(after, req.task, measured) : null;
+    if (cost && allowed !== null && cost.ms > allowed) {
+      // it will be reshaped (fewer seeds, rounds, rows or members) before it runs, and may lose what made it worth trying
+      const over = cost.ms / Math.max(1, allowed);
+      s.scores = { ...s.scores, feasibility: clampAxis(s.scores.feasibility - Math.min(5, 1.5 + 1.5 * Math.log2(over))) };
+      s.notes.push(`penalised: needs ~${(cost.ms / 1000).toFixed(0)} s of the ${(allowed / 1000).toFixed(0)} s a change may take; it would be reshaped`);
+    }
     const total = weightedScore(s.scores) + hashUnit(`${reqHash}:${kind}`) * 1e-3;
-    pool.push({ kind, ...s, total });
+    pool.push({ kind, ...s, cost, total });
   };
 
   const singles = MOVES.filter((m) => (drafting ? isDraftKind(m.kind) : !isDraftKind(m.kind) && m.applies(ctx)));
@@ -200,6 +217,7 @@ export function research(req: ResearchRequest): ResearchReply {
         base: req.sota?.experiment ?? null,
         ...(families && families.length ? { families } : {}),
       },
+      cost: c.cost,
     };
   });
   return {

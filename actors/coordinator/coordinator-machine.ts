@@ -11,6 +11,11 @@ export interface CoordinatorInput {
   maxIterations: number | null;
   /** An iteration is only started when at least this share of the budget remains. */
   minRemainingFrac: number;
+  /**
+   * With a final refit planned: the multiple of the best pipeline's measured full run kept in reserve for it (no new
+   * iteration starts inside the reserve); null without a final refit.
+   */
+  refitFactor?: number | null;
 }
 
 type Best = NonNullable<Payload<'run.finished'>['best']>;
@@ -22,14 +27,23 @@ interface Ctx extends CoordinatorInput {
   nextIteration: Record<string, number>;
   iterations: number;
   best: Best | null;
+  /** The best pipeline's measured full-run time (the final refit's cost basis). */
+  bestRunMs: number | null;
   stopping: string | null;
   /** Set when the run cannot go on (the GPU node stopped answering budget requests). */
   error: string | null;
   budget: Budget | null;
 }
 
+/** What no new iteration may touch: a small share of the budget, or the final refit's reserve when larger. */
+export function reserveMs(c: Pick<Ctx, 'budget' | 'minRemainingFrac' | 'refitFactor' | 'bestRunMs'>): number {
+  const floor = c.budget ? c.minRemainingFrac * c.budget.budgetMs : 0;
+  const refit = c.refitFactor && c.bestRunMs !== null ? c.refitFactor * c.bestRunMs : 0;
+  return Math.max(floor, refit);
+}
+
 function outOfBudget(c: Ctx): boolean {
-  return c.budget !== null && c.budget.remainingMs <= c.minRemainingFrac * c.budget.budgetMs;
+  return c.budget !== null && c.budget.remainingMs <= reserveMs(c);
 }
 
 function finishedReason(c: Ctx): Payload<'run.finished'>['reason'] | null {
@@ -70,7 +84,7 @@ export const coordinatorMachine = setup({
   },
 }).createMachine({
   id: 'coordinator',
-  context: ({ input }) => ({ ...input, task: null, requester: addr.cli, busy: [], nextIteration: {}, iterations: 0, best: null, stopping: null, error: null, budget: null }),
+  context: ({ input }) => ({ ...input, task: null, requester: addr.cli, busy: [], nextIteration: {}, iterations: 0, best: null, bestRunMs: null, stopping: null, error: null, budget: null }),
   initial: 'idle',
   states: {
     idle: {
@@ -93,10 +107,12 @@ export const coordinatorMachine = setup({
             assign(({ context, event }) => {
               const p = event.payload;
               let best = context.best;
+              let bestRunMs = context.bestRunMs;
               if (p.sota && (!best || isBetter(p.sota.score, best.score, context.task!.lowerIsBetter))) {
                 best = { experiment: p.sota.experiment, trace: p.trace, score: p.sota.score, submissionPath: null };
+                bestRunMs = p.sota.fullRunMs ?? null;
               }
-              return { busy: context.busy.filter((t) => t !== p.trace), iterations: context.iterations + 1, best };
+              return { busy: context.busy.filter((t) => t !== p.trace), iterations: context.iterations + 1, best, bestRunMs };
             }),
             emit(() => out(addr.gpu, 'budget.request', {})),
           ],

@@ -1,6 +1,6 @@
 // Developer actor: asks the brain for a minimal change to the SOTA code, sends it to validation, repairs on errors.
 import { assign, emit, setup } from 'xstate';
-import type { Experiment, TaskInfo } from '../../protocols/domain.ts';
+import type { BrainSpec, Experiment, TaskInfo } from '../../protocols/domain.ts';
 import type { Envelope, Payload } from '../../protocols/messages.ts';
 import { out, type SendEvent } from '../../runtime/machine-io.ts';
 import { addr } from '../addresses.ts';
@@ -14,6 +14,8 @@ interface Ctx extends DeveloperInput {
   /** How the previous attempt failed (failureSignature); the same failure twice is not repaired again. */
   lastFailure: string | null;
   code: string | null;
+  /** The brain's spec beside `code` (data, never parsed out of the code). */
+  spec: BrainSpec | null;
   startedAt: number;
   result: Payload<'validate.result'> | null;
 }
@@ -27,8 +29,14 @@ function record(c: Ctx, r: Payload<'validate.result'>, ts: number): Experiment {
     hypothesis: stripScores(h.chosen), code: c.code ?? '', status, level: r.level, reasons: r.reasons, blame: r.blame,
     score: r.score, cvStd: r.cvStd, trainScore: r.trainScore, attempts: c.attempt,
     wallMs: Math.max(0, ts - c.startedAt), submissionPath: sub, ts, folds: r.folds, holdout: r.holdout, selfReported: r.selfReported,
-    feedback: r.full?.feedback ?? null,
+    feedback: r.full?.feedback ?? null, spec: c.spec, fullRunMs: r.full?.status === 'ok' ? r.full.usage.wallMs : null,
   };
+}
+
+/** The budget left now: what the iteration started with, less the time spent on it since (recorded timestamps). */
+function remainingNow(c: Ctx, ts: number): number | null {
+  const r = c.job?.remainingMs ?? null;
+  return r === null ? null : Math.max(0, r - Math.max(0, ts - c.startedAt));
 }
 
 /** A failure's identity across attempts: level and reasons with numbers, paths and ids blurred. */
@@ -44,7 +52,7 @@ function failedRecord(c: Ctx, e: Envelope, ts: number): Experiment {
     id: h.experiment, trace: c.trace, parent: h.parent?.experiment ?? null, iteration: h.iteration, stage: h.stage,
     hypothesis: stripScores(h.chosen), code: c.code ?? '', status: 'failed', level: 'L0', reasons: [why], blame: 'infra',
     score: null, cvStd: null, trainScore: null, attempts: c.attempt, wallMs: Math.max(0, ts - c.startedAt), submissionPath: null, ts,
-    folds: [], holdout: null, selfReported: null, feedback: null,
+    folds: [], holdout: null, selfReported: null, feedback: null, spec: c.spec, fullRunMs: null,
   };
 }
 
@@ -70,7 +78,7 @@ export const developerMachine = setup({
   },
 }).createMachine({
   id: 'developer',
-  context: ({ input }) => ({ ...input, job: null, attempt: 0, lastFailure: null, code: null, startedAt: 0, result: null }),
+  context: ({ input }) => ({ ...input, job: null, attempt: 0, lastFailure: null, code: null, spec: null, startedAt: 0, result: null }),
   initial: 'idle',
   states: {
     idle: {
@@ -78,10 +86,11 @@ export const developerMachine = setup({
         'research.hypothesis': {
           target: 'coding',
           actions: [
-            assign({ job: ({ event }) => event.payload, attempt: 1, lastFailure: null, code: null, startedAt: ({ event }) => event.ts, result: null }),
+            assign({ job: ({ event }) => event.payload, attempt: 1, lastFailure: null, code: null, spec: null, startedAt: ({ event }) => event.ts, result: null }),
             emit(({ context, event }) => out(addr.brain, 'brain.develop.request', {
               task: context.task, hypothesis: stripScores(event.payload.chosen), baseCode: event.payload.parent?.code ?? null,
-              attempt: 1, error: null, previousCode: null,
+              attempt: 1, error: null, previousCode: null, baseSpec: event.payload.parent?.spec ?? null, previousSpec: null,
+              remainingMs: event.payload.remainingMs ?? null, baseRunMs: event.payload.parent?.fullRunMs ?? null,
             })),
           ],
         },
@@ -93,7 +102,7 @@ export const developerMachine = setup({
         'brain.develop.reply': {
           target: 'validating',
           actions: [
-            assign({ code: ({ event }) => event.payload.code }),
+            assign({ code: ({ event }) => event.payload.code, spec: ({ event }) => event.payload.spec ?? null }),
             emit(({ context, event }) => out(addr.validator(context.trace), 'validate.request', {
               experiment: context.job!.experiment, code: event.payload.code, baseCode: context.job!.parent?.code ?? null,
               attempt: context.attempt, sota: sotaScores(context.job!.parent), task: context.task,
@@ -119,6 +128,8 @@ export const developerMachine = setup({
               emit(({ context, event }) => out(addr.brain, 'brain.develop.request', {
                 task: context.task, hypothesis: stripScores(context.job!.chosen), baseCode: context.job!.parent?.code ?? null,
                 attempt: context.attempt, error: repairFeedback(event.payload), previousCode: context.code,
+                baseSpec: context.job!.parent?.spec ?? null, previousSpec: context.spec,
+                remainingMs: remainingNow(context, event.ts), baseRunMs: context.job!.parent?.fullRunMs ?? null,
               })),
             ],
           },

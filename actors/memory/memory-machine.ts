@@ -42,7 +42,8 @@ function applyRecord(c: Ctx, e: Experiment): Partial<Ctx> {
   };
   if (improved) {
     next.sota = { ...c.sota, [e.trace]: { experiment: e.id, score: e.score!, code: e.code, hypothesis: e.hypothesis.title,
-      cvStd: e.cvStd, trainScore: e.trainScore, folds: e.folds, holdout: e.holdout, feedback: e.feedback, kind: e.hypothesis.kind } };
+      cvStd: e.cvStd, trainScore: e.trainScore, folds: e.folds, holdout: e.holdout, feedback: e.feedback, spec: e.spec,
+      fullRunMs: e.fullRunMs, kind: e.hypothesis.kind } };
     next.failures = { ...c.failures, [e.trace]: [] };
     if (old) {
       const gain = relativeGain(e.score!, old.score, c.lowerIsBetter);

@@ -17,6 +17,8 @@ interface Ctx extends ResearcherInput {
   rng: RngState;
   iteration: number;
   usedFrac: number;
+  /** The budget left when the iteration was requested. */
+  remainingMs: number | null;
   memory: Payload<'memory.context'> | null;
   pick: { ranked: ScoredHypothesis[]; index: number; u: number; diagnosis: Problem[] } | null;
 }
@@ -35,7 +37,7 @@ export const researcherMachine = setup({
   },
 }).createMachine({
   id: 'researcher',
-  context: ({ input }) => ({ ...input, rng: rngSeed(input.seed, `researcher:${input.trace}`), iteration: 0, usedFrac: 0, memory: null, pick: null }),
+  context: ({ input }) => ({ ...input, rng: rngSeed(input.seed, `researcher:${input.trace}`), iteration: 0, usedFrac: 0, remainingMs: null, memory: null, pick: null }),
   initial: 'idle',
   states: {
     idle: {
@@ -46,6 +48,7 @@ export const researcherMachine = setup({
             assign({
               iteration: ({ event }) => event.payload.iteration,
               usedFrac: ({ event }) => event.payload.budget.usedMs / event.payload.budget.budgetMs,
+              remainingMs: ({ event }) => event.payload.budget.remainingMs,
               memory: null,
             }),
             emit(({ context }) => out(addr.memory, 'memory.context.request', { trace: context.trace })),
@@ -73,6 +76,7 @@ export const researcherMachine = setup({
                 siblings: m.siblings,
                 tried: m.tried,
                 lastFeedback: failures.length ? failures[failures.length - 1]!.reason : null,
+                remainingMs: context.remainingMs,
               });
             }),
           ],
@@ -107,6 +111,7 @@ export const researcherMachine = setup({
                 candidates: p.ranked,
                 diagnosis: p.diagnosis,
                 draw: { u: p.u, index: p.index },
+                remainingMs: context.remainingMs,
               });
             }),
             emit(({ context }) => out(addr.memory, 'memory.claim', {

@@ -1,6 +1,7 @@
 // L1/L2 checks on a job outcome (status, the job contract's prediction files as the harness scored them, submission
 // format, runtime estimate) and the L3 decision on harness scores. A job's own scores.csv is information only.
 import type { Blame, JobOutcome, TaskInfo } from '../../protocols/domain.ts';
+import { perfectScore } from '../../protocols/metric-table.ts';
 import { acceptBeyondNoise } from './acceptance.ts';
 
 export interface RunVerdict { ok: boolean; reasons: string[]; repairable: boolean; blame: Blame }
@@ -13,7 +14,10 @@ export function checkRun(job: JobOutcome, task: TaskInfo, needEstimate: boolean)
     case 'timeout':
       if (job.budgetCapped) return { ok: false, repairable: false, blame: 'budget', reasons: [`${job.mode} run stopped when the budget ran out (${Math.round(job.usage.wallMs / 1000)} s)`] };
       return { ok: false, repairable: true, blame: 'code', reasons: [`${job.mode} run exceeded its limit (${Math.round(job.usage.wallMs / 1000)} s); make it faster`] };
-    case 'refused': return { ok: false, repairable: false, blame: 'budget', reasons: [`${job.mode} run refused: ${job.reason ?? 'admission control'}`] };
+    case 'refused':
+      // too slow for what is left: the change can be reshaped to fit (fewer rounds, seeds, rows or members);
+      // an exhausted budget cannot be repaired
+      return { ok: false, repairable: job.refusal === 'too-slow', blame: 'budget', reasons: [`${job.mode} run refused: ${job.reason ?? 'admission control'}`] };
     case 'infra': return { ok: false, repairable: false, blame: 'infra', reasons: [`infrastructure failure (not charged): ${job.reason ?? 'unknown'}`] };
   }
   if (!job.harness) reasons.push('the harness did not score the job\'s predictions (oof_predictions.csv, holdout_predictions.csv)');
@@ -54,8 +58,6 @@ export function isBetter(score: number, than: number | null, lowerIsBetter: bool
   return lowerIsBetter ? score < than - 1e-12 : score > than + 1e-12;
 }
 
-const PERFECT: Record<string, number> = { auc: 1, accuracy: 1, logloss: 0, rmse: 0, rmsle: 0, mae: 0 };
-
 export interface Decision { accept: boolean; reasons: string[] }
 
 /** A SOTA as the validator compares against it: its harness score and per-fold scores. */
@@ -68,8 +70,8 @@ export interface SotaScores { score: number; folds: number[] }
 export function decide(args: { score: number; folds: number[]; sota: SotaScores | null; task: TaskInfo; trainScore: number | null; overfitGap: number; acceptK: number }): Decision {
   const { score, sota, task, trainScore } = args;
   const reasons: string[] = [];
-  const perfect = PERFECT[task.metric];
-  if (perfect !== undefined && Math.abs(score - perfect) < 1e-9) {
+  const perfect = perfectScore(task.metric);
+  if (Math.abs(score - perfect) < 1e-9) {
     return { accept: false, reasons: [`validation ${task.metric} is exactly perfect (${score}); suspected leakage between train and validation`] };
   }
   if (trainScore !== null) {

@@ -35,10 +35,12 @@ function reject(c: Ctx, level: Result['level'], reasons: string[], repairable: b
 
 function jobId(c: Ctx, mode: 'debug' | 'full'): string { return `${c.req!.experiment}-a${c.req!.attempt}-${mode}`; }
 
-function submit(c: Ctx, mode: 'debug' | 'full', estimatedMs: number | null): SendEvent {
+/** A debug run, or the full run estimated from the debug run `debug` (its corrected and raw estimates ride along). */
+function submit(c: Ctx, mode: 'debug' | 'full', debug: JobOutcome | null): SendEvent {
   return out(addr.gpu, 'job.submit', {
     jobId: jobId(c, mode), mode, code: c.req!.code, dataDir: c.task.dataDir,
-    limitMs: mode === 'debug' ? c.debugMs : c.fullMs, estimatedMs,
+    limitMs: mode === 'debug' ? c.debugMs : c.fullMs, estimatedMs: debug?.estimatedFullMs ?? null,
+    ...(debug ? { rawEstimatedMs: debug.rawEstimatedFullMs, after: debug.jobId } : {}),
     sampleSubmission: `${c.task.dataDir}/sample_submission.csv`,
   });
 }
@@ -94,7 +96,7 @@ export const validatorMachine = setup({
             target: 'fullRun',
             actions: [
               assign({ debug: ({ event }) => event.payload }),
-              emit(({ context, event }) => submit(context, 'full', event.payload.estimatedFullMs)),
+              emit(({ context, event }) => submit(context, 'full', event.payload)),
             ],
           },
           {

@@ -13,17 +13,25 @@ Every metric is computed with scikit-learn so scores match sklearn exactly:
   rmsle    sqrt(mean_squared_log_error); negative predictions are
            rejected (sklearn raises ValueError)                    lower is better
   mae      mean_absolute_error                                     lower is better
+Directions (LOWER_IS_BETTER) come from protocols/metric-table.json, the table Gome's TypeScript reads too.
 """
+import os
+import sys
+
 import numpy as np
 from sklearn import metrics as skm
 
-LOWER_IS_BETTER = {"auc": False, "accuracy": False, "logloss": True,
-                   "rmse": True, "rmsle": True, "mae": True}
-LOGLOSS_EPS = "auto"  # float64 eps; matches runtime/grading/metrics.ts LOGLOSS_EPS
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from metric_table import LOWER_IS_BETTER, METRIC_TABLE  # noqa: E402  (directions: protocols/metric-table.json)
+
+__all__ = ["LOWER_IS_BETTER", "METRIC_TABLE", "LOGLOSS_EPS", "label_key", "conventional_positive",
+           "PositiveClassNeeded", "binary_truth", "score"]
+
+LOGLOSS_EPS = "auto"  # float64 eps; matches grading/metrics.ts LOGLOSS_EPS
 
 
 def label_key(v):
-    """Canonical label for comparisons (as runtime/grading/positive-class.ts labelKey does): numbers by value
+    """Canonical label for comparisons (as grading/positive-class.ts labelKey does): numbers by value
     ("1" = "1.0" = 1), true/false in any case, else the trimmed text."""
     s = str(v).strip()
     try:
@@ -69,6 +77,8 @@ def binary_truth(y_true, positive=None):
 def score(metric, y_true, y_pred, classes=None):
     """y_true: 1-D answers. y_pred: 1-D predictions, or 2-D (n, len(classes))
     probabilities for multiclass logloss with columns in `classes` order."""
+    if metric not in METRIC_TABLE:
+        raise ValueError(f"unknown metric {metric!r}: protocols/metric-table.json has {', '.join(METRIC_TABLE)}")
     y_true = np.asarray(y_true)
     y_pred = np.asarray(y_pred)
     if metric == "auc":

@@ -7,16 +7,18 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import warnings
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from metric_table import LOWER_IS_BETTER  # noqa: E402  (directions: protocols/metric-table.json)
+
 SEED = 0
 TEST_SIZE = 0.2
-LOWER_IS_BETTER = {"auc": False, "accuracy": False, "logloss": True,
-                   "rmse": True, "rmsle": True, "mae": True}
 
 
 def parse_out(comp_dir):

@@ -1,7 +1,7 @@
 // gome bench: runs every local competition for several seeds and writes the aggregate MLE-bench report (mean ± SEM).
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { aggregateReports, medalLabel, type CompetitionReport } from '../../runtime/grading/report.ts';
+import { aggregateReports, medalLabel, type CompetitionReport } from '../../grading/report.ts';
 import type { RunConfigInput } from '../../protocols/config.ts';
 import { runCompetition } from '../run/run-session.ts';
 

@@ -1,7 +1,7 @@
 // gome grade: grade a submission against a competition, or place a score on a leaderboard, in MLE-bench's fields.
-import { loadCompetition } from '../../runtime/grading/competition.ts';
-import { buildReport, gradeToReport } from '../../runtime/grading/report.ts';
-import { medalThresholds, readLeaderboard } from '../../runtime/grading/medals.ts';
+import { loadCompetition } from '../../grading/competition.ts';
+import { buildReport, gradeToReport } from '../../grading/report.ts';
+import { medalThresholds, readLeaderboard } from '../../grading/medals.ts';
 
 export async function gradeSubmission(submission: string, competitionDir: string): Promise<{ report: unknown; code: number }> {
   const comp = await loadCompetition(competitionDir);

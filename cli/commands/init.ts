@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCompetition } from '../../runtime/grading/competition.ts';
+import { loadCompetition } from '../../grading/competition.ts';
 import { GomeError } from '../../runtime/errors.ts';
 
 export class InitFailed extends GomeError {}

@@ -14,10 +14,20 @@ import pandas as pd
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "bench", "_lib"))
 import prepare_common  # noqa: E402
+from metric_table import METRIC_TABLE, is_regression_metric  # noqa: E402  (protocols/metric-table.json)
 from metrics import conventional_positive, label_key  # noqa: E402
 
 POSITIVE_NEEDED = 3  # exit status: the binary target needs --positive (cli/commands/init.ts)
-METRICS = {"auc": "binary", "logloss": None, "accuracy": None, "rmse": "regression", "rmsle": "regression", "mae": "regression"}
+
+
+def task_type(metric, y):
+    """The competition's taskType: regression for a regression metric (the metric table says which); auc scores one
+    probability column, so binary; logloss is binary on two classes; else multiclass (accuracy scores labels)."""
+    if is_regression_metric(metric):
+        return "regression"
+    if metric == "auc":
+        return "binary"
+    return "binary" if y.nunique() == 2 and metric == "logloss" else "multiclass"
 
 
 def positive_of(classes, given, target):
@@ -41,8 +51,8 @@ def positive_of(classes, given, target):
 def main():
     csv, target, metric, out_dir, name, id_col, test_frac = sys.argv[1:8]
     positive_arg = sys.argv[8] if len(sys.argv) > 8 and sys.argv[8] != "" else None
-    if metric not in METRICS:
-        sys.exit(f"unknown metric {metric!r}: use one of {', '.join(METRICS)}")
+    if metric not in METRIC_TABLE:
+        sys.exit(f"unknown metric {metric!r}: use one of {', '.join(METRIC_TABLE)}")
     df = pd.read_csv(csv, low_memory=False)
     if target not in df.columns:
         sys.exit(f"column {target!r} is not in {csv}; columns are: {', '.join(map(str, df.columns))}")
@@ -54,9 +64,7 @@ def main():
     y = df[target]
     X = df.drop(columns=[target])
     X.columns = [str(c) for c in X.columns]
-    task = METRICS[metric]
-    if task is None:
-        task = "binary" if y.nunique() == 2 and metric == "logloss" else "multiclass"
+    task = task_type(metric, y)
     if task != "regression" and y.nunique() < 2:
         sys.exit(f"target {target!r} has a single class; nothing to predict")
     if task == "regression" and not pd.api.types.is_numeric_dtype(y):

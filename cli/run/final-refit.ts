@@ -5,6 +5,7 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Experiment, JobOutcome } from '../../protocols/domain.ts';
+import { REFIT_TIME_FACTOR } from '../../protocols/config.ts';
 import type { Client } from '../../runtime/client.ts';
 import { addr } from '../../actors/addresses.ts';
 
@@ -21,14 +22,13 @@ export interface RefitResult {
   submissionPath: string | null;
 }
 
-/** More rows than any fold model saw: allow a quarter more time than the pipeline's last full validation. */
-const MORE_ROWS_FACTOR = 1.25;
 
 export async function finalRefit(o: { cli: Client; best: Experiment | null; fullDataDir: string; runDir: string; remainingMs: number }): Promise<RefitResult> {
   const none = (reason: string, extra: Partial<RefitResult> = {}): RefitResult =>
     ({ used: false, reason, experiment: o.best?.id ?? null, status: null, wallMs: null, submissionPath: null, ...extra });
   if (!o.best) return none('no pipeline was accepted');
-  const estimateMs = Math.round(o.best.wallMs * MORE_ROWS_FACTOR);
+  // the validated full run's own time when it was measured, else the whole experiment's (debug run and waits included)
+  const estimateMs = Math.round((o.best.fullRunMs ?? o.best.wallMs) * REFIT_TIME_FACTOR);
   const limitMs = Math.floor(o.remainingMs);
   if (limitMs <= 0 || estimateMs > limitMs) {
     return none(`no time left for the final refit (it needs about ${(estimateMs / 1000).toFixed(0)} s, ${(Math.max(0, limitMs) / 1000).toFixed(0)} s are left); the submission is the fold models' average`);

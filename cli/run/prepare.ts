@@ -2,8 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadCompetition, type Competition } from '../../runtime/grading/competition.ts';
-import { CompetitionError } from '../../runtime/grading/errors.ts';
+import { loadCompetition, type Competition } from '../../grading/competition.ts';
+import { CompetitionError } from '../../grading/errors.ts';
 import type { MetricName } from '../../protocols/domain.ts';
 
 /** `positive`: the --positive LABEL of a binary probability target (checked against the observed classes). */

@@ -7,6 +7,7 @@ import type { Envelope } from '../../protocols/messages.ts';
 import { subjects } from '../../protocols/subjects.ts';
 import type { Bus } from '../../runtime/bus.ts';
 import { isBetter } from '../../actors/validator/run-checks.ts';
+import { JobLedger } from './job-ledger.ts';
 
 export interface TrajectoryPoint { t: number; experiment: string; trace: string; score: number | null; status: string; best: number | null }
 
@@ -16,6 +17,8 @@ export class RunArchive {
   firstValidAt: number | null = null;
   bestAt: number | null = null;
   best: Experiment | null = null;
+  /** Every job submitted and its result: waste and cost-model accuracy for metrics.json. */
+  readonly jobs = new JobLedger();
   private listeners: Array<(env: Envelope) => void> = [];
 
   constructor(readonly runDir: string, readonly run: string, readonly startedAt: number, readonly lowerIsBetter: boolean) {
@@ -34,6 +37,7 @@ export class RunArchive {
   onEnvelope(fn: (env: Envelope) => void): void { this.listeners.push(fn); }
 
   observe(env: Envelope): void {
+    this.jobs.observe(env);
     switch (env.type) {
       case 'validate.request':
         writeFileSync(join(this.runDir, 'code', `${env.payload.experiment}-a${env.payload.attempt}.py`), env.payload.code);

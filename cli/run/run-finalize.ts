@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import type { RunConfig, TaskInfo } from '../../protocols/index.ts';
 import type { Envelope } from '../../protocols/messages.ts';
 import type { Recorder } from '../../runtime/recorder.ts';
-import { gradeToReport, medalLabel, type CompetitionReport } from '../../runtime/grading/report.ts';
-import type { Competition } from '../../runtime/grading/competition.ts';
+import { gradeToReport, medalLabel, type CompetitionReport } from '../../grading/report.ts';
+import type { Competition } from '../../grading/competition.ts';
 import type { BudgetClock } from '../../gpu-node/budget-clock.ts';
 import type { GpuNode } from '../../gpu-node/gpu-node.ts';
 import type { RunArchive } from './run-archive.ts';
 import { computeMetrics, type RunMetrics } from './run-metrics.ts';
+import { JobLedger } from './job-ledger.ts';
 import type { RefitResult } from './final-refit.ts';
 import { renderHtmlReport } from './html-report.ts';
 
@@ -121,7 +122,7 @@ function emptyMetrics(budgetMs: number, usedMs: number): RunMetrics {
     time_to_best_ms: null, first_score: null, best_score: null, selection_score: null, confirmation_score: null,
     first_confirmation_score: null, self_reported_best: null, accepted_after_first: 0, budget_ms: budgetMs, budget_used_ms: usedMs,
     budget_used_frac: budgetMs > 0 ? usedMs / budgetMs : 0, gpu_utilisation: 0, gpu_utilisation_after_first_job: 0,
-    orchestration_overhead_ms_per_iteration: null, trajectory: [],
+    orchestration_overhead_ms_per_iteration: null, ...new JobLedger().waste(budgetMs), cost_model: new JobLedger().costAccuracy(), trajectory: [],
   };
 }
 
@@ -135,6 +136,8 @@ export function summarise(say: (l: string) => void, comp: Competition, task: Tas
   say(`  first draft cv ${task.metric}: ${fmt(m.first_score)}   best cv (selection): ${fmt(m.best_score)}   held-back (confirmation): ${fmt(m.confirmation_score)} (first draft ${fmt(m.first_confirmation_score)})   changes accepted beyond noise: ${m.accepted_after_first}`);
   if (!report) say('  ungraded: the folder has no private/test.csv answers or leaderboard.csv');
   if (report) say(`  test ${comp.metric}: ${report.score ?? 'invalid'} → ${medal} (gold ${report.gold_threshold}, silver ${report.silver_threshold}, bronze ${report.bronze_threshold}, median ${report.median_threshold})`);
-  say(`  gpu utilisation ${(m.gpu_utilisation * 100).toFixed(0)}%, valid-submission rate ${(m.valid_submission_rate * 100).toFixed(0)}%`);
+  say(`  gpu utilisation ${(m.gpu_utilisation * 100).toFixed(0)}%, valid-submission rate ${(m.valid_submission_rate * 100).toFixed(0)}%, `
+    + `budget wasted ${(m.waste_frac * 100).toFixed(1)}% (${m.wasted_debug_runs} refused after their debug run, ${m.killed_full_runs} full runs killed), `
+    + `cost estimates ${m.cost_model.median_ratio === null ? 'n/a' : `within ${fmt(m.cost_model.median_fold_error)}× (median actual/estimate ${fmt(m.cost_model.median_ratio)} over ${m.cost_model.pairs} runs)`}`);
   say(`  outputs: ${r.runDir}/{submission.csv,report.json,metrics.json,report.html,messages.jsonl,run_meta.json}`);
 }

@@ -1,6 +1,8 @@
-// metrics.json: valid-submission rate, time to first valid submission, time to best, the trajectory, budget share used.
+// metrics.json: valid-submission rate, time to first valid submission, time to best, the trajectory, budget share used,
+// budget wasted and the cost model's accuracy.
 import type { Budget } from '../../protocols/domain.ts';
 import type { RunArchive } from './run-archive.ts';
+import type { CostAccuracy } from './job-ledger.ts';
 
 export interface RunMetrics {
   experiments: number;
@@ -26,6 +28,13 @@ export interface RunMetrics {
   gpu_utilisation: number;
   gpu_utilisation_after_first_job: number;
   orchestration_overhead_ms_per_iteration: number | null;
+  /** Budget wasted: debug runs of jobs that admission control then refused, plus full runs killed by their limit or the budget. */
+  waste_ms: number;
+  waste_frac: number;
+  wasted_debug_runs: number;
+  killed_full_runs: number;
+  /** How close the corrected debug-run estimates came to the measured full runs. */
+  cost_model: CostAccuracy;
   trajectory: RunArchive['trajectory'];
 }
 
@@ -54,6 +63,8 @@ export function computeMetrics(a: RunArchive, budget: Budget, gpu: { busyMs: num
     gpu_utilisation: wallMs > 0 ? gpu.busyMs / wallMs : 0,
     gpu_utilisation_after_first_job: gpu.elapsedMs > 0 ? gpu.busyMs / gpu.elapsedMs : 0,
     orchestration_overhead_ms_per_iteration: iterations ? Math.round(idle / iterations) : null,
+    ...a.jobs.waste(budget.budgetMs),
+    cost_model: a.jobs.costAccuracy(),
     trajectory: a.trajectory,
   };
 }

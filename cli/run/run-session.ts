@@ -4,8 +4,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RunConfig, parseConfig, safeRunId, type RunConfigInput, type TaskInfo } from '../../protocols/index.ts';
-import { prepareHarnessData } from '../../runtime/grading/harness-split.ts';
-import { HarnessScorer } from '../../runtime/grading/harness-scorer.ts';
+import { REFIT_TIME_FACTOR } from '../../protocols/config.ts';
+import { prepareHarnessData } from '../../grading/harness-split.ts';
+import { HarnessScorer } from '../../grading/harness-scorer.ts';
 import type { Envelope } from '../../protocols/messages.ts';
 import { ActorHost, type Behavior } from '../../runtime/actor-host.ts';
 import { Bus } from '../../runtime/bus.ts';
@@ -174,7 +175,9 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
       host(addr.developer(t), t, { kind: 'machine', machine: developerMachine, input: { trace: t, maxRepairs: config.maxRepairs, task } });
       host(addr.validator(t), t, { kind: 'machine', machine: validatorMachine, input: { trace: t, task, debugMs: config.limits.debugMs, fullMs: config.limits.fullMs, overfitGap: config.overfitGap } });
     }
-    host(addr.coordinator, 'run', { kind: 'machine', machine: coordinatorMachine, input: { traces, maxIterations: config.maxIterations, minRemainingFrac: 0.02 } });
+    host(addr.coordinator, 'run', { kind: 'machine', machine: coordinatorMachine, input: {
+      traces, maxIterations: config.maxIterations, minRemainingFrac: 0.02, refitFactor: config.finalRefit ? REFIT_TIME_FACTOR : null,
+    } });
     for (const h of hosts) h.start();
     await bus.flush();
 

@@ -1,9 +1,9 @@
 // Builds the TaskInfo every actor sees from a competition: metric, columns, their types and missing-value shares,
 // the classes and the positive class (the competition's, never re-derived); and the one-block summary a run prints.
 import type { TaskInfo } from '../../protocols/domain.ts';
-import type { Competition } from '../../runtime/grading/competition.ts';
-import { isMissing, parseNumber, readCsv } from '../../runtime/grading/csv.ts';
-import { sameLabel } from '../../runtime/grading/positive-class.ts';
+import type { Competition } from '../../grading/competition.ts';
+import { isMissing, parseNumber, readCsv } from '../../grading/csv.ts';
+import { sameLabel } from '../../grading/positive-class.ts';
 
 function labelsOf(t: { header: string[]; rows: string[][] }, col: string): string[] {
   const j = t.header.indexOf(col);

@@ -95,6 +95,23 @@ describe('coordinator', () => {
     expect(one(end, 'run.finished').payload.reason).toBe('budget');
   });
 
+  it('coordinator - with a final refit planned, no iteration starts inside the refit reserve of the best pipeline', () => {
+    // budget(frac) has a 100 s budget; the best pipeline's full run took 20 s: the refit is planned at 1.25 x 20 = 25 s
+    const c = coordinator({ traces: ['t0'], refitFactor: 1.25 });
+    c.send(addr.gpu, 'budget.status', budget(0.1));
+    done(c, 't0', sotaRef({ experiment: 't0-e0', score: 0.8, fullRunMs: 20_000 }));
+    expect(researchTargets(c.send(addr.gpu, 'budget.status', budget(0.74)))).toEqual([addr.researcher('t0')]); // 26 s left
+    done(c, 't0');
+    const end = c.send(addr.gpu, 'budget.status', budget(0.76)); // 24 s left: inside the reserve
+    expect(researchTargets(end)).toEqual([]);
+    expect(one(end, 'run.finished').payload.reason).toBe('budget');
+    // without a refit the same budget goes on to the 2% floor
+    const plain = coordinator({ traces: ['t0'], refitFactor: null });
+    plain.send(addr.gpu, 'budget.status', budget(0.1));
+    done(plain, 't0', sotaRef({ experiment: 't0-e0', score: 0.8, fullRunMs: 20_000 }));
+    expect(researchTargets(plain.send(addr.gpu, 'budget.status', budget(0.76)))).toEqual([addr.researcher('t0')]);
+  });
+
   it('coordinator - maxIterations is respected with several traces', () => {
     const c = coordinator({ traces: ['t0', 't1', 't2'], maxIterations: 4 });
     let started = researchTargets(c.send(addr.gpu, 'budget.status', budget(0.1)));

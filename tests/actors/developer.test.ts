@@ -40,7 +40,10 @@ describe('developer', () => {
     expect(d.initialSends).toEqual([]);
     const req = one(d.send(addr.researcher('t0'), 'research.hypothesis', hypothesisMsg()), 'brain.develop.request');
     expect(req.to).toBe(addr.brain);
-    expect(req.payload).toEqual({ task, hypothesis: plainChosen, baseCode: 'PARENT CODE', attempt: 1, error: null, previousCode: null });
+    expect(req.payload).toEqual({
+      task, hypothesis: plainChosen, baseCode: 'PARENT CODE', attempt: 1, error: null, previousCode: null,
+      baseSpec: null, previousSpec: null, remainingMs: null, baseRunMs: null,
+    });
     expect(req.payload.hypothesis).not.toHaveProperty('weighted');
     expect(d.value).toBe('coding');
   });
@@ -77,6 +80,7 @@ describe('developer', () => {
       status: 'accepted', level: 'L3', reasons: ['auc 0.95 beats SOTA 0.9'], blame: 'none', score: 0.95, cvStd: 0.01, trainScore: 0.97,
       attempts: 1, wallMs: 42_000, submissionPath: '/jobs/t0-e2-a1-full/submission.csv', ts: started + 42_000,
       folds: [0.94, 0.95, 0.96], holdout: 0.94, selfReported: 0.99, feedback: accepted().full!.feedback,
+      spec: null, fullRunMs: accepted().full!.usage.wallMs,
     });
     expect(d.value).toBe('idle');
   });

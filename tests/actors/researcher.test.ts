@@ -87,6 +87,7 @@ describe('researcher', () => {
     expect(brainReq.payload).toEqual({
       task, stage: 'improve', budgetUsedFrac: 0.5, sota: ctx.sota, successes: ctx.successes, failures: ctx.failures,
       siblings: ['model:xgb', 'features:ratios'], tried: ['model:hgb', 'fe:a', 'fe:b'], lastFeedback: 'no gain B',
+      remainingMs: budget(0.5).remainingMs,
     });
     expect(r.value).toBe('thinking');
   });

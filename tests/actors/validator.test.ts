@@ -126,6 +126,9 @@ describe('validator', () => {
       ['unchecked submission', { submission: null }, /submission\.csv was not checked/, true],
       ['missing estimate', { estimatedFullMs: null }, /GOME_ESTIMATED_FULL_SECONDS/, true],
       ['refused', { status: 'refused', reason: 'does not fit' }, /refused: does not fit/, false],
+      ['refused: budget exhausted', { status: 'refused', refusal: 'budget-exhausted', reason: 'budget exhausted: 0.0 s remaining' }, /refused: budget exhausted/, false],
+      // too slow for what is left: the change can be reshaped, so the developer gets to repair it
+      ['refused: too slow', { status: 'refused', refusal: 'too-slow', reason: 'estimated runtime 90.0 s (from the debug run) exceeds the remaining budget 60.0 s' }, /exceeds the remaining budget/, true],
       ['infra', { status: 'infra', reason: 'docker died' }, /infrastructure failure/, false],
     ];
     for (const [name, over, why, repairable] of cases) {

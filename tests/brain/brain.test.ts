@@ -11,7 +11,7 @@ import { offlineAsyncBrain } from '../../actors/brain/brain.ts';
 import { MOVES } from '../../actors/brain/catalogue.ts';
 import { generateCode } from '../../actors/brain/codegen.ts';
 import { fnv1a } from '../../actors/brain/hash.ts';
-import { draftSpec, parseSpecFromCode, type PipelineSpec } from '../../actors/brain/pipeline-spec.ts';
+import { draftSpec, specFromData, type PipelineSpec } from '../../actors/brain/pipeline-spec.ts';
 import { PYTHON, researchRequest, taskFor } from './fixtures.ts';
 
 const task = taskFor('mixed', 'auc');
@@ -128,29 +128,30 @@ describe('brain research', () => {
 });
 
 describe('brain develop', () => {
-  const base = generateCode(draftSpec(task), task);
+  const baseSpec = draftSpec(task);
+  const base = generateCode(baseSpec, task);
 
-  it('develop - a hypothesis makes a minimal change to the base spec', () => {
-    const reply = offlineBrain.develop({ task, hypothesis: mkHypothesis('hp:lr-down', ['hp:lr-down']), baseCode: base, attempt: 1, error: null, previousCode: null });
+  it('develop - a hypothesis makes a minimal change to the base spec, which travels as data beside the code', () => {
+    const reply = offlineBrain.develop({ task, hypothesis: mkHypothesis('hp:lr-down', ['hp:lr-down']), baseCode: base, baseSpec, attempt: 1, error: null, previousCode: null });
     expect(() => payloads['brain.develop.reply'].parse(reply)).not.toThrow();
-    const before = parseSpecFromCode(base)!;
-    const after = parseSpecFromCode(reply.code)!;
+    const before = baseSpec;
+    const after = specFromData(reply.spec)!;
     expect(after.models[0]!.params['learning_rate']).toBe(0.05);
     expect(after.models[0]!.params['max_iter']).toBe(200);
     expect({ ...after, models: [], notes: [] }).toEqual({ ...before, models: [], notes: [] });
-    expect(reply.code.startsWith('# GOME-SPEC: ')).toBe(true);
+    expect(reply.code).not.toMatch(/GOME-SPEC/); // the spec is not a comment inside the code
     expect(reply.code).not.toBe(base);
   });
 
-  it('develop - unparseable base code falls back to a fresh draft; unknown kinds still change the code', () => {
+  it('develop - base code without a spec falls back to a fresh draft; unknown kinds still change the code', () => {
     const llm = 'import pandas as pd\nprint("hello")\n';
     const r1 = offlineBrain.develop({ task, hypothesis: mkHypothesis('model:xgb', ['model:xgb']), baseCode: llm, attempt: 1, error: null, previousCode: null });
-    expect(parseSpecFromCode(r1.code)!.models[0]!.family).toBe('xgb');
+    expect(specFromData(r1.spec)!.models[0]!.family).toBe('xgb');
     expect(r1.summary).toMatch(/fresh draft/);
-    const r2 = offlineBrain.develop({ task, hypothesis: mkHypothesis('model:catboost-magic'), baseCode: base, attempt: 1, error: null, previousCode: null });
+    const r2 = offlineBrain.develop({ task, hypothesis: mkHypothesis('model:catboost-magic'), baseCode: base, baseSpec, attempt: 1, error: null, previousCode: null });
     expect(r2.code).not.toBe(base);
     const r3 = offlineBrain.develop({ task, hypothesis: mkHypothesis('draft:rf', ['draft:rf']), baseCode: null, attempt: 1, error: null, previousCode: null });
-    expect(parseSpecFromCode(r3.code)!.models.map((m) => m.family)).toEqual(['rf']);
+    expect(specFromData(r3.spec)!.models.map((m) => m.family)).toEqual(['rf']);
   });
 
   it('develop - repair changes the code in response to the error', () => {
@@ -162,9 +163,9 @@ describe('brain develop', () => {
     const prev = generateCode(spec, task);
     const h = mkHypothesis('ens:avg3', ['ens:avg3']);
     const repair = (error: string, attempt = 2) => {
-      const r = offlineBrain.develop({ task, hypothesis: h, baseCode: base, attempt, error, previousCode: prev });
+      const r = offlineBrain.develop({ task, hypothesis: h, baseCode: base, baseSpec, attempt, error, previousCode: prev, previousSpec: spec });
       expect(r.code).not.toBe(prev);
-      return { r, spec: parseSpecFromCode(r.code)! };
+      return { r, spec: specFromData(r.spec)! };
     };
     const s1 = repair('ValueError: could not convert string to float: \'red\'').spec;
     expect(s1.encoding).toBe('ordinal');
@@ -183,6 +184,16 @@ describe('brain develop', () => {
     expect(repair('MemoryError').r).toEqual(repair('MemoryError').r);
   });
 
+  it('catalogue - seed averaging applies only where a model depends on its seed', () => {
+    const seeds = MOVES.find((m) => m.kind === 'wf:seeds')!;
+    const ctx = (edit: (s: PipelineSpec) => void) => { const s = draftSpec(task); edit(s); return { task, spec: s, goodFamilies: [] }; };
+    expect(seeds.applies(ctx(() => {}))).toBe(false); // plain histogram boosting: the seed changes nothing
+    expect(seeds.applies(ctx((s) => { s.earlyStop = true; }))).toBe(true); // its early-stopping split does
+    expect(seeds.applies(ctx((s) => { s.models = [{ family: 'rf', name: 'rf', params: {} }]; }))).toBe(true);
+    expect(seeds.applies(ctx((s) => { s.models = [{ family: 'xgb', name: 'xgb', params: { subsample: 1, colsample_bytree: 1 } }]; }))).toBe(false);
+    expect(seeds.applies(ctx((s) => { s.models = [{ family: 'xgb', name: 'xgb', params: { subsample: 0.8 } }]; }))).toBe(true);
+  });
+
   it('develop - every catalogue move yields valid Python for every task type', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gome-brain-compile-'));
     const files: string[] = [];
@@ -191,7 +202,7 @@ describe('brain develop', () => {
     let i = 0;
     for (const t of tasks) {
       for (const move of MOVES) {
-        const code = offlineBrain.develop({ task: t, hypothesis: mkHypothesis(move.kind, [move.kind]), baseCode: generateCode(draftSpec(t), t), attempt: 1, error: null, previousCode: null }).code;
+        const code = offlineBrain.develop({ task: t, hypothesis: mkHypothesis(move.kind, [move.kind]), baseCode: generateCode(draftSpec(t), t), baseSpec: draftSpec(t), attempt: 1, error: null, previousCode: null }).code;
         const f = join(dir, `m${i++}.py`);
         writeFileSync(f, code);
         files.push(f);
@@ -209,8 +220,8 @@ describe('brain develop', () => {
     const foldsUp = MOVES.find((m) => m.kind === 'wf:folds-up')!;
     expect(foldsUp.applies({ task: harnessed, spec, goodFamilies: [] })).toBe(false);
     expect(foldsUp.applies({ task, spec: draftSpec(task), goodFamilies: [] })).toBe(true);
-    const dev = offlineBrain.develop({ task: harnessed, hypothesis: mkHypothesis('wf:folds-up', ['wf:folds-up']), baseCode: generateCode(spec, harnessed), attempt: 1, error: null, previousCode: null });
-    expect(parseSpecFromCode(dev.code)!.folds).toBe(4);
+    const dev = offlineBrain.develop({ task: harnessed, hypothesis: mkHypothesis('wf:folds-up', ['wf:folds-up']), baseCode: generateCode(spec, harnessed), baseSpec: spec, attempt: 1, error: null, previousCode: null });
+    expect(specFromData(dev.spec)!.folds).toBe(4);
     expect(dev.summary).toMatch(/the run's 4 fixed folds/);
   });
 });

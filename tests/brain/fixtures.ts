@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MetricName, TaskInfo } from '../../protocols/domain.ts';
+import { lowerIsBetter } from '../../protocols/metric-table.ts';
 import type { Payload } from '../../protocols/messages.ts';
 import { draftSpec, modelSpec, renameModels, type ModelFamily, type PipelineSpec } from '../../actors/brain/pipeline-spec.ts';
 
@@ -29,7 +30,7 @@ export function taskFor(kind: DataKind, metric: MetricName, dataDir = '/data/non
     competition: `toy-${kind}`,
     description: `A toy ${kind} competition`,
     metric,
-    lowerIsBetter: ['logloss', 'rmse', 'rmsle', 'mae'].includes(metric),
+    lowerIsBetter: lowerIsBetter(metric),
     idColumn: 'id',
     targetColumns: ['target'],
     taskType: kind === 'regression' ? 'regression' : kind.startsWith('multiclass') ? 'multiclass' : 'binary',

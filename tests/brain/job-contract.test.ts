@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskInfo } from '../../protocols/domain.ts';
-import { loadCompetition } from '../../runtime/grading/competition.ts';
+import { loadCompetition } from '../../grading/competition.ts';
 import { buildTaskInfo } from '../../cli/run/task-info.ts';
 import { generateCode } from '../../actors/brain/codegen.ts';
 import type { PipelineSpec } from '../../actors/brain/pipeline-spec.ts';

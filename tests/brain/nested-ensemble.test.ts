@@ -1,5 +1,5 @@
-// Level-2 fits nested inside the folds close the optimism gap. The pipelines' own level-2 code (LEVEL2_PY, with the
-// metric helpers) runs on the real labels of a bundled competition, on the harness's fixed folds, with "models" that
+// Level-2 fits nested inside the folds close the optimism gap. The pipelines' own level-2 code (the level2 template, with
+// the scoring template) runs on the real labels of a bundled competition, on the harness's fixed folds, with "models" that
 // are pure random noise: no honest score of any combination of them can beat chance (AUC 0.5), so whatever an
 // ensemble scores above 0.5 is optimism. Fitted and scored on the same out-of-fold rows (the old way) hill climbing
 // and stacking look better than chance and than the best single model; nested, they do not, and they agree with a
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HELPERS_PY, LEVEL2_PY } from '../../actors/brain/codegen.ts';
+import { assembleScript } from '../../actors/brain/script-assembler.ts';
 import { PYTHON } from './fixtures.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -53,12 +53,11 @@ print(json.dumps(out))
 `;
 
 function script(): string {
-  return [
-    'import numpy as np', 'from sklearn import metrics as skm', 'from sklearn.pipeline import Pipeline',
-    'from sklearn.utils.class_weight import compute_sample_weight',
+  const preamble = [
+    'import numpy as np',
     'METRIC = "auc"', 'IS_REG = False', 'K = 2', 'LOWER_IS_BETTER = False', 'TARGET_LOG = False', 'CLASS_WEIGHT = "none"',
-    HELPERS_PY, LEVEL2_PY, DRIVER,
-  ].join('\n\n');
+  ].join('\n');
+  return assembleScript(preamble, ['scoring', 'level2']) + DRIVER;
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -10,6 +10,7 @@ import type { MetricName, TaskInfo } from '../../protocols/domain.ts';
 import { offlineBrain } from '../../actors/brain/offline-brain.ts';
 import { generateCode } from '../../actors/brain/codegen.ts';
 import type { PipelineSpec } from '../../actors/brain/pipeline-spec.ts';
+import { MOVE_BY_KIND } from '../../actors/brain/catalogue.ts';
 import { PYTHON, makeCompetition, smallSpec, taskFor, type DataKind } from './fixtures.ts';
 
 const hasPython = spawnSync(PYTHON, ['-c', 'import sklearn, pandas, xgboost'], { stdio: 'pipe' }).status === 0;
@@ -83,7 +84,7 @@ describe.skipIf(!hasPython)('brain python pipelines', () => {
     const task = taskFor('binary', 'auc', data('binary'));
     const reply = offlineBrain.research({ task, stage: 'draft', budgetUsedFrac: 0, sota: null, successes: [], failures: [], siblings: [], tried: [], lastFeedback: null });
     const dev = offlineBrain.develop({ task, hypothesis: reply.hypotheses[0]!, baseCode: null, attempt: 1, error: null, previousCode: null });
-    const spec = JSON.parse(dev.code.split('\n')[0]!.slice('# GOME-SPEC: '.length)) as PipelineSpec;
+    const spec = dev.spec as PipelineSpec;
     expect(spec.models[0]!.family).toBe('hgb');
     const debug = run(dev.code, data('binary'), 'debug');
     checkContract(debug, data('binary'), task, spec, 'debug');
@@ -141,6 +142,52 @@ describe.skipIf(!hasPython)('brain python pipelines', () => {
     expect(r.feedback['categorical']).toEqual(['size_band', 'texture_band']);
     expect(r.feedback['missing_frac'] as number).toBeGreaterThan(0);
     expect(r.feedback['n_features'] as number).toBeGreaterThan(30);
+  });
+
+  it('codegen - fe:target-enc: categoricals target-encoded inside the folds, in debug and full modes', () => {
+    const task = taskFor('mixed', 'logloss', data('mixed'));
+    const spec = smallSpec(task, ['hgb']);
+    const move = MOVE_BY_KIND.get('fe:target-enc')!;
+    const ctx = { task, spec, goodFamilies: [] };
+    expect(move.applies(ctx)).toBe(true);
+    move.apply(spec, ctx);
+    expect(spec.targetEncoding).toBe(true);
+    expect(move.applies({ ...ctx, spec })).toBe(false);
+    const plain = run(generateCode(smallSpec(task, ['hgb']), task), data('mixed'), 'debug');
+    for (const mode of ['debug', 'full'] as const) {
+      const r = run(generateCode(spec, task), data('mixed'), mode);
+      checkContract(r, data('mixed'), task, spec, mode);
+      expect(r.feedback['target_encoding']).toBe(true);
+      expect(r.feedback['categorical']).toEqual(['size_band', 'texture_band']);
+      if (mode === 'debug') expect(r.feedback['n_features']).toBe((plain.feedback['n_features'] as number) + 2); // one column per categorical
+    }
+  });
+
+  it('codegen - hp:search: a per-fold search of the main model, recorded in gome_feedback.json, in debug and full modes', () => {
+    const task = taskFor('binary', 'logloss', data('binary'));
+    const spec = smallSpec(task, ['hgb', 'linear'], (s) => { s.ensemble = 'avg'; });
+    const move = MOVE_BY_KIND.get('hp:search')!;
+    move.apply(spec, { task, spec, goodFamilies: [] });
+    expect(spec.search).toEqual({ trials: 20 });
+    spec.search = { trials: 5 }; // small for the test
+    for (const mode of ['debug', 'full'] as const) {
+      const r = run(generateCode(spec, task), data('binary'), mode);
+      checkContract(r, data('binary'), task, spec, mode);
+      const s = r.feedback['search'] as { model: string; trials: number; folds: { fold: number; params: Record<string, unknown>; trials: number; inner_score: number }[] };
+      expect(s.model).toBe('hgb');
+      expect(s.trials).toBe(mode === 'debug' ? 3 : 5); // debug mode: a few trials
+      expect(s.folds.map((f) => f.fold)).toEqual(mode === 'debug' ? [0, 1] : [0, 1, 2]);
+      for (const f of s.folds) {
+        expect(f.trials).toBe(s.trials);
+        expect(Object.keys(f.params).sort()).toEqual(['l2_regularization', 'learning_rate', 'max_iter', 'max_leaf_nodes', 'min_samples_leaf']);
+      }
+      const parts = r.feedback['estimate_parts'] as { search: { seconds: number; trial_ratio: number; full_seconds: number }; extrapolated_seconds: number };
+      expect(parts.search.seconds).toBeGreaterThan(0);
+      expect(parts.search.trial_ratio).toBe(mode === 'debug' ? 5 / 3 : 1);
+      expect(parts.search.full_seconds).toBeGreaterThanOrEqual(parts.search.seconds);
+      expect(parts.extrapolated_seconds).toBeGreaterThan(parts.search.full_seconds);
+      expect(r.feedback['val_score'] as number).toBeLessThan(0.3);
+    }
   });
 
   it('develop - a brain edit and a repair both produce runnable pipelines', () => {

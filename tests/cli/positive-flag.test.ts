@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCompetition } from '../../runtime/grading/competition.ts';
-import { grade } from '../../runtime/grading/grader.ts';
-import { readLeaderboard } from '../../runtime/grading/medals.ts';
+import { loadCompetition } from '../../grading/competition.ts';
+import { grade } from '../../grading/grader.ts';
+import { readLeaderboard } from '../../grading/medals.ts';
 import { IONOSPHERE_SILENT, indicatorSubmission, mlbenchCsv, mlbenchFolder } from '../grading/mlbench-binary.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');

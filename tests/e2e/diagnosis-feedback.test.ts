@@ -34,11 +34,28 @@ describe('diagnosis feedback', () => {
     expect(withSota!.sota.folds).toHaveLength(5);
   }, 180_000);
 
-  it('diagnosis - imbalanced classes (soybean, 19 classes) are diagnosed in a real run', async () => {
+  it('diagnosis - imbalanced classes, overfitting and fold variance (soybean, 19 classes, 480 rows) are diagnosed in a real run from the SOTA\'s harness scores', async () => {
     const r = await runCompetition({ competitionDir: join(REPO, 'bench', 'soybean-disease'), runsRoot: tempDir('gome-diag-'), runId: 'imbalance', progress: null,
-      config: { ...quick, budgetMs: 60_000, maxIterations: 1 } });
-    const d = diagnoses(log(r.runDir)).find((x) => x.summary === 'Imbalanced classes');
+      config: { ...quick, budgetMs: 90_000, maxIterations: 2 } });
+    const m = log(r.runDir);
+    const d = diagnoses(m).find((x) => x.summary === 'Imbalanced classes');
     expect(d, 'the imbalance rule fired').toBeDefined();
     expect(Number(/minority class fraction ([0-9.e-]+)/.exec(d!.evidence)![1])).toBeLessThan(0.05);
-  }, 120_000);
+    // the second iteration is diagnosed from the first SOTA: its train score against its harness CV score, and the
+    // spread of its harness per-fold scores (log loss: lower is better)
+    const asked = m.filter((x) => x.body.type === 'brain.research.request').map((x) => x.body.payload).find((p) => p.sota !== null);
+    expect(asked, 'a research request after the first SOTA').toBeDefined();
+    const { trainScore, score, folds } = asked!.sota as { trainScore: number; score: number; folds: number[] };
+    const mean = folds.reduce((a, b) => a + b, 0) / folds.length;
+    const std = Math.sqrt(folds.reduce((a, b) => a + (b - mean) ** 2, 0) / (folds.length - 1));
+    // the conditions hold on this data (so the test cannot pass vacuously) …
+    expect(score - trainScore, 'train log loss far below the CV log loss').toBeGreaterThan(0.25 * score);
+    expect(std, 'fold spread above 5% of the CV log loss').toBeGreaterThan(0.05 * score);
+    // … and the rules fire, quoting the SOTA's own figures
+    const after = m.filter((x) => x.body.type === 'brain.research.reply').map((x) => x.body.payload.diagnosis as Array<{ summary: string; evidence: string }>)[1]!;
+    const overfit = after.find((x) => x.summary === 'Overfitting: large train/validation gap');
+    expect(overfit, 'the overfitting rule fired').toBeDefined();
+    expect(overfit!.evidence).toContain(`CV ${score.toPrecision(4)}`);
+    expect(after.find((x) => x.summary === 'High variance across CV folds'), 'the fold-variance rule fired').toBeDefined();
+  }, 150_000);
 });

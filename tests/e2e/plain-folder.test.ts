@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCompetition } from '../../cli/run/run-session.ts';
-import { checkSubmissionFormat } from '../../runtime/grading/submission-format.ts';
+import { checkSubmissionFormat } from '../../grading/submission-format.ts';
 
 const BENCH = resolve(import.meta.dirname, '../../bench');
 

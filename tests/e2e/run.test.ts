@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCompetition } from '../../cli/run/run-session.ts';
-import { loadCompetition } from '../../runtime/grading/competition.ts';
-import { grade } from '../../runtime/grading/grader.ts';
+import { loadCompetition } from '../../grading/competition.ts';
+import { grade } from '../../grading/grader.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 

@@ -82,11 +82,11 @@ describe('budget clock', () => {
 describe('admission', () => {
   it('admission - refuses when the estimate exceeds the remaining budget or the job limit', () => {
     expect(decideAdmission({ jobLimitMs: 3_600_000, estimatedMs: 100_000, remainingBudgetMs: 50_000 }))
-      .toMatchObject({ admit: false, reason: expect.stringMatching(/exceeds the remaining budget/) });
+      .toMatchObject({ admit: false, refusal: 'too-slow', reason: expect.stringMatching(/exceeds the remaining budget/) });
     expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: 100_000, remainingBudgetMs: 1e9 }))
-      .toMatchObject({ admit: false, reason: expect.stringMatching(/exceeds the job limit/) });
+      .toMatchObject({ admit: false, refusal: 'too-slow', reason: expect.stringMatching(/exceeds the job limit/) });
     expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: null, remainingBudgetMs: 0 }))
-      .toMatchObject({ admit: false, reason: expect.stringMatching(/budget exhausted/) });
+      .toMatchObject({ admit: false, refusal: 'budget-exhausted', reason: expect.stringMatching(/budget exhausted/) });
     expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: 30_000, remainingBudgetMs: 40_000 }))
       .toEqual({ admit: true, effectiveLimitMs: 40_000 });
     expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: null, remainingBudgetMs: 1e9 }))

@@ -239,7 +239,7 @@ print(len(train), len(test))
     const base = mkdtempSync(join(tmpdir(), 'gome clone '));
     tmpRoots.push(base);
     const clone = join(base, 'with space', 'gome');
-    for (const part of ['gpu-node', 'runtime', 'protocols', 'package.json']) cpSync(join(REPO_ROOT, part), join(clone, part), { recursive: true });
+    for (const part of ['gpu-node', 'grading', 'runtime', 'protocols', 'package.json']) cpSync(join(REPO_ROOT, part), join(clone, part), { recursive: true });
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(clone, 'node_modules'));
     const fx = setup({ base, copyCompetition: true });
     const script = join(clone, 'one-job.mts');

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { localCompetitions } from '../../cli/commands/bench-suite.ts';
-import { loadCompetition } from '../../runtime/grading/competition.ts';
-import { grade } from '../../runtime/grading/grader.ts';
-import { medalThresholds, readLeaderboard } from '../../runtime/grading/medals.ts';
-import { LOWER_IS_BETTER } from '../../protocols/domain.ts';
+import { loadCompetition } from '../../grading/competition.ts';
+import { grade } from '../../grading/grader.ts';
+import { medalThresholds, readLeaderboard } from '../../grading/medals.ts';
+import { lowerIsBetter } from '../../protocols/metric-table.ts';
 
 const BENCH = resolve(import.meta.dirname, '../../bench');
 const NAMES = localCompetitions(BENCH);
@@ -23,7 +23,7 @@ describe('bundled competitions', () => {
     const score = await grade(c.sampleSubmissionPath, c);
     expect(Number.isFinite(score)).toBe(true);
     const t = medalThresholds(await readLeaderboard(c.leaderboardPath));
-    expect(t.isLowerBetter).toBe(LOWER_IS_BETTER[c.metric]);
+    expect(t.isLowerBetter).toBe(lowerIsBetter(c.metric));
     expect(t.n).toBeGreaterThanOrEqual(40);
     // the constant sample submission is a floor, never a medal
     const better = (a: number, b: number) => (t.isLowerBetter ? a < b : a > b);

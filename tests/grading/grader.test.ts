@@ -1,10 +1,10 @@
 // Grader: scores valid submissions (aligned by id) like sklearn and raises InvalidSubmission for each bad shape.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { grade } from '../../runtime/grading/grader.ts';
-import { loadCompetition } from '../../runtime/grading/competition.ts';
-import { CompetitionError, InvalidSubmission, type InvalidReason } from '../../runtime/grading/errors.ts';
-import { SeededRng } from '../../runtime/rng.ts';
+import { grade } from '../../grading/grader.ts';
+import { loadCompetition } from '../../grading/competition.ts';
+import { CompetitionError, InvalidSubmission, type InvalidReason } from '../../grading/errors.ts';
+import { SeededRng } from '../../protocols/rng.ts';
 import { csv, py } from './helpers.ts';
 import { binaryAuc, makeCompetition } from './fixtures.ts';
 

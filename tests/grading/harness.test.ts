@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCompetition } from '../../runtime/grading/competition.ts';
-import { prepareHarnessData } from '../../runtime/grading/harness-split.ts';
-import { HarnessScorer } from '../../runtime/grading/harness-scorer.ts';
-import { readCsv } from '../../runtime/grading/csv.ts';
+import { loadCompetition } from '../../grading/competition.ts';
+import { prepareHarnessData } from '../../grading/harness-split.ts';
+import { HarnessScorer } from '../../grading/harness-scorer.ts';
+import { readCsv } from '../../grading/csv.ts';
 import { py, repoRoot, tempDir } from './helpers.ts';
 
 const COMP = join(repoRoot, 'bench', 'breast-cancer-diagnosis');

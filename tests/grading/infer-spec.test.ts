@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadCompetition } from '../../runtime/grading/competition.ts';
-import { CompetitionError } from '../../runtime/grading/errors.ts';
-import { metricFromDescription } from '../../runtime/grading/infer-spec.ts';
-import { grade } from '../../runtime/grading/grader.ts';
+import { loadCompetition } from '../../grading/competition.ts';
+import { CompetitionError } from '../../grading/errors.ts';
+import { metricFromDescription } from '../../grading/infer-spec.ts';
+import { grade } from '../../grading/grader.ts';
 
 const BENCH = resolve(import.meta.dirname, '../../bench');
 

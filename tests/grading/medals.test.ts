@@ -2,9 +2,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { medalThresholds, medalPositions, pyRound, rankScore, readLeaderboard } from '../../runtime/grading/medals.ts';
-import { LeaderboardError } from '../../runtime/grading/errors.ts';
-import { SeededRng } from '../../runtime/rng.ts';
+import { medalThresholds, medalPositions, pyRound, rankScore, readLeaderboard } from '../../grading/medals.ts';
+import { LeaderboardError } from '../../grading/errors.ts';
+import { SeededRng } from '../../protocols/rng.ts';
 import { leaderboardsDir, py, tempDir, writeFile } from './helpers.ts';
 
 const files = readdirSync(leaderboardsDir).filter((f) => f.endsWith('.csv')).sort();

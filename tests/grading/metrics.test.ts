@@ -1,8 +1,8 @@
 // Metrics against scikit-learn (run via /usr/bin/python3) on seeded random data, including ties and unnormalised rows.
 import { describe, expect, it } from 'vitest';
-import { accuracy, auc, logloss, mae, rmse, rmsle, KAGGLE_LOGLOSS_EPS } from '../../runtime/grading/metrics.ts';
-import { MetricError } from '../../runtime/grading/errors.ts';
-import { SeededRng } from '../../runtime/rng.ts';
+import { accuracy, auc, logloss, mae, rmse, rmsle, KAGGLE_LOGLOSS_EPS } from '../../grading/metrics.ts';
+import { MetricError } from '../../grading/errors.ts';
+import { SeededRng } from '../../protocols/rng.ts';
 import { py } from './helpers.ts';
 
 const SKLEARN = String.raw`

@@ -1,8 +1,8 @@
 // Positive class of a binary probability target: the description's wording (many Kaggle phrasings, negatives and
 // conflicts), the 0/1 and true/false convention, --positive and competition.json, and the typed error otherwise.
 import { describe, expect, it } from 'vitest';
-import { conventionalPositive, positiveFromDescription, resolvePositiveClass } from '../../runtime/grading/positive-class.ts';
-import { PositiveClassError } from '../../runtime/grading/errors.ts';
+import { conventionalPositive, positiveFromDescription, resolvePositiveClass } from '../../grading/positive-class.ts';
+import { PositiveClassError } from '../../grading/errors.ts';
 
 const GB = ['bad', 'good'];
 const MR = ['M', 'R'];

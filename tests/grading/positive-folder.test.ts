@@ -3,9 +3,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCompetition } from '../../runtime/grading/competition.ts';
-import { PositiveClassError } from '../../runtime/grading/errors.ts';
-import { grade } from '../../runtime/grading/grader.ts';
+import { loadCompetition } from '../../grading/competition.ts';
+import { PositiveClassError } from '../../grading/errors.ts';
+import { grade } from '../../grading/grader.ts';
 import { buildTaskInfo, describeTask } from '../../cli/run/task-info.ts';
 import { runCompetition } from '../../cli/run/run-session.ts';
 import { IONOSPHERE_BAD, IONOSPHERE_SILENT, indicatorSubmission, mlbenchFolder } from './mlbench-binary.ts';

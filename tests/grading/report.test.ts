@@ -1,8 +1,8 @@
 // Reports: MLE-bench field names, invalid submissions give null scores and false flags, aggregate mean ± SEM over seeds.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aggregateReports, buildReport, gradeToReport, meanSem, type CompetitionReport } from '../../runtime/grading/report.ts';
-import { loadCompetition } from '../../runtime/grading/competition.ts';
+import { aggregateReports, buildReport, gradeToReport, meanSem, type CompetitionReport } from '../../grading/report.ts';
+import { loadCompetition } from '../../grading/competition.ts';
 import { csv } from './helpers.ts';
 import { binaryAuc } from './fixtures.ts';
 

@@ -1,8 +1,8 @@
 // Submission format check: ok for a well-formed submission, ok:false (never a throw) with a clear message otherwise.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkSubmissionFormat } from '../../runtime/grading/submission-format.ts';
-import { CompetitionError } from '../../runtime/grading/errors.ts';
+import { checkSubmissionFormat } from '../../grading/submission-format.ts';
+import { CompetitionError } from '../../grading/errors.ts';
 import { csv, tempDir, writeFile } from './helpers.ts';
 
 const dir = tempDir();

@@ -6,7 +6,7 @@ export {
   type PositiveClass, type PositiveSource, type DescriptionPositive, type PositiveWording,
 } from './positive-class.ts';
 export { checkSubmissionFormat, checkTables } from './submission-format.ts';
-export { auc, accuracy, logloss, rmse, rmsle, mae, fsum, LOGLOSS_EPS, KAGGLE_LOGLOSS_EPS, REGRESSION_METRICS } from './metrics.ts';
+export { auc, accuracy, logloss, rmse, rmsle, mae, fsum, LOGLOSS_EPS, KAGGLE_LOGLOSS_EPS, METRIC_IMPLEMENTATIONS, type MetricImplementation } from './metrics.ts';
 export { loadCompetition, needsPositiveClass, CompetitionSpec, REQUIRED_FILES, type Competition } from './competition.ts';
 export { grade, scoreTables, type GradingTarget, type GradeOptions } from './grader.ts';
 export {

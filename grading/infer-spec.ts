@@ -2,7 +2,7 @@
 // submission, the label column from train vs test, the metric from description.md (or the caller's override).
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { MetricName } from '../../protocols/domain.ts';
+import { isRegressionMetric, METRIC_NAMES, type MetricName } from '../protocols/metric-table.ts';
 import { CompetitionError } from './errors.ts';
 import { isMissing, readCsv } from './csv.ts';
 import type { CompetitionSpec } from './competition.ts';
@@ -38,13 +38,13 @@ export async function inferSpec(root: string, metricOverride?: MetricName): Prom
     const found = metricFromDescription(desc);
     if (found.length !== 1) {
       throw new CompetitionError(root, found.length ? `description.md names several metrics (${found.join(', ')})` : 'cannot tell the evaluation metric from description.md',
-        'pass --metric auc|accuracy|logloss|rmse|rmsle|mae, or add a competition.json');
+        `pass --metric ${METRIC_NAMES.join('|')}, or add a competition.json`);
     }
     metric = found[0]!;
   }
   const labelCols = train.header.filter((c) => c !== idColumn && !test.header.includes(c));
   const answerColumn = labelCols.length === 1 ? labelCols[0] : undefined;
-  const regression = metric === 'rmse' || metric === 'rmsle' || metric === 'mae';
+  const regression = isRegressionMetric(metric);
   let taskType: CompetitionSpec['taskType'] = 'regression';
   let classes: string[] | undefined;
   if (!regression) {

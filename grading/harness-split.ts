@@ -5,7 +5,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { SeededRng } from '../rng.ts';
+import { SeededRng } from '../protocols/rng.ts';
 import { isMissing, parseNumber, readCsv, type CsvTable } from './csv.ts';
 import type { Competition } from './competition.ts';
 import { CompetitionError } from './errors.ts';

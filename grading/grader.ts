@@ -3,7 +3,8 @@ import { access } from 'node:fs/promises';
 import { readCsv, isMissing, parseNumber, canonicalLabel, type CsvTable } from './csv.ts';
 import { CompetitionError, CsvError, InvalidSubmission, PositiveClassError } from './errors.ts';
 import { conventionalPositive, findClass, sameLabel } from './positive-class.ts';
-import { auc, accuracy, logloss, REGRESSION_METRICS } from './metrics.ts';
+import { METRIC_IMPLEMENTATIONS, type MetricImplementation } from './metrics.ts';
+import { scoresProbabilities } from '../protocols/metric-table.ts';
 import { pyRound } from './medals.ts';
 import type { Competition, CompetitionSpec } from './competition.ts';
 
@@ -113,7 +114,7 @@ export function scoreTables(sub: CsvTable, answers: CsvTable, c: GradingTarget):
   };
   // 1 where the answer is the positive class (competition.positiveClass, else the 0/1 or true/false convention).
   const positive = c.targetColumns.length === 1 ? (c.positiveClass ?? (c.classes ? conventionalPositive(c.classes) : null)) : null;
-  if (c.classes && c.targetColumns.length === 1 && c.metric !== 'accuracy' && c.taskType === 'binary' && positive === null) {
+  if (c.classes && c.targetColumns.length === 1 && scoresProbabilities(c.metric) && c.taskType === 'binary' && positive === null) {
     throw new PositiveClassError(c.root ?? c.answersPath, 'undetermined', c.classes, `cannot tell which of the classes ${c.classes.join(', ')} the submitted probability is for`,
       'set positiveClass in competition.json (or pass --positive LABEL to gome run)');
   }
@@ -126,14 +127,16 @@ export function scoreTables(sub: CsvTable, answers: CsvTable, c: GradingTarget):
   });
   const truthName = (t: string): string => (c.answerColumn && c.targetColumns.length === 1 ? c.answerColumn : t);
 
-  switch (c.metric) {
-    case 'auc': {
-      const per = c.targetColumns.map((t) => auc(binaryTruth(truthName(t)), probabilityColumn(t)));
+  // How the submission is read follows what the metric's implementation scores (grading/metrics.ts).
+  const impl: MetricImplementation = METRIC_IMPLEMENTATIONS[c.metric];
+  switch (impl.input) {
+    case 'positive-probability': {
+      const per = c.targetColumns.map((t) => impl.score(binaryTruth(truthName(t)), probabilityColumn(t)));
       return per.reduce((a, b) => a + b, 0) / per.length;
     }
-    case 'logloss': {
+    case 'class-probabilities': {
       if (c.taskType !== 'multiclass') {
-        const per = c.targetColumns.map((t) => logloss(binaryTruth(truthName(t)), probabilityColumn(t)));
+        const per = c.targetColumns.map((t) => impl.score(binaryTruth(truthName(t)), probabilityColumn(t)));
         return per.reduce((a, b) => a + b, 0) / per.length;
       }
       const probs = c.targetColumns.map(probabilityColumn);
@@ -153,9 +156,9 @@ export function scoreTables(sub: CsvTable, answers: CsvTable, c: GradingTarget):
           return vals.indexOf(Math.max(...vals));
         });
       }
-      return logloss(truth, rows);
+      return impl.score(truth, rows);
     }
-    case 'accuracy': {
+    case 'labels': {
       const t = c.targetColumns[0]!;
       const j = col(sub, t);
       const pred = order.map((i) => canonicalLabel(sub.rows[i]![j]!));
@@ -164,22 +167,21 @@ export function scoreTables(sub: CsvTable, answers: CsvTable, c: GradingTarget):
         const bad = pred.find((p) => !allowed.has(p));
         if (bad !== undefined) throw new InvalidSubmission('range', `label ${JSON.stringify(bad)} in "${t}" is not one of the classes ${c.classes.join(', ')}`, 'predict one of the class labels exactly as spelled in train.csv');
       }
-      return accuracy(answerCells(truthName(t)).map(canonicalLabel), pred);
+      return impl.score(answerCells(truthName(t)).map(canonicalLabel), pred);
     }
-    case 'rmse': case 'rmsle': case 'mae': {
-      const f = REGRESSION_METRICS[c.metric];
+    case 'values': {
       const per = c.targetColumns.map((t) => {
         const pred = numericColumn(t);
-        if (c.metric === 'rmsle') {
+        if (impl.nonNegative) {
           const neg = pred.find((p) => p < 0);
-          if (neg !== undefined) throw new InvalidSubmission('range', `column "${t}" holds ${neg}; RMSLE needs predictions ≥ 0`, 'clip predictions at 0');
+          if (neg !== undefined) throw new InvalidSubmission('range', `column "${t}" holds ${neg}; ${c.metric.toUpperCase()} needs predictions ≥ 0`, 'clip predictions at 0');
         }
         const truth = answerCells(t).map((cell) => {
           const v = parseNumber(cell);
           if (v === null || !Number.isFinite(v)) throw answersFault(`answer ${JSON.stringify(cell)} in "${t}" is not a finite number`);
           return v;
         });
-        return f(truth, pred);
+        return impl.score(truth, pred);
       });
       return per.reduce((a, b) => a + b, 0) / per.length;
     }

@@ -3,7 +3,7 @@
 // per-fold scores, the pooled out-of-fold score and the held-back confirmation score. What a job writes about its
 // own score is never read here.
 import { join } from 'node:path';
-import type { HarnessScores, JobMode, MetricName } from '../../protocols/domain.ts';
+import type { HarnessScores, JobMode, MetricName } from '../protocols/domain.ts';
 import { canonicalLabel, readCsv, type CsvTable } from './csv.ts';
 import type { Competition } from './competition.ts';
 import { scoreTables } from './grader.ts';

@@ -1,5 +1,6 @@
-// Scoring metrics matching scikit-learn 1.2 numerically: ROC AUC, accuracy, log loss, RMSE, RMSLE, MAE.
-import type { MetricName } from '../../protocols/domain.ts';
+// Scoring metrics matching scikit-learn 1.2 numerically (ROC AUC, accuracy, log loss, RMSE, RMSLE, MAE), and the
+// implementation of each metric of the metric table keyed by name.
+import type { MetricName } from '../protocols/metric-table.ts';
 import { MetricError } from './errors.ts';
 
 /** Compensated (Neumaier) sum: accurate to ~1 ulp, so results agree with numpy's pairwise sums. */
@@ -112,7 +113,28 @@ export function mae(yTrue: readonly number[], yPred: readonly number[]): number 
   return meanOf('mae', yTrue, yPred, (t, p) => Math.abs(t - p));
 }
 
-/** Regression metrics by name (all take numeric truth and predictions). */
-export const REGRESSION_METRICS: Record<Extract<MetricName, 'rmse' | 'rmsle' | 'mae'>, (t: readonly number[], p: readonly number[]) => number> = {
-  rmse, rmsle, mae,
-};
+/**
+ * What an implementation scores, which decides how the grader reads the submission:
+ * - positive-probability: 0/1 truth against the probability of the positive class, one target column at a time;
+ * - class-probabilities: class indices against probability rows (binary: P(positive) per row);
+ * - labels: predicted labels against the answers' labels;
+ * - values: numeric predictions against numeric answers (nonNegative: predictions must be ≥ 0).
+ */
+export type MetricImplementation =
+  | { readonly input: 'positive-probability'; readonly score: (yTrue: readonly number[], yScore: readonly number[]) => number }
+  | { readonly input: 'class-probabilities'; readonly score: (yTrue: readonly number[], probs: readonly number[] | readonly (readonly number[])[]) => number }
+  | { readonly input: 'labels'; readonly score: (yTrue: readonly string[], yPred: readonly string[]) => number }
+  | { readonly input: 'values'; readonly score: (yTrue: readonly number[], yPred: readonly number[]) => number; readonly nonNegative: boolean };
+
+/**
+ * The implementation of every metric of the metric table (protocols/metric-table.json), keyed by name: a metric
+ * added to the table without an implementation here fails the type check.
+ */
+export const METRIC_IMPLEMENTATIONS = {
+  auc: { input: 'positive-probability', score: auc },
+  accuracy: { input: 'labels', score: accuracy },
+  logloss: { input: 'class-probabilities', score: logloss },
+  rmse: { input: 'values', score: rmse, nonNegative: false },
+  rmsle: { input: 'values', score: rmsle, nonNegative: true },
+  mae: { input: 'values', score: mae, nonNegative: false },
+} as const satisfies Record<MetricName, MetricImplementation>;

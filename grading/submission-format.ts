@@ -1,6 +1,6 @@
 // Submission format check against the sample submission: columns, row count, ids, missing and non-numeric cells.
 import { access } from 'node:fs/promises';
-import type { SubmissionCheck } from '../../protocols/domain.ts';
+import type { SubmissionCheck } from '../protocols/domain.ts';
 import { readCsv, isMissing, parseNumber, canonicalLabel, type CsvTable } from './csv.ts';
 import { CsvError, CompetitionError } from './errors.ts';
 

@@ -2,7 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { MetricName, LOWER_IS_BETTER } from '../../protocols/domain.ts';
+import { MetricName, lowerIsBetter, metricFitsTask, metricsFor, scoresProbabilities } from '../protocols/metric-table.ts';
 import { CompetitionError, PositiveClassError } from './errors.ts';
 import { inferSpec } from './infer-spec.ts';
 import { readCsv, isMissing } from './csv.ts';
@@ -26,9 +26,10 @@ export const CompetitionSpec = z.object({
   const issue = (message: string): void => { ctx.addIssue({ code: 'custom', message }); };
   if (new Set(c.targetColumns).size !== c.targetColumns.length) issue('targetColumns must be distinct');
   if (c.targetColumns.includes(c.idColumn)) issue('idColumn must not be a target column');
-  if (c.answerColumn && !c.classes && c.taskType !== 'regression' && c.metric !== 'accuracy') issue('answerColumn needs classes (to map labels to probability columns)');
-  if (c.taskType === 'regression' && !['rmse', 'rmsle', 'mae'].includes(c.metric)) issue(`regression tasks use rmse, rmsle or mae, not ${c.metric}`);
-  if (c.taskType !== 'regression' && ['rmse', 'rmsle', 'mae'].includes(c.metric)) issue(`${c.metric} needs taskType regression`);
+  if (c.answerColumn && !c.classes && c.taskType !== 'regression' && scoresProbabilities(c.metric)) issue('answerColumn needs classes (to map labels to probability columns)');
+  if (!metricFitsTask(c.metric, c.taskType)) {
+    issue(c.taskType === 'regression' ? `regression tasks use ${metricsFor('regression').join(', ')}, not ${c.metric}` : `${c.metric} needs taskType regression`);
+  }
   if (c.metric === 'logloss' && c.taskType === 'multiclass') {
     if (!c.classes) issue('multiclass logloss needs classes');
     else if (c.classes.length !== c.targetColumns.length) issue('multiclass logloss needs one target column per class (same order as classes)');
@@ -100,7 +101,7 @@ export async function loadCompetition(dir: string, opts: LoadOptions = {}): Prom
     const parsed = CompetitionSpec.safeParse(opts.metric ? { ...(json as object), metric: opts.metric } : json);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      throw new CompetitionError(root, `competition.json is invalid: ${issues}`, 'match the schema in runtime/grading/competition.ts (id, title, metric, taskType, idColumn, targetColumns, classes?, positiveClass?, answerColumn?)');
+      throw new CompetitionError(root, `competition.json is invalid: ${issues}`, 'match the schema in grading/competition.ts (id, title, metric, taskType, idColumn, targetColumns, classes?, positiveClass?, answerColumn?)');
     }
     spec = parsed.data;
   }
@@ -111,7 +112,7 @@ export async function loadCompetition(dir: string, opts: LoadOptions = {}): Prom
     ...positive,
     root,
     description,
-    lowerIsBetter: LOWER_IS_BETTER[spec.metric],
+    lowerIsBetter: lowerIsBetter(spec.metric),
     publicDir: join(root, 'public'),
     trainPath: join(root, 'public', 'train.csv'),
     testPath: join(root, 'public', 'test.csv'),
@@ -123,7 +124,7 @@ export async function loadCompetition(dir: string, opts: LoadOptions = {}): Prom
 
 /** Binary targets scored on a probability (auc, logloss) need to know which class that probability is for. */
 export function needsPositiveClass(spec: Pick<CompetitionSpec, 'taskType' | 'metric' | 'targetColumns'>): boolean {
-  return spec.taskType === 'binary' && spec.metric !== 'accuracy' && spec.targetColumns.length === 1;
+  return spec.taskType === 'binary' && scoresProbabilities(spec.metric) && spec.targetColumns.length === 1;
 }
 
 /** The two observed labels of the target: competition.json classes, else the distinct values of train's label column. */

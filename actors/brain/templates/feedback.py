@@ -1,0 +1,115 @@
+# ── feedback: the runtime estimate for the full run, gome_feedback.json and the lines the GPU node reads from stdout ──
+# gome:stub-begin (names defined by the constants block and earlier sections; the assembler strips this block)
+from _gome_job import os, json, time, np, pd, T0, OUT_DIR, MODE, DEBUG, METRIC, ENSEMBLE, IS_REG, K, SEEDS, N_SEEDS
+from _gome_job import MAX_TRAIN_ROWS, N_FULL, N_USED, N_FOLDS, FULL_FOLDS, FOLD_SOURCE, N_JOBS, MODELS, est
+from _gome_job import n_estimators_full, row_exponent, model_seconds, names, results, importances, n_model_features
+from _gome_job import feature_cols, cat_cols, text_cols, missing_frac, n_ho, holdout, target, classes, y, y_raw
+from _gome_job import ens, ens_used, ens_folds, ens_train, ens_score, ens_oof_score, weights
+from _gome_job import search_log, search_seconds, SEARCH_TRIALS, SEARCH_TRIALS_FULL, TARGET_ENCODING
+# gome:stub-end
+
+
+def clean(v):
+    """v with numpy scalars as plain numbers and non-finite floats as None (JSON-safe)."""
+    if isinstance(v, (list, tuple)):
+        return [clean(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): clean(x) for k, x in v.items()}
+    if isinstance(v, (np.floating, float)):
+        v = float(v)
+        return v if np.isfinite(v) else None
+    if isinstance(v, np.integer):
+        return int(v)
+    return v
+
+
+# Runtime estimate for the full run. In debug mode: the RAW extrapolation of this run, each model's seconds scaled by
+# the rows (with the family's row exponent), the folds, the estimators and the seeds of the full run, plus the rest
+# (loading, features, ensemble) scaled by the rows. No safety margin: the brain learns the correction from measured
+# full runs, using estimate_parts. In full mode: the time this run took.
+elapsed = time.time() - T0
+if DEBUG:
+    row_ratio = min(N_FULL, MAX_TRAIN_ROWS) / max(1, N_USED)
+    fold_ratio = FULL_FOLDS / N_FOLDS
+    seed_ratio = SEEDS / N_SEEDS
+else:
+    row_ratio, fold_ratio, seed_ratio = 1.0, 1.0, 1.0
+estimate_models = {}
+for m in MODELS:
+    n_full = n_estimators_full(m["family"], m["params"])
+    est_ratio = (n_full / est(n_full)) if n_full else 1.0
+    exponent = row_exponent(m["family"])
+    sec = model_seconds[m["name"]]
+    estimate_models[m["name"]] = {"seconds": sec, "row_exponent": exponent, "estimator_ratio": est_ratio,
+                                  "full_seconds": sec * (row_ratio ** exponent) * fold_ratio * est_ratio * seed_ratio}
+# the search (spec "search"): its trials scale like the main model's fits, times the full run's trials per debug trial
+search_est_ratio = float(np.mean([s["estimator_ratio"] for s in search_log])) if search_log else 1.0
+trial_ratio = SEARCH_TRIALS_FULL / SEARCH_TRIALS if SEARCH_TRIALS > 0 else 1.0
+estimate_search = {"seconds": search_seconds, "trial_ratio": trial_ratio, "estimator_ratio": search_est_ratio,
+                   "full_seconds": search_seconds * (row_ratio ** row_exponent(MODELS[0]["family"])) * fold_ratio
+                   * trial_ratio * search_est_ratio}
+overhead = max(0.0, elapsed - sum(model_seconds.values()) - search_seconds)
+extrapolated = sum(v["full_seconds"] for v in estimate_models.values()) + estimate_search["full_seconds"] + overhead * row_ratio
+estimate = extrapolated if DEBUG else elapsed
+estimate_parts = {
+    "mode": MODE,
+    "row_ratio": row_ratio,
+    "fold_ratio": fold_ratio,
+    "seed_ratio": seed_ratio,
+    "models": estimate_models,
+    "search": estimate_search,
+    "overhead_seconds": overhead,
+    "overhead_full_seconds": overhead * row_ratio,
+    "extrapolated_seconds": extrapolated,
+}
+print(f"GOME_ESTIMATED_FULL_SECONDS={estimate:.1f}", flush=True)
+
+feedback = {
+    "cv_scores": ens_folds,
+    "train_score": float(np.mean(ens_train)),
+    "val_score": ens_score,
+    "oof_score": ens_oof_score,
+    "cv_std": float(np.std(ens_folds)),
+    "n_rows": int(N_FULL),
+    "n_rows_used": int(N_USED),
+    "n_holdout_rows": int(n_ho),
+    "n_features": int(n_model_features),
+    "n_raw_features": len(feature_cols),
+    "categorical": [str(c) for c in cat_cols],
+    "text": [str(c) for c in text_cols],
+    "missing_frac": missing_frac,
+    "estimated_full_seconds": estimate,
+    "estimate_parts": estimate_parts,
+    "elapsed_seconds": elapsed,
+    "mode": MODE,
+    "metric": METRIC,
+    "target": str(target),
+    "folds": N_FOLDS,
+    "fold_source": FOLD_SOURCE,
+    "threads": N_JOBS,
+    "model_scores": {n: results[n]["score"] for n in names},
+    "model_cv_std": {n: results[n]["std"] for n in names},
+    "model_train_scores": {n: float(np.mean(results[n]["train"])) for n in names},
+    "model_seconds": dict(model_seconds),
+    "ensemble": ENSEMBLE,
+    "ensemble_used": ens_used,
+    "ensemble_fold_methods": ens["fold_methods"],
+    "ensemble_candidates": ens["candidates"],
+    "ensemble_in_sample_score": ens["in_sample"],
+    "ensemble_weights": {n: float(w) for n, w in zip(names, weights / weights.sum())} if weights is not None else {},
+    "feature_importance_top10": importances or [],
+    "target_encoding": TARGET_ENCODING and bool(cat_cols),
+    "search": {"model": MODELS[0]["name"], "trials": SEARCH_TRIALS, "folds": search_log} if search_log else None,
+    "prediction_files": ["submission.csv", "oof_predictions.csv"] + (["holdout_predictions.csv"] if holdout is not None else []),
+}
+if not IS_REG:
+    cb = np.bincount(y, minlength=K) / len(y)
+    feedback["class_balance"] = {str(c): float(v) for c, v in zip(classes, cb)}
+    feedback["minority_frac"] = float(cb.min())
+else:
+    feedback["target_skew"] = float(pd.Series(y_raw).skew())
+    feedback["target_min"] = float(np.min(y_raw))
+with open(os.path.join(OUT_DIR, "gome_feedback.json"), "w") as fh:
+    json.dump(clean(feedback), fh, indent=1)
+print(f"GOME_CV_SCORE={ens_score:.6f}", flush=True)
+print(f"done in {elapsed:.1f}s", flush=True)

@@ -1,0 +1,108 @@
+# ── train: the folds, then every model fitted per fold (and per seed) on that fold's design matrices ──
+# gome:stub-begin (names defined by the constants block and earlier sections; the assembler strips this block)
+from _gome_job import np, time, N_JOBS, SPEC, MODELS, METRIC, DEBUG, SEED, SEEDS, FOLDS, MAX_TRAIN_ROWS, IS_REG, K
+from _gome_job import HARNESS, HAS_HOLDOUT, N_USED, train_fold, y, y_raw, X_tr, n_te, n_ho, design, est
+from _gome_job import make_model, fit, predict, metric, to_target, Pipeline, search_params
+# gome:stub-end
+from sklearn.model_selection import KFold, StratifiedKFold
+
+N_SEEDS = 1 if DEBUG else SEEDS
+if HARNESS:
+    # the run's fixed folds (folds.csv), read from the file: fold k's rows are predicted only by models that never saw them
+    _uniq = np.unique(train_fold)
+    fold_of_row = np.searchsorted(_uniq, train_fold)
+    FULL_FOLDS = len(_uniq)
+    if DEBUG:
+        # fewer folds on the row sample: harness folds merged (fold % m), so rows that share a harness fold stay together
+        fold_of_row = fold_of_row % min(FULL_FOLDS, 2 if N_USED < 2000 else 3)
+        fold_of_row = np.searchsorted(np.unique(fold_of_row), fold_of_row)
+    N_FOLDS = int(fold_of_row.max()) + 1 if len(fold_of_row) else 0
+    if N_FOLDS < 2:
+        raise SystemExit("folds.csv gives the training rows fewer than two folds")
+    splits = [(np.where(fold_of_row != k)[0], np.where(fold_of_row == k)[0]) for k in range(N_FOLDS)]
+    FOLD_SOURCE = "folds.csv"
+else:
+    FULL_FOLDS = FOLDS
+    N_FOLDS = min(FOLDS, 3) if DEBUG else FOLDS
+    N_FOLDS = 2 if DEBUG and N_USED < 2000 else N_FOLDS
+    if not IS_REG and np.bincount(y).min() >= N_FOLDS:
+        splitter = StratifiedKFold(n_splits=N_FOLDS, shuffle=True, random_state=SEED)
+    else:
+        splitter = KFold(n_splits=N_FOLDS, shuffle=True, random_state=SEED)
+    splits = list(splitter.split(X_tr, y))
+    fold_of_row = np.zeros(len(y), dtype=int)
+    for _k, (_, _va) in enumerate(splits):
+        fold_of_row[_va] = _k
+    FOLD_SOURCE = "job"
+
+
+def fit_rows(tr_idx, k):
+    """The training rows fold k fits on: all of them, or a fixed subsample of MAX_TRAIN_ROWS."""
+    if len(tr_idx) <= MAX_TRAIN_ROWS:
+        return tr_idx
+    return np.sort(np.random.RandomState(SEED + k).choice(tr_idx, MAX_TRAIN_ROWS, replace=False))
+
+
+fit_idxs = [fit_rows(tr_idx, k) for k, (tr_idx, _) in enumerate(splits)]
+MAX_K = max(1, min(len(f) for f in fit_idxs) - 1)
+shape = (len(y),) if IS_REG else (len(y), K)
+tshape = (n_te,) if IS_REG else (n_te, K)
+hshape = (n_ho,) if IS_REG else (n_ho, K)
+tr_subs = [f[:: max(1, len(f) // 2000)][:2000] for f in fit_idxs]
+
+# the budgeted search of the main model's parameters (spec "search"), run per fold on that fold's training rows only;
+# debug mode runs a few trials (the runtime estimate scales them up)
+SEARCH = SPEC.get("search") or None
+SEARCH_TRIALS_FULL = int(SEARCH["trials"]) if SEARCH else 0
+SEARCH_TRIALS = min(SEARCH_TRIALS_FULL, 3) if DEBUG else SEARCH_TRIALS_FULL
+search_log = []
+search_seconds = 0.0
+
+names = [m["name"] for m in MODELS]
+results = {name: dict(oof=np.zeros(shape), test=np.zeros(tshape), holdout=np.zeros(hshape), tr=[], folds=[], train=[])
+           for name in names}
+# seconds spent fitting and predicting, per model (the runtime estimate's inputs)
+model_seconds = {name: 0.0 for name in names}
+importances = None
+for k, (_, va_idx) in enumerate(splits):
+    tr_idx = fit_idxs[k]
+    # this fold's feature matrices: target-based steps fitted on its training rows only
+    F_tr, F_te, F_ho, f_names = design(tr_idx)
+    n_model_features = len(f_names)
+    fold_models = MODELS
+    if SEARCH_TRIALS > 0:
+        # the main model's parameters for this fold, chosen on an inner split of the fold's training rows
+        chosen, s_info = search_params(MODELS[0], F_tr, y, y_raw, tr_idx, SEED + k, SPEC, IS_REG, SEARCH_TRIALS, N_JOBS, est)
+        fold_models = [dict(MODELS[0], params=chosen)] + list(MODELS[1:])
+        search_seconds += s_info["seconds"]
+        search_log.append(dict(fold=k, params=chosen, **s_info))
+        print(f"fold {k}: search of {MODELS[0]['name']} ({s_info['trials']} trials) inner {METRIC}="
+              f"{s_info['inner_score']} [{s_info['seconds']:.1f}s]", flush=True)
+    for m in fold_models:
+        name = m["name"]
+        t_model = time.time()
+        r = results[name]
+        p_va = np.zeros((len(va_idx),) + shape[1:])
+        p_tr = None
+        for s in range(N_SEEDS):
+            model = fit(make_model(m, SEED + 1000 * s + k, SPEC, IS_REG, N_JOBS, est, MAX_K), F_tr[tr_idx], y[tr_idx])
+            p_va += predict(model, F_tr[va_idx]) / N_SEEDS
+            r["test"] += predict(model, F_te) / (N_SEEDS * len(splits))
+            if HAS_HOLDOUT:
+                r["holdout"] += predict(model, F_ho) / (N_SEEDS * len(splits))
+            if s == 0:
+                p_tr = predict(model, F_tr[tr_subs[k]])
+        r["oof"][va_idx] = p_va
+        r["tr"].append(p_tr)
+        r["folds"].append(metric(y_raw[va_idx], to_target(p_va)))
+        r["train"].append(metric(y_raw[tr_subs[k]], to_target(p_tr)))
+        last = model.steps[-1][1] if isinstance(model, Pipeline) else model
+        if importances is None and hasattr(last, "feature_importances_") and len(last.feature_importances_) == len(f_names):
+            importances = sorted(zip(f_names, [float(v) for v in last.feature_importances_]), key=lambda t: -t[1])[:10]
+        model_seconds[name] += time.time() - t_model
+    del F_tr, F_te, F_ho
+for name in names:
+    r = results[name]
+    r["score"], r["std"] = float(np.mean(r["folds"])), float(np.std(r["folds"]))
+    print(f"model {name}: {METRIC}={r['score']:.6f} +- {r['std']:.6f} "
+          f"(train {np.mean(r['train']):.6f}) [{model_seconds[name]:.1f}s]", flush=True)

@@ -1,0 +1,528 @@
+// The job script's Python templates (actors/brain/templates) and their assembly: pyflakes on every template on its own
+// and on assembled scripts for many specs, the generated part being constants only, path-independent template
+// loading, and the building blocks (features, pair features, estimator factory, nested level 2) run on real data
+// through the Python drivers tests/brain/blocks_*.py.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { MetricName, TaskInfo } from '../../protocols/domain.ts';
+import { generateCode, jobConstants } from '../../actors/brain/codegen.ts';
+import {
+  BENCH_METRICS_PY, JOB_SECTIONS, STUB_BEGIN, STUB_END, TEMPLATES, TEMPLATE_DIR, assembleScript, pythonFunction,
+  sectionBody, stripStub, templatePath, templateSource, type SectionName,
+} from '../../actors/brain/script-assembler.ts';
+import {
+  ESTIMATOR_PARAM, MODEL_FAMILIES, defaultParams, tunedParams, type ModelFamily, type ModelSpec, type PipelineSpec,
+} from '../../actors/brain/pipeline-spec.ts';
+import { PYTHON, makeCompetition, smallSpec, taskFor, type DataKind } from './fixtures.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(HERE, '../..');
+const BENCH = join(REPO, 'bench');
+const hasPyflakes = spawnSync(PYTHON, ['-m', 'pyflakes', '--version'], { stdio: 'pipe' }).status === 0;
+const hasStack = spawnSync(PYTHON, ['-c', 'import sklearn, pandas, xgboost'], { stdio: 'pipe' }).status === 0;
+const temps: string[] = [];
+const tempDir = (tag: string): string => {
+  const d = mkdtempSync(join(tmpdir(), `gome-templates-${tag}-`));
+  temps.push(d);
+  return d;
+};
+const PY_ENV = { PATH: '/usr/bin:/bin', OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', HOME: tmpdir() };
+
+/** pyflakes on the files: '' when clean, else its report. */
+function pyflakes(files: string[]): string {
+  const r = spawnSync(PYTHON, ['-m', 'pyflakes', ...files], { encoding: 'utf8' });
+  return r.status === 0 ? '' : `${r.stdout}${r.stderr}` || `pyflakes exited ${r.status}`;
+}
+
+/** A driver (tests/brain/blocks_*.py, stub block stripped) appended to the given sections; its JSON output. */
+function runDriver<T>(driver: string, sections: SectionName[], args: string[] = []): T {
+  const code = `${assembleScript('import numpy as np\nimport pandas as pd', sections)}\n\n${stripStub(readFileSync(join(HERE, driver), 'utf8'), driver)}`;
+  const file = join(tempDir('driver'), driver);
+  writeFileSync(file, code);
+  const out = execFileSync(PYTHON, [file, ...args], { encoding: 'utf8', env: PY_ENV, timeout: 110_000 });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as T;
+}
+
+/** The text of a generated script from its constants block up to (not including) the first template section. */
+function constantsOf(code: string): string {
+  const start = code.indexOf('# ── constants:');
+  const end = code.indexOf('# ── header:');
+  return code.slice(start, end);
+}
+
+const TASKS: [DataKind, MetricName][] = [
+  ['binary', 'auc'], ['binary', 'logloss'], ['multiclass', 'logloss'], ['multiclass_label', 'accuracy'],
+  ['regression', 'rmse'], ['regression', 'rmsle'], ['regression', 'mae'],
+];
+const ENSEMBLES: PipelineSpec['ensemble'][] = ['none', 'avg', 'hill', 'stack'];
+
+/** A variety of (spec, task) pairs: every family alone and together, every ensemble, encoding and fe option. */
+function specMatrix(): { spec: PipelineSpec; task: TaskInfo; label: string }[] {
+  const out: { spec: PipelineSpec; task: TaskInfo; label: string }[] = [];
+  TASKS.forEach(([kind, metric], i) => {
+    const task = taskFor(kind, metric);
+    if (i === 0) task.positiveClass = '1';
+    if (i === 5) task.columns.push({ name: 'notes', dtype: 'text', missingFrac: 0.1 });
+    for (const f of MODEL_FAMILIES) out.push({ spec: smallSpec(task, [f]), task, label: `${kind}/${metric}/${f}` });
+    ENSEMBLES.forEach((ens, j) => {
+      const families = [...MODEL_FAMILIES.slice(j), ...MODEL_FAMILIES.slice(0, j)].slice(0, 3 + (j % 2));
+      const spec = smallSpec(task, families, (s) => {
+        s.ensemble = ens;
+        s.encoding = (['onehot', 'ordinal', 'frequency'] as const)[(i + j) % 3]!;
+        s.fe = { rowStats: j % 2 === 0, pairs: j === 3 ? 0 : j + 2, log1p: j !== 1, count: j >= 2, text: j % 2 ? 'tfidf' : 'stats' };
+        s.classWeight = j % 2 ? 'balanced' : 'none';
+        s.targetLog = j >= 2;
+        s.imputeNative = j === 1;
+        s.missingIndicator = j === 2;
+        s.scale = j !== 3;
+        s.seeds = 1 + (j % 3);
+        // the in-fold target encoding, the nested search and early stopping, in several combinations
+        s.targetEncoding = j % 2 === 0;
+        if (j % 2 === 1) s.search = { trials: 3 + j };
+        s.earlyStop = j >= 2;
+      });
+      out.push({ spec, task, label: `${kind}/${metric}/${families.join('+')}/${ens}` });
+    });
+  });
+  return out;
+}
+
+afterAll(() => { for (const d of temps) rmSync(d, { recursive: true, force: true }); });
+
+describe('script assembler', () => {
+  it('templates - every template file is a section of the job script, starts with a header comment and has a well-formed stub block', () => {
+    const files = readdirSync(TEMPLATE_DIR).filter((f) => f.endsWith('.py')).map((f) => f.slice(0, -3)).sort();
+    expect(files).toEqual([...TEMPLATES].sort());
+    for (const t of TEMPLATES) expect(JOB_SECTIONS).toContain(t);
+    for (const t of TEMPLATES) {
+      const src = templateSource(t);
+      expect(src.split('\n')[0], t).toMatch(/^# ── [\w ()-]+: .+ ──$/);
+      const body = sectionBody(t);
+      expect(body, t).not.toContain('_gome_job');
+      expect(body, t).not.toContain(STUB_BEGIN);
+      // only the first template (thread setup before numpy loads) may come without a stub block
+      if (t !== 'header') expect(src, t).toContain(STUB_END);
+    }
+  });
+
+  it('templates - stripStub removes exactly the stub block and rejects malformed ones', () => {
+    const src = ['# head', `${STUB_BEGIN} (x)`, 'from _gome_job import np', `${STUB_END}`, 'x = np.zeros(1)', ''].join('\n');
+    expect(stripStub(src)).toBe('# head\nx = np.zeros(1)\n');
+    expect(stripStub('a = 1\n')).toBe('a = 1\n');
+    expect(() => stripStub(`${STUB_BEGIN}\nfrom _gome_job import a\n`)).toThrow(/expected one/);
+    expect(() => stripStub(`${STUB_END}\n${STUB_BEGIN}\n`)).toThrow(/expected one/);
+    expect(() => stripStub(`${STUB_BEGIN}\nimport os\n${STUB_END}\n`)).toThrow(/only "from _gome_job import/);
+  });
+
+  it('templates - the generated part is the constants block only: every spec gets the same template code after it', () => {
+    const specs = specMatrix();
+    const tails = new Set(specs.map(({ spec, task }) => {
+      const code = generateCode(spec, task, 'a change');
+      return code.slice(code.indexOf('# ── header:'));
+    }));
+    expect(tails.size).toBe(1);
+    const tail = [...tails][0]!;
+    expect(tail).toBe(`${assembleScript('', JOB_SECTIONS).trimStart()}`);
+    for (const { spec, task } of specs.slice(0, 8)) {
+      const lines = constantsOf(generateCode(spec, task)).trim().split('\n');
+      for (const l of lines) expect(l, l).toMatch(/^(#.*|import json|[A-Z_]+ = .+)$/);
+    }
+  });
+
+  it('templates - the first line embeds the spec; the constants block carries the spec and the task as data', () => {
+    const task = taskFor('binary', 'logloss');
+    task.positiveClass = 'M';
+    task.columns.push({ name: 'comment', dtype: 'text', missingFrac: 0 });
+    const tricky = smallSpec(task, ['xgb', 'knn'], (s) => {
+      s.notes = ["it's a ''' quote", 'back\\slash "quoted" é ✓', 'newline\nin note'];
+    });
+    const plain = smallSpec(task, ['rf']);
+    const dir = tempDir('consts');
+    for (const [i, spec] of [tricky, plain].entries()) {
+      const code = generateCode(spec, task);
+      expect(code).not.toMatch(/GOME-SPEC/); // the spec travels beside the code, and as the SPEC constant below
+      const file = join(dir, `c${i}.py`);
+      writeFileSync(file, `${jobConstants(spec, task)}\nprint(json.dumps(dict(SPEC=SPEC, METRIC=METRIC, LOWER_IS_BETTER=LOWER_IS_BETTER, TASK=TASK, `
+        + 'ID_HINT=ID_HINT, TARGET_HINT=TARGET_HINT, POSITIVE=POSITIVE, TEXT_HINT=TEXT_HINT)))\n');
+      const got = JSON.parse(execFileSync(PYTHON, [file], { encoding: 'utf8' })) as Record<string, unknown>;
+      expect(got).toEqual({
+        SPEC: spec, METRIC: 'logloss', LOWER_IS_BETTER: true, TASK: 'binary', ID_HINT: 'id', TARGET_HINT: ['target'],
+        POSITIVE: 'M', TEXT_HINT: ['comment'],
+      });
+    }
+    // the direction comes from the task, not from a metric list in Python
+    const flipped = constantsOf(generateCode(plain, { ...task, lowerIsBetter: false }));
+    expect(flipped).toContain('LOWER_IS_BETTER = False');
+  });
+
+  it('templates - label_key is copied from bench/_lib/metrics.py, not duplicated in a template', () => {
+    const fn = pythonFunction(readFileSync(BENCH_METRICS_PY, 'utf8'), 'label_key');
+    expect(fn.startsWith('def label_key(v):')).toBe(true);
+    const task = taskFor('binary', 'auc');
+    const code = generateCode(smallSpec(task, ['hgb']), task);
+    expect(code).toContain(fn);
+    expect(code.split('def label_key(').length).toBe(2);
+    for (const t of TEMPLATES) expect(templateSource(t), t).not.toMatch(/def _?label_key\(/);
+  });
+
+  it('templates - templates load from an install path with spaces', () => {
+    const root = join(tempDir('install'), 'a gome install');
+    mkdirSync(join(root, 'actors', 'brain', 'templates'), { recursive: true });
+    mkdirSync(join(root, 'bench', '_lib'), { recursive: true });
+    copyFileSync(join(REPO, 'actors', 'brain', 'script-assembler.ts'), join(root, 'actors', 'brain', 'script-assembler.ts'));
+    for (const t of TEMPLATES) copyFileSync(templatePath(t), join(root, 'actors', 'brain', 'templates', `${t}.py`));
+    copyFileSync(BENCH_METRICS_PY, join(root, 'bench', '_lib', 'metrics.py'));
+    writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
+    writeFileSync(join(root, 'main.ts'), "import { assembleScript } from './actors/brain/script-assembler.ts';\n"
+      + "process.stdout.write(assembleScript('X = 1'));\n");
+    const out = execFileSync(process.execPath, [join(REPO, 'bin', 'run-ts.mjs'), join(root, 'main.ts')], { encoding: 'utf8', cwd: tmpdir() });
+    expect(out).toBe(assembleScript('X = 1'));
+  });
+});
+
+describe.skipIf(!hasPyflakes)('templates under pyflakes', () => {
+  it('templates - pyflakes passes on every template', () => {
+    const files = TEMPLATES.map(templatePath);
+    expect(pyflakes(files)).toBe('');
+  });
+
+  it('templates - pyflakes passes on the building-block test drivers', () => {
+    const drivers = readdirSync(HERE).filter((f) => /^blocks_\w+\.py$/.test(f)).map((f) => join(HERE, f));
+    expect(drivers.length).toBeGreaterThanOrEqual(4);
+    expect(pyflakes(drivers)).toBe('');
+  });
+
+  it('templates - pyflakes passes on assembled scripts for every model family, ensemble, fe option and task type', () => {
+    const dir = tempDir('flakes');
+    const specs = specMatrix();
+    const files = specs.map(({ spec, task }, i) => {
+      const f = join(dir, `job${i}.py`);
+      writeFileSync(f, generateCode(spec, task, `change ${i}`));
+      return f;
+    });
+    expect(specs.length).toBeGreaterThan(60);
+    const seen = new Set(specs.flatMap(({ spec }) => spec.models.map((m) => m.family)));
+    expect([...seen].sort()).toEqual([...MODEL_FAMILIES].sort());
+    expect(new Set(specs.map(({ spec }) => spec.ensemble))).toEqual(new Set(ENSEMBLES));
+    expect(specs.some(({ spec }) => spec.targetEncoding === true)).toBe(true);
+    expect(specs.some(({ spec }) => spec.search !== undefined)).toBe(true);
+    expect(pyflakes(files)).toBe('');
+  });
+});
+
+interface FeatureFacts {
+  bc: {
+    rows: number; plain_columns: string[]; plain_dtype: string; plain_equals_raw: boolean; num_cols: string[]; cat_cols: string[];
+    text_cols: string[]; skewed: string[]; log1p_applied: string[]; unchanged: string[]; full_columns: string[]; row_mean_ok: boolean;
+    count_columns: string[]; low_card_numeric: string[];
+  };
+  hv: Record<string, unknown> & { rows: number; votes: string[]; missing: number };
+  dna: {
+    rows: number; detected_text: boolean; short_column_text: boolean; hinted_short_column_text: boolean; text_cols: string[];
+    stats_columns: string[]; tfidf_svd_columns: number; tfidf_deterministic: boolean;
+  };
+}
+interface HvEncoding {
+  columns: string[]; cat_cols: string[]; num_cols: string[]; nan_cells: number;
+  dummy_ok?: boolean; ordinal_ok?: boolean; freq_ok?: boolean; count_ok: boolean;
+}
+
+interface TargetEncodingFold {
+  shape: number[]; n_names: number; own_label_never_encodes_itself: boolean; flip_reaches_other_rows: boolean;
+  blind_to_validation_labels: boolean; outside_rows_match_fit_rows_mean: boolean; fit_rows_differ_from_full_fit: boolean;
+}
+interface TargetEncodingFacts {
+  'house-votes': { rows: number; categoricals: number; classes: number; folds: TargetEncodingFold[] };
+  'dna-splice-junctions': { rows: number; categoricals: number; classes: number; folds: TargetEncodingFold[] };
+  regression: { shape: number[]; names: string[]; test_rows_ok: boolean };
+}
+interface SearchFacts {
+  folds: { params: Record<string, number | string | null>; trials: number; inner_score: number; blind_to_validation_labels: boolean;
+    deterministic: boolean; changed: string[] }[];
+}
+
+interface ModelCase { dataset: 'breast_cancer' | 'wine' | 'diabetes'; family: ModelFamily; params: ModelSpec['params']; spec: Record<string, unknown>; debug: boolean }
+interface ModelFacts {
+  cases: {
+    case: ModelCase; estimator: string; steps: string[]; add_indicator: boolean | null; imputer_strategy: string | null;
+    params: Record<string, number | string | null>; n_estimators_full: number | null; row_exponent: number; max_k: number; score: number;
+    same_seed_same_predictions: boolean;
+  }[];
+  estimator_count: Record<string, string>;
+}
+
+interface PairFold { shape: number[]; names: string[]; expected_top: string[]; independent_of_other_rows: boolean; mul_ok: boolean; sub_ok: boolean }
+interface PairFacts { diabetes: { rows: number; folds: PairFold[] }; breast_cancer: { rows: number; folds: PairFold[] }; one_column: string[] }
+
+interface Level2Method {
+  nested: number; in_sample: number; method: string; fold_methods: string[]; candidates: Record<string, number>; final_kind: string;
+  refit_matches: boolean; blind_to_own_fold_labels: boolean; method_flips: number; avg_is_mean: boolean | null;
+}
+const LEVEL2_RUNS = ['best', 'avg', 'hill', 'stack_only', 'stack'] as const;
+type Level2Facts = { models: Record<string, number>; lower_is_better: boolean } & Record<(typeof LEVEL2_RUNS)[number], Level2Method>;
+
+describe.skipIf(!hasStack)('template building blocks on real data', () => {
+  it('templates - features: numeric transforms, categorical encodings and text on breast cancer, house-votes and DNA', () => {
+    const f = runDriver<FeatureFacts>('blocks_features.py', ['features'], [BENCH]);
+    // breast cancer, no options: the raw numeric columns as float32
+    expect(f.bc.plain_columns).toEqual(f.bc.num_cols);
+    expect(f.bc.plain_columns).toHaveLength(30);
+    expect(f.bc.plain_dtype).toBe('float32');
+    expect(f.bc.plain_equals_raw).toBe(true);
+    expect(f.bc.cat_cols).toEqual([]);
+    expect(f.bc.text_cols).toEqual([]);
+    // log1p exactly on the skewed non-negative columns
+    expect(f.bc.skewed.length).toBeGreaterThan(5);
+    expect(f.bc.log1p_applied.filter((c) => f.bc.skewed.includes(c)).sort()).toEqual([...f.bc.skewed].sort());
+    expect(f.bc.unchanged.sort()).toEqual(f.bc.num_cols.filter((c) => !f.bc.skewed.includes(c)).sort());
+    // row statistics, and count encoding of low-cardinality numerics when there is no categorical column
+    for (const c of ['row_mean', 'row_std', 'row_min', 'row_max']) expect(f.bc.full_columns).toContain(c);
+    expect(f.bc.full_columns).not.toContain('row_nan'); // no missing values: constant, dropped
+    expect(f.bc.row_mean_ok).toBe(true);
+    expect(f.bc.count_columns.sort()).toEqual(f.bc.low_card_numeric.map((c) => `${c}_count`).sort());
+    // house-votes: sixteen categorical columns with missing votes, four encodings (plus count encoding)
+    expect(f.hv.votes).toHaveLength(16);
+    expect(f.hv.missing).toBeGreaterThan(0);
+    const enc = (k: string): HvEncoding => f.hv[k] as HvEncoding;
+    expect(enc('onehot_20').cat_cols).toEqual(f.hv.votes);
+    expect(enc('onehot_20').columns.filter((c) => c.endsWith('_y') || c.endsWith('_n'))).toHaveLength(32);
+    expect(enc('onehot_20').dummy_ok).toBe(true);
+    expect(enc('onehot_20').nan_cells).toBe(0);
+    expect(enc('onehot_1').columns.filter((c) => c.endsWith('_freq'))).toHaveLength(16); // too many levels: frequency
+    expect(enc('onehot_1').freq_ok).toBe(true);
+    expect(enc('ordinal_20').columns.filter((c) => c.endsWith('_ord'))).toHaveLength(16);
+    expect(enc('ordinal_20').ordinal_ok).toBe(true);
+    expect(enc('ordinal_20').nan_cells).toBeGreaterThan(0); // missing stays missing
+    expect(enc('frequency_20').freq_ok).toBe(true);
+    for (const k of ['onehot_20', 'onehot_1', 'ordinal_20', 'frequency_20']) {
+      expect(enc(k).count_ok, k).toBe(true);
+      expect(enc(k).columns.filter((c) => c.endsWith('_count')), k).toHaveLength(16);
+    }
+    // DNA as codon words: detected as text without a hint; a one-letter column is text only when hinted
+    expect(f.dna.detected_text).toBe(true);
+    expect(f.dna.short_column_text).toBe(false);
+    expect(f.dna.hinted_short_column_text).toBe(true);
+    expect(f.dna.text_cols).toEqual(['sequence']);
+    // every sequence has the same length and word count: constant columns dropped, a bias column remains
+    expect(f.dna.stats_columns).toEqual(['bias']);
+    expect(f.dna.tfidf_svd_columns).toBe(48);
+    expect(f.dna.tfidf_deterministic).toBe(true);
+  });
+
+  it('templates - pair features are ranked on the fit rows only (diabetes, breast cancer)', () => {
+    const f = runDriver<PairFacts>('blocks_pairs.py', ['target_features']);
+    for (const name of ['diabetes', 'breast_cancer'] as const) {
+      for (const fold of f[name].folds) {
+        expect(fold.shape).toEqual([f[name].rows, 18]); // 4 columns: 6 pairs x (ratio, product, difference)
+        expect(fold.independent_of_other_rows, name).toBe(true);
+        const used = [...new Set(fold.names.flatMap((n) => n.split(/_(?:div|mul|sub)_/)))];
+        expect(used.sort(), name).toEqual([...fold.expected_top].sort());
+        expect(fold.mul_ok && fold.sub_ok, name).toBe(true);
+      }
+    }
+    expect(f.one_column).toEqual([]);
+  });
+
+  it('templates - target encoding on house-votes and DNA: a fit row\'s own label never encodes it, validation labels never enter', () => {
+    const f = runDriver<TargetEncodingFacts>('blocks_target.py', ['target_features'], [BENCH]);
+    for (const name of ['house-votes', 'dna-splice-junctions'] as const) {
+      const d = f[name];
+      const outputs = d.classes > 2 ? d.classes : 1; // one column per class beyond binary
+      expect(d.folds).toHaveLength(3);
+      for (const [k, fold] of d.folds.entries()) {
+        const label = `${name} fold ${k}`;
+        expect(fold.shape, label).toEqual([d.rows, d.categoricals * outputs]);
+        expect(fold.n_names, label).toBe(d.categoricals * outputs);
+        expect(fold.own_label_never_encodes_itself, label).toBe(true);
+        expect(fold.flip_reaches_other_rows, label).toBe(true); // the flipped label is used, for the other rows
+        expect(fold.blind_to_validation_labels, label).toBe(true);
+        expect(fold.outside_rows_match_fit_rows_mean, label).toBe(true);
+        expect(fold.fit_rows_differ_from_full_fit, label).toBe(true); // fit rows: inner out-of-fold values
+      }
+    }
+    expect(f['house-votes'].categoricals).toBe(16);
+    expect(f['dna-splice-junctions'].classes).toBe(3);
+    expect(f.regression).toEqual({ shape: [40, 1], names: ['g_te'], test_rows_ok: true });
+  });
+
+  it.each([
+    ['breast_cancer', 'auc', 'hgb'], ['wine', 'logloss', 'xgb'], ['diabetes', 'rmse', 'et'],
+  ] as const)('templates - the nested search on %s (%s, %s): fold k\'s chosen params ignore fold k\'s validation labels', (dataset, metric, family) => {
+    const trials = 5;
+    const f = runDriver<SearchFacts>('blocks_search.py', ['scoring', 'models'], [dataset, metric, family, String(trials), JSON.stringify(defaultParams(family))]);
+    const searched: Record<string, string[]> = {
+      hgb: ['l2_regularization', 'learning_rate', 'max_iter', 'max_leaf_nodes', 'min_samples_leaf'],
+      xgb: ['colsample_bytree', 'learning_rate', 'max_depth', 'min_child_weight', 'n_estimators', 'reg_lambda', 'subsample'],
+      et: ['max_features', 'min_samples_leaf'],
+    };
+    expect(f.folds).toHaveLength(3);
+    for (const [k, fold] of f.folds.entries()) {
+      expect(fold.blind_to_validation_labels, `fold ${k}`).toBe(true);
+      expect(fold.deterministic, `fold ${k}`).toBe(true);
+      expect(fold.trials).toBe(trials);
+      expect(Number.isFinite(fold.inner_score)).toBe(true);
+      for (const c of fold.changed) expect(searched[family]).toContain(c);
+      expect(fold.changed.length).toBeGreaterThan(0);
+      for (const key of Object.keys(defaultParams(family))) expect(fold.params).toHaveProperty(key);
+    }
+  });
+
+  it('templates - the estimator factory builds every family from family + params, and the models fit real data', () => {
+    const base = { impute: 'median', missingIndicator: false, imputeNative: false, scale: true, classWeight: 'none' };
+    const cases: ModelCase[] = [];
+    for (const family of MODEL_FAMILIES) {
+      for (const dataset of ['breast_cancer', 'wine', 'diabetes'] as const) {
+        cases.push({ dataset, family, params: defaultParams(family), spec: base, debug: false });
+      }
+      cases.push({ dataset: 'breast_cancer', family, params: tunedParams(family), spec: { ...base, classWeight: 'balanced', imputeNative: true, missingIndicator: true }, debug: true });
+    }
+    // odd parameter values: fractional counts and depths, explicit max_features, k above the fold size, non-numbers
+    const standard = cases.length;
+    cases.push({ dataset: 'wine', family: 'rf', params: { n_estimators: 33.4, max_depth: 4.5, max_features: 0.5, min_samples_leaf: 2.6 }, spec: base, debug: false });
+    cases.push({ dataset: 'diabetes', family: 'et', params: { n_estimators: 20, max_features: 'log2', max_depth: 'deep' }, spec: { ...base, impute: 'mean' }, debug: false });
+    cases.push({ dataset: 'wine', family: 'knn', params: { n_neighbors: 500 }, spec: { ...base, scale: false }, debug: false });
+    cases.push({ dataset: 'diabetes', family: 'xgb', params: { n_estimators: true, learning_rate: null, max_depth: 0 }, spec: base, debug: false });
+    const f = runDriver<ModelFacts>('blocks_models.py', ['scoring', 'models'], [JSON.stringify(cases)]);
+    expect(f.cases).toHaveLength(cases.length);
+    // the factory's estimator-count parameters are the spec's
+    expect(f.estimator_count).toEqual(ESTIMATOR_PARAM);
+    const classes: Record<ModelFamily, [string, string]> = {
+      linear: ['LogisticRegression', 'Ridge'], rf: ['RandomForestClassifier', 'RandomForestRegressor'],
+      et: ['ExtraTreesClassifier', 'ExtraTreesRegressor'], hgb: ['HistGradientBoostingClassifier', 'HistGradientBoostingRegressor'],
+      xgb: ['XGBClassifier', 'XGBRegressor'], knn: ['KNeighborsClassifier', 'KNeighborsRegressor'],
+    };
+    const debugEst = (n: number): number => Math.max(10, Math.round(n * 0.2));
+    for (const [i, r] of f.cases.entries()) {
+      const { case: c } = r;
+      const label = `${c.family} on ${c.dataset}${c.debug ? ' (debug)' : ''} ${JSON.stringify(c.params)}`;
+      const reg = c.dataset === 'diabetes';
+      expect(r.estimator, label).toBe(classes[c.family][reg ? 1 : 0]);
+      expect(r.same_seed_same_predictions, label).toBe(true);
+      // preprocessing: imputation for the families that need it (or all with imputeNative), scaling for linear/kNN
+      const impute = ['linear', 'rf', 'et', 'knn'].includes(c.family) || c.spec['imputeNative'] === true;
+      const scale = ['linear', 'knn'].includes(c.family) && c.spec['scale'] === true;
+      expect(r.steps, label).toEqual([...(impute ? ['simpleimputer'] : []), ...(scale ? ['standardscaler'] : [])]);
+      if (impute) {
+        expect(r.imputer_strategy, label).toBe(c.spec['impute']);
+        expect(r.add_indicator, label).toBe(c.spec['missingIndicator']);
+      }
+      // the estimator count: the spec's value (rounded), reduced in debug mode
+      const key = ESTIMATOR_PARAM[c.family];
+      if (key) {
+        expect(r.n_estimators_full, label).not.toBeNull();
+        expect(r.params[key], label).toBe(c.debug ? debugEst(r.n_estimators_full!) : r.n_estimators_full);
+        const v = c.params[key];
+        if (typeof v === 'number') expect(r.n_estimators_full, label).toBe(Math.round(v));
+      } else {
+        expect(r.n_estimators_full, label).toBeNull();
+      }
+      if (['linear', 'rf', 'et', 'hgb'].includes(c.family) && !reg) {
+        expect(r.params['class_weight'], label).toBe(c.spec['classWeight'] === 'balanced' ? 'balanced' : null);
+      }
+      if (c.family === 'knn') expect(r.params['n_neighbors'], label).toBe(Math.min(Math.round(Number(c.params['n_neighbors'] ?? 15)), r.max_k));
+      if (c.family === 'rf' || c.family === 'et') {
+        const mf = c.params['max_features'];
+        expect(r.params['max_features'], label).toBe(typeof mf === 'number' ? mf : mf === 'log2' ? 'log2' : reg ? 1.0 : 'sqrt');
+        const md = c.params['max_depth'];
+        expect(r.params['max_depth'], label).toBe(typeof md === 'number' ? Math.max(1, Math.round(md)) : null);
+      }
+      expect(r.row_exponent, label).toBe(c.family === 'knn' ? 2 : c.family === 'linear' ? 1.1 : 1.15);
+      // real data, real scores (odd parameter values: any finite score)
+      expect(Number.isFinite(r.score), label).toBe(true);
+      if (i >= standard) continue;
+      if (c.dataset === 'breast_cancer') expect(r.score, label).toBeGreaterThan(0.95);
+      if (c.dataset === 'wine') expect(r.score, label).toBeGreaterThan(0.85);
+      if (c.dataset === 'diabetes') expect(r.score, label).toBeLessThan(70); // the target's own spread is ~77
+    }
+    const odd = f.cases.slice(-4);
+    expect(odd[0]!.params).toMatchObject({ n_estimators: 33, max_depth: 5, max_features: 0.5, min_samples_leaf: 3 });
+    expect(odd[1]!.params).toMatchObject({ n_estimators: 20, max_features: 'log2', max_depth: null });
+    expect(odd[2]!.params['n_neighbors']).toBe(odd[2]!.max_k);
+    expect(odd[3]!.params).toMatchObject({ n_estimators: 300, learning_rate: 0.1, max_depth: 1 });
+  });
+
+  it.each([
+    ['breast_cancer', 'auc'], ['wine', 'logloss'], ['diabetes', 'rmse'],
+  ] as const)('templates - the nested level-2 ensemble on %s (%s): fold k never sees its own labels', (dataset, metric) => {
+    const f = runDriver<Level2Facts>('blocks_level2.py', ['scoring', 'models', 'level2'], [dataset, metric]);
+    const singles = Object.values(f.models);
+    const best = f.lower_is_better ? Math.min(...singles) : Math.max(...singles);
+    const worst = f.lower_is_better ? Math.max(...singles) : Math.min(...singles);
+    const sign = f.lower_is_better ? -1 : 1;
+    const tol = metric === 'rmse' ? 1.5 : metric === 'logloss' ? 0.03 : 0.01;
+    for (const m of LEVEL2_RUNS) {
+      const e = f[m];
+      expect(e.refit_matches, `${m}: fold k = the combiner fitted on the other folds`).toBe(true);
+      // given its method, fold k's predictions ignore fold k's labels; with one candidate the method cannot change
+      expect(e.blind_to_own_fold_labels, `${m}: fold k's predictions ignore fold k's labels`).toBe(true);
+      if (m !== 'stack') expect(e.method_flips, m).toBe(0);
+      const allowed = m === 'stack' ? ['hill', 'stack'] : m === 'stack_only' ? ['stack'] : [m];
+      for (const fm of e.fold_methods) expect(allowed, m).toContain(fm);
+      // an honest (nested) ensemble is no worse than the worst model; the fitted ones are near or above the best one
+      expect(sign * (e.nested - worst), `${m} nested ${e.nested} vs worst ${worst}`).toBeGreaterThan(0);
+      if (m !== 'avg') expect(sign * (e.nested - best), `${m} nested ${e.nested} vs best ${best}`).toBeGreaterThan(-tol);
+    }
+    expect(f.avg.avg_is_mean).toBe(true);
+    expect(f.avg.final_kind).toBe('w');
+    expect(Object.keys(f.stack.candidates).sort()).toEqual(['hill', 'stack']);
+    expect(f.stack.final_kind).toBe(f.stack.method === 'stack' ? 'stack' : 'w');
+  });
+});
+
+describe.skipIf(!hasStack)('job runtime estimate', () => {
+  it('templates - the debug run prints the raw extrapolation, and gome_feedback.json holds its parts', () => {
+    const data = makeCompetition('multiclass'); // 1,348 rows: debug mode fits on a 500-row sample
+    temps.push(data);
+    const task = taskFor('multiclass', 'logloss', data);
+    const spec = smallSpec(task, ['hgb', 'linear', 'rf'], (s) => { s.ensemble = 'hill'; s.seeds = 2; s.models[0]!.params['max_iter'] = 25; });
+    const code = generateCode(spec, task);
+    const run = (mode: 'debug' | 'full'): { stdout: string; fb: Record<string, unknown> } => {
+      const out = tempDir(`est-${mode}`);
+      writeFileSync(join(out, 'pipeline.py'), code);
+      const stdout = execFileSync(PYTHON, [join(out, 'pipeline.py')], {
+        encoding: 'utf8', timeout: 110_000, cwd: out,
+        env: { ...PY_ENV, OMP_NUM_THREADS: '2', GOME_DATA_DIR: data, GOME_OUTPUT_DIR: out, GOME_MODE: mode },
+      });
+      return { stdout, fb: JSON.parse(readFileSync(join(out, 'gome_feedback.json'), 'utf8')) as Record<string, unknown> };
+    };
+    interface Parts {
+      mode: string; row_ratio: number; fold_ratio: number; seed_ratio: number; overhead_seconds: number; overhead_full_seconds: number;
+      extrapolated_seconds: number; models: Record<string, { seconds: number; row_exponent: number; estimator_ratio: number; full_seconds: number }>;
+    }
+    for (const mode of ['debug', 'full'] as const) {
+      const { stdout, fb } = run(mode);
+      const printed = Number(/GOME_ESTIMATED_FULL_SECONDS=([0-9.]+)/.exec(stdout)![1]);
+      const est = fb['estimated_full_seconds'] as number;
+      expect(printed).toBeCloseTo(est, 1);
+      const p = fb['estimate_parts'] as Parts;
+      expect(p.mode).toBe(mode);
+      expect(Object.keys(p.models)).toEqual(spec.models.map((m) => m.name));
+      const sum = Object.values(p.models).reduce((a, m) => a + m.full_seconds, 0) + p.overhead_full_seconds;
+      expect(p.extrapolated_seconds).toBeCloseTo(sum, 9);
+      expect(p.overhead_full_seconds).toBeCloseTo(p.overhead_seconds * p.row_ratio, 9);
+      for (const [name, m] of Object.entries(p.models)) {
+        expect(m.seconds, name).toBeCloseTo((fb['model_seconds'] as Record<string, number>)[name]!, 9);
+        expect(m.full_seconds, name).toBeCloseTo(m.seconds * p.row_ratio ** m.row_exponent * p.fold_ratio * m.estimator_ratio * p.seed_ratio, 9);
+      }
+      if (mode === 'debug') {
+        // raw: no safety factor, no added seconds
+        expect(est).toBeCloseTo(p.extrapolated_seconds, 9);
+        expect(p.row_ratio).toBeCloseTo((fb['n_rows'] as number) / (fb['n_rows_used'] as number), 9);
+        expect(p.row_ratio).toBeGreaterThan(2);
+        expect(p.fold_ratio).toBeCloseTo(spec.folds / (fb['folds'] as number), 9);
+        expect(p.seed_ratio).toBe(2);
+        expect(p.models['hgb']!.estimator_ratio).toBe(25 / 10); // debug: max(10, 20%) of the rounds
+        expect(p.models['rf']!.estimator_ratio).toBe(40 / 10);
+        expect(p.models['linear']!.estimator_ratio).toBe(1);
+      } else {
+        expect(est).toBeCloseTo(fb['elapsed_seconds'] as number, 9);
+        expect([p.row_ratio, p.fold_ratio, p.seed_ratio]).toEqual([1, 1, 1]);
+        for (const m of Object.values(p.models)) expect(m.estimator_ratio).toBe(1);
+      }
+    }
+  });
+});

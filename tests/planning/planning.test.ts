@@ -1,0 +1,216 @@
+// Planning with cost: the GPU node's cost model, the brain's compute estimates and reshaping, the job ledger's waste.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Envelope } from '../../protocols/messages.ts';
+import type { JobOutcome } from '../../protocols/domain.ts';
+import { CostModel } from '../../gpu-node/cost-model.ts';
+import { MAX_SHARE_OF_REMAINING, estimateMs, parseTooSlow, reshapeToFit, searchCost, specCost } from '../../actors/brain/cost-estimate.ts';
+import { develop } from '../../actors/brain/develop.ts';
+import { research } from '../../actors/brain/research.ts';
+import { draftSpec, modelSpec, renameModels, tunedParams, type PipelineSpec } from '../../actors/brain/pipeline-spec.ts';
+import { JobLedger } from '../../cli/run/job-ledger.ts';
+import { researchRequest, taskFor } from '../brain/fixtures.ts';
+
+const task = { ...taskFor('binary', 'auc'), nTrainRows: 20_000, harness: { folds: 5, holdoutRows: 3000, acceptK: 2 } };
+
+function ensembleSpec(): PipelineSpec {
+  const s = draftSpec(task, 'hgb');
+  s.models = [modelSpec('hgb', tunedParams('hgb')), modelSpec('xgb', tunedParams('xgb')), modelSpec('rf', tunedParams('rf'))];
+  s.ensemble = 'hill';
+  s.seeds = 3;
+  renameModels(s);
+  return s;
+}
+
+describe('planning', () => {
+  it('cost-model - learns the ratio of actual to raw-estimated time, shrunk while few pairs are measured', () => {
+    const m = new CostModel();
+    expect(m.factor()).toBe(1);
+    expect(m.correct(null)).toBeNull();
+    m.observe(10_000, 2_500); // the raw estimate was 4x too high
+    expect(m.factor()).toBeCloseTo(Math.exp(Math.log(0.25) / 2), 6); // one pair: halfway (in log space) to its ratio
+    for (let i = 0; i < 9; i++) m.observe(10_000, 2_500);
+    expect(m.factor()).toBeCloseTo(Math.exp(Math.log(0.25) * 10 / 11), 6);
+    expect(m.correct(8_000)).toBe(Math.round(8_000 * m.factor()));
+    // the median resists one wild pair; bad input is ignored
+    m.observe(1_000, 1_000_000);
+    m.observe(null, 5_000);
+    m.observe(0, 5_000);
+    expect(m.pairs).toBe(11);
+    expect(m.factor()).toBeLessThan(0.3);
+  });
+
+  it('cost-model - keeps a window of recent pairs and clamps the factor', () => {
+    const m = new CostModel(3);
+    for (let i = 0; i < 5; i++) m.observe(1_000, 1_000_000); // 1000x too low
+    expect(m.pairs).toBe(3);
+    expect(m.factor()).toBe(10);
+  });
+
+  it('cost-estimate - compute grows with seeds, members, rounds and rows; early stopping saves rounds', () => {
+    const one = draftSpec(task, 'hgb');
+    const ens = ensembleSpec();
+    expect(specCost(ens, task)).toBeGreaterThan(5 * specCost(one, task));
+    const seeds = { ...one, seeds: 3 };
+    expect(specCost(seeds, task) / specCost(one, task)).toBeGreaterThan(2);
+    const early = { ...one, earlyStop: true };
+    expect(specCost(early, task)).toBeLessThan(specCost(one, task));
+    const fewerRows = { ...one, maxTrainRows: 5_000 };
+    expect(specCost(fewerRows, task)).toBeLessThan(specCost(one, task) / 2);
+    expect(estimateMs(one, task, null)).toBeNull();
+    const e = estimateMs(ens, task, { spec: one, runMs: 4_000 })!;
+    expect(e.ms).toBe(Math.round(4_000 * specCost(ens, task) / specCost(one, task)));
+    expect(e.basis).toMatch(/measured 4\.0 s/);
+  });
+
+  it('cost-estimate - a change that would not fit is reshaped until its estimate fits, cheapest losses first', () => {
+    const base = { spec: draftSpec(task, 'hgb'), runMs: 5_000 };
+    const ens = ensembleSpec();
+    const before = estimateMs(ens, task, base)!.ms;
+    const limit = before / 6;
+    const r = reshapeToFit(ens, task, base, limit)!;
+    expect(r.before.ms).toBe(before);
+    expect(r.after.ms).toBeLessThanOrEqual(limit);
+    expect(r.steps[0]).toBe('one seed instead of several');
+    expect(r.spec.seeds).toBe(1);
+    expect(ens.seeds).toBe(3); // the input is not mutated
+    // nothing to do when it fits, or when nothing was measured
+    expect(reshapeToFit(ens, task, base, before * 2)).toBeNull();
+    expect(reshapeToFit(ens, task, null, 1)).toBeNull();
+  });
+
+  it('cost-estimate - the nested search costs about trials x one inner fit per fold, and grows with the trials', () => {
+    const one = draftSpec(task, 'hgb');
+    const s10 = { ...one, search: { trials: 10 } };
+    const s40 = { ...one, search: { trials: 40 } };
+    expect(searchCost(one, task)).toBe(0);
+    expect(searchCost(s40, task)).toBeCloseTo(4 * searchCost(s10, task), 9);
+    expect(specCost(s10, task)).toBeGreaterThan(specCost(one, task));
+    expect(specCost(s40, task)).toBeGreaterThan(specCost(s10, task));
+    // ten trials of 80%-row inner fits with ~220 rounds dwarf the one 100-round fit per fold
+    expect(specCost(s10, task) / specCost(one, task)).toBeGreaterThan(5);
+    expect(specCost(s10, task) - specCost(one, task)).toBeCloseTo(searchCost(s10, task) * 5, 6); // 5 harness folds
+    // a main model without a search space (linear) costs nothing to search; target encoding costs a little
+    const lin = { ...draftSpec(task, 'linear'), search: { trials: 10 } };
+    expect(searchCost(lin, task)).toBe(0);
+    expect(specCost({ ...one, targetEncoding: true }, task)).toBeGreaterThan(specCost(one, task));
+  });
+
+  it('cost-estimate - reshaping cuts search trials before it subsamples rows', () => {
+    const big = { ...task, nTrainRows: 200_000 };
+    const base = { spec: draftSpec(big, 'hgb'), runMs: 10_000 };
+    const searched = { ...draftSpec(big, 'hgb'), earlyStop: true, search: { trials: 40 } };
+    const before = estimateMs(searched, big, base)!.ms;
+    const mild = reshapeToFit(searched, big, base, before * 0.6)!;
+    expect(mild.steps).toContain('fewer search trials');
+    expect(mild.steps).not.toContain('fit on a row subsample');
+    expect(mild.spec.search!.trials).toBeLessThan(40);
+    expect(mild.spec.maxTrainRows).toBe(searched.maxTrainRows);
+    expect(searched.search.trials).toBe(40); // the input is not mutated
+    const hard = reshapeToFit(searched, big, base, before / 50)!;
+    const first = (label: string): number => hard.steps.indexOf(label);
+    expect(first('fewer search trials')).toBeGreaterThanOrEqual(0);
+    expect(first('fewer search trials')).toBeLessThan(first('fit on a row subsample'));
+    expect(hard.spec.search!.trials).toBeGreaterThanOrEqual(4);
+    expect(hard.after.ms).toBeLessThan(mild.after.ms);
+  });
+
+  it('cost-estimate - reads an admission refusal\'s figures', () => {
+    expect(parseTooSlow('L2 rejected: full run refused: estimated runtime 92.5 s (from the debug run) exceeds the remaining budget 40.0 s'))
+      .toEqual({ estimatedMs: 92_500, availableMs: 40_000 });
+    expect(parseTooSlow('estimated runtime 12.0 s (from the debug run) exceeds the job limit 10.0 s')).toEqual({ estimatedMs: 12_000, availableMs: 10_000 });
+    expect(parseTooSlow('budget exhausted: 0.0 s remaining')).toBeNull();
+  });
+
+  it('develop - the change is reshaped before it runs when the budget left cannot hold it', () => {
+    const base = draftSpec(task, 'hgb');
+    const hypothesis = {
+      kind: 'ens:hill+wf:seeds', component: 'ensemble' as const, title: 'ensemble and seeds', rationale: '', problem: null,
+      scores: { alignment: 5, impact: 5, novelty: 5, feasibility: 5, risk: 5 }, change: { moves: ['ens:hill', 'wf:seeds'] },
+    };
+    const req = { task, hypothesis, baseCode: 'x', attempt: 1, error: null, previousCode: null, baseSpec: base, previousSpec: null, baseRunMs: 4_000 };
+    const roomy = develop({ ...req, remainingMs: 10_000_000 });
+    const tight = develop({ ...req, remainingMs: 20_000 });
+    const roomySpec = roomy.spec as PipelineSpec;
+    const tightSpec = tight.spec as PipelineSpec;
+    expect(roomySpec.seeds).toBe(3);
+    expect(roomySpec.models.length).toBeGreaterThan(1);
+    expect(tight.summary).toMatch(/reshaped to fit \(.*\): estimated [\d.]+ s → [\d.]+ s, 10\.0 s available/);
+    expect(estimateMs(tightSpec, task, { spec: base, runMs: 4_000 })!.ms).toBeLessThanOrEqual(20_000 * MAX_SHARE_OF_REMAINING);
+    expect(tightSpec.notes.at(-1)).toMatch(/^reshaped to fit/);
+  });
+
+  it('develop - a full run refused as too slow is repaired by reshaping the same change to the time that was available', () => {
+    const prev = ensembleSpec();
+    const d = develop({
+      task, hypothesis: { kind: 'ens:hill', component: 'ensemble', title: 'hill', rationale: '', problem: null,
+        scores: { alignment: 5, impact: 5, novelty: 5, feasibility: 5, risk: 5 }, change: {} },
+      baseCode: 'x', attempt: 2, previousCode: 'y', baseSpec: draftSpec(task, 'hgb'), previousSpec: prev, remainingMs: 60_000, baseRunMs: 4_000,
+      error: 'L2 rejected: full run refused: estimated runtime 90.0 s (from the debug run) exceeds the remaining budget 30.0 s',
+    });
+    expect(d.summary).toMatch(/Repair attempt 2 of "ens:hill": reshaped to fit/);
+    const spec = d.spec as PipelineSpec;
+    expect(estimateMs(spec, task, { spec: prev, runMs: 90_000 })!.ms).toBeLessThanOrEqual(24_000);
+  });
+
+  it('research - hypotheses carry their estimated cost, and a change that cannot fit loses feasibility', () => {
+    const sotaSpec = draftSpec(task, 'hgb');
+    const sota = { experiment: 't0-e1', score: 0.9, code: 'x', hypothesis: 'draft', cvStd: 0.01, trainScore: 0.95, folds: [0.9, 0.9, 0.9, 0.9, 0.9],
+      holdout: 0.9, feedback: null, spec: sotaSpec, fullRunMs: 8_000 };
+    const base = researchRequest(task, { stage: 'improve', budgetUsedFrac: 0.3, sota });
+    const roomy = research({ ...base, remainingMs: 10_000_000 });
+    const tight = research({ ...base, remainingMs: 12_000 });
+    for (const h of roomy.hypotheses) {
+      expect(h.cost, h.kind).not.toBeNull();
+      expect(h.cost!.basis).toMatch(/measured 8\.0 s/);
+    }
+    const byKind = new Map(roomy.hypotheses.map((h) => [h.kind, h]));
+    const penalised = tight.hypotheses.filter((h) => h.cost!.ms > 12_000 * MAX_SHARE_OF_REMAINING && byKind.has(h.kind));
+    expect(penalised.length).toBeGreaterThan(0);
+    for (const h of penalised) {
+      expect(h.scores.feasibility, h.kind).toBeLessThan(byKind.get(h.kind)!.scores.feasibility);
+      expect(h.rationale).toMatch(/would be reshaped/);
+    }
+    // without a measured SOTA nothing is estimated
+    const unmeasured = research({ ...base, sota: { ...sota, fullRunMs: null }, remainingMs: 12_000 });
+    expect(unmeasured.hypotheses.every((h) => h.cost === null)).toBe(true);
+  });
+
+  it('job-ledger - waste is the debug runs of refused jobs plus full runs killed by their limit or the budget', () => {
+    const ledger = new JobLedger();
+    const logged: Envelope[] = [];
+    const l = { observe: (e: Envelope) => { logged.push(e); ledger.observe(e); }, waste: (b: number) => ledger.waste(b),
+      costAccuracy: () => ledger.costAccuracy(), costPairs: () => ledger.costPairs() };
+    let seq = 0;
+    const env = (type: 'job.submit' | 'job.result', payload: unknown): Envelope =>
+      ({ v: 1, id: `e${++seq}`, run: 'r', trace: 't0', from: 'a', to: 'b', type, seq, causation: null, correlation: 'c', ts: seq, payload }) as Envelope;
+    const result = (jobId: string, mode: 'debug' | 'full', status: JobOutcome['status'], wallMs: number): Partial<JobOutcome> =>
+      ({ jobId, mode, status, usage: { wallMs, cpuMs: 0, peakRssKb: 0 } });
+    const submit = (jobId: string, mode: 'debug' | 'full', extra: Record<string, unknown> = {}): unknown =>
+      ({ jobId, mode, code: '', dataDir: '/d', limitMs: 1000, estimatedMs: null, sampleSubmission: null, ...extra });
+    // a: debug 3 s, full refused → 3 s wasted
+    l.observe(env('job.submit', submit('a-debug', 'debug')));
+    l.observe(env('job.result', result('a-debug', 'debug', 'ok', 3_000)));
+    l.observe(env('job.submit', submit('a-full', 'full', { after: 'a-debug', estimatedMs: 90_000, rawEstimatedMs: 120_000 })));
+    l.observe(env('job.result', result('a-full', 'full', 'refused', 0)));
+    // b: debug 2 s, full 10 s ok (estimate 8 s corrected, 20 s raw) → no waste
+    l.observe(env('job.submit', submit('b-debug', 'debug')));
+    l.observe(env('job.result', result('b-debug', 'debug', 'ok', 2_000)));
+    l.observe(env('job.submit', submit('b-full', 'full', { after: 'b-debug', estimatedMs: 8_000, rawEstimatedMs: 20_000 })));
+    l.observe(env('job.result', result('b-full', 'full', 'ok', 10_000)));
+    // c: full killed at its limit after 7 s → 7 s wasted
+    l.observe(env('job.submit', submit('c-full', 'full', { after: 'c-debug', estimatedMs: 5_000 })));
+    l.observe(env('job.result', result('c-full', 'full', 'timeout', 7_000)));
+    expect(l.waste(100_000)).toEqual({ waste_ms: 10_000, waste_frac: 0.1, wasted_debug_runs: 1, killed_full_runs: 1 });
+    expect(l.costAccuracy()).toEqual({ pairs: 1, median_ratio: 1.25, median_ratio_raw: 0.5, median_fold_error: 1.25 });
+    // the same ledger rebuilt from a run's messages.jsonl (recorded messages, the envelope as the body)
+    const dir = mkdtempSync(join(tmpdir(), 'gome-ledger-'));
+    const file = join(dir, 'messages.jsonl');
+    writeFileSync(file, logged.map((e, i) => JSON.stringify({ seq: i + 1, subject: `gome.r.${e.to}`, body: e, deadLetter: false })).join('\n') + '\n{"torn');
+    expect(JobLedger.fromLog(file).waste(100_000)).toEqual(l.waste(100_000));
+    expect(JobLedger.fromLog(file).costPairs()).toEqual(l.costPairs());
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
