@@ -18,7 +18,11 @@ export const payloads = {
     best: z.object({ experiment: z.string(), trace: z.string(), score: z.number(), submissionPath: z.string().nullable() }).nullable(),
     iterations: z.number().int().nonnegative(),
   }),
-  'research.request': z.object({ iteration: z.number().int().nonnegative(), budget: Budget }),
+  'research.request': z.object({
+    iteration: z.number().int().nonnegative(), budget: Budget,
+    /** Budget held back from every change (the final refit's reserve): a change plans with remainingMs − reserveMs. */
+    reserveMs: z.number().nonnegative().optional(),
+  }),
   // ── researcher ⇄ memory, researcher ⇄ brain ───────────────────
   'memory.context.request': z.object({ trace: z.string() }),
   /** A trace announces the hypothesis it is about to try, so siblings steer away from it (forced diversity). */

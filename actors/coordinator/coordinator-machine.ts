@@ -72,7 +72,10 @@ export const coordinatorMachine = setup({
         if (remainingSlots <= 0) break;
         remainingSlots--;
         started.push(t);
-        enqueue.emit(out(addr.researcher(t), 'research.request', { iteration: context.nextIteration[t] ?? 0, budget: context.budget! }, t));
+        enqueue.emit(out(addr.researcher(t), 'research.request', {
+          iteration: context.nextIteration[t] ?? 0, budget: context.budget!,
+          ...(context.refitFactor ? { reserveMs: Math.round(reserveMs(context)) } : {}),
+        }, t));
       }
       if (started.length) {
         enqueue.assign({

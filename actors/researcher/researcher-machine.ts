@@ -17,7 +17,7 @@ interface Ctx extends ResearcherInput {
   rng: RngState;
   iteration: number;
   usedFrac: number;
-  /** The budget left when the iteration was requested. */
+  /** The budget a change may plan with when the iteration was requested (the refit reserve excluded). */
   remainingMs: number | null;
   memory: Payload<'memory.context'> | null;
   pick: { ranked: ScoredHypothesis[]; index: number; u: number; diagnosis: Problem[] } | null;
@@ -48,7 +48,8 @@ export const researcherMachine = setup({
             assign({
               iteration: ({ event }) => event.payload.iteration,
               usedFrac: ({ event }) => event.payload.budget.usedMs / event.payload.budget.budgetMs,
-              remainingMs: ({ event }) => event.payload.budget.remainingMs,
+              // what a change may plan with: the budget left less the final refit's reserve
+              remainingMs: ({ event }) => Math.max(0, event.payload.budget.remainingMs - (event.payload.reserveMs ?? 0)),
               memory: null,
             }),
             emit(({ context }) => out(addr.memory, 'memory.context.request', { trace: context.trace })),

@@ -100,7 +100,9 @@ describe('coordinator', () => {
     const c = coordinator({ traces: ['t0'], refitFactor: 1.25 });
     c.send(addr.gpu, 'budget.status', budget(0.1));
     done(c, 't0', sotaRef({ experiment: 't0-e0', score: 0.8, fullRunMs: 20_000 }));
-    expect(researchTargets(c.send(addr.gpu, 'budget.status', budget(0.74)))).toEqual([addr.researcher('t0')]); // 26 s left
+    const go = c.send(addr.gpu, 'budget.status', budget(0.74)); // 26 s left
+    expect(researchTargets(go)).toEqual([addr.researcher('t0')]);
+    expect(one(go, 'research.request').payload.reserveMs).toBe(25_000); // the researcher plans changes without it
     done(c, 't0');
     const end = c.send(addr.gpu, 'budget.status', budget(0.76)); // 24 s left: inside the reserve
     expect(researchTargets(end)).toEqual([]);
