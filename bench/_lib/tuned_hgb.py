@@ -35,6 +35,11 @@ import tempfile  # noqa: E402
 import traceback  # noqa: E402
 import warnings  # noqa: E402
 
+# The graders' label comparison and positive-class convention, from their one source (bench/_lib/metrics.py). The
+# runner replaces the two lines below with those functions' code, since bench/_lib is not mounted in the sandbox.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # gome:inline
+from metrics import conventional_positive, label_key  # noqa: E402  # gome:inline
+
 CONFIG = None  # the runner (bench/baseline/tuned-hgb.ts) replaces this line with the job's config
 
 SEARCH_FRAC = 0.85
@@ -63,6 +68,7 @@ def config_from_argv(argv):
     p.add_argument("--budget", type=float, required=True, help="wall budget in seconds")
     p.add_argument("--out", default=".", help="where submission.csv goes (default: .)")
     a = p.parse_args(argv)
+    from metrics import LOWER_IS_BETTER  # the metric table's directions (standalone: bench/_lib is on the path)
     with open(os.path.join(a.competition, "competition.json")) as f:
         c = json.load(f)
     return {
@@ -70,20 +76,9 @@ def config_from_argv(argv):
         "targetColumns": c["targetColumns"], "labelColumn": c.get("answerColumn") or c["targetColumns"][0],
         "classes": [str(x) for x in c["classes"]] if c.get("classes") else None,
         "positiveClass": None if c.get("positiveClass") is None else str(c["positiveClass"]),
+        "lowerIsBetter": bool(LOWER_IS_BETTER[c["metric"]]),
         "budgetSeconds": a.budget, "dataDir": os.path.join(a.competition, "public"), "outDir": a.out,
     }
-
-
-def label_key(v):
-    """Labels compared as the graders do: numbers by value ("1" = "1.0"), true/false in any case, else trimmed text."""
-    s = str(v).strip()
-    try:
-        f = float(s)
-        if f == f and f not in (float("inf"), float("-inf")):
-            return repr(f)
-    except ValueError:
-        pass
-    return s.lower() if s.lower() in ("true", "false") else s
 
 
 def positive_label(cfg, labels):
@@ -91,12 +86,11 @@ def positive_label(cfg, labels):
     0/1 (1) or true/false (true) convention; text labels without positiveClass cannot be guessed."""
     if cfg.get("positiveClass") is not None:
         return label_key(cfg["positiveClass"])
-    keys = {label_key(v) for v in labels}
-    if keys == {label_key(0), label_key(1)}:
-        return label_key(1)
-    if keys == {"true", "false"}:
-        return "true"
-    raise SystemExit(f"tuned_hgb: binary labels {sorted(keys)} are text and competition.json has no positiveClass")
+    positive = conventional_positive(labels)
+    if positive is None:
+        keys = {label_key(v) for v in labels}
+        raise SystemExit(f"tuned_hgb: binary labels {sorted(keys)} are text and competition.json has no positiveClass")
+    return label_key(positive)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -126,7 +120,7 @@ class Task:
             self.categorical.append(len(cats) <= MAX_CATEGORIES)
         self.X, self.Xt = Xn.to_numpy(), Xtn.to_numpy()
         raw = train[label]
-        self.lower = self.metric in ("logloss", "rmse", "rmsle", "mae")
+        self.lower = bool(cfg["lowerIsBetter"])  # from the metric table
         if self.type == "regression":
             self.y = raw.astype(float).to_numpy()
             self.y_fit = np.log1p(self.y) if self.metric == "rmsle" else self.y

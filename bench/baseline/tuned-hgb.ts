@@ -12,8 +12,13 @@ import { BudgetClock } from '../../gpu-node/budget-clock.ts';
 import { GpuNode } from '../../gpu-node/gpu-node.ts';
 import { sealFor } from '../../gpu-node/seal.ts';
 import { ensurePrepared } from '../../cli/run/prepare.ts';
+import { lowerIsBetter } from '../../protocols/metric-table.ts';
+import { BENCH_METRICS_PY, pythonFunction } from '../../actors/brain/script-assembler.ts';
 
 export const TUNED_HGB_SCRIPT = resolve(import.meta.dirname, '../_lib/tuned_hgb.py');
+const INLINE_MARK = '# gome:inline';
+/** The graders' helpers the baseline shares (bench/_lib/metrics.py), inlined into its sandboxed job. */
+const SHARED_FUNCTIONS = ['label_key', 'conventional_positive'] as const;
 export const TUNED_HGB_JOB = 'tuned-hgb';
 /** The search stops at this share of the budget; the rest is the refit's reserve (fixed in tuned_hgb.py). */
 export const SEARCH_FRAC = 0.85;
@@ -76,11 +81,28 @@ export function tunedHgbJobCode(comp: Competition, budgetMs: number, script = re
   const config = {
     metric: comp.metric, taskType: comp.taskType, idColumn: comp.idColumn, targetColumns: comp.targetColumns,
     labelColumn: comp.answerColumn ?? comp.targetColumns[0], classes: comp.classes ?? null,
-    positiveClass: comp.positiveClass ?? null, budgetSeconds: budgetMs / 1000, dataDir: null, outDir: null,
+    positiveClass: comp.positiveClass ?? null, lowerIsBetter: lowerIsBetter(comp.metric),
+    budgetSeconds: budgetMs / 1000, dataDir: null, outDir: null,
   };
   if (script.split(CONFIG_LINE).length !== 2) throw new Error(`${TUNED_HGB_SCRIPT} must hold the line "${CONFIG_LINE}" exactly once`);
   // a JSON string literal is a valid Python string literal
-  return script.replace(CONFIG_LINE, `CONFIG = json.loads(${JSON.stringify(JSON.stringify(config))})`);
+  return inlineShared(script).replace(CONFIG_LINE, `CONFIG = json.loads(${JSON.stringify(JSON.stringify(config))})`);
+}
+
+/**
+ * The script's "# gome:inline" lines (sys.path and the import of the graders' helpers from bench/_lib/metrics.py)
+ * replaced by those helpers' code: the sandboxed job cannot see bench/_lib, and the helpers keep one source.
+ */
+function inlineShared(script: string): string {
+  const lines = script.split('\n');
+  const at = lines.findIndex((l) => l.endsWith(INLINE_MARK));
+  if (at < 0 || lines.filter((l) => l.endsWith(INLINE_MARK)).length !== 2 || !lines[at + 1]!.endsWith(INLINE_MARK)) {
+    throw new Error(`${TUNED_HGB_SCRIPT} must hold two consecutive lines ending "${INLINE_MARK}"`);
+  }
+  const metrics = readFileSync(BENCH_METRICS_PY, 'utf8');
+  const code = ['import numpy as np  # label_key tests numbers with np.isfinite',
+    ...SHARED_FUNCTIONS.map((f) => pythonFunction(metrics, f, BENCH_METRICS_PY))].join('\n\n\n');
+  return [...lines.slice(0, at), code, ...lines.slice(at + 2)].join('\n');
 }
 
 export interface TunedHgbOptions {
