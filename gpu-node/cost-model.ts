@@ -1,6 +1,7 @@
 // The cost model: a debug run prints its raw extrapolation of the full run's time (debug time scaled by rows, folds,
 // rounds and seeds); the GPU node corrects it by the ratios of actual to raw-estimated time it has measured in this
 // run, so admission and planning use estimates that learn from the machine they run on.
+import { median } from '../grading/medals.ts';
 
 /** Ratios kept: the most recent measured pairs. */
 export const COST_WINDOW = 20;
@@ -11,12 +12,6 @@ const MIN_FACTOR = 0.1;
 const MAX_FACTOR = 10;
 
 export interface CostPair { rawMs: number; actualMs: number }
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 export class CostModel {
   private readonly logRatios: number[] = [];

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { JobOutcome } from '../../protocols/domain.ts';
 import type { Envelope, Payload } from '../../protocols/messages.ts';
+import { median } from '../../grading/medals.ts';
 
 export interface CostAccuracy {
   /** Full runs with a debug estimate that finished (the pairs the accuracy rests on). */
@@ -22,11 +23,9 @@ export interface WasteSummary {
   killed_full_runs: number;
 }
 
-function median(xs: number[]): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+/** The median, or null for no values. */
+function medianOrNull(xs: number[]): number | null {
+  return xs.length ? median(xs) : null;
 }
 
 export class JobLedger {
@@ -89,7 +88,7 @@ export function costAccuracyOf(pairs: ReadonlyArray<{ ratio: number; rawRatio: n
   const ratios = pairs.map((p) => p.ratio);
   const raws = pairs.map((p) => p.rawRatio).filter((x): x is number => x !== null);
   return {
-    pairs: ratios.length, median_ratio: median(ratios), median_ratio_raw: median(raws),
-    median_fold_error: median(ratios.map((x) => Math.max(x, 1 / x))),
+    pairs: ratios.length, median_ratio: medianOrNull(ratios), median_ratio_raw: medianOrNull(raws),
+    median_fold_error: medianOrNull(ratios.map((x) => Math.max(x, 1 / x))),
   };
 }
