@@ -4,18 +4,7 @@
 import type { TaskInfo } from '../../protocols/domain.ts';
 import type { PipelineSpec } from './pipeline-spec.ts';
 import { assembleScript } from './script-assembler.ts';
-
-type PyValue = string | number | boolean | null | undefined | readonly PyValue[];
-
-/** Python literal for a JSON-like value (strings, numbers, booleans, null, lists of them). */
-function py(v: PyValue): string {
-  if (v === null || v === undefined) return 'None';
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'None';
-  // a JSON string literal is a valid Python string literal with the same value
-  if (typeof v === 'string') return JSON.stringify(v);
-  return `[${v.map(py).join(', ')}]`;
-}
+import { py } from './python-literal.ts';
 
 /** Python expression for a JSON document: a raw triple-quoted string when the text allows one, else a plain literal. */
 function pyJson(value: unknown): string {

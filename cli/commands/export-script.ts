@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
+import { py, type PyValue } from '../../actors/brain/python-literal.ts';
 
 export const TEMPLATE_PATH = join(dirname(fileURLToPath(import.meta.url)), 'export_solution.py');
 const CONSTANTS_MARKER = '# <gome-export:constants>';
@@ -52,17 +53,7 @@ export function tableFingerprint(header: string[], rows: string[][]): string {
   return h.digest('hex');
 }
 
-type Py = string | number | boolean | null | Py[] | { [k: string]: Py };
-
-/** A Python literal (JSON string escapes are valid Python escapes). */
-export function py(v: Py): string {
-  if (v === null) return 'None';
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'None';
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(py).join(', ')}]`;
-  return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${py(x)}`).join(', ')}}`;
-}
+type Py = PyValue;
 
 /** zlib + base64 of a JSON value, as a parenthesised tuple of 100-character chunks (the script joins them). */
 function packed(value: Py): string {
