@@ -4,6 +4,11 @@ export interface AdmissionInput {
   /** Estimated runtime from the debug run; null when unknown (debug runs). */
   estimatedMs: number | null;
   remainingBudgetMs: number;
+  /**
+   * Budget held back from this job (the final refit's reserve, for scored jobs): its estimate must fit in what
+   * remains less this, and with nothing left beyond it the job is not started. Its limit is not cut by it.
+   */
+  reservedMs?: number;
 }
 
 export type AdmissionDecision =
@@ -22,11 +27,18 @@ export function decideAdmission(input: AdmissionInput): AdmissionDecision {
   if (input.remainingBudgetMs <= 0) {
     return { admit: false, effectiveLimitMs: 0, refusal: 'budget-exhausted', reason: `budget exhausted: ${s(input.remainingBudgetMs)} remaining` };
   }
+  const reserved = Math.max(0, input.reservedMs ?? 0);
+  const usable = input.remainingBudgetMs - reserved;
+  const held = reserved > 0 ? ` (${s(reserved)} of the ${s(input.remainingBudgetMs)} left are held back for the final refit)` : '';
+  if (usable <= 0) {
+    return { admit: false, effectiveLimitMs: effective, refusal: 'budget-exhausted',
+      reason: `budget exhausted: ${s(Math.max(0, input.remainingBudgetMs))} remaining, all of it held back for the final refit` };
+  }
   const est = input.estimatedMs;
   if (est !== null && Number.isFinite(est)) {
-    if (est > input.remainingBudgetMs) {
+    if (est > usable) {
       return { admit: false, effectiveLimitMs: effective, refusal: 'too-slow',
-        reason: `estimated runtime ${s(est)} (from the debug run) exceeds the remaining budget ${s(input.remainingBudgetMs)}` };
+        reason: `estimated runtime ${s(est)} (from the debug run) exceeds the remaining budget ${s(usable)}${held}` };
     }
     if (est > input.jobLimitMs) {
       return { admit: false, effectiveLimitMs: effective, refusal: 'too-slow',

@@ -15,6 +15,7 @@ export function gpuNodeBehavior(node: GpuNode): Behavior {
           return [{ to: env.from, type: 'job.result', payload: outcome }];
         }
         case 'budget.request':
+          if (env.payload.refitReserveMs !== undefined) node.holdForRefit(env.payload.refitReserveMs);
           return [{ to: env.from, type: 'budget.status', payload: node.budget() }];
         default:
           throw new Error(`gpu node does not handle ${env.type}`);

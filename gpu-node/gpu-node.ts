@@ -80,6 +80,8 @@ export class GpuNode {
   private readonly breaker = new CircuitBreaker();
   /** Learns the ratio of actual to raw-estimated full-run time; corrects every debug run's estimate. */
   private readonly cost: CostModel;
+  /** Budget scored jobs must leave for the final refit (holdForRefit). */
+  private refitReserve = 0;
 
   constructor(private readonly opts: GpuNodeOptions) {
     this.queue = new JobQueue(opts.clock);
@@ -118,6 +120,11 @@ export class GpuNode {
   }
 
   budget(): Budget { return this.opts.budget.snapshot(); }
+
+  /** The final refit's reserve (from the coordinator's budget requests): scored jobs must leave it untouched. */
+  holdForRefit(ms: number): void {
+    if (Number.isFinite(ms) && ms >= 0) this.refitReserve = ms;
+  }
 
   /** The error that opened the circuit breaker, if it is open. */
   get breakerOpen(): InfrastructureFailing | null { return this.breaker.open; }
@@ -168,7 +175,8 @@ export class GpuNode {
     if (this.closed) return this.infra(job, startedAt, new NodeClosed().message);
 
     const remaining = this.opts.budget.snapshot().remainingMs;
-    const decision = decideAdmission({ jobLimitMs: job.limitMs, estimatedMs: job.estimatedMs, remainingBudgetMs: remaining });
+    const decision = decideAdmission({ jobLimitMs: job.limitMs, estimatedMs: job.estimatedMs, remainingBudgetMs: remaining,
+      reservedMs: job.score === false ? 0 : this.refitReserve });
     if (!decision.admit) {
       this.counts.refused++;
       logger.warn({ jobId: job.jobId, reason: decision.reason }, 'job refused by admission control');

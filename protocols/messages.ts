@@ -1,7 +1,7 @@
 // Every message type on the bus, as one tagged union keyed by `type`, with its payload schema.
 import { z } from 'zod';
 import {
-  Blame, BrainSpec, Budget, Experiment, FailureEntry, Hypothesis, JobMode, JobOutcome, Problem, ScoredHypothesis,
+  Blame, BrainSpec, Budget, Experiment, FailureEntry, Hypothesis, JobMode, JobOutcome, PipelineFeedback, Problem, ScoredHypothesis,
   SotaRef, Stage, SuccessEntry, TaskInfo,
 } from './domain.ts';
 import { RunConfig } from './config.ts';
@@ -64,6 +64,8 @@ export const payloads = {
      * A brain reshapes a change that would not fit (fewer rounds, fewer seeds, a row subsample, fewer members).
      */
     remainingMs: z.number().nullable().optional(), baseRunMs: z.number().nullable().optional(),
+    /** The base pipeline's full-run feedback: its measured time per model, which a change's estimate starts from. */
+    baseFeedback: PipelineFeedback.nullable().optional(),
   }),
   'brain.develop.reply': z.object({
     code: z.string(), summary: z.string(), brain: z.string(),
@@ -97,7 +99,13 @@ export const payloads = {
     score: z.boolean().optional(),
   }),
   'job.result': JobOutcome,
-  'budget.request': z.object({}),
+  'budget.request': z.object({
+    /**
+     * The coordinator's reserve for the final refit, sent with every budget request: from then on the GPU node admits
+     * a scored job only when its estimate fits in the remaining budget less this reserve (the refit itself is unscored).
+     */
+    refitReserveMs: z.number().nonnegative().optional(),
+  }),
   'budget.status': Budget,
   // ── memory ────────────────────────────────────────────────────
   'experiment.record': Experiment,

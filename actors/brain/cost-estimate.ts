@@ -1,17 +1,22 @@
 // The offline brain's planning with cost: the relative compute of a pipeline spec, a change's estimated full-run
-// time (the base pipeline's measured run scaled by the compute ratio), and the reshaping of a change that would
-// not fit in the budget (fewer seeds, fewer rounds with early stopping, fewer search trials, a row subsample, fewer
-// ensemble members).
+// time (from the base pipeline's measured run: per model where its feedback gives each model's measured seconds,
+// else the whole run scaled by the compute ratio), and the reshaping of a change that would not fit in the budget
+// (fewer seeds, fewer rounds with early stopping, fewer search trials, a row subsample, fewer ensemble members).
+// The relative constants were fitted on the dev half of the bundled suite with `npm run bench:cost` (2026-11-24).
 import type { TaskInfo } from '../../protocols/domain.ts';
 import { ESTIMATOR_PARAM, cloneSpec, renameModels, type ModelFamily, type ModelSpec, type PipelineSpec } from './pipeline-spec.ts';
 
 /** A change may plan to use at most this share of the budget that is left (the rest is for later changes and the refit). */
 export const MAX_SHARE_OF_REMAINING = 0.5;
 
-/** Per-family cost of one estimator (tree / round) on one row, relative to a histogram-boosting round. */
-const PER_ESTIMATOR: Record<ModelFamily, number> = { hgb: 1, xgb: 1.3, rf: 2.5, et: 1.8, linear: 0, knn: 0 };
-/** Fixed costs (per fit, in the same units): a linear model ~ 30 boosting rounds; kNN grows with rows squared. */
-const FIXED: Record<ModelFamily, number> = { hgb: 5, xgb: 5, rf: 5, et: 5, linear: 30, knn: 40 };
+/**
+ * Per-family cost of one estimator (tree / boosting round per class), relative to a histogram-boosting round. Dev-half
+ * measurements at default parameters (2 threads, sklearn 1.2, xgboost 1.7): an XGBoost round costs 0.1-0.3 of a
+ * histogram-boosting one, an extra tree 0.26-0.65, a random-forest tree 0.36-0.72.
+ */
+const PER_ESTIMATOR: Record<ModelFamily, number> = { hgb: 1, xgb: 0.2, rf: 0.5, et: 0.45, linear: 0, knn: 0 };
+/** Fixed costs (per fit, in the same units): a linear model costs a few boosting rounds; kNN grows with rows squared. */
+const FIXED: Record<ModelFamily, number> = { hgb: 5, xgb: 5, rf: 5, et: 5, linear: 3, knn: 40 };
 /** Rows' exponent in a fit's cost (kNN prediction is quadratic-ish). */
 const ROW_EXP: Record<ModelFamily, number> = { hgb: 1, xgb: 1, rf: 1.1, et: 1.05, linear: 1, knn: 1.6 };
 /** Work outside the model fits (loading, features, level-2), as a share of one plain 100-round boosting fit. */
@@ -40,8 +45,9 @@ function modelCost(m: ModelSpec, spec: PipelineSpec, task: TaskInfo): number {
 const SEARCH_INNER_SHARE = 0.8;
 /** A search trial's expected parameters where they drive cost (the mean of models.py's log-uniform ranges). */
 const TRIAL_PARAMS: Partial<Record<ModelFamily, ModelSpec['params']>> = {
-  hgb: { max_iter: 220, max_leaf_nodes: 43 },
-  xgb: { n_estimators: 220, max_depth: 6 },
+  // measured on the dev half: a trial costs 0.7-1.3 of a default fit of the same family on the same rows
+  hgb: { max_iter: 120, max_leaf_nodes: 31 },
+  xgb: { n_estimators: 300, max_depth: 6 },
 };
 
 /** The budgeted search's cost in one fold (spec "search"): trials × one inner fit of the main model. */
@@ -52,23 +58,96 @@ export function searchCost(spec: PipelineSpec, task: TaskInfo): number {
   return spec.search.trials * modelCost(trial, spec, task) * SEARCH_INNER_SHARE ** ROW_EXP[main.family];
 }
 
+/** Extra work of the features on top of the fits (a multiplier). */
+function featureFactor(spec: PipelineSpec): number {
+  return 1 + (spec.fe.pairs > 0 ? 0.15 * spec.fe.pairs : 0) + (spec.fe.text === 'tfidf' ? 0.5 : 0) + (spec.fe.rowStats ? 0.05 : 0)
+    + (spec.targetEncoding ? 0.1 : 0);
+}
+
+/** Extra work of the level-2 ensemble on top of the fits (a multiplier). */
+function level2Factor(spec: PipelineSpec): number {
+  return spec.models.length > 1 ? (spec.ensemble === 'stack' ? 1.1 : spec.ensemble === 'hill' ? 1.05 : 1) : 1;
+}
+
+const foldsOf = (spec: PipelineSpec, task: TaskInfo): number => task.harness?.folds ?? spec.folds;
+
 /** The relative compute of a whole pipeline: every model × folds × seeds, the search per fold, plus feature and
  * level-2 work. */
 export function specCost(spec: PipelineSpec, task: TaskInfo): number {
-  const folds = task.harness?.folds ?? spec.folds;
+  const folds = foldsOf(spec, task);
   const rows = Math.max(0.05, Math.min(task.nTrainRows, spec.maxTrainRows) / 1000);
   const models = spec.models.reduce((a, m) => a + modelCost(m, spec, task), 0);
-  const fe = 1 + (spec.fe.pairs > 0 ? 0.15 * spec.fe.pairs : 0) + (spec.fe.text === 'tfidf' ? 0.5 : 0) + (spec.fe.rowStats ? 0.05 : 0)
-    + (spec.targetEncoding ? 0.1 : 0);
-  const level2 = spec.models.length > 1 ? (spec.ensemble === 'stack' ? 1.1 : spec.ensemble === 'hill' ? 1.05 : 1) : 1;
-  return (models * folds * spec.seeds * fe * level2) + searchCost(spec, task) * folds * fe + OVERHEAD * rows;
+  const fe = featureFactor(spec);
+  return (models * folds * spec.seeds * fe * level2Factor(spec)) + searchCost(spec, task) * folds * fe + OVERHEAD * rows;
 }
 
 export interface CostEstimate { ms: number; basis: string }
 
-/** A spec's full-run time: the base pipeline's measured time scaled by the compute ratio; null without a measured base. */
-export function estimateMs(spec: PipelineSpec, task: TaskInfo, base: { spec: PipelineSpec; runMs: number } | null): CostEstimate | null {
+/** What a measured full run's feedback says about its parts (gome_feedback.json estimate_parts in full mode). */
+export interface MeasuredParts {
+  /** Measured seconds of each model (all folds and seeds, fitting and predicting), by model name, in ms. */
+  models: Record<string, number>;
+  /** The budgeted search's measured time, in ms. */
+  searchMs: number;
+}
+
+/** A measured base pipeline: its spec, its full run's wall time and, when its feedback gives them, its parts. */
+export interface MeasuredBase { spec: PipelineSpec; runMs: number; parts?: MeasuredParts | null }
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** The per-model seconds of a full run's feedback; null when it has none (a debug run's, or an older job's). */
+export function measuredParts(feedback: unknown): MeasuredParts | null {
+  const parts = (feedback as { estimate_parts?: unknown } | null)?.estimate_parts as
+    { mode?: unknown; models?: Record<string, Record<string, unknown>>; search?: { seconds?: unknown } } | undefined;
+  if (!parts || parts.mode !== 'full' || !parts.models || typeof parts.models !== 'object') return null;
+  const models: Record<string, number> = {};
+  for (const [name, m] of Object.entries(parts.models)) {
+    const s = finite(m?.['fit_seconds']) && finite(m?.['predict_seconds']) ? m['fit_seconds'] + m['predict_seconds'] : m?.['seconds'];
+    if (!finite(s)) return null;
+    models[name] = s * 1000;
+  }
+  return { models, searchMs: finite(parts.search?.seconds) ? parts.search.seconds * 1000 : 0 };
+}
+
+/**
+ * From the base's measured parts: what is not a model or the search (loading, features, ensemble, start-up) as
+ * measured; each model from the measured seconds per unit of compute of the base model of its family (else of the
+ * base's main model); the search from the main model's. Null when the parts do not match the base spec.
+ */
+function fromParts(spec: PipelineSpec, task: TaskInfo, base: MeasuredBase, parts: MeasuredParts): CostEstimate | null {
+  const baseUnits = (m: ModelSpec): number => modelCost(m, base.spec, task) * foldsOf(base.spec, task) * base.spec.seeds;
+  const perUnit = new Map<string, number>();
+  for (const m of base.spec.models) {
+    const ms = parts.models[m.name];
+    if (ms === undefined) return null;
+    perUnit.set(m.name, ms / Math.max(1e-9, baseUnits(m)));
+  }
+  const main = base.spec.models[0];
+  if (!main) return null;
+  const measuredModels = Object.values(parts.models).reduce((a, b) => a + b, 0);
+  const other = Math.max(0, base.runMs - measuredModels - parts.searchMs)
+    * (featureFactor(spec) / featureFactor(base.spec)) * (level2Factor(spec) / level2Factor(base.spec));
+  const mainRate = perUnit.get(main.name)!;
+  let models = 0;
+  for (const m of spec.models) {
+    const ref = base.spec.models.find((b) => b.name === m.name && b.family === m.family) ?? base.spec.models.find((b) => b.family === m.family) ?? main;
+    models += perUnit.get(ref.name)! * modelCost(m, spec, task) * foldsOf(spec, task) * spec.seeds;
+  }
+  const search = searchCost(spec, task) * foldsOf(spec, task) * mainRate;
+  const ms = Math.round(other + models + search);
+  return { ms, basis: `the SOTA's measured parts: ${(other / 1000).toFixed(1)} s outside the models, `
+    + `${(models / 1000).toFixed(1)} s of models${search > 0 ? `, ${(search / 1000).toFixed(1)} s of search` : ''}` };
+}
+
+/**
+ * A spec's full-run time from a measured base: per part when the base's feedback gives its models' measured seconds,
+ * else the base's whole measured time scaled by the compute ratio; null without a measured base.
+ */
+export function estimateMs(spec: PipelineSpec, task: TaskInfo, base: MeasuredBase | null): CostEstimate | null {
   if (!base || !(base.runMs > 0)) return null;
+  const parted = base.parts ? fromParts(spec, task, base, base.parts) : null;
+  if (parted) return parted;
   const ratio = specCost(spec, task) / specCost(base.spec, task);
   return { ms: Math.round(base.runMs * ratio), basis: `the SOTA's measured ${(base.runMs / 1000).toFixed(1)} s × compute ratio ${ratio.toFixed(2)}` };
 }
@@ -139,7 +218,7 @@ export interface Reshaped { spec: PipelineSpec; steps: string[]; before: CostEst
  * Shrinks a spec until its estimate fits in `limitMs`, step by step (each step is kept only while the estimate is
  * still too high). Returns null when the spec already fits or nothing is measured to estimate from.
  */
-export function reshapeToFit(spec: PipelineSpec, task: TaskInfo, base: { spec: PipelineSpec; runMs: number } | null, limitMs: number): Reshaped | null {
+export function reshapeToFit(spec: PipelineSpec, task: TaskInfo, base: MeasuredBase | null, limitMs: number): Reshaped | null {
   const before = estimateMs(spec, task, base);
   if (!before || before.ms <= limitMs) return null;
   const out = cloneSpec(spec);

@@ -4,7 +4,7 @@ import type { Payload } from '../../protocols/messages.ts';
 import type { Hypothesis, TaskInfo } from '../../protocols/domain.ts';
 import { MOVE_BY_KIND, isDraftKind, splitKind, type Move, type MoveContext } from './catalogue.ts';
 import { generateCode } from './codegen.ts';
-import { allowedMs, estimateMs, parseTooSlow, reshapeToFit } from './cost-estimate.ts';
+import { allowedMs, estimateMs, measuredParts, parseTooSlow, reshapeToFit } from './cost-estimate.ts';
 import {
   ESTIMATOR_PARAM, MODEL_FAMILIES, cloneSpec, draftSpec, modelSpec, renameModels, specFromData,
   type ModelFamily, type PipelineSpec,
@@ -185,7 +185,7 @@ export function develop(req: DevelopRequest): DevelopReply {
   const { task, hypothesis } = req;
   // the spec travels as data beside the code (code alone, e.g. an LLM's, gives no spec: a fresh draft is the base)
   const base = specFromData(req.baseSpec);
-  const measured = base && typeof req.baseRunMs === 'number' ? { spec: base, runMs: req.baseRunMs } : null;
+  const measured = base && typeof req.baseRunMs === 'number' ? { spec: base, runMs: req.baseRunMs, parts: measuredParts(req.baseFeedback) } : null;
   if (req.error && req.attempt > 1) {
     const prev = specFromData(req.previousSpec) ?? applyHypothesis(base, hypothesis, task).spec;
     const slow = parseTooSlow(req.error);

@@ -8,7 +8,7 @@ import { boostFor, diagnose, type Diagnosis, type ResearchRequest } from './diag
 import { fnv1a, hashUnit, stableStringify } from './hash.ts';
 import { cloneSpec, draftSpec, type ModelFamily } from './pipeline-spec.ts';
 import { weightedScore } from '../researcher/scoring.ts';
-import { allowedMs, estimateMs, type CostEstimate } from './cost-estimate.ts';
+import { allowedMs, estimateMs, measuredParts, type CostEstimate } from './cost-estimate.ts';
 
 export type ResearchReply = Payload<'brain.research.reply'>;
 
@@ -133,7 +133,8 @@ export function research(req: ResearchRequest): ResearchReply {
   const ctx: MoveContext = { task: req.task, spec: diag.spec ?? draftSpec(req.task), goodFamilies };
   const drafting = req.sota === null;
 
-  const measured = diag.spec && typeof req.sota?.fullRunMs === 'number' ? { spec: diag.spec, runMs: req.sota.fullRunMs } : null;
+  const measured = diag.spec && typeof req.sota?.fullRunMs === 'number'
+    ? { spec: diag.spec, runMs: req.sota.fullRunMs, parts: measuredParts(req.sota.feedback) } : null;
   const allowed = allowedMs(req.remainingMs ?? null);
   const pool: Candidate[] = [];
   const add = (moves: Move[]): void => {

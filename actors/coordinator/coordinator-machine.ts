@@ -38,8 +38,18 @@ interface Ctx extends CoordinatorInput {
 /** What no new iteration may touch: a small share of the budget, or the final refit's reserve when larger. */
 export function reserveMs(c: Pick<Ctx, 'budget' | 'minRemainingFrac' | 'refitFactor' | 'bestRunMs'>): number {
   const floor = c.budget ? c.minRemainingFrac * c.budget.budgetMs : 0;
-  const refit = c.refitFactor && c.bestRunMs !== null ? c.refitFactor * c.bestRunMs : 0;
-  return Math.max(floor, refit);
+  return Math.max(floor, refitReserveMs(c));
+}
+
+/** The final refit's reserve alone (0 without a final refit or before a pipeline was measured). */
+export function refitReserveMs(c: Pick<Ctx, 'refitFactor' | 'bestRunMs'>): number {
+  return c.refitFactor && c.bestRunMs !== null ? Math.round(c.refitFactor * c.bestRunMs) : 0;
+}
+
+/** A budget request, telling the GPU node how much to keep back for the final refit once there is a reserve. */
+function budgetRequest(c: Ctx): SendEvent {
+  const reserve = refitReserveMs(c);
+  return out(addr.gpu, 'budget.request', reserve > 0 ? { refitReserveMs: reserve } : {});
 }
 
 function outOfBudget(c: Ctx): boolean {
@@ -117,7 +127,7 @@ export const coordinatorMachine = setup({
               }
               return { busy: context.busy.filter((t) => t !== p.trace), iterations: context.iterations + 1, best, bestRunMs };
             }),
-            emit(() => out(addr.gpu, 'budget.request', {})),
+            emit(({ context }) => budgetRequest(context)),
           ],
         },
         'run.stop': { actions: assign({ stopping: ({ event }) => event.payload.reason }) },
@@ -127,7 +137,7 @@ export const coordinatorMachine = setup({
             guard: ({ context, event }) => event.payload.request === 'research.request' && context.busy.includes(event.trace),
             actions: [
               assign(({ context, event }) => ({ busy: context.busy.filter((t) => t !== event.trace), iterations: context.iterations + 1 })),
-              emit(() => out(addr.gpu, 'budget.request', {})),
+              emit(({ context }) => budgetRequest(context)),
             ],
           },
           {

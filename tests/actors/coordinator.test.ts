@@ -99,7 +99,9 @@ describe('coordinator', () => {
     // budget(frac) has a 100 s budget; the best pipeline's full run took 20 s: the refit is planned at 1.25 x 20 = 25 s
     const c = coordinator({ traces: ['t0'], refitFactor: 1.25 });
     c.send(addr.gpu, 'budget.status', budget(0.1));
-    done(c, 't0', sotaRef({ experiment: 't0-e0', score: 0.8, fullRunMs: 20_000 }));
+    const asked = done(c, 't0', sotaRef({ experiment: 't0-e0', score: 0.8, fullRunMs: 20_000 }));
+    // the GPU node is told the reserve with the budget request, so in-flight changes cannot run into it either
+    expect(asked).toEqual([{ to: addr.gpu, type: 'budget.request', payload: { refitReserveMs: 25_000 } }]);
     const go = c.send(addr.gpu, 'budget.status', budget(0.74)); // 26 s left
     expect(researchTargets(go)).toEqual([addr.researcher('t0')]);
     expect(one(go, 'research.request').payload.reserveMs).toBe(25_000); // the researcher plans changes without it

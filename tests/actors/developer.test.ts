@@ -42,7 +42,7 @@ describe('developer', () => {
     expect(req.to).toBe(addr.brain);
     expect(req.payload).toEqual({
       task, hypothesis: plainChosen, baseCode: 'PARENT CODE', attempt: 1, error: null, previousCode: null,
-      baseSpec: null, previousSpec: null, remainingMs: null, baseRunMs: null,
+      baseSpec: null, previousSpec: null, remainingMs: null, baseRunMs: null, baseFeedback: null,
     });
     expect(req.payload.hypothesis).not.toHaveProperty('weighted');
     expect(d.value).toBe('coding');

@@ -4,7 +4,7 @@
 # how it scores. Prints a JSON list of facts, one per case.
 # Usage: /usr/bin/python3 SCRIPT CASES_JSON   (cases: {dataset, family, params, spec, debug})
 # gome:stub-begin (names defined by the sections this driver is appended to; the test strips this block)
-from _gome_job import np, make_model, n_estimators_full, row_exponent, fit, predict, metric, ESTIMATOR_COUNT
+from _gome_job import np, make_model, n_estimators_full, scaling, fit, predict, metric, ESTIMATOR_COUNT
 # gome:stub-end
 import json
 import sys
@@ -59,7 +59,7 @@ for case in json.loads(sys.argv[1]):
                                               "min_samples_leaf", "max_leaf_nodes", "learning_rate", "C", "alpha", "subsample",
                                               "random_state", "n_jobs")},
         "n_estimators_full": n_estimators_full(case["family"], case["params"]),
-        "row_exponent": row_exponent(case["family"]),
+        "scaling": scaling(case["family"]),
         "max_k": max_k,
         "score": float(np.mean(scores)),
         "same_seed_same_predictions": same_seed_same_predictions,

@@ -249,7 +249,7 @@ interface ModelCase { dataset: 'breast_cancer' | 'wine' | 'diabetes'; family: Mo
 interface ModelFacts {
   cases: {
     case: ModelCase; estimator: string; steps: string[]; add_indicator: boolean | null; imputer_strategy: string | null;
-    params: Record<string, number | string | null>; n_estimators_full: number | null; row_exponent: number; max_k: number; score: number;
+    params: Record<string, number | string | null>; n_estimators_full: number | null; scaling: { fit_rows: number; fit_estimators: number; predict_estimators: number; predict_rows: number }; max_k: number; score: number;
     same_seed_same_predictions: boolean;
   }[];
   estimator_count: Record<string, string>;
@@ -430,7 +430,13 @@ describe.skipIf(!hasStack)('template building blocks on real data', () => {
         const md = c.params['max_depth'];
         expect(r.params['max_depth'], label).toBe(typeof md === 'number' ? Math.max(1, Math.round(md)) : null);
       }
-      expect(r.row_exponent, label).toBe(c.family === 'knn' ? 2 : c.family === 'linear' ? 1.1 : 1.15);
+      // a fit's time grows sublinearly in its work (fixed costs), except the linear model's and kNN's; only kNN's
+      // prediction cost grows with the rows fitted on
+      for (const e of [r.scaling.fit_rows, r.scaling.fit_estimators, r.scaling.predict_estimators]) {
+        expect(e, label).toBeGreaterThan(0);
+        expect(e, label).toBeLessThanOrEqual(1);
+      }
+      expect(r.scaling.predict_rows, label).toBe(c.family === 'knn' ? 1 : 0);
       // real data, real scores (odd parameter values: any finite score)
       expect(Number.isFinite(r.score), label).toBe(true);
       if (i >= standard) continue;
@@ -490,8 +496,11 @@ describe.skipIf(!hasStack)('job runtime estimate', () => {
       return { stdout, fb: JSON.parse(readFileSync(join(out, 'gome_feedback.json'), 'utf8')) as Record<string, unknown> };
     };
     interface Parts {
-      mode: string; row_ratio: number; fold_ratio: number; seed_ratio: number; overhead_seconds: number; overhead_full_seconds: number;
-      extrapolated_seconds: number; models: Record<string, { seconds: number; row_exponent: number; estimator_ratio: number; full_seconds: number }>;
+      mode: string; row_ratio: number; fold_ratio: number; seed_ratio: number; fit_row_ratio: number; predict_row_ratio: number;
+      feature_row_ratio: number; load_seconds: number; features_seconds: number; fold_features_seconds: number; rest_seconds: number;
+      other_full_seconds: number; extrapolated_seconds: number; search: { full_seconds: number };
+      models: Record<string, { fit_seconds: number; predict_seconds: number; scaling: Record<'fit_rows' | 'fit_estimators' | 'predict_estimators' | 'predict_rows', number>;
+        estimator_ratio: number; full_seconds: number }>;
     }
     for (const mode of ['debug', 'full'] as const) {
       const { stdout, fb } = run(mode);
@@ -501,18 +510,29 @@ describe.skipIf(!hasStack)('job runtime estimate', () => {
       const p = fb['estimate_parts'] as Parts;
       expect(p.mode).toBe(mode);
       expect(Object.keys(p.models)).toEqual(spec.models.map((m) => m.name));
-      const sum = Object.values(p.models).reduce((a, m) => a + m.full_seconds, 0) + p.overhead_full_seconds;
+      // the parts add up: models, search, and the rest (loading as measured, features by the rows featurised, ...)
+      const sum = Object.values(p.models).reduce((a, m) => a + m.full_seconds, 0) + p.search.full_seconds + p.other_full_seconds;
       expect(p.extrapolated_seconds).toBeCloseTo(sum, 9);
-      expect(p.overhead_full_seconds).toBeCloseTo(p.overhead_seconds * p.row_ratio, 9);
+      expect(p.other_full_seconds).toBeCloseTo(p.load_seconds + p.features_seconds * p.feature_row_ratio
+        + p.fold_features_seconds * p.feature_row_ratio * p.fold_ratio + p.rest_seconds * p.row_ratio, 9);
+      const measured = p.load_seconds + p.features_seconds + p.fold_features_seconds + p.rest_seconds
+        + Object.values(p.models).reduce((a, m) => a + m.fit_seconds + m.predict_seconds, 0);
+      expect(measured).toBeCloseTo(fb['elapsed_seconds'] as number, 1); // every second of the run is in one part
       for (const [name, m] of Object.entries(p.models)) {
-        expect(m.seconds, name).toBeCloseTo((fb['model_seconds'] as Record<string, number>)[name]!, 9);
-        expect(m.full_seconds, name).toBeCloseTo(m.seconds * p.row_ratio ** m.row_exponent * p.fold_ratio * m.estimator_ratio * p.seed_ratio, 9);
+        // fitting and predicting are most of a model's time (the rest is scoring its folds)
+        expect(m.fit_seconds + m.predict_seconds, name).toBeLessThanOrEqual((fb['model_seconds'] as Record<string, number>)[name]! + 1e-6);
+        const per = p.fold_ratio * p.seed_ratio;
+        const s = m.scaling;
+        expect(m.full_seconds, name).toBeCloseTo(m.fit_seconds * p.fit_row_ratio ** s.fit_rows * m.estimator_ratio ** s.fit_estimators * per
+          + m.predict_seconds * p.predict_row_ratio * m.estimator_ratio ** s.predict_estimators * p.fit_row_ratio ** s.predict_rows * per, 9);
       }
       if (mode === 'debug') {
         // raw: no safety factor, no added seconds
         expect(est).toBeCloseTo(p.extrapolated_seconds, 9);
         expect(p.row_ratio).toBeCloseTo((fb['n_rows'] as number) / (fb['n_rows_used'] as number), 9);
         expect(p.row_ratio).toBeGreaterThan(2);
+        // each full fold fits on (1 - 1/folds) of every row, each debug fold on (1 - 1/debug folds) of the sample
+        expect(p.fit_row_ratio).toBeCloseTo(p.row_ratio * (1 - 1 / spec.folds) / (1 - 1 / (fb['folds'] as number)), 1);
         expect(p.fold_ratio).toBeCloseTo(spec.folds / (fb['folds'] as number), 9);
         expect(p.seed_ratio).toBe(2);
         expect(p.models['hgb']!.estimator_ratio).toBe(25 / 10); // debug: max(10, 20%) of the rounds
@@ -520,7 +540,7 @@ describe.skipIf(!hasStack)('job runtime estimate', () => {
         expect(p.models['linear']!.estimator_ratio).toBe(1);
       } else {
         expect(est).toBeCloseTo(fb['elapsed_seconds'] as number, 9);
-        expect([p.row_ratio, p.fold_ratio, p.seed_ratio]).toEqual([1, 1, 1]);
+        expect([p.row_ratio, p.fold_ratio, p.seed_ratio, p.fit_row_ratio, p.predict_row_ratio, p.feature_row_ratio]).toEqual([1, 1, 1, 1, 1, 1]);
         for (const m of Object.values(p.models)) expect(m.estimator_ratio).toBe(1);
       }
     }

@@ -94,6 +94,31 @@ describe('admission', () => {
     expect(effectiveLimitMs(600_000, 1234.7)).toBe(1234);
   });
 
+  it('admission - a reserve held back for the final refit shrinks what an estimate must fit in, not the limit', () => {
+    // 40 s left, 25 s of them held back: a 20 s job no longer fits, a 10 s one does and keeps the 40 s cap
+    expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: 20_000, remainingBudgetMs: 40_000, reservedMs: 25_000 }))
+      .toMatchObject({ admit: false, refusal: 'too-slow', reason: expect.stringMatching(/exceeds the remaining budget 15\.0 s \(25\.0 s of the 40\.0 s left are held back for the final refit\)/) });
+    expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: 10_000, remainingBudgetMs: 40_000, reservedMs: 25_000 }))
+      .toEqual({ admit: true, effectiveLimitMs: 40_000 });
+    // nothing beyond the reserve: not even a debug run (no estimate) starts, since its full run could not
+    expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: null, remainingBudgetMs: 20_000, reservedMs: 25_000 }))
+      .toMatchObject({ admit: false, refusal: 'budget-exhausted', reason: expect.stringMatching(/held back for the final refit/) });
+  });
+
+  it('gpu-node - scored jobs leave the final refit\'s reserve untouched; the unscored refit may use it', async () => {
+    fx = fixture();
+    const clock = new SystemClock();
+    const node = makeNode(fx, { budget: BudgetClock.start(clock, { budgetMs: 60_000 }) }, clock);
+    node.holdForRefit(50_000);
+    const scored = await node.submit(job(fx, "open('ran.txt', 'w').write('1')\n", { estimatedMs: 20_000, limitMs: 3_600_000 }));
+    expect(scored.status).toBe('refused');
+    expect(scored.refusal).toBe('too-slow');
+    expect(existsSync(join(scored.workdir, 'ran.txt'))).toBe(false);
+    const refit = await node.submit(job(fx, "open('ran.txt', 'w').write('1')\n", { estimatedMs: 20_000, limitMs: 3_600_000, score: false }));
+    expect(refit.status).not.toBe('refused');
+    expect(existsSync(join(refit.workdir, 'ran.txt'))).toBe(true);
+  });
+
   it('gpu-node - a job whose estimate exceeds the remaining budget is refused and not run', async () => {
     fx = fixture();
     const clock = new SystemClock();

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../protocols/messages.ts';
 import type { JobOutcome } from '../../protocols/domain.ts';
 import { CostModel } from '../../gpu-node/cost-model.ts';
-import { MAX_SHARE_OF_REMAINING, estimateMs, parseTooSlow, reshapeToFit, searchCost, specCost } from '../../actors/brain/cost-estimate.ts';
+import { MAX_SHARE_OF_REMAINING, estimateMs, measuredParts, parseTooSlow, reshapeToFit, searchCost, specCost } from '../../actors/brain/cost-estimate.ts';
 import { develop } from '../../actors/brain/develop.ts';
 import { research } from '../../actors/brain/research.ts';
 import { draftSpec, modelSpec, renameModels, tunedParams, type PipelineSpec } from '../../actors/brain/pipeline-spec.ts';
@@ -89,7 +89,7 @@ describe('planning', () => {
     expect(searchCost(s40, task)).toBeCloseTo(4 * searchCost(s10, task), 9);
     expect(specCost(s10, task)).toBeGreaterThan(specCost(one, task));
     expect(specCost(s40, task)).toBeGreaterThan(specCost(s10, task));
-    // ten trials of 80%-row inner fits with ~220 rounds dwarf the one 100-round fit per fold
+    // ten trials of 80%-row inner fits dwarf the one 100-round fit per fold
     expect(specCost(s10, task) / specCost(one, task)).toBeGreaterThan(5);
     expect(specCost(s10, task) - specCost(one, task)).toBeCloseTo(searchCost(s10, task) * 5, 6); // 5 harness folds
     // a main model without a search space (linear) costs nothing to search; target encoding costs a little
@@ -115,6 +115,29 @@ describe('planning', () => {
     expect(first('fewer search trials')).toBeLessThan(first('fit on a row subsample'));
     expect(hard.spec.search!.trials).toBeGreaterThanOrEqual(4);
     expect(hard.after.ms).toBeLessThan(mild.after.ms);
+  });
+
+  it('cost-estimate - with the base run\'s measured parts, a change is estimated from each model\'s measured seconds', () => {
+    // a measured draft: 30 s in all, of which the hgb model took 24 s (fit + predict) and 6 s were loading and the rest
+    const draft = draftSpec(task, 'hgb');
+    const feedback = { estimate_parts: { mode: 'full', models: { hgb: { fit_seconds: 20, predict_seconds: 4 } }, search: { seconds: 0 } } };
+    const parts = measuredParts(feedback)!;
+    expect(parts).toEqual({ models: { hgb: 24_000 }, searchMs: 0 });
+    expect(measuredParts({ estimate_parts: { ...feedback.estimate_parts, mode: 'debug' } })).toBeNull(); // a debug run's are extrapolations
+    expect(measuredParts(null)).toBeNull();
+    const base = { spec: draft, runMs: 30_000, parts };
+    // the same spec costs what it cost
+    expect(estimateMs(draft, task, base)!.ms).toBe(30_000);
+    // three seeds: the model part triples, the 6 s outside the models do not
+    expect(estimateMs({ ...draft, seeds: 3 }, task, base)!.ms).toBe(6_000 + 3 * 24_000);
+    // the whole-run ratio (no parts) would have tripled the overhead too
+    expect(estimateMs({ ...draft, seeds: 3 }, task, { spec: draft, runMs: 30_000 })!.ms).toBeGreaterThan(6_000 + 3 * 24_000);
+    // another family is priced from the measured model's seconds per unit of compute
+    const xgb = draftSpec(task, 'xgb');
+    const est = estimateMs(xgb, task, base)!;
+    expect(est.ms).toBeGreaterThan(6_000);
+    expect(est.ms).toBeLessThan(30_000); // an XGBoost round costs a fraction of a histogram-boosting one
+    expect(est.basis).toMatch(/measured parts/);
   });
 
   it('cost-estimate - reads an admission refusal\'s figures', () => {

@@ -1,6 +1,6 @@
 # ── design matrices: the target-free features of every row, and per fold the features fitted on its labels ──
 # gome:stub-begin (names defined by the constants block and earlier sections; the assembler strips this block)
-from _gome_job import np, pd, SPEC, FE, TEXT_HINT, SEED, IS_REG, K, train, test, holdout, HAS_HOLDOUT, feature_cols, y
+from _gome_job import time, np, pd, SPEC, FE, TEXT_HINT, SEED, IS_REG, K, train, test, holdout, HAS_HOLDOUT, feature_cols, y
 from _gome_job import target_free_features, pair_features, category_codes, target_encoding
 # gome:stub-end
 frames = [train[feature_cols], test[feature_cols]] + ([holdout[feature_cols]] if HAS_HOLDOUT else [])
@@ -20,6 +20,8 @@ pair_src = _feats["num"] if FE["pairs"] > 0 else None
 TARGET_ENCODING = bool(SPEC.get("targetEncoding", False))
 te_codes = category_codes(X_all, cat_cols) if TARGET_ENCODING else None
 del X_all, frames, _feats
+# the target-free features are built: the runtime estimate scales this part by the rows featurised
+T_DESIGNED = time.time()
 
 
 def target_features(fit_idx):

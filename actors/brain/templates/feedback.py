@@ -2,10 +2,11 @@
 # gome:stub-begin (names defined by the constants block and earlier sections; the assembler strips this block)
 from _gome_job import os, json, time, np, pd, T0, OUT_DIR, MODE, DEBUG, METRIC, ENSEMBLE, IS_REG, K, SEEDS, N_SEEDS
 from _gome_job import MAX_TRAIN_ROWS, N_FULL, N_USED, N_FOLDS, FULL_FOLDS, FOLD_SOURCE, N_JOBS, MODELS, est
-from _gome_job import n_estimators_full, row_exponent, model_seconds, names, results, importances, n_model_features
+from _gome_job import n_estimators_full, scaling, model_seconds, names, results, importances, n_model_features
 from _gome_job import feature_cols, cat_cols, text_cols, missing_frac, n_ho, holdout, target, classes, y, y_raw
 from _gome_job import ens, ens_used, ens_folds, ens_train, ens_score, ens_oof_score, weights
-from _gome_job import search_log, search_seconds, SEARCH_TRIALS, SEARCH_TRIALS_FULL, TARGET_ENCODING
+from _gome_job import search_log, search_seconds, SEARCH_TRIALS, SEARCH_TRIALS_FULL, TARGET_ENCODING, T_LOADED, T_DESIGNED
+from _gome_job import fit_seconds, predict_seconds, design_seconds, fit_rows_per_fold, predict_rows_per_fold, n_te
 # gome:stub-end
 
 
@@ -23,33 +24,50 @@ def clean(v):
     return v
 
 
-# Runtime estimate for the full run. In debug mode: the RAW extrapolation of this run, each model's seconds scaled by
-# the rows (with the family's row exponent), the folds, the estimators and the seeds of the full run, plus the rest
-# (loading, features, ensemble) scaled by the rows. No safety margin: the brain learns the correction from measured
-# full runs, using estimate_parts. In full mode: the time this run took.
+# Runtime estimate for the full run. In debug mode: the RAW extrapolation of this run, part by part:
+#   - loading (both modes read every row): as measured;
+#   - the target-free features: scaled by the rows featurised (train, test, holdout);
+#   - per model, its fits scaled by the rows fitted on and the estimators (to the family's exponents), and its
+#     predictions by the rows each fold predicts (the test and holdout rows are the same in both modes) and the
+#     estimators; both times the folds and the seeds of the full run;
+#   - the search like its model's fits, times the full run's trials per debug trial;
+#   - each fold's target-based features by the rows and the folds; the rest (ensemble, outputs) by the rows.
+# No safety margin: the GPU node learns the correction from measured full runs. In full mode: the time this run took.
 elapsed = time.time() - T0
 if DEBUG:
     row_ratio = min(N_FULL, MAX_TRAIN_ROWS) / max(1, N_USED)
     fold_ratio = FULL_FOLDS / N_FOLDS
     seed_ratio = SEEDS / N_SEEDS
+    full_fit_rows = min(N_FULL * (1.0 - 1.0 / FULL_FOLDS), MAX_TRAIN_ROWS)
+    fit_row_ratio = full_fit_rows / max(1.0, fit_rows_per_fold)
+    predict_row_ratio = (N_FULL / FULL_FOLDS + n_te + n_ho + min(2000.0, full_fit_rows)) / max(1.0, predict_rows_per_fold)
+    feature_row_ratio = (N_FULL + n_te + n_ho) / max(1, N_USED + n_te + n_ho)
 else:
-    row_ratio, fold_ratio, seed_ratio = 1.0, 1.0, 1.0
+    row_ratio, fold_ratio, seed_ratio, fit_row_ratio, predict_row_ratio, feature_row_ratio = 1.0, 1.0, 1.0, 1.0, 1.0, 1.0
 estimate_models = {}
 for m in MODELS:
     n_full = n_estimators_full(m["family"], m["params"])
     est_ratio = (n_full / est(n_full)) if n_full else 1.0
-    exponent = row_exponent(m["family"])
-    sec = model_seconds[m["name"]]
-    estimate_models[m["name"]] = {"seconds": sec, "row_exponent": exponent, "estimator_ratio": est_ratio,
-                                  "full_seconds": sec * (row_ratio ** exponent) * fold_ratio * est_ratio * seed_ratio}
+    sc = scaling(m["family"])
+    per_fit = fold_ratio * seed_ratio
+    fit_full = fit_seconds[m["name"]] * fit_row_ratio ** sc["fit_rows"] * est_ratio ** sc["fit_estimators"] * per_fit
+    predict_full = (predict_seconds[m["name"]] * predict_row_ratio * est_ratio ** sc["predict_estimators"]
+                    * fit_row_ratio ** sc["predict_rows"] * per_fit)
+    estimate_models[m["name"]] = {"fit_seconds": fit_seconds[m["name"]], "predict_seconds": predict_seconds[m["name"]],
+                                  "scaling": sc, "estimator_ratio": est_ratio, "full_seconds": fit_full + predict_full}
 # the search (spec "search"): its trials scale like the main model's fits, times the full run's trials per debug trial
 search_est_ratio = float(np.mean([s["estimator_ratio"] for s in search_log])) if search_log else 1.0
 trial_ratio = SEARCH_TRIALS_FULL / SEARCH_TRIALS if SEARCH_TRIALS > 0 else 1.0
 estimate_search = {"seconds": search_seconds, "trial_ratio": trial_ratio, "estimator_ratio": search_est_ratio,
-                   "full_seconds": search_seconds * (row_ratio ** row_exponent(MODELS[0]["family"])) * fold_ratio
-                   * trial_ratio * search_est_ratio}
-overhead = max(0.0, elapsed - sum(model_seconds.values()) - search_seconds)
-extrapolated = sum(v["full_seconds"] for v in estimate_models.values()) + estimate_search["full_seconds"] + overhead * row_ratio
+                   "full_seconds": search_seconds * fit_row_ratio ** scaling(MODELS[0]["family"])["fit_rows"]
+                   * search_est_ratio ** scaling(MODELS[0]["family"])["fit_estimators"] * fold_ratio * trial_ratio}
+load_seconds = T_LOADED - T0
+features_seconds = T_DESIGNED - T_LOADED
+rest_seconds = max(0.0, elapsed - load_seconds - features_seconds - design_seconds - search_seconds
+                   - sum(fit_seconds.values()) - sum(predict_seconds.values()))
+other_full = (load_seconds + features_seconds * feature_row_ratio + design_seconds * feature_row_ratio * fold_ratio
+              + rest_seconds * row_ratio)
+extrapolated = sum(v["full_seconds"] for v in estimate_models.values()) + estimate_search["full_seconds"] + other_full
 estimate = extrapolated if DEBUG else elapsed
 estimate_parts = {
     "mode": MODE,
@@ -58,8 +76,14 @@ estimate_parts = {
     "seed_ratio": seed_ratio,
     "models": estimate_models,
     "search": estimate_search,
-    "overhead_seconds": overhead,
-    "overhead_full_seconds": overhead * row_ratio,
+    "fit_row_ratio": fit_row_ratio,
+    "predict_row_ratio": predict_row_ratio,
+    "feature_row_ratio": feature_row_ratio,
+    "load_seconds": load_seconds,
+    "features_seconds": features_seconds,
+    "fold_features_seconds": design_seconds,
+    "rest_seconds": rest_seconds,
+    "other_full_seconds": other_full,
     "extrapolated_seconds": extrapolated,
 }
 print(f"GOME_ESTIMATED_FULL_SECONDS={estimate:.1f}", flush=True)

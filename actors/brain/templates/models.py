@@ -12,9 +12,19 @@ from sklearn.preprocessing import StandardScaler
 # reduces it (est) and the runtime estimate scales it back up
 ESTIMATOR_COUNT = {"rf": ("n_estimators", 200), "et": ("n_estimators", 200), "hgb": ("max_iter", 100),
                    "xgb": ("n_estimators", 300)}
-# rough exponent of each family's cost in the number of rows, for the debug -> full extrapolation
-ROW_EXPONENT = {"knn": 2.0, "linear": 1.1}
-ROW_EXPONENT_DEFAULT = 1.15
+# How each family's time grows from the debug run to the full run (the runtime estimate's extrapolation), fitted on
+# the dev half of the bundled suite with `npm run bench:cost` (2026-11-24: 103 models in 55 jobs on six competitions):
+# a fit's time grows as (rows fitted)^fit_rows x (estimators)^fit_estimators; a prediction's as the rows predicted x
+# (estimators)^predict_estimators x (rows fitted)^predict_rows (kNN compares every predicted row with every fitted
+# one). Small fits are dominated by fixed costs, so the exponents are below 1.
+SCALING = {
+    "hgb": {"fit_rows": 0.48, "fit_estimators": 1.0, "predict_estimators": 0.83, "predict_rows": 0.0},
+    "xgb": {"fit_rows": 0.28, "fit_estimators": 0.69, "predict_estimators": 0.38, "predict_rows": 0.0},
+    "et": {"fit_rows": 0.35, "fit_estimators": 0.81, "predict_estimators": 0.9, "predict_rows": 0.0},
+    "rf": {"fit_rows": 0.32, "fit_estimators": 0.75, "predict_estimators": 0.9, "predict_rows": 0.0},
+    "linear": {"fit_rows": 0.46, "fit_estimators": 1.0, "predict_estimators": 1.0, "predict_rows": 0.0},
+    "knn": {"fit_rows": 1.0, "fit_estimators": 1.0, "predict_estimators": 1.0, "predict_rows": 1.0},
+}
 
 
 def _num(params, key, default):
@@ -57,8 +67,9 @@ def n_estimators_full(family, params):
     return _round(_num(params, key, default))
 
 
-def row_exponent(family):
-    return ROW_EXPONENT.get(family, ROW_EXPONENT_DEFAULT)
+def scaling(family):
+    """The family's exponents for the debug -> full extrapolation (SCALING; a family without its own: histogram boosting's)."""
+    return SCALING.get(family, SCALING["hgb"])
 
 
 def make_estimator(family, params, seed, is_reg, class_weight="none", n_jobs=1, est=int, max_k=None, early_stop=False):

@@ -61,13 +61,22 @@ search_seconds = 0.0
 names = [m["name"] for m in MODELS]
 results = {name: dict(oof=np.zeros(shape), test=np.zeros(tshape), holdout=np.zeros(hshape), tr=[], folds=[], train=[])
            for name in names}
-# seconds spent fitting and predicting, per model (the runtime estimate's inputs)
+# seconds spent fitting and predicting, per model, and on each fold's target-based features (the runtime estimate's
+# inputs: fits scale with the rows fitted on, predictions with the rows predicted)
 model_seconds = {name: 0.0 for name in names}
+fit_seconds = {name: 0.0 for name in names}
+predict_seconds = {name: 0.0 for name in names}
+design_seconds = 0.0
+# mean rows per fold that each model fits on, and that it predicts (validation, test, holdout, train sample)
+fit_rows_per_fold = float(np.mean([len(f) for f in fit_idxs])) if fit_idxs else 0.0
+predict_rows_per_fold = float(np.mean([len(va) + n_te + n_ho + len(s) for (_, va), s in zip(splits, tr_subs)])) if splits else 0.0
 importances = None
 for k, (_, va_idx) in enumerate(splits):
     tr_idx = fit_idxs[k]
     # this fold's feature matrices: target-based steps fitted on its training rows only
+    t_design = time.time()
     F_tr, F_te, F_ho, f_names = design(tr_idx)
+    design_seconds += time.time() - t_design
     n_model_features = len(f_names)
     fold_models = MODELS
     if SEARCH_TRIALS > 0:
@@ -85,13 +94,17 @@ for k, (_, va_idx) in enumerate(splits):
         p_va = np.zeros((len(va_idx),) + shape[1:])
         p_tr = None
         for s in range(N_SEEDS):
+            t_fit = time.time()
             model = fit(make_model(m, SEED + 1000 * s + k, SPEC, IS_REG, N_JOBS, est, MAX_K), F_tr[tr_idx], y[tr_idx])
+            t_pred = time.time()
+            fit_seconds[name] += t_pred - t_fit
             p_va += predict(model, F_tr[va_idx]) / N_SEEDS
             r["test"] += predict(model, F_te) / (N_SEEDS * len(splits))
             if HAS_HOLDOUT:
                 r["holdout"] += predict(model, F_ho) / (N_SEEDS * len(splits))
             if s == 0:
                 p_tr = predict(model, F_tr[tr_subs[k]])
+            predict_seconds[name] += time.time() - t_pred
         r["oof"][va_idx] = p_va
         r["tr"].append(p_tr)
         r["folds"].append(metric(y_raw[va_idx], to_target(p_va)))
