@@ -18,6 +18,9 @@ import {
   ESTIMATOR_PARAM, MODEL_FAMILIES, defaultParams, tunedParams, type ModelFamily, type ModelSpec, type PipelineSpec,
 } from '../../actors/brain/pipeline-spec.ts';
 import { PYTHON, makeCompetition, smallSpec, taskFor, type DataKind } from './fixtures.ts';
+import { ensurePrepared } from '../../cli/run/prepare.ts';
+import { buildTaskInfo } from '../../cli/run/task-info.ts';
+import { draftSpec } from '../../actors/brain/pipeline-spec.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../..');
@@ -545,4 +548,23 @@ describe.skipIf(!hasStack)('job runtime estimate', () => {
       }
     }
   });
+  it.runIf(hasStack)('templates - XGBoost fits a fold that lacks a rare class (shuttle\'s debug sample) and predicts every class', async () => {
+    // regression: the shuttle debug run of an XGBoost model failed with "Invalid classes inferred from unique values
+    // of y" because the 10% row sample's folds miss classes with a handful of rows
+    const comp = await ensurePrepared(resolve(HERE, '../../bench/shuttle-flight-control'), PYTHON);
+    const task: TaskInfo = { ...(await buildTaskInfo(comp)), dataDir: comp.publicDir };
+    const spec = draftSpec(task, 'xgb');
+    spec.models[0]!.params['n_estimators'] = 50;
+    const out = tempDir('xgb-rare');
+    writeFileSync(join(out, 'pipeline.py'), generateCode(spec, task));
+    execFileSync(PYTHON, [join(out, 'pipeline.py')], {
+      encoding: 'utf8', timeout: 170_000, cwd: out,
+      env: { ...PY_ENV, OMP_NUM_THREADS: '2', GOME_DATA_DIR: comp.publicDir, GOME_OUTPUT_DIR: out, GOME_MODE: 'debug' },
+    });
+    const sub = readFileSync(join(out, 'submission.csv'), 'utf8').trim().split('\n');
+    expect(sub[0]!.split(',').slice(1)).toEqual(task.classes); // one probability column per class, rare ones included
+    expect(sub.length).toBe(readFileSync(join(comp.publicDir, 'test.csv'), 'utf8').trim().split('\n').length); // every test row
+    const fb = JSON.parse(readFileSync(join(out, 'gome_feedback.json'), 'utf8')) as { n_rows_used: number; n_rows: number };
+    expect(fb.n_rows_used).toBeLessThan(fb.n_rows); // the debug sample, where the rare classes go missing
+  }, 180_000);
 });

@@ -65,7 +65,7 @@ def predict(model, Xp):
         return np.asarray(model.predict(Xp), dtype=float)
     out = np.zeros((Xp.shape[0], K))
     pr = model.predict_proba(Xp)
-    out[:, np.asarray(model.classes_, dtype=int)] = pr
+    out[:, np.asarray(getattr(model, "gome_classes_", model.classes_), dtype=int)] = pr
     return out
 
 
@@ -74,6 +74,15 @@ def fit(model, Xf, yf):
     if not IS_REG and CLASS_WEIGHT == "balanced":
         w = compute_sample_weight("balanced", yf)
     last = model.steps[-1][1] if isinstance(model, Pipeline) else model
+    if not IS_REG and type(last).__name__.startswith("XGB"):
+        # XGBoost wants the classes it is fitted on numbered 0..m-1: rows of a rare class can be missing from a fold
+        # (or a debug sample), so it learns the present classes renumbered, and predict maps them back
+        present = np.unique(yf)
+        if len(present) < 2:
+            raise ValueError(f"only one class ({present.tolist()}) among the rows a model is fitted on")
+        if present[-1] != len(present) - 1:
+            model.gome_classes_ = present
+            yf = np.searchsorted(present, yf)
     if w is not None and type(last).__name__.startswith("XGB"):
         if isinstance(model, Pipeline):
             model.fit(Xf, yf, **{model.steps[-1][0] + "__sample_weight": w})
