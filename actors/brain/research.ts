@@ -8,7 +8,7 @@ import { boostFor, diagnose, type Diagnosis, type ResearchRequest } from './diag
 import { fnv1a, hashUnit, stableStringify } from './hash.ts';
 import { cloneSpec, draftSpec, type ModelFamily } from './pipeline-spec.ts';
 import { weightedScore } from '../researcher/scoring.ts';
-import { allowedMs, estimateMs, measuredParts, type CostEstimate } from './cost-estimate.ts';
+import { allowedMs, estimateMs, measuredParts, reshapeToFit, type CostEstimate } from './cost-estimate.ts';
 
 export type ResearchReply = Payload<'brain.research.reply'>;
 
@@ -26,6 +26,8 @@ interface Candidate {
   problem: string | null;
   notes: string[];
   total: number;
+  /** Even reshaped (fewer seeds, rounds, trials, rows, members) it would not fit in what a change may take. */
+  unfit: boolean;
 }
 
 /** Momentum from success memory: recent, large gains weigh most. Returns kind → weight in [0, 1]. */
@@ -49,7 +51,7 @@ function momentum(req: ResearchRequest): { exact: Map<string, number>; prefix: M
 }
 
 function scoreMoves(moves: Move[], req: ResearchRequest, diag: Diagnosis, mom: ReturnType<typeof momentum>,
-  tried: Set<string>, siblingKinds: Set<string>): Omit<Candidate, 'kind' | 'total' | 'cost'> {
+  tried: Set<string>, siblingKinds: Set<string>): Omit<Candidate, 'kind' | 'total' | 'cost' | 'unfit'> {
   const parts = moves.map((move) => {
     const k = move.kind;
     const notes: string[] = [];
@@ -143,14 +145,18 @@ export function research(req: ResearchRequest): ResearchReply {
     const s = scoreMoves(moves, req, diag, mom, tried, siblingKinds);
     const after = drafting ? null : specAfter(moves, ctx);
     const cost = after ? estimateMs(after, req.task, measured) : null;
-    if (cost && allowed !== null && cost.ms > allowed) {
+    let unfit = false;
+    if (after && cost && allowed !== null && cost.ms > allowed) {
       // it will be reshaped (fewer seeds, rounds, rows or members) before it runs, and may lose what made it worth trying
       const over = cost.ms / Math.max(1, allowed);
       s.scores = { ...s.scores, feasibility: clampAxis(s.scores.feasibility - Math.min(5, 1.5 + 1.5 * Math.log2(over))) };
-      s.notes.push(`penalised: needs ~${(cost.ms / 1000).toFixed(0)} s of the ${(allowed / 1000).toFixed(0)} s a change may take; it would be reshaped`);
+      const shaped = reshapeToFit(after, req.task, measured, allowed);
+      unfit = !shaped || shaped.after.ms > allowed;
+      s.notes.push(`penalised: needs ~${(cost.ms / 1000).toFixed(0)} s of the ${(allowed / 1000).toFixed(0)} s a change may take; `
+        + (unfit ? 'even reshaped it would not fit' : 'it would be reshaped'));
     }
     const total = weightedScore(s.scores) + hashUnit(`${reqHash}:${kind}`) * 1e-3;
-    pool.push({ kind, ...s, cost, total });
+    pool.push({ kind, ...s, cost, total, unfit });
   };
 
   const singles = MOVES.filter((m) => (drafting ? isDraftKind(m.kind) : !isDraftKind(m.kind) && m.applies(ctx)));
@@ -190,7 +196,10 @@ export function research(req: ResearchRequest): ResearchReply {
     }
     return out;
   };
-  let chosen = pick((c) => !tried.has(c.kind) && !isSibling(c.kind));
+  // a change that cannot fit even reshaped is proposed only when nothing else is left (its debug run would be wasted)
+  let chosen = pick((c) => !c.unfit && !tried.has(c.kind) && !isSibling(c.kind));
+  if (chosen.length === 0) chosen = pick((c) => !c.unfit && !isSibling(c.kind));
+  if (chosen.length === 0) chosen = pick((c) => !tried.has(c.kind) && !isSibling(c.kind));
   if (chosen.length === 0) chosen = pick((c) => !isSibling(c.kind));
   if (chosen.length === 0) chosen = pick(() => true);
   if (chosen.length === 0) {

@@ -178,6 +178,20 @@ describe('planning', () => {
     expect(estimateMs(spec, task, { spec: prev, runMs: 90_000 })!.ms).toBeLessThanOrEqual(24_000);
   });
 
+  it('research - a change that would not fit even reshaped is not proposed while one that fits is left', () => {
+    const sota = { experiment: 't0-e1', score: 0.9, code: 'x', hypothesis: 'draft', cvStd: 0.01, trainScore: 0.95, folds: [0.9, 0.9, 0.9, 0.9, 0.9],
+      holdout: 0.9, feedback: null, spec: draftSpec(task, 'hgb'), fullRunMs: 8_000 };
+    const base = researchRequest(task, { stage: 'improve', budgetUsedFrac: 0.5, sota });
+    // 12 s left: a change may take 6 s
+    const tight = research({ ...base, remainingMs: 12_000 });
+    expect(tight.hypotheses.length).toBeGreaterThan(0);
+    for (const h of tight.hypotheses) expect(h.rationale, h.kind).not.toMatch(/even reshaped it would not fit/);
+    // nothing fits at all: the loop still gets hypotheses, and they say so
+    const hopeless = research({ ...base, remainingMs: 100 });
+    expect(hopeless.hypotheses.length).toBeGreaterThan(0);
+    expect(hopeless.hypotheses.some((h) => /even reshaped it would not fit/.test(h.rationale))).toBe(true);
+  });
+
   it('research - hypotheses carry their estimated cost, and a change that cannot fit loses feasibility', () => {
     const sotaSpec = draftSpec(task, 'hgb');
     const sota = { experiment: 't0-e1', score: 0.9, code: 'x', hypothesis: 'draft', cvStd: 0.01, trainScore: 0.95, folds: [0.9, 0.9, 0.9, 0.9, 0.9],
