@@ -9,6 +9,8 @@ export interface AdmissionInput {
    * remains less this, and with nothing left beyond it the job is not started. Its limit is not cut by it.
    */
   reservedMs?: number;
+  /** The estimate must fit this many times over (ADMISSION_SAFETY for scored jobs; 1, the default, for the refit). */
+  safety?: number;
 }
 
 export type AdmissionDecision =
@@ -35,14 +37,16 @@ export function decideAdmission(input: AdmissionInput): AdmissionDecision {
       reason: `budget exhausted: ${s(Math.max(0, input.remainingBudgetMs))} remaining, all of it held back for the final refit` };
   }
   const est = input.estimatedMs;
+  const safety = Math.max(1, input.safety ?? 1);
+  const margin = safety > 1 ? ` with a ${safety}× safety margin` : '';
   if (est !== null && Number.isFinite(est)) {
-    if (est > usable) {
+    if (est * safety > usable) {
       return { admit: false, effectiveLimitMs: effective, refusal: 'too-slow',
-        reason: `estimated runtime ${s(est)} (from the debug run) exceeds the remaining budget ${s(usable)}${held}` };
+        reason: `estimated runtime ${s(est)} (from the debug run)${margin} exceeds the remaining budget ${s(usable)}${held}` };
     }
-    if (est > input.jobLimitMs) {
+    if (est * safety > input.jobLimitMs) {
       return { admit: false, effectiveLimitMs: effective, refusal: 'too-slow',
-        reason: `estimated runtime ${s(est)} (from the debug run) exceeds the job limit ${s(input.jobLimitMs)}` };
+        reason: `estimated runtime ${s(est)} (from the debug run)${margin} exceeds the job limit ${s(input.jobLimitMs)}` };
     }
   }
   return { admit: true, effectiveLimitMs: effective };

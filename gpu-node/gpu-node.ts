@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Budget, HarnessScores, JobOutcome, JobStatus } from '../protocols/domain.ts';
 import type { JobScorer } from '../grading/harness-scorer.ts';
 import type { Payload } from '../protocols/messages.ts';
+import { ADMISSION_SAFETY } from '../protocols/config.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { decideAdmission } from './admission.ts';
 import { CircuitBreaker, classifyInfra, type InfrastructureFailing } from './circuit-breaker.ts';
@@ -176,7 +177,7 @@ export class GpuNode {
 
     const remaining = this.opts.budget.snapshot().remainingMs;
     const decision = decideAdmission({ jobLimitMs: job.limitMs, estimatedMs: job.estimatedMs, remainingBudgetMs: remaining,
-      reservedMs: job.score === false ? 0 : this.refitReserve });
+      reservedMs: job.score === false ? 0 : this.refitReserve, safety: job.score === false ? 1 : ADMISSION_SAFETY });
     if (!decision.admit) {
       this.counts.refused++;
       logger.warn({ jobId: job.jobId, reason: decision.reason }, 'job refused by admission control');

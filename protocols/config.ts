@@ -43,6 +43,13 @@ export const DEFAULT_ACCEPT_K = 2;
  */
 export const REFIT_TIME_FACTOR = 1.25;
 
+/**
+ * Admission control admits a scored full run only when its estimate times this margin fits in the budget left: a
+ * refused job wastes its short debug run, a full run killed by the budget wastes all of its time, and the corrected
+ * estimates are off by up to ~1.5x (bench:cost, metrics.json cost_model). The unscored final refit has no margin.
+ */
+export const ADMISSION_SAFETY = 1.5;
+
 /** The most a run may overrun its budget (wall clock) while it stops and writes its reports. */
 export const MAX_GRACE_MS = 60_000;
 

@@ -2,6 +2,7 @@
 // script; on an error (attempt > 1) makes a targeted repair, else falls back to a simpler, safer variant.
 import type { Payload } from '../../protocols/messages.ts';
 import type { Hypothesis, TaskInfo } from '../../protocols/domain.ts';
+import { ADMISSION_SAFETY } from '../../protocols/config.ts';
 import { MOVE_BY_KIND, isDraftKind, splitKind, type Move, type MoveContext } from './catalogue.ts';
 import { generateCode } from './codegen.ts';
 import { allowedMs, estimateMs, measuredParts, parseTooSlow, reshapeToFit } from './cost-estimate.ts';
@@ -173,8 +174,9 @@ export function repairSpec(prev: PipelineSpec, error: string, attempt: number, t
   return { spec, label: labels.join('; ') };
 }
 
-/** What a too-slow refusal leaves: the change reshaped to 80% of the time that was available for it. */
-const TOO_SLOW_TARGET = 0.8;
+/** What a too-slow refusal leaves: the change reshaped to 80% of the time that was available for it, less the
+ * margin admission control asks of a scored job's estimate. */
+const TOO_SLOW_TARGET = 0.8 / ADMISSION_SAFETY;
 
 function reshapeNote(r: { steps: string[]; before: { ms: number }; after: { ms: number } }, limitMs: number): string {
   return `reshaped to fit (${r.steps.join(', ')}): estimated ${(r.before.ms / 1000).toFixed(1)} s → ${(r.after.ms / 1000).toFixed(1)} s, `

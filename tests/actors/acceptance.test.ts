@@ -29,4 +29,20 @@ describe('acceptance', () => {
     expect(mismatch.accept).toBe(false);
     expect(mismatch.reason).toMatch(/cannot compare/);
   });
+  it('acceptance - losses are compared by their per-fold ratio, so one diverged fold does not hide a gain on every fold', () => {
+    // shuttle, 2026-11-24: a diverged histogram-boosting draft (log loss 1 to 29 per fold) against XGBoost (< 0.002 on
+    // every fold) was "not a gain beyond noise" (0.68 SE) on the absolute differences
+    const draft = [8.172169328251492, 29.333701236894765, 1.0763543101325286, 2.8807171695554983, 4.150078338179652];
+    const xgb = [0.0008598080187634058, 0.00018019475227289066, 0.0019402339596824728, 0.0005739318795687105, 0.00039719263598174826];
+    expect(pairedGain(xgb, draft, true)!.z).toBeLessThan(2); // the absolute rule's verdict
+    const a = acceptBeyondNoise(xgb, draft, true, 2, 'logloss');
+    expect(a.accept).toBe(true);
+    expect(a.reason).toMatch(/log ratio/);
+    // a small, noisy loss change stays noise on the ratio scale too; a steady one is accepted
+    const sota = [0.300, 0.310, 0.295, 0.305, 0.290];
+    expect(acceptBeyondNoise([0.298, 0.312, 0.290, 0.306, 0.291], sota, true, 2, 'logloss').accept).toBe(false);
+    expect(acceptBeyondNoise([0.290, 0.300, 0.286, 0.296, 0.281], sota, true, 2, 'logloss').accept).toBe(true);
+    // a loss of 0 on some fold: back to the absolute differences
+    expect(acceptBeyondNoise([0, 0.1], [0.2, 0.3], true, 0, 'mae').reason).not.toMatch(/log ratio/);
+  });
 });

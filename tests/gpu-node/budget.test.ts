@@ -89,6 +89,11 @@ describe('admission', () => {
       .toMatchObject({ admit: false, refusal: 'budget-exhausted', reason: expect.stringMatching(/budget exhausted/) });
     expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: 30_000, remainingBudgetMs: 40_000 }))
       .toEqual({ admit: true, effectiveLimitMs: 40_000 });
+    // with a safety margin the estimate must fit that many times over: 30 s x 1.5 = 45 s > 40 s
+    expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: 30_000, remainingBudgetMs: 40_000, safety: 1.5 }))
+      .toMatchObject({ admit: false, refusal: 'too-slow', reason: expect.stringMatching(/with a 1\.5× safety margin exceeds the remaining budget 40\.0 s/) });
+    expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: 25_000, remainingBudgetMs: 40_000, safety: 1.5 }))
+      .toEqual({ admit: true, effectiveLimitMs: 40_000 });
     expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: null, remainingBudgetMs: 1e9 }))
       .toEqual({ admit: true, effectiveLimitMs: 60_000 });
     expect(effectiveLimitMs(600_000, 1234.7)).toBe(1234);
