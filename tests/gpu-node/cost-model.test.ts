@@ -34,6 +34,6 @@ describe('cost model on the GPU node', () => {
     const r = await node.submit(job(fx, fullCode(0), { mode: 'full', limitMs: 5_000, estimatedMs: 9_000 }));
     expect(r.status).toBe('refused');
     expect(r.refusal).toBe('too-slow');
-    expect(r.reason).toMatch(/estimated runtime 9\.0 s \(from the debug run\) exceeds the job limit 5\.0 s/);
+    expect(r.reason).toMatch(/estimated runtime 9\.0 s \(from the debug run\) with a 1\.5× safety margin exceeds the job limit 5\.0 s/);
   });
 });

@@ -144,6 +144,8 @@ describe('planning', () => {
     expect(parseTooSlow('L2 rejected: full run refused: estimated runtime 92.5 s (from the debug run) exceeds the remaining budget 40.0 s'))
       .toEqual({ estimatedMs: 92_500, availableMs: 40_000 });
     expect(parseTooSlow('estimated runtime 12.0 s (from the debug run) exceeds the job limit 10.0 s')).toEqual({ estimatedMs: 12_000, availableMs: 10_000 });
+    expect(parseTooSlow('estimated runtime 12.0 s (from the debug run) with a 1.5× safety margin exceeds the remaining budget 10.0 s (5.0 s of the 15.0 s left are held back for the final refit)'))
+      .toEqual({ estimatedMs: 12_000, availableMs: 10_000 });
     expect(parseTooSlow('budget exhausted: 0.0 s remaining')).toBeNull();
   });
 
