@@ -11,6 +11,11 @@ export interface AdmissionInput {
   reservedMs?: number;
   /** The estimate must fit this many times over (ADMISSION_SAFETY for scored jobs; 1, the default, for the refit). */
   safety?: number;
+  /**
+   * For a scored debug run: the fastest full run measured in this run. When what is left (beyond the reserve) cannot
+   * hold that, with the safety margin, the debug run is not started: its full run would be refused after it.
+   */
+  fastestFullMs?: number | null;
 }
 
 export type AdmissionDecision =
@@ -36,8 +41,13 @@ export function decideAdmission(input: AdmissionInput): AdmissionDecision {
     return { admit: false, effectiveLimitMs: effective, refusal: 'budget-exhausted',
       reason: `budget exhausted: ${s(Math.max(0, input.remainingBudgetMs))} remaining, all of it held back for the final refit` };
   }
-  const est = input.estimatedMs;
   const safety = Math.max(1, input.safety ?? 1);
+  const fastest = input.fastestFullMs;
+  if (typeof fastest === 'number' && fastest > 0 && fastest * safety > usable) {
+    return { admit: false, effectiveLimitMs: effective, refusal: 'budget-exhausted',
+      reason: `budget nearly exhausted: ${s(usable)} left${held} cannot hold even the fastest full run measured so far (${s(fastest)}${safety > 1 ? ` with a ${safety}× safety margin` : ''}), so this debug run is not started` };
+  }
+  const est = input.estimatedMs;
   const margin = safety > 1 ? ` with a ${safety}× safety margin` : '';
   if (est !== null && Number.isFinite(est)) {
     if (est * safety > usable) {

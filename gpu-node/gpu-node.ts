@@ -83,6 +83,8 @@ export class GpuNode {
   private readonly cost: CostModel;
   /** Budget scored jobs must leave for the final refit (holdForRefit). */
   private refitReserve = 0;
+  /** The fastest scored full run measured in this run: a debug run whose full run could not be faster is not started. */
+  private fastestFullMs: number | null = null;
 
   constructor(private readonly opts: GpuNodeOptions) {
     this.queue = new JobQueue(opts.clock);
@@ -177,7 +179,8 @@ export class GpuNode {
 
     const remaining = this.opts.budget.snapshot().remainingMs;
     const decision = decideAdmission({ jobLimitMs: job.limitMs, estimatedMs: job.estimatedMs, remainingBudgetMs: remaining,
-      reservedMs: job.score === false ? 0 : this.refitReserve, safety: job.score === false ? 1 : ADMISSION_SAFETY });
+      reservedMs: job.score === false ? 0 : this.refitReserve, safety: job.score === false ? 1 : ADMISSION_SAFETY,
+      fastestFullMs: job.mode === 'debug' && job.score !== false ? this.fastestFullMs : null });
     if (!decision.admit) {
       this.counts.refused++;
       logger.warn({ jobId: job.jobId, reason: decision.reason }, 'job refused by admission control');
@@ -298,6 +301,9 @@ export class GpuNode {
     this.counts[status]++;
     this.breaker.success();
     if (status === 'ok' && job.mode === 'full') this.cost.observe(job.rawEstimatedMs, partial.usage!.wallMs);
+    if (status === 'ok' && job.mode === 'full' && job.score !== false) {
+      this.fastestFullMs = Math.min(this.fastestFullMs ?? Infinity, partial.usage!.wallMs);
+    }
     const rawEstimate = job.mode === 'debug' ? outputs?.estimatedFullMs ?? null : null;
     const endedAt = this.opts.clock.now();
     this.opts.logger.info({ jobId: job.jobId, status, wallMs: partial.usage!.wallMs, cpuMs: partial.usage!.cpuMs, peakRssKb: partial.usage!.peakRssKb },

@@ -110,6 +110,16 @@ describe('admission', () => {
       .toMatchObject({ admit: false, refusal: 'budget-exhausted', reason: expect.stringMatching(/held back for the final refit/) });
   });
 
+  it('admission - a debug run is not started when no full run measured so far could fit after it', () => {
+    // 10 s left beyond the reserve; the fastest full run took 8 s: 12 s with the margin does not fit
+    expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: null, remainingBudgetMs: 30_000, reservedMs: 20_000, safety: 1.5, fastestFullMs: 8_000 }))
+      .toMatchObject({ admit: false, refusal: 'budget-exhausted', reason: expect.stringMatching(/cannot hold even the fastest full run measured so far \(8\.0 s with a 1\.5× safety margin\)/) });
+    expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: null, remainingBudgetMs: 30_000, reservedMs: 20_000, safety: 1.5, fastestFullMs: 6_000 }))
+      .toEqual({ admit: true, effectiveLimitMs: 30_000 });
+    expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: null, remainingBudgetMs: 30_000, reservedMs: 20_000, safety: 1.5, fastestFullMs: null }))
+      .toEqual({ admit: true, effectiveLimitMs: 30_000 });
+  });
+
   it('gpu-node - scored jobs leave the final refit\'s reserve untouched; the unscored refit may use it', async () => {
     fx = fixture();
     const clock = new SystemClock();
