@@ -42,13 +42,13 @@ export function decideAdmission(input: AdmissionInput): AdmissionDecision {
       reason: `budget exhausted: ${s(Math.max(0, input.remainingBudgetMs))} remaining, all of it held back for the final refit` };
   }
   const safety = Math.max(1, input.safety ?? 1);
+  const margin = safety > 1 ? ` with a ${safety}× safety margin` : '';
   const fastest = input.fastestFullMs;
   if (typeof fastest === 'number' && fastest > 0 && fastest * safety > usable) {
     return { admit: false, effectiveLimitMs: effective, refusal: 'budget-exhausted',
-      reason: `budget nearly exhausted: ${s(usable)} left${held} cannot hold even the fastest full run measured so far (${s(fastest)}${safety > 1 ? ` with a ${safety}× safety margin` : ''}), so this debug run is not started` };
+      reason: `budget nearly exhausted: ${s(usable)} left${held} cannot hold even the fastest full run measured so far (${s(fastest)}${margin}), so this debug run is not started` };
   }
   const est = input.estimatedMs;
-  const margin = safety > 1 ? ` with a ${safety}× safety margin` : '';
   if (est !== null && Number.isFinite(est)) {
     if (est * safety > usable) {
       return { admit: false, effectiveLimitMs: effective, refusal: 'too-slow',

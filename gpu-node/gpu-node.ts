@@ -178,9 +178,11 @@ export class GpuNode {
     if (this.closed) return this.infra(job, startedAt, new NodeClosed().message);
 
     const remaining = this.opts.budget.snapshot().remainingMs;
+    // scored jobs (every job but the final refit) leave the refit's reserve alone and fit with a margin
+    const scored = job.score !== false;
     const decision = decideAdmission({ jobLimitMs: job.limitMs, estimatedMs: job.estimatedMs, remainingBudgetMs: remaining,
-      reservedMs: job.score === false ? 0 : this.refitReserve, safety: job.score === false ? 1 : ADMISSION_SAFETY,
-      fastestFullMs: job.mode === 'debug' && job.score !== false ? this.fastestFullMs : null });
+      reservedMs: scored ? this.refitReserve : 0, safety: scored ? ADMISSION_SAFETY : 1,
+      fastestFullMs: scored && job.mode === 'debug' ? this.fastestFullMs : null });
     if (!decision.admit) {
       this.counts.refused++;
       logger.warn({ jobId: job.jobId, reason: decision.reason }, 'job refused by admission control');

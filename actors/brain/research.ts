@@ -196,12 +196,20 @@ export function research(req: ResearchRequest): ResearchReply {
     }
     return out;
   };
-  // a change that cannot fit even reshaped is proposed only when nothing else is left (its debug run would be wasted)
-  let chosen = pick((c) => !c.unfit && !tried.has(c.kind) && !isSibling(c.kind));
-  if (chosen.length === 0) chosen = pick((c) => !c.unfit && !isSibling(c.kind));
-  if (chosen.length === 0) chosen = pick((c) => !tried.has(c.kind) && !isSibling(c.kind));
-  if (chosen.length === 0) chosen = pick((c) => !isSibling(c.kind));
-  if (chosen.length === 0) chosen = pick(() => true);
+  // the first tier that yields anything: untried and fitting first; a change that cannot fit even reshaped only when
+  // nothing else is left (its debug run would be wasted)
+  const tiers: ((c: Candidate) => boolean)[] = [
+    (c) => !c.unfit && !tried.has(c.kind) && !isSibling(c.kind),
+    (c) => !c.unfit && !isSibling(c.kind),
+    (c) => !tried.has(c.kind) && !isSibling(c.kind),
+    (c) => !isSibling(c.kind),
+    () => true,
+  ];
+  let chosen: Candidate[] = [];
+  for (const tier of tiers) {
+    chosen = pick(tier);
+    if (chosen.length) break;
+  }
   if (chosen.length === 0) {
     // cannot happen with the catalogue (drafts and hp:regularize always apply), but never return nothing
     add([MOVE_BY_KIND.get('hp:regularize')!]);

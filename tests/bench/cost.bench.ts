@@ -20,6 +20,7 @@ import { draftSpec, type PipelineSpec } from '../../actors/brain/pipeline-spec.t
 import { estimateMs, measuredParts, type MeasuredBase } from '../../actors/brain/cost-estimate.ts';
 import { MOVE_BY_KIND } from '../../actors/brain/catalogue.ts';
 import { median } from '../../grading/medals.ts';
+import { parseEstimateMs } from '../../gpu-node/outputs.ts';
 import type { Hypothesis, TaskInfo } from '../../protocols/domain.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -55,8 +56,7 @@ function runJob(dir: string, code: string, dataDir: string, mode: 'debug' | 'ful
       OMP_NUM_THREADS: threads, OMP_WAIT_POLICY: 'PASSIVE' },
   });
   const wallMs = performance.now() - t0;
-  const est = /GOME_ESTIMATED_FULL_SECONDS=([\d.]+)/.exec(r.stdout ?? '');
-  return { ok: r.status === 0, wallMs, rawEstimateMs: est ? Number(est[1]) * 1000 : null,
+  return { ok: r.status === 0, wallMs, rawEstimateMs: parseEstimateMs(r.stdout ?? ''),
     error: r.status === 0 ? null : (r.stderr ?? '').trim().split('\n').slice(-3).join(' | ') };
 }
 

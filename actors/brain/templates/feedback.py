@@ -58,9 +58,10 @@ for m in MODELS:
 # the search (spec "search"): its trials scale like the main model's fits, times the full run's trials per debug trial
 search_est_ratio = float(np.mean([s["estimator_ratio"] for s in search_log])) if search_log else 1.0
 trial_ratio = SEARCH_TRIALS_FULL / SEARCH_TRIALS if SEARCH_TRIALS > 0 else 1.0
+main_sc = scaling(MODELS[0]["family"])
 estimate_search = {"seconds": search_seconds, "trial_ratio": trial_ratio, "estimator_ratio": search_est_ratio,
-                   "full_seconds": search_seconds * fit_row_ratio ** scaling(MODELS[0]["family"])["fit_rows"]
-                   * search_est_ratio ** scaling(MODELS[0]["family"])["fit_estimators"] * fold_ratio * trial_ratio}
+                   "full_seconds": search_seconds * fit_row_ratio ** main_sc["fit_rows"]
+                   * search_est_ratio ** main_sc["fit_estimators"] * fold_ratio * trial_ratio}
 load_seconds = T_LOADED - T0
 features_seconds = T_DESIGNED - T_LOADED
 rest_seconds = max(0.0, elapsed - load_seconds - features_seconds - design_seconds - search_seconds

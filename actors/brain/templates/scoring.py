@@ -74,7 +74,8 @@ def fit(model, Xf, yf):
     if not IS_REG and CLASS_WEIGHT == "balanced":
         w = compute_sample_weight("balanced", yf)
     last = model.steps[-1][1] if isinstance(model, Pipeline) else model
-    if not IS_REG and type(last).__name__.startswith("XGB"):
+    is_xgb = type(last).__name__.startswith("XGB")
+    if not IS_REG and is_xgb:
         # XGBoost wants the classes it is fitted on numbered 0..m-1: rows of a rare class can be missing from a fold
         # (or a debug sample), so it learns the present classes renumbered, and predict maps them back
         present = np.unique(yf)
@@ -83,7 +84,7 @@ def fit(model, Xf, yf):
         if present[-1] != len(present) - 1:
             model.gome_classes_ = present
             yf = np.searchsorted(present, yf)
-    if w is not None and type(last).__name__.startswith("XGB"):
+    if w is not None and is_xgb:
         if isinstance(model, Pipeline):
             model.fit(Xf, yf, **{model.steps[-1][0] + "__sample_weight": w})
         else:
