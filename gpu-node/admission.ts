@@ -1,4 +1,6 @@
 // Admission control: a pure decision whether a job may start, given its limit, its estimate (from the debug run) and the remaining budget.
+import { ADMISSION_SAFETY } from '../protocols/config.ts';
+
 export interface AdmissionInput {
   jobLimitMs: number;
   /** Estimated runtime from the debug run; null when unknown (debug runs). */
@@ -29,37 +31,56 @@ export function effectiveLimitMs(jobLimitMs: number, remainingBudgetMs: number):
   return Math.max(0, Math.floor(Math.min(jobLimitMs, remainingBudgetMs)));
 }
 
-export function decideAdmission(input: AdmissionInput): AdmissionDecision {
-  const effective = effectiveLimitMs(input.jobLimitMs, input.remainingBudgetMs);
-  if (input.remainingBudgetMs <= 0) {
-    return { admit: false, effectiveLimitMs: 0, refusal: 'budget-exhausted', reason: `budget exhausted: ${s(input.remainingBudgetMs)} remaining` };
-  }
+/**
+ * Why no job like this one (same reserve, margin and fastest full run) could start, whatever its estimate; null while
+ * one could. The budget's own exhaustion, shared by decideAdmission and scoredJobsClosed.
+ */
+function exhausted(input: AdmissionInput): string | null {
+  if (input.remainingBudgetMs <= 0) return `budget exhausted: ${s(input.remainingBudgetMs)} remaining`;
   const reserved = Math.max(0, input.reservedMs ?? 0);
   const usable = input.remainingBudgetMs - reserved;
-  const held = reserved > 0 ? ` (${s(reserved)} of the ${s(input.remainingBudgetMs)} left are held back for the final refit)` : '';
-  if (usable <= 0) {
-    return { admit: false, effectiveLimitMs: effective, refusal: 'budget-exhausted',
-      reason: `budget exhausted: ${s(Math.max(0, input.remainingBudgetMs))} remaining, all of it held back for the final refit` };
-  }
-  const safety = Math.max(1, input.safety ?? 1);
-  const margin = safety > 1 ? ` with a ${safety}× safety margin` : '';
+  if (usable <= 0) return `budget exhausted: ${s(Math.max(0, input.remainingBudgetMs))} remaining, all of it held back for the final refit`;
   const fastest = input.fastestFullMs;
+  const safety = Math.max(1, input.safety ?? 1);
   if (typeof fastest === 'number' && fastest > 0 && fastest * safety > usable) {
-    return { admit: false, effectiveLimitMs: effective, refusal: 'budget-exhausted',
-      reason: `budget nearly exhausted: ${s(usable)} left${held} cannot hold even the fastest full run measured so far (${s(fastest)}${margin}), so this debug run is not started` };
+    return `budget nearly exhausted: ${s(usable)} left${held(input)} cannot hold even the fastest full run measured so far (${s(fastest)}${margin(safety)})`;
   }
+  return null;
+}
+
+const margin = (safety: number): string => safety > 1 ? ` with a ${safety}× safety margin` : '';
+function held(input: AdmissionInput): string {
+  const reserved = Math.max(0, input.reservedMs ?? 0);
+  return reserved > 0 ? ` (${s(reserved)} of the ${s(input.remainingBudgetMs)} left are held back for the final refit)` : '';
+}
+
+export function decideAdmission(input: AdmissionInput): AdmissionDecision {
+  const effective = effectiveLimitMs(input.jobLimitMs, input.remainingBudgetMs);
+  const out = exhausted(input);
+  if (out !== null) return { admit: false, effectiveLimitMs: effective, refusal: 'budget-exhausted', reason: out };
+  const usable = input.remainingBudgetMs - Math.max(0, input.reservedMs ?? 0);
+  const safety = Math.max(1, input.safety ?? 1);
   const est = input.estimatedMs;
   if (est !== null && Number.isFinite(est)) {
     if (est * safety > usable) {
       return { admit: false, effectiveLimitMs: effective, refusal: 'too-slow',
-        reason: `estimated runtime ${s(est)} (from the debug run)${margin} exceeds the remaining budget ${s(usable)}${held}` };
+        reason: `estimated runtime ${s(est)} (from the debug run)${margin(safety)} exceeds the remaining budget ${s(usable)}${held(input)}` };
     }
     if (est * safety > input.jobLimitMs) {
       return { admit: false, effectiveLimitMs: effective, refusal: 'too-slow',
-        reason: `estimated runtime ${s(est)} (from the debug run)${margin} exceeds the job limit ${s(input.jobLimitMs)}` };
+        reason: `estimated runtime ${s(est)} (from the debug run)${margin(safety)} exceeds the job limit ${s(input.jobLimitMs)}` };
     }
   }
   return { admit: true, effectiveLimitMs: effective };
+}
+
+/**
+ * Why no scored job could start any more (what is left beyond the refit's reserve cannot hold the fastest full run
+ * measured, with the margin), or null while one could: the rule decideAdmission applies to every scored debug run,
+ * told to the coordinator so it stops starting iterations that would only be refused.
+ */
+export function scoredJobsClosed(remainingBudgetMs: number, reservedMs: number, fastestFullMs: number | null): string | null {
+  return exhausted({ jobLimitMs: remainingBudgetMs, estimatedMs: null, remainingBudgetMs, reservedMs, safety: ADMISSION_SAFETY, fastestFullMs });
 }
 
 /** Per-job limits from the brief (§3): callers use these when the run config does not override them. */

@@ -9,7 +9,7 @@ import type { JobScorer } from '../grading/harness-scorer.ts';
 import type { Payload } from '../protocols/messages.ts';
 import { ADMISSION_SAFETY } from '../protocols/config.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { decideAdmission } from './admission.ts';
+import { decideAdmission, scoredJobsClosed } from './admission.ts';
 import { CircuitBreaker, classifyInfra, type InfrastructureFailing } from './circuit-breaker.ts';
 import { CostModel } from './cost-model.ts';
 import type { BudgetClock } from './budget-clock.ts';
@@ -122,7 +122,12 @@ export class GpuNode {
     });
   }
 
-  budget(): Budget { return this.opts.budget.snapshot(); }
+  /** The budget, and (closed) why no scored job could start any more once that is so. */
+  budget(): Budget {
+    const b = this.opts.budget.snapshot();
+    const closed = scoredJobsClosed(b.remainingMs, this.refitReserve, this.fastestFullMs);
+    return closed === null ? b : { ...b, closed };
+  }
 
   /** The final refit's reserve (from the coordinator's budget requests): scored jobs must leave it untouched. */
   holdForRefit(ms: number): void {

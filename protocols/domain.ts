@@ -146,6 +146,11 @@ export const Budget = z.object({
   remainingMs: z.number(),
   /** Time lost to infrastructure failures, not charged to the budget. */
   refundedMs: z.number().nonnegative(),
+  /**
+   * Set by the GPU node once no scored job could be admitted any more (what is left beyond the final refit's reserve
+   * cannot hold even the fastest full run measured): why, in a sentence. Absent or null while scored jobs can start.
+   */
+  closed: z.string().nullable().optional(),
 });
 export type Budget = z.infer<typeof Budget>;
 

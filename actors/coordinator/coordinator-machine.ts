@@ -52,8 +52,9 @@ function budgetRequest(c: Ctx): SendEvent {
   return out(addr.gpu, 'budget.request', reserve > 0 ? { refitReserveMs: reserve } : {});
 }
 
+/** Out of budget: inside the reserve, or the GPU node says no scored job could start any more (closed). */
 function outOfBudget(c: Ctx): boolean {
-  return c.budget !== null && c.budget.remainingMs <= reserveMs(c);
+  return c.budget !== null && (c.budget.remainingMs <= reserveMs(c) || !!c.budget.closed);
 }
 
 function finishedReason(c: Ctx): Payload<'run.finished'>['reason'] | null {

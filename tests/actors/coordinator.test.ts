@@ -85,6 +85,19 @@ describe('coordinator', () => {
     expect(one(outs, 'run.finished').payload).toMatchObject({ reason: 'budget', iterations: 1 });
   });
 
+  it('coordinator - a budget the GPU node reports closed to scored jobs ends the run instead of starting iterations it would refuse', () => {
+    const c = coordinator({ traces: ['t0', 't1'] });
+    c.send(addr.gpu, 'budget.status', budget(0.5));
+    done(c, 't0');
+    // half the budget is left, but the GPU node says not even the fastest full run measured would fit any more
+    const closed = { ...budget(0.6), closed: 'budget nearly exhausted: 40.0 s left cannot hold even the fastest full run measured so far (30.0 s with a 1.5× safety margin)' };
+    expect(researchTargets(c.send(addr.gpu, 'budget.status', closed))).toEqual([]);
+    expect(c.value).toBe('running'); // t1 is still busy: its iteration is not cut off
+    // the last report ends the run on the closed budget already known: no further budget check is needed
+    expect(one(done(c, 't1'), 'run.finished').payload).toMatchObject({ reason: 'budget', iterations: 2 });
+    expect(c.value).toBe('done');
+  });
+
   it('coordinator - the budget threshold is a share of the whole budget', () => {
     const c = coordinator({ traces: ['t0'], minRemainingFrac: 0.25 });
     const outs = c.send(addr.gpu, 'budget.status', budget(0.74)); // 26% left: still runs

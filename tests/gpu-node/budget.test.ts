@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BudgetClock, BudgetFileInvalid, decideAdmission, effectiveLimitMs, DEFAULT_BUDGET_MS } from '../../gpu-node/index.ts';
+import { BudgetClock, BudgetFileInvalid, decideAdmission, effectiveLimitMs, scoredJobsClosed, DEFAULT_BUDGET_MS } from '../../gpu-node/index.ts';
 import { ManualClock, SystemClock } from '../../runtime/clock.ts';
 import { fixture, job, makeNode, type Fixture } from './helpers.ts';
 
@@ -118,6 +118,34 @@ describe('admission', () => {
       .toEqual({ admit: true, effectiveLimitMs: 30_000 });
     expect(decideAdmission({ jobLimitMs: 60_000, estimatedMs: null, remainingBudgetMs: 30_000, reservedMs: 20_000, safety: 1.5, fastestFullMs: null }))
       .toEqual({ admit: true, effectiveLimitMs: 30_000 });
+  });
+
+  it('admission - scoredJobsClosed says why no scored job could start any more, by the rule each debug run is admitted by', () => {
+    // the same three budgets as above: closed exactly when the debug run would be refused
+    expect(scoredJobsClosed(30_000, 20_000, 8_000)).toMatch(/^budget nearly exhausted: 10\.0 s left .* cannot hold even the fastest full run measured so far \(8\.0 s with a 1\.5× safety margin\)$/);
+    expect(scoredJobsClosed(30_000, 20_000, 6_000)).toBeNull();
+    expect(scoredJobsClosed(30_000, 20_000, null)).toBeNull();
+    expect(scoredJobsClosed(20_000, 25_000, null)).toMatch(/all of it held back for the final refit/);
+    expect(scoredJobsClosed(0, 0, null)).toMatch(/^budget exhausted/);
+  });
+
+  it('gpu-node - budget.status reports the budget closed to scored jobs once the fastest full run no longer fits', async () => {
+    fx = fixture();
+    const clock = new ManualClock(0); // the budget does not move by itself: only the reserve changes below
+    const node = makeNode(fx, { budget: BudgetClock.start(clock, { budgetMs: 60_000 }) }, clock);
+    expect(node.budget().closed).toBeUndefined();
+    node.holdForRefit(59_990); // 10 ms usable: nothing measured yet, so nothing says a run could not fit
+    expect(node.budget().closed).toBeUndefined();
+    node.holdForRefit(0);
+    const full = await node.submit(job(fx, 'print(1)\n'));
+    expect(full.status).toBe('ok');
+    expect(node.budget().closed).toBeUndefined();
+    node.holdForRefit(60_000 - Math.floor(full.usage.wallMs)); // what is usable now holds the run once, not 1.5 times
+    expect(node.budget().closed).toMatch(/cannot hold even the fastest full run measured so far/);
+    // and the debug run it stands for is indeed refused
+    const debug = await node.submit(job(fx, "open('ran.txt', 'w').write('1')\n", { mode: 'debug' }));
+    expect(debug).toMatchObject({ status: 'refused', refusal: 'budget-exhausted' });
+    await node.close();
   });
 
   it('gpu-node - scored jobs leave the final refit\'s reserve untouched; the unscored refit may use it', async () => {
