@@ -7,7 +7,7 @@ import { MOVE_BY_KIND, isDraftKind, splitKind, type Move, type MoveContext } fro
 import { generateCode } from './codegen.ts';
 import { allowedMs, estimateMs, measuredParts, parseTooSlow, reshapeToFit } from './cost-estimate.ts';
 import {
-  ESTIMATOR_PARAM, MODEL_FAMILIES, cloneSpec, draftSpec, modelSpec, renameModels, specFromData,
+  ESTIMATOR_PARAM, MODEL_FAMILIES, cloneSpec, defaultParams, draftSpec, modelSpec, renameModels, specFromData,
   type ModelFamily, type PipelineSpec,
 } from './pipeline-spec.ts';
 import { stableStringify } from './hash.ts';
@@ -96,7 +96,7 @@ const REPAIRS: { re: RegExp; repair: Repair }[] = [
     repair: {
       label: 'XGBoost failure → replace XGBoost with histogram gradient boosting',
       fix: (s) => {
-        s.models = s.models.map((m) => (m.family === 'xgb' ? modelSpec('hgb', { learning_rate: m.params['learning_rate'] ?? 0.1, max_iter: m.params['n_estimators'] ?? 200, max_leaf_nodes: 31, min_samples_leaf: 20, l2_regularization: 0 }) : m));
+        s.models = s.models.map((m) => (m.family === 'xgb' ? modelSpec('hgb', { ...defaultParams('hgb'), learning_rate: m.params['learning_rate'] ?? 0.1, max_iter: m.params['n_estimators'] ?? 200 }) : m));
         s.models = s.models.filter((m, i, a) => a.findIndex((x) => x.family === m.family) === i);
       },
     },
