@@ -1,4 +1,4 @@
-// The gome command line: run, bench, grade, export, init, prepare, doctor.
+// The gome command line: run, bench, grade, export, replay, log, init, prepare, doctor.
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,9 @@ import { runCompetition } from './run/run-session.ts';
 import { initFromCsv } from './commands/init.ts';
 import { exportRun } from './commands/export.ts';
 import { reapOrphans } from './run/run-pid-file.ts';
+import { describeReplay, replayLog } from './commands/replay.ts';
+import { exportLog, importLog, loadForShow, LOG_FORMATS, renderLog, type LogFormat } from './commands/log.ts';
+import { ReplayDivergence } from '../runtime/replay.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = (s: string) => process.stdout.write(s + '\n');
@@ -41,7 +44,7 @@ function int(v: string): number {
 interface RunFlags {
   budget: number; seed: number; preset: string; traces?: number; researcher?: 'gradient' | 'greedy'; memory: boolean;
   nats?: string; runs: string; maxIterations?: number; sandbox: string; debugLimit?: number; fullLimit?: number;
-  brainLimit?: number; grace?: number; finalRefit: boolean; folds?: number; holdout?: number; acceptK?: number; topK?: number; maxRepairs?: number; logLevel: string; metric?: MetricName;
+  brainLimit?: number; grace?: number; finalRefit: boolean; logMaxMb?: number; logMaxAge?: number; folds?: number; holdout?: number; acceptK?: number; topK?: number; maxRepairs?: number; logLevel: string; metric?: MetricName;
 }
 
 function configFrom(f: RunFlags): Partial<RunConfigInput> {
@@ -66,6 +69,9 @@ function configFrom(f: RunFlags): Partial<RunConfigInput> {
     ...(f.maxIterations ? { maxIterations: f.maxIterations } : {}),
     ...(f.topK ? { topK: f.topK } : {}),
     ...(f.maxRepairs !== undefined ? { maxRepairs: f.maxRepairs } : {}),
+    ...(f.logMaxMb !== undefined || f.logMaxAge !== undefined ? { messageLog: {
+      ...(f.logMaxMb !== undefined ? { maxBytes: f.logMaxMb * 1024 ** 2 } : {}), ...(f.logMaxAge !== undefined ? { maxAgeMs: f.logMaxAge } : {}),
+    } } : {}),
   };
 }
 
@@ -92,6 +98,8 @@ function runOptions(cmd: Command): Command {
     .option('--top-k <n>', 'sample the hypothesis from the top k', int)
     .option('--max-repairs <n>', 'repair attempts after a failed run', int)
     .option('--log-level <level>', 'pino level for runs/<id>/gome.log', 'info')
+    .option('--log-max-mb <n>', 'size limit of the run\'s message log (its NATS stream) in MiB; past it the oldest messages are dropped (default 2048)', int)
+    .option('--log-max-age <duration>', 'age limit of the run\'s message log; older messages are dropped (default: none)', duration)
     .option('--metric <metric>', `metric for a folder without competition.json whose description does not name one (${MetricName.options.join(', ')})`, metricArg);
 }
 
@@ -143,6 +151,59 @@ export function buildProgram(): Command {
       const r = exportRun({ run, runsRoot: f.runs, out: f.out });
       err(`exported ${r.experiment} of run ${r.runId} (${r.refit ? `the final refit on all ${r.rows} labelled rows` : `the fold models on ${r.rows - r.heldBack} rows, ${r.heldBack} held back`}); run it: /usr/bin/python3 ${r.path} COMPETITION_DIR [-o OUTDIR]`);
       out(r.path);
+    });
+
+  program.command('replay <log>')
+    .description('re-run the machine actors of a recorded run (a .gomelog file, a run directory or a run id) from its log, with no Python and no LLM, and check every message they emit against the recorded one; exit 3 at the first difference')
+    .option('--actor <address>', 'replay this actor only (e.g. researcher.t0)')
+    .option('--until <seq>', 'stop after this message of the log and print every actor\'s state and context', int)
+    .option('--runs <dir>', 'where run directories are', 'runs')
+    .action((log: string, f: { actor?: string; until?: number; runs: string }) => {
+      try {
+        for (const l of describeReplay(replayLog(log, f.runs, { ...(f.actor ? { actor: f.actor } : {}), ...(f.until !== undefined ? { until: f.until } : {}) }))) out(l);
+      } catch (e) {
+        if (!(e instanceof ReplayDivergence)) throw e;
+        err(`gome: ${e.message}`);
+        process.exitCode = 3;
+      }
+    });
+
+  const log = program.command('log').description('export, import and inspect a run\'s message log (.gomelog)');
+  log.command('export <run>')
+    .description('write RUN\'s message log (from its own NATS store, so a crashed run\'s too) as a .gomelog file')
+    .option('-o, --out <file>', 'where the log goes', 'run.gomelog')
+    .option('--runs <dir>', 'where run directories are', 'runs')
+    .action(async (run: string, f: { out: string; runs: string }) => {
+      const r = await exportLog(run, f.runs, f.out);
+      err(`exported ${r.messages} messages from ${r.from}`);
+      out(f.out);
+    });
+  log.command('import <file>')
+    .description('load a .gomelog into a NATS server, into the run\'s stream (gome.<run>.>)')
+    .requiredOption('--nats <url>', 'the NATS server (JetStream on)')
+    .action(async (file: string, f: { nats: string }) => {
+      const r = await importLog(file, f.nats);
+      out(`imported ${r.messages} messages of run ${r.run} into ${f.nats}`);
+    });
+  log.command('show <log>')
+    .description('print a log (a .gomelog file, a run directory or a run id), filtered, as a table, JSON lines or a Mermaid sequence diagram of one trace')
+    .option('--actor <address>', 'messages from or to this actor (e.g. researcher.t0)')
+    .option('--type <types>', 'these message types (comma-separated)')
+    .option('--trace <trace>', 'this trace (t0, t1, … or run)')
+    .option('--from <seq>', 'from this message', int)
+    .option('--to <seq>', 'up to this message', int)
+    .option('--since <duration>', 'from this long after the first message (e.g. 30s, 2m)', duration)
+    .option('--until-time <duration>', 'up to this long after the first message', duration)
+    .option('--format <format>', LOG_FORMATS.join(' | '), 'table')
+    .option('--runs <dir>', 'where run directories are', 'runs')
+    .action((target: string, f: { actor?: string; type?: string; trace?: string; from?: number; to?: number; since?: number; untilTime?: number; format: string; runs: string }) => {
+      if (!(LOG_FORMATS as readonly string[]).includes(f.format)) throw new InvalidArgumentError(`--format is "${f.format}"; use one of ${LOG_FORMATS.join(', ')}`);
+      const filter = {
+        ...(f.actor ? { actor: f.actor } : {}), ...(f.type ? { types: f.type.split(',').map((t) => t.trim()) } : {}), ...(f.trace ? { trace: f.trace } : {}),
+        ...(f.from !== undefined ? { fromSeq: f.from } : {}), ...(f.to !== undefined ? { toSeq: f.to } : {}),
+        ...(f.since !== undefined ? { fromMs: f.since } : {}), ...(f.untilTime !== undefined ? { toMs: f.untilTime } : {}),
+      };
+      for (const l of renderLog(loadForShow(target, f.runs), filter, f.format as LogFormat)) out(l);
     });
 
   program.command('init')

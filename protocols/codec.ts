@@ -12,16 +12,25 @@ function issues(err: z.ZodError): string[] {
   return err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
 }
 
-/** Validates an already-decoded object as an envelope of a known version and type. Throws a ProtocolError. */
-export function validate(obj: unknown): Envelope {
+/**
+ * Checks an already-decoded object's version, type and header, not its payload: for envelopes that were validated
+ * when they were published (a recorded log). Throws a ProtocolError.
+ */
+export function checkHeader(obj: unknown): Envelope {
   if (obj === null || typeof obj !== 'object') throw new InvalidEnvelope(['not an object']);
   const v = (obj as { v?: unknown }).v;
   if (typeof v !== 'number' || !SUPPORTED_VERSIONS.includes(v)) throw new UnknownVersion(v, SUPPORTED_VERSIONS);
   const type = (obj as { type?: unknown }).type;
   if (!isMessageType(type)) throw new UnknownType(type);
-  const head = obj as Record<string, unknown>;
-  const bad = headerIssues(head);
+  const bad = headerIssues(obj as Record<string, unknown>);
   if (bad.length) throw new InvalidEnvelope(bad);
+  return obj as Envelope;
+}
+
+/** Validates an already-decoded object as an envelope of a known version and type. Throws a ProtocolError. */
+export function validate(obj: unknown): Envelope {
+  const head = checkHeader(obj) as unknown as Record<string, unknown>;
+  const type = head.type as Envelope['type'];
   const body = payloads[type].safeParse(head.payload);
   if (!body.success) throw new InvalidPayload(type, issues(body.error));
   return { ...(head as object), payload: body.data } as Envelope;

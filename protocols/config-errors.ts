@@ -27,6 +27,8 @@ export const CONFIG_FLAGS: Record<string, string> = {
   holdoutFrac: '--holdout',
   acceptK: '--accept-k',
   finalRefit: '--no-final-refit',
+  'messageLog.maxBytes': '--log-max-mb',
+  'messageLog.maxAgeMs': '--log-max-age',
 };
 
 function valueAt(input: unknown, path: PropertyKey[]): unknown {

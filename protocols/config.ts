@@ -67,6 +67,13 @@ export type Limits = z.infer<typeof Limits>;
 
 const LIMIT_DEFAULTS: Limits = { debugMs: 600_000, fullMs: 3_600_000, brainMs: 600_000, replyMs: 30_000 };
 
+export const MessageLogLimits = z.object({
+  maxBytes: z.number().int().positive().default(2 * 1024 ** 3),
+  /** 0: no age limit. */
+  maxAgeMs: z.number().int().nonnegative().default(0),
+});
+const MESSAGE_LOG_DEFAULTS = { maxBytes: 2 * 1024 ** 3, maxAgeMs: 0 };
+
 export const RunConfig = z.object({
   /** A safe run id (see safeRunId); also a directory name and a NATS subject token. */
   runId: z.string().regex(/^[A-Za-z0-9_-]+$/, 'a run id may hold only letters, digits, "_" and "-"'),
@@ -97,6 +104,11 @@ export const RunConfig = z.object({
   /** Train/validation gap, relative to the validation score, above which L3 warns of overfitting. */
   overfitGap: z.number().nonnegative().default(0.15),
   python: z.string().default('/usr/bin/python3'),
+  /**
+   * Limits of the run's NATS stream (its message log): at most this many bytes, and (when set) no message older than
+   * maxAgeMs; past a limit the oldest messages are dropped, and the log can no longer be replayed from its start.
+   */
+  messageLog: MessageLogLimits.default(MESSAGE_LOG_DEFAULTS),
 }).readonly();
 export type RunConfig = z.infer<typeof RunConfig>;
 export type RunConfigInput = z.input<typeof RunConfig>;

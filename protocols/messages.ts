@@ -115,6 +115,11 @@ export const payloads = {
     /** Why an iteration ended without an experiment record (a request failed on the way). */
     reason: z.string().nullable().default(null),
   }),
+  // ── the journal (gome.<run>._journal): what replay needs beyond the messages themselves ──
+  /** A machine actor started: which machine (its xstate id) and the input it was built with. */
+  'actor.start': z.object({ machine: z.string(), input: z.unknown() }),
+  /** A machine actor stopped: how many messages its machine had been given, so replay feeds it no more. */
+  'actor.stop': z.object({ consumed: z.number().int().nonnegative() }),
   // ── any requester ─────────────────────────────────────────────
   /**
    * A request got no answer: the service crashed on it, it was poison, or its deadline passed. Sent by the

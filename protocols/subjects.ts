@@ -14,6 +14,8 @@ export const subjects = {
     return `gome.${token('run', run)}.${token('role', role)}.${token('instance', instance)}`;
   },
   deadLetter(run: string): string { return `gome.${token('run', run)}._dlq`; },
+  /** Records for replay that no actor consumes (actor.start, actor.stop): in the run's stream, on no inbox. */
+  journal(run: string): string { return `gome.${token('run', run)}._journal`; },
   /** Everything of one run (used by the recorder's stream). */
   all(run: string): string { return `gome.${token('run', run)}.>`; },
   streamName(run: string): string { return `GOME_${token('run', run).replace(/-/g, '_')}`; },

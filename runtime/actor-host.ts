@@ -1,7 +1,7 @@
 // Hosts one actor on the bus: inbox subscription → mailbox → pure machine transition (or async service) → sends.
 import { initialTransition, transition, type AnyStateMachine, type AnyMachineSnapshot } from 'xstate';
 import type { Subscription } from 'nats';
-import { decode } from '../protocols/codec.ts';
+import { decode, encode } from '../protocols/codec.ts';
 import { ProtocolError } from '../protocols/errors.ts';
 import type { Envelope } from '../protocols/messages.ts';
 import { subjects } from '../protocols/subjects.ts';
@@ -67,6 +67,9 @@ export class ActorHost {
   private readonly restarts: RestartCounter;
   private readonly policy: SupervisionPolicy;
   private stopped = false;
+  /** Messages handed to the machine (late replies and messages after stop are not): recorded in actor.stop. */
+  private consumed = 0;
+  private journaledStop = false;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly ledger: RequestLedger;
   readonly log: Logger;
@@ -90,6 +93,8 @@ export class ActorHost {
     const inbox = subjects.inbox(this.o.run, this.o.address);
     this.sub = this.o.bus.subscribe(inbox, (data, subject) => this.accept(data, subject));
     if (this.o.behavior.kind === 'machine') {
+      // the machine and its input go in the log first: replay rebuilds the actor from them
+      this.journal({ to: this.address, type: 'actor.start', payload: { machine: this.o.behavior.machine.id, input: this.o.behavior.input ?? null } });
       const [snap, actions] = initialTransition(this.o.behavior.machine, this.o.behavior.input as never);
       this.snapshot = snap as AnyMachineSnapshot;
       this.o.inspect?.({ kind: 'transition', address: this.address, state: this.snapshot.value, env: null });
@@ -113,6 +118,11 @@ export class ActorHost {
     this.ledger.clear();
     this.sub?.unsubscribe();
     await this.mailbox.idle();
+    if (this.o.behavior.kind === 'machine' && !this.journaledStop) {
+      // how far the machine got: replay gives it exactly these messages, not the ones that arrived after
+      this.journaledStop = true;
+      this.journal({ to: this.address, type: 'actor.stop', payload: { consumed: this.consumed } });
+    }
     return this.mailbox.close();
   }
 
@@ -147,6 +157,7 @@ export class ActorHost {
     }
     this.o.inspect?.({ kind: 'received', address: this.address, env });
     const b = this.o.behavior;
+    if (b.kind === 'machine') this.consumed++;
     if (b.kind === 'service' && b.concurrent) {
       const p = this.process(env).finally(() => this.inFlight.delete(p));
       this.inFlight.add(p);
@@ -207,6 +218,13 @@ export class ActorHost {
       if (!this.stopped) this.ledger.track(env);
       this.post(env);
     }
+  }
+
+  /** A record for replay on the run's journal subject (in the stream, on no actor's inbox). */
+  private journal(out: Outgoing): void {
+    const env = this.factory.make(out);
+    if (this.o.sink) this.o.sink(env);
+    else this.o.bus.publishRaw(subjects.journal(this.o.run), encode(env));
   }
 
   private post(env: Envelope): void {

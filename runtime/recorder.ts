@@ -1,10 +1,12 @@
-// Records every envelope of a run in a JetStream stream, reads it back in order, and exports it as a JSONL log.
-import { AckPolicy, DeliverPolicy, nanos, RetentionPolicy, StorageType, type NatsConnection } from 'nats';
+// Records every envelope of a run in a JetStream stream, reads it back in order, and exports it as a JSONL log (for
+// people) and a .gomelog file (for replay).
+import { AckPolicy, DeliverPolicy, DiscardPolicy, nanos, RetentionPolicy, StorageType, type NatsConnection } from 'nats';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { decodeRaw } from '../protocols/codec.ts';
 import { subjects } from '../protocols/subjects.ts';
 import { decodeDeadLetter } from './dead-letters.ts';
+import { bodyOf, GomelogWriter } from './gomelog.ts';
 
 export interface RecordedMessage {
   seq: number;
@@ -18,7 +20,7 @@ export class Recorder {
   private constructor(private readonly nc: NatsConnection, readonly run: string, readonly stream: string) {}
 
   /** Creates (or reuses) the run's stream so every message on gome.<run>.> is persisted. */
-  static async ensure(nc: NatsConnection, run: string, opts: { replicas?: number; memory?: boolean } = {}): Promise<Recorder> {
+  static async ensure(nc: NatsConnection, run: string, opts: { replicas?: number; memory?: boolean; maxBytes?: number; maxAgeMs?: number } = {}): Promise<Recorder> {
     const jsm = await nc.jetstreamManager();
     const name = subjects.streamName(run);
     try {
@@ -31,6 +33,10 @@ export class Recorder {
         retention: RetentionPolicy.Limits,
         num_replicas: opts.replicas ?? 1,
         max_msg_size: 8 * 1024 * 1024,
+        // past a limit the oldest messages go first (a run's stream must keep taking its newest messages)
+        discard: DiscardPolicy.Old,
+        ...(opts.maxBytes ? { max_bytes: opts.maxBytes } : {}),
+        ...(opts.maxAgeMs ? { max_age: nanos(opts.maxAgeMs) } : {}),
       });
     }
     return new Recorder(nc, run, name);
@@ -52,8 +58,8 @@ export class Recorder {
     return c;
   }
 
-  /** Reads the whole stream in order through an ordered consumer. */
-  async *read(): AsyncGenerator<RecordedMessage> {
+  /** Reads the whole stream in order through an ordered consumer: each message's sequence, subject and bytes. */
+  async *readRaw(): AsyncGenerator<{ seq: number; subject: string; data: Uint8Array }> {
     const total = await this.count();
     if (total === 0) return;
     const jsm = await this.nc.jetstreamManager();
@@ -71,11 +77,27 @@ export class Recorder {
         if (m.seq <= lastSeq) continue; // an ordered consumer may redeliver after a reset
         lastSeq = m.seq;
         got++; seen++;
-        yield this.toRecorded(m.seq, m.subject, m.data);
+        yield { seq: m.seq, subject: m.subject, data: m.data };
       }
       empty = got === 0 ? empty + 1 : 0;
     }
     await jsm.consumers.delete(this.stream, info.name).catch(() => undefined);
+  }
+
+  /** Reads the whole stream in order, decoded. */
+  async *read(): AsyncGenerator<RecordedMessage> {
+    for await (const m of this.readRaw()) yield this.toRecorded(m.seq, m.subject, m.data);
+  }
+
+  /** Writes the log as a .gomelog file (runtime/gomelog.ts): the messages' own bytes, framed. Returns the message count. */
+  async exportLog(file: string, header: { config: unknown; topology: unknown; gome: string }): Promise<number> {
+    const w = new GomelogWriter(file, { run: this.run, ...header });
+    try {
+      for await (const m of this.readRaw()) w.append({ seq: m.seq, subject: m.subject, body: bodyOf(m.data) });
+    } finally {
+      w.close();
+    }
+    return w.written;
   }
 
   private toRecorded(seq: number, subject: string, data: Uint8Array): RecordedMessage {

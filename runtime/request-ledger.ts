@@ -1,63 +1,92 @@
 // The requests one actor has outstanding: each gets a deadline timer when sent; an incoming envelope that answers
 // one settles it; an answer to a request whose deadline already passed is "late" and must not reach the machine
-// (the machine has moved on, and a stale reply would be taken for the answer to a newer request).
+// (the machine has moved on, and a stale reply would be taken for the answer to a newer request). The bookkeeping
+// (RequestBook) is pure, so replay settles recorded messages exactly as the live host did; the ledger adds the timers.
 import type { Envelope } from '../protocols/messages.ts';
 import { isAnswer, requestSpec, type DeadlineContext } from '../protocols/requests.ts';
-
-interface Pending { env: Envelope; timer: NodeJS.Timeout }
 
 /** How many expired requests are remembered for recognising late replies. */
 const EXPIRED_KEPT = 1000;
 
 export type Settlement = 'answer' | 'late' | 'other';
 
-export class RequestLedger {
-  private readonly pending = new Map<string, Pending>();
+/** Pending and expired requests, and how an incoming envelope settles against them. No timers, no clock. */
+export class RequestBook {
+  private readonly pending = new Map<string, Envelope>();
   /** expired request id → the request, until its deadline notice has been delivered or it is forgotten */
   private readonly expired = new Map<string, { env: Envelope; noticed: boolean }>();
 
+  get outstanding(): number { return this.pending.size; }
+
+  /** Records an outgoing envelope when it is a request; returns whether it was one. */
+  add(env: Envelope): boolean {
+    if (!requestSpec(env.type)) return false;
+    this.pending.set(env.id, env);
+    return true;
+  }
+
+  /** The request's deadline passed: it is no longer pending; returns it (null when it was settled already). */
+  expire(id: string): Envelope | null {
+    const env = this.pending.get(id);
+    if (!env) return null;
+    this.pending.delete(id);
+    this.expired.set(id, { env, noticed: false });
+    if (this.expired.size > EXPIRED_KEPT) this.expired.delete(this.expired.keys().next().value!);
+    return env;
+  }
+
+  /** Classifies an incoming envelope and settles the request it answers (its id, when one was pending). */
+  settle(env: Envelope, self: string): { settlement: Settlement; settled: string | null } {
+    if (env.type === 'request.failed') {
+      const id = env.payload.requestId;
+      if (this.pending.delete(id)) return { settlement: 'answer', settled: id };
+      const e = this.expired.get(id);
+      if (e && env.from === self && env.payload.code === 'deadline' && !e.noticed) { e.noticed = true; return { settlement: 'answer', settled: null }; }
+      return { settlement: e ? 'late' : 'other', settled: null };
+    }
+    for (const [id, p] of this.pending) {
+      if (isAnswer(p, env)) { this.pending.delete(id); return { settlement: 'answer', settled: id }; }
+    }
+    for (const e of this.expired.values()) if (isAnswer(e.env, env)) return { settlement: 'late', settled: null };
+    return { settlement: 'other', settled: null };
+  }
+
+  clear(): void { this.pending.clear(); }
+}
+
+export class RequestLedger {
+  private readonly book = new RequestBook();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
   constructor(private readonly ctx: DeadlineContext, private readonly onDeadline: (req: Envelope) => void) {}
 
-  get outstanding(): number { return this.pending.size; }
+  get outstanding(): number { return this.book.outstanding; }
 
   /** Starts the deadline of an outgoing envelope when it is a request. */
   track(env: Envelope): void {
-    const spec = requestSpec(env.type);
-    if (!spec) return;
-    const ms = Math.max(1, spec.deadlineMs(env.payload as never, this.ctx));
+    if (!this.book.add(env)) return;
+    const ms = Math.max(1, requestSpec(env.type)!.deadlineMs(env.payload as never, this.ctx));
     const timer = setTimeout(() => this.expire(env.id), Math.min(ms, 2 ** 31 - 1));
     timer.unref?.();
-    this.pending.set(env.id, { env, timer });
+    this.timers.set(env.id, timer);
   }
 
   private expire(id: string): void {
-    const p = this.pending.get(id);
-    if (!p) return;
-    this.pending.delete(id);
-    this.expired.set(id, { env: p.env, noticed: false });
-    if (this.expired.size > EXPIRED_KEPT) this.expired.delete(this.expired.keys().next().value!);
-    this.onDeadline(p.env);
+    this.timers.delete(id);
+    const env = this.book.expire(id);
+    if (env) this.onDeadline(env);
   }
 
   /** Classifies an incoming envelope and settles the request it answers. */
   settle(env: Envelope, self: string): Settlement {
-    if (env.type === 'request.failed') {
-      const id = env.payload.requestId;
-      const p = this.pending.get(id);
-      if (p) { clearTimeout(p.timer); this.pending.delete(id); return 'answer'; }
-      const e = this.expired.get(id);
-      if (e && env.from === self && env.payload.code === 'deadline' && !e.noticed) { e.noticed = true; return 'answer'; }
-      return e ? 'late' : 'other';
-    }
-    for (const [id, p] of this.pending) {
-      if (isAnswer(p.env, env)) { clearTimeout(p.timer); this.pending.delete(id); return 'answer'; }
-    }
-    for (const e of this.expired.values()) if (isAnswer(e.env, env)) return 'late';
-    return 'other';
+    const { settlement, settled } = this.book.settle(env, self);
+    if (settled) { clearTimeout(this.timers.get(settled)); this.timers.delete(settled); }
+    return settlement;
   }
 
   clear(): void {
-    for (const p of this.pending.values()) clearTimeout(p.timer);
-    this.pending.clear();
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.book.clear();
   }
 }

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GOME_VERSION } from '../version.ts';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { GomeError } from '../../runtime/errors.ts';
@@ -205,9 +206,7 @@ function libraryVersions(python: string): Record<string, string> {
   try { return z.record(z.string(), z.string()).parse(JSON.parse(r.stdout)); } catch { return {}; }
 }
 
-function packageVersion(): string {
-  try { return `gome ${z.object({ version: z.string() }).parse(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'))).version}`; } catch { return 'gome'; }
-}
+function packageVersion(): string { return `gome ${GOME_VERSION}`; }
 
 /** Writes the run's winning pipeline as one standalone script; throws ExportError with the cause and the fix. */
 export function exportRun(o: ExportOptions): ExportResult {

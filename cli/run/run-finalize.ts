@@ -15,6 +15,10 @@ import { computeMetrics, type RunMetrics } from './run-metrics.ts';
 import { JobLedger } from './job-ledger.ts';
 import type { RefitResult } from './final-refit.ts';
 import { renderHtmlReport } from './html-report.ts';
+import { GOME_VERSION } from '../version.ts';
+
+/** The run's replay log in its run directory. */
+export const RUN_LOG_FILE = 'run.gomelog';
 
 /** finished: ended by itself (budget, iterations); stopped: a signal or the hard deadline; failed: infrastructure or an actor broke. */
 export type RunStatus = 'finished' | 'stopped' | 'failed';
@@ -93,6 +97,11 @@ export async function finalizeRun(i: FinalizeInput): Promise<FinalizedRun> {
   const messages = i.recorder
     ? await step('messages.jsonl', () => withTimeout(i.recorder!.export(join(i.runDir, 'messages.jsonl')), EXPORT_TIMEOUT_MS, 'exporting the message log'), null)
     : null;
+  if (i.recorder) {
+    // the same messages, as their own bytes, for replay (gome replay RUN)
+    await step(RUN_LOG_FILE, () => withTimeout(i.recorder!.exportLog(join(i.runDir, RUN_LOG_FILE), { config: i.config, topology: i.config.topology, gome: GOME_VERSION }),
+      EXPORT_TIMEOUT_MS, 'exporting the replay log'), null);
+  }
 
   if (i.archive) {
     const archive = i.archive;
@@ -139,5 +148,5 @@ export function summarise(say: (l: string) => void, comp: Competition, task: Tas
   say(`  gpu utilisation ${(m.gpu_utilisation * 100).toFixed(0)}%, valid-submission rate ${(m.valid_submission_rate * 100).toFixed(0)}%, `
     + `budget wasted ${(m.waste_frac * 100).toFixed(1)}% (${m.wasted_debug_runs} refused after their debug run, ${m.killed_full_runs} full runs killed), `
     + `cost estimates ${m.cost_model.median_ratio === null ? 'n/a' : `within ${fmt(m.cost_model.median_fold_error)}× (median actual/estimate ${fmt(m.cost_model.median_ratio)} over ${m.cost_model.pairs} runs)`}`);
-  say(`  outputs: ${r.runDir}/{submission.csv,report.json,metrics.json,report.html,messages.jsonl,run_meta.json}`);
+  say(`  outputs: ${r.runDir}/{submission.csv,report.json,metrics.json,report.html,messages.jsonl,run.gomelog,run_meta.json}`);
 }

@@ -4,24 +4,18 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RunConfig, parseConfig, safeRunId, type RunConfigInput, type TaskInfo } from '../../protocols/index.ts';
-import { REFIT_TIME_FACTOR } from '../../protocols/config.ts';
 import { prepareHarnessData } from '../../grading/harness-split.ts';
 import { HarnessScorer } from '../../grading/harness-scorer.ts';
 import type { Envelope } from '../../protocols/messages.ts';
-import { ActorHost, type Behavior } from '../../runtime/actor-host.ts';
+import type { ActorHost } from '../../runtime/actor-host.ts';
 import { Bus } from '../../runtime/bus.ts';
 import { Client } from '../../runtime/client.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import { EmbeddedNats, killAllEmbedded } from '../../runtime/embedded-nats.ts';
-import { actorLogger, createRootLogger, type Logger } from '../../runtime/logger.ts';
+import { createRootLogger } from '../../runtime/logger.ts';
 import { Recorder } from '../../runtime/recorder.ts';
 import type { MetricName } from '../../protocols/domain.ts';
-import { addr, traceIds } from '../../actors/addresses.ts';
-import { coordinatorMachine } from '../../actors/coordinator/coordinator-machine.ts';
-import { memoryMachine } from '../../actors/memory/memory-machine.ts';
-import { researcherMachine } from '../../actors/researcher/researcher-machine.ts';
-import { developerMachine } from '../../actors/developer/developer-machine.ts';
-import { validatorMachine } from '../../actors/validator/validator-machine.ts';
+import { addr } from '../../actors/addresses.ts';
 import { brainBehavior } from '../../actors/brain/brain-actor.ts';
 import type { Brain } from '../../actors/brain/brain.ts';
 import { createOfflineBrain } from '../../actors/brain/brain.ts';
@@ -32,12 +26,13 @@ import { sealFor } from '../../gpu-node/seal.ts';
 import { ensurePrepared } from './prepare.ts';
 import { buildTaskInfo, describeTask } from './task-info.ts';
 import { RunArchive } from './run-archive.ts';
-import type { RunMetrics } from './run-metrics.ts';
 import { progressPrinter } from './progress.ts';
 import { RunPidFile, reapOrphans } from './run-pid-file.ts';
 import { RunStopper, type StopRequest } from './run-stopper.ts';
 import { finalRefit, type RefitResult } from './final-refit.ts';
 import { finalizeRun, summarise, type FinalizedRun, type RunStatus } from './run-finalize.ts';
+import { hostActors } from './actor-wiring.ts';
+import { GOME_VERSION } from '../version.ts';
 
 export interface RunOptions {
   competitionDir: string;
@@ -90,7 +85,7 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   const clock = new SystemClock();
   const startedAt = clock.now();
   const sealed = config.sandbox !== 'none';
-  const meta = { gome: '0.1.0', node: process.version, status: 'running', startedAt: new Date(startedAt).toISOString(), sealed, config, task: { ...task, description: undefined } };
+  const meta = { gome: GOME_VERSION, node: process.version, status: 'running', startedAt: new Date(startedAt).toISOString(), sealed, config, task: { ...task, description: undefined } };
   const metaPath = join(runDir, 'run_meta.json');
   writeFileSync(metaPath, JSON.stringify(meta, null, 2));
   say(`gome run ${runId}\n  competition ${comp.id} (${comp.taskType}, ${comp.metric}, ${task.nTrainRows} train rows)\n  budget ${(config.budgetMs / 1000).toFixed(0)} s (hard stop at +${config.graceMs / 1000} s), seed ${config.seed}, traces ${config.topology.traces}, researcher ${config.topology.researcher}, brain ${config.brain.kind}, sandbox ${config.sandbox}\n  run dir ${runDir}
@@ -141,7 +136,7 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
     if (nats) pidFile.addChild(nats.pid, 'nats-server');
     const url = opts.natsUrl ?? nats!.url;
     bus = await Bus.connect({ servers: url, name: `gome-${runId}`, logger: root.child({ component: 'bus' }) });
-    recorder = await Recorder.ensure(bus.nc, runId);
+    recorder = await Recorder.ensure(bus.nc, runId, { maxBytes: config.messageLog.maxBytes, maxAgeMs: config.messageLog.maxAgeMs });
     budget = BudgetClock.open(runDir, clock, config.budgetMs).endWorkBy(stopAt);
     gpu = new GpuNode({
       jobsRoot: join(runDir, 'jobs'), budget, sandbox: config.sandbox === 'none' ? 'none' : 'bwrap', python: config.python,
@@ -155,29 +150,8 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
     archive.attach(bus);
     archive.onEnvelope(progressPrinter(startedAt, say));
 
-    const deadlines = { limits: config.limits, budgetMs: config.budgetMs };
-    const host = (address: string, trace: string, behavior: Behavior, log: Logger = actorLogger(root, runId, address)) => {
-      const h = new ActorHost({
-        bus: bus!, run: runId, trace, address, behavior, clock, logger: log, deadlines,
-        onEscalate: (e) => stopper.stop({ status: 'failed', reason: `actor escalated: ${e.message}`, error: e }),
-      });
-      hosts.push(h);
-      return h;
-    };
-    const traces = traceIds(config.topology.traces);
-    // Without structured reasoning the researcher ranks like the tree-search baseline (no axis weighting, no momentum).
-    const researchMode = config.topology.researcher === 'greedy' || !config.topology.structuredReasoning ? 'greedy' : 'gradient';
-    host(addr.gpu, 'run', gpuNodeBehavior(gpu));
-    host(addr.brain, 'run', brainBehavior(brain));
-    host(addr.memory, 'run', { kind: 'machine', machine: memoryMachine, input: { lowerIsBetter: task.lowerIsBetter, enabled: config.topology.memory } });
-    for (const [ordinal, t] of traces.entries()) {
-      host(addr.researcher(t), t, { kind: 'machine', machine: researcherMachine, input: { trace: t, seed: config.seed, topK: config.topK, mode: researchMode, task, ordinal } });
-      host(addr.developer(t), t, { kind: 'machine', machine: developerMachine, input: { trace: t, maxRepairs: config.maxRepairs, task } });
-      host(addr.validator(t), t, { kind: 'machine', machine: validatorMachine, input: { trace: t, task, debugMs: config.limits.debugMs, fullMs: config.limits.fullMs, overfitGap: config.overfitGap } });
-    }
-    host(addr.coordinator, 'run', { kind: 'machine', machine: coordinatorMachine, input: {
-      traces, maxIterations: config.maxIterations, minRemainingFrac: 0.02, refitFactor: config.finalRefit ? REFIT_TIME_FACTOR : null,
-    } });
+    hosts.push(...hostActors({ bus, runId, clock, config, task, root, gpu: gpuNodeBehavior(gpu), brain: brainBehavior(brain),
+      onEscalate: (e) => stopper.stop({ status: 'failed', reason: `actor escalated: ${e.message}`, error: e }) }));
     for (const h of hosts) h.start();
     await bus.flush();
 
@@ -199,6 +173,9 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
     if (!stopper.stopped) stopper.stop({ status: 'failed', reason: (e as Error).message, error: e as Error });
   }
 
+  // the actors stop before the log is exported, so their actor.stop records (how far each machine got) are in it
+  for (const h of hosts) await h.stop().catch(() => []);
+  await bus?.flush().catch(() => {});
   const stop = stopper.stopped;
   const status: RunStatus = stop ? stop.status : 'finished';
   try {

@@ -15,7 +15,7 @@ describe('cli', () => {
   it('cli - --help lists every command', () => {
     const r = gome('--help');
     expect(r.status).toBe(0);
-    for (const c of ['run', 'bench', 'grade', 'init', 'prepare', 'doctor']) expect(r.stdout).toContain(c);
+    for (const c of ['run', 'bench', 'grade', 'export', 'replay', 'log', 'init', 'prepare', 'doctor']) expect(r.stdout).toContain(c);
   });
 
   it('cli - doctor reports the required dependencies as present on this machine', () => {
@@ -88,6 +88,7 @@ describe('cli', () => {
       [['--sandbox', 'docker'], /--sandbox was "docker": the Docker job backend is not built yet; use "bwrap"/],
       [['--sandbox', 'auto'], /--sandbox was "auto", but allowed values are "bwrap", "none", "docker"\./],
       [['--grace', '5m'], /--grace was 300000, but it must be at most 60000\./],
+      [['--log-max-mb', '0'], /--log-max-mb was 0, but it must be/],
     ];
     for (const [flags, want] of cases) {
       const r = gome('run', 'bench/breast-cancer-diagnosis', '--runs', runs, ...flags);

@@ -6,6 +6,10 @@ import { join, resolve } from 'node:path';
 import { runCompetition } from '../../cli/run/run-session.ts';
 import { loadCompetition } from '../../grading/competition.ts';
 import { grade } from '../../grading/grader.ts';
+import { readGomelog } from '../../runtime/gomelog.ts';
+import { replay } from '../../runtime/replay.ts';
+import { MACHINES } from '../../actors/machines.ts';
+import { exportLog } from '../../cli/commands/log.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
@@ -25,7 +29,7 @@ describe('e2e', () => {
     expect(report.valid_submission).toBe(true);
     expect(report.score).toBe(score);
     expect(score).toBeGreaterThanOrEqual(report.median_threshold as number);
-    for (const f of ['run_meta.json', 'metrics.json', 'report.json', 'report.html', 'messages.jsonl', 'submission.csv', 'budget.json', 'experiments.jsonl']) {
+    for (const f of ['run_meta.json', 'metrics.json', 'report.json', 'report.html', 'messages.jsonl', 'run.gomelog', 'submission.csv', 'budget.json', 'experiments.jsonl']) {
       expect(existsSync(join(r.runDir, f)), f).toBe(true);
     }
     const meta = JSON.parse(readFileSync(join(r.runDir, 'run_meta.json'), 'utf8'));
@@ -45,5 +49,16 @@ describe('e2e', () => {
     for (const t of ['run.start', 'research.hypothesis', 'brain.develop.reply', 'job.result', 'validate.result', 'experiment.record', 'iteration.done', 'run.finished']) expect(types.has(t), t).toBe(true);
     expect(readFileSync(join(r.runDir, 'report.html'), 'utf8')).toMatch(/<svg[\s\S]*<circle/);
     expect(lines.some((l) => l.includes('run finished'))).toBe(true);
+    // the run's replay log re-runs every machine actor with zero divergences (no Python, no brain)
+    const { messages } = readGomelog(join(r.runDir, 'run.gomelog'));
+    expect(messages.length).toBe(log.length);
+    const replayed = replay(messages, MACHINES);
+    expect(replayed.actors.map((a) => a.address).sort()).toEqual(['coordinator.0', 'developer.t0', 'memory.0', 'researcher.t0', 'validator.t0']);
+    expect(replayed.compared).toBeGreaterThan(metrics.experiments * 5);
+    // gome log export reads the run's own NATS store (as for a crashed run, which has no run.gomelog): the same log
+    const exported = join(runs, 'exported.gomelog');
+    const ex = await exportLog(r.runDir, runs, exported);
+    expect(ex.from).toMatch(/NATS store/);
+    expect(readGomelog(exported).messages.map((m) => m.body)).toEqual(messages.map((m) => m.body));
   }, 300_000);
 });

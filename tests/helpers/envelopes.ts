@@ -31,7 +31,7 @@ export const experiment: Experiment = {
 export const samples: { [K in MessageType]: Payload<K> } = {
   'run.start': { config: { runId: 'r1', competitionDir: '/c', runDir: '/r', budgetMs: 60000, seed: 0, preset: 'default',
     topology: { researcher: 'gradient', traces: 1, memory: true, structuredReasoning: true }, brain: { kind: 'offline' },
-    graceMs: 30000, limits: { debugMs: 1000, fullMs: 2000, brainMs: 5000, replyMs: 1000 }, folds: 5, holdoutFrac: 0.15, acceptK: 2, finalRefit: true, maxRepairs: 2, topK: 3, maxIterations: null, sandbox: 'bwrap', overfitGap: 0.15, python: '/usr/bin/python3' }, task },
+    graceMs: 30000, limits: { debugMs: 1000, fullMs: 2000, brainMs: 5000, replyMs: 1000 }, folds: 5, holdoutFrac: 0.15, acceptK: 2, finalRefit: true, maxRepairs: 2, topK: 3, maxIterations: null, sandbox: 'bwrap', overfitGap: 0.15, python: '/usr/bin/python3', messageLog: { maxBytes: 2 * 1024 ** 3, maxAgeMs: 0 } }, task },
   'run.stop': { reason: 'user' },
   'run.finished': { reason: 'budget', best: { experiment: 'e2', trace: 't0', score: 0.98, submissionPath: null }, iterations: 3 },
   'research.request': { iteration: 0, budget },
@@ -55,4 +55,6 @@ export const samples: { [K in MessageType]: Payload<K> } = {
   'experiment.record': experiment,
   'iteration.done': { experiment: 'e2', trace: 't0', status: 'accepted', score: 0.98, improved: true, sota, reason: null },
   'request.failed': { request: 'brain.research.request', requestId: 'r1:researcher.t0:3', to: 'brain.0', code: 'deadline', reason: 'brain.0 did not answer brain.research.request in time' },
+  'actor.start': { machine: 'researcher', input: { trace: 't0', seed: 1, topK: 3, mode: 'gradient' } },
+  'actor.stop': { consumed: 12 },
 };

@@ -1,6 +1,6 @@
 // Actor host on a real nats-server: dead letters, mailbox order, request/reply timeouts, supervision.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeRaw } from '../../protocols/codec.ts';
+import { decode, encodeRaw } from '../../protocols/codec.ts';
 import { subjects } from '../../protocols/subjects.ts';
 import type { Envelope } from '../../protocols/messages.ts';
 import { ActorHost, type HostEvent } from '../../runtime/actor-host.ts';
@@ -135,5 +135,27 @@ describe('actor host', () => {
     await until(() => escalations.length === 1);
     expect(escalations[0]!.message).toMatch(/crashed 3 times/);
     c.stop(); await h.stop();
+  });
+
+  it('journal - a machine actor records its machine and input at start, and at stop how many messages its machine was given', async () => {
+    const run = 'journal1';
+    const journal: Envelope[] = [];
+    nats.bus.subscribe(subjects.journal(run), (d) => journal.push(decode(d)));
+    await nats.bus.flush();
+    const h = new ActorHost({ bus: nats.bus, run, trace: 't0', address: 'echo.0', clock, logger: silentLogger(),
+      behavior: { kind: 'machine', machine: echoMachine, input: { note: 'start input' } } }).start();
+    const c = new Client(nats.bus, run, 'cli.0', clock).start();
+    for (const r of ['a', 'b', 'c']) c.send('echo.0', 'run.stop', { reason: r });
+    await until(() => ((h.state?.context as { seen: string[] }).seen.length === 3));
+    await h.stop();
+    await nats.bus.flush();
+    await until(() => journal.length === 2);
+    expect(journal[0]).toMatchObject({ type: 'actor.start', from: 'echo.0', to: 'echo.0', payload: { machine: 'echo', input: { note: 'start input' } } });
+    expect(journal[1]).toMatchObject({ type: 'actor.stop', from: 'echo.0', payload: { consumed: 3 } });
+    await h.stop(); // stopping twice records nothing more
+    await nats.bus.flush();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(journal).toHaveLength(2);
+    c.stop();
   });
 });

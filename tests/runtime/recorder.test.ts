@@ -34,6 +34,23 @@ describe('recorder', () => {
   });
 });
 
+describe('recorder limits', () => {
+  it('recording - the stream takes the configured size and age limits, and past the size limit keeps the newest messages', async () => {
+    const run = 'limits1';
+    const rec = await Recorder.ensure(nats.bus.nc, run, { maxBytes: 64 * 1024, maxAgeMs: 3_600_000 });
+    const info = await (await nats.bus.nc.jetstreamManager()).streams.info(rec.stream);
+    expect(info.config.max_bytes).toBe(64 * 1024);
+    expect(info.config.max_age).toBe(3_600_000 * 1_000_000); // nanoseconds
+    const c = new Client(nats.bus, run, 'cli.0', new SystemClock());
+    for (let i = 0; i < 2_000; i++) c.send('sink.0', 'run.stop', { reason: `message ${i} `.padEnd(100, '.') });
+    await nats.bus.flush();
+    await new Promise((r) => setTimeout(r, 300));
+    const kept = await rec.readAll();
+    expect(kept.length).toBeLessThan(2_000); // 2,000 messages of ~200 bytes do not fit in 64 KiB
+    expect((kept.at(-1)!.body as Envelope<'run.stop'>).payload.reason).toMatch(/^message 1999 /); // the newest stay
+  });
+});
+
 describe('embedded nats', () => {
   it('embedded nats - starts on a free port, stops, and leaves no orphan process', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gome-emb-'));

@@ -14,6 +14,10 @@ import type { Outgoing } from '../../runtime/envelope-factory.ts';
 import { researcherMachine } from '../../actors/researcher/researcher-machine.ts';
 import { addr } from '../../actors/addresses.ts';
 import { samples, task, budget } from '../helpers/envelopes.ts';
+import { Recorder } from '../../runtime/recorder.ts';
+import { bodyOf, type LoggedMessage } from '../../runtime/gomelog.ts';
+import { replay, ReplayDivergence } from '../../runtime/replay.ts';
+import { MACHINES } from '../../actors/machines.ts';
 import { startNats, type NatsFixture } from '../helpers/nats.ts';
 
 let nats: NatsFixture;
@@ -49,6 +53,7 @@ describe('request deadlines', () => {
 
   it('requests - a request past its deadline fails through the bus, the machine moves on, and the late reply is dropped', async () => {
     const run = 'rq-deadline';
+    const recorder = await Recorder.ensure(nats.bus.nc, run);
     const events: HostEvent[] = [];
     let release: (() => void) | null = null;
     let brainCalls = 0;
@@ -106,5 +111,20 @@ describe('request deadlines', () => {
     expect((toDeveloper[0] as Envelope<'research.hypothesis'>).payload.iteration).toBe(1);
     for (const c of [coordinator, developer]) c.stop();
     for (const h of [researcher, brain, memory]) await h.stop();
+
+    // replay: the late reply is in the log, and the replayed researcher is kept from it as its host kept it
+    await nats.bus.flush();
+    const logged: LoggedMessage[] = [];
+    for await (const m of recorder.readRaw()) logged.push({ seq: m.seq, subject: m.subject, body: bodyOf(m.data) });
+    const late = logged.filter((m) => (m.body as Envelope).type === 'brain.research.reply' && (m.body as Envelope).causation === notice!.payload.requestId);
+    expect(late).toHaveLength(1);
+    const r = replay(logged, MACHINES);
+    const replayed = r.actors.find((a) => a.address === addr.researcher('t0'))!;
+    const toResearcher = logged.filter((m) => (m.body as Envelope).to === addr.researcher('t0') && !m.subject.endsWith('._journal'));
+    expect(replayed.consumed).toBe(toResearcher.length - 1); // everything but the late reply
+    expect(replayed.compared).toBeGreaterThanOrEqual(5);
+    // fed the late reply as if it were on time, the researcher would decide differently: replay must not do that
+    const asIfOnTime = logged.filter((m) => !((m.body as Envelope).type === 'request.failed' && (m.body as Envelope).from === addr.researcher('t0')));
+    expect(() => replay(asIfOnTime, MACHINES)).toThrow(ReplayDivergence);
   });
 });

@@ -1,0 +1,53 @@
+// The actors of one run, hosted on the bus: the GPU node and the brain (services given by the caller), memory, the
+// coordinator, and a researcher, developer and validator per trace, each machine built with its input from the config.
+import type { RunConfig, TaskInfo } from '../../protocols/index.ts';
+import { REFIT_TIME_FACTOR } from '../../protocols/config.ts';
+import { ActorHost, type Behavior } from '../../runtime/actor-host.ts';
+import type { Bus } from '../../runtime/bus.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { ActorEscalation } from '../../runtime/errors.ts';
+import { actorLogger, type Logger } from '../../runtime/logger.ts';
+import { addr, traceIds } from '../../actors/addresses.ts';
+import { coordinatorMachine } from '../../actors/coordinator/coordinator-machine.ts';
+import { memoryMachine } from '../../actors/memory/memory-machine.ts';
+import { researcherMachine } from '../../actors/researcher/researcher-machine.ts';
+import { developerMachine } from '../../actors/developer/developer-machine.ts';
+import { validatorMachine } from '../../actors/validator/validator-machine.ts';
+
+export interface ActorWiring {
+  bus: Bus;
+  runId: string;
+  clock: Clock;
+  config: RunConfig;
+  task: TaskInfo;
+  root: Logger;
+  gpu: Behavior;
+  brain: Behavior;
+  onEscalate?: (e: ActorEscalation) => void;
+}
+
+/** Builds (does not start) every actor of the run; start them with host.start(). */
+export function hostActors(w: ActorWiring): ActorHost[] {
+  const { config, task } = w;
+  const deadlines = { limits: config.limits, budgetMs: config.budgetMs };
+  const hosts: ActorHost[] = [];
+  const host = (address: string, trace: string, behavior: Behavior) => {
+    hosts.push(new ActorHost({ bus: w.bus, run: w.runId, trace, address, behavior, clock: w.clock, logger: actorLogger(w.root, w.runId, address), deadlines,
+      ...(w.onEscalate ? { onEscalate: w.onEscalate } : {}) }));
+  };
+  const traces = traceIds(config.topology.traces);
+  // Without structured reasoning the researcher ranks like the tree-search baseline (no axis weighting, no momentum).
+  const researchMode = config.topology.researcher === 'greedy' || !config.topology.structuredReasoning ? 'greedy' : 'gradient';
+  host(addr.gpu, 'run', w.gpu);
+  host(addr.brain, 'run', w.brain);
+  host(addr.memory, 'run', { kind: 'machine', machine: memoryMachine, input: { lowerIsBetter: task.lowerIsBetter, enabled: config.topology.memory } });
+  for (const [ordinal, t] of traces.entries()) {
+    host(addr.researcher(t), t, { kind: 'machine', machine: researcherMachine, input: { trace: t, seed: config.seed, topK: config.topK, mode: researchMode, task, ordinal } });
+    host(addr.developer(t), t, { kind: 'machine', machine: developerMachine, input: { trace: t, maxRepairs: config.maxRepairs, task } });
+    host(addr.validator(t), t, { kind: 'machine', machine: validatorMachine, input: { trace: t, task, debugMs: config.limits.debugMs, fullMs: config.limits.fullMs, overfitGap: config.overfitGap } });
+  }
+  host(addr.coordinator, 'run', { kind: 'machine', machine: coordinatorMachine, input: {
+    traces, maxIterations: config.maxIterations, minRemainingFrac: 0.02, refitFactor: config.finalRefit ? REFIT_TIME_FACTOR : null,
+  } });
+  return hosts;
+}
