@@ -32,6 +32,14 @@ describe('diagnosis feedback', () => {
     expect(withSota, 'a research request after the first SOTA').toBeDefined();
     expect(Object.keys(withSota!.sota.feedback.model_scores).length).toBeGreaterThanOrEqual(1);
     expect(withSota!.sota.folds).toHaveLength(5);
+    // eight numeric columns besides the id and the target: the few-numeric-features rule fires on them
+    const numeric = py<number>(String.raw`
+import json, sys, pandas as pd
+d = pd.read_csv(json.load(sys.stdin)).drop(columns=["id", "affairs"])
+print(json.dumps(int(sum(pd.api.types.is_numeric_dtype(d[c]) for c in d.columns))))`, join(comp, 'public', 'train.csv'));
+    const few = diagnoses(m).find((d) => d.summary === 'Few numeric features: interactions may add signal');
+    expect(few, 'the few-numeric-features rule fired').toBeDefined();
+    expect(Number(/^(\d+) numeric columns/.exec(few!.evidence)![1])).toBe(numeric);
   }, 180_000);
 
   it('diagnosis - imbalanced classes, overfitting and fold variance (soybean, 19 classes, 480 rows) are diagnosed in a real run from the SOTA\'s harness scores', async () => {
@@ -57,5 +65,33 @@ describe('diagnosis feedback', () => {
     expect(overfit, 'the overfitting rule fired').toBeDefined();
     expect(overfit!.evidence).toContain(`CV ${score.toPrecision(4)}`);
     expect(after.find((x) => x.summary === 'High variance across CV folds'), 'the fold-variance rule fired').toBeDefined();
+    // the data's own conditions: 34 of its columns have missing values, and it has 546 training rows
+    const data = py<{ missing: number; rows: number }>(String.raw`
+import json, sys, pandas as pd
+d = pd.read_csv(json.load(sys.stdin))
+print(json.dumps({"missing": int((d.isna().sum() > 0).sum()), "rows": len(d)}))`, join(REPO, 'bench', 'soybean-disease', 'public', 'train.csv'));
+    expect(data.missing).toBeGreaterThan(0);
+    const missing = diagnoses(m).find((x) => x.summary === 'Missing values must be imputed or modelled');
+    expect(missing, 'the missing-values rule fired').toBeDefined();
+    expect(Number(/^(\d+) columns with missing values/.exec(missing!.evidence)![1])).toBe(data.missing);
+    const small = diagnoses(m).find((x) => x.summary === 'Small training set: estimates are noisy and complex models overfit');
+    expect(small, 'the small-data rule fired').toBeDefined();
+    const rows = Number(/^(\d+) training rows/.exec(small!.evidence)![1]);
+    expect(rows).toBeLessThanOrEqual(data.rows); // the rows the loop trains on: all of them, less the held-back slice
+    expect(rows).toBeGreaterThan(0.7 * data.rows);
+  }, 150_000);
+
+  it('diagnosis - all-categorical data (dna, 60 nucleotide columns) is diagnosed as needing an encoding in a real run', async () => {
+    const comp = join(REPO, 'bench', 'dna-splice-junctions');
+    const r = await runCompetition({ competitionDir: comp, runsRoot: tempDir('gome-diag-'), runId: 'categorical', progress: null,
+      config: { ...quick, budgetMs: 90_000, maxIterations: 1 } });
+    const cats = diagnoses(log(r.runDir)).find((x) => x.summary === 'Categorical features need a good encoding');
+    expect(cats, 'the categorical rule fired').toBeDefined();
+    const data = py<number>(String.raw`
+import json, sys, pandas as pd
+d = pd.read_csv(json.load(sys.stdin))
+print(json.dumps(int(sum(d[c].dtype == object for c in d.columns if c not in ("id", "junction")))))`, join(comp, 'public', 'train.csv'));
+    expect(data).toBe(60);
+    expect(Number(/^(\d+) categorical columns/.exec(cats!.evidence)![1])).toBe(data);
   }, 150_000);
 });
