@@ -1,4 +1,4 @@
-// The gome command line: run, bench, grade, export, replay, log, init, prepare, doctor.
+// The gome command line: run, resume, bench, grade, export, replay, log, init, prepare, doctor.
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { doctor, doctorSandbox } from './commands/doctor.ts';
 import { gradeScore, gradeSubmission } from './commands/grade.ts';
 import { runSuite, SUITES, type SuiteName } from './commands/bench-suite.ts';
 import { runCompetition } from './run/run-session.ts';
+import { resumeRun } from './run/run-resume.ts';
 import { initFromCsv } from './commands/init.ts';
 import { exportRun } from './commands/export.ts';
 import { reapOrphans } from './run/run-pid-file.ts';
@@ -113,6 +114,17 @@ export function buildProgram(): Command {
     .option('--positive <label>', 'binary probability target: the class whose probability is submitted (one of the labels in train.csv); needed when neither competition.json nor the description says'))
     .action(async (competition: string, f: RunFlags & { positive?: string }) => {
       const r = await runCompetition({ competitionDir: competition, runsRoot: f.runs, natsUrl: f.nats, config: configFrom(f), logLevel: f.logLevel, handleSignals: true, ...(f.metric ? { metric: f.metric } : {}), ...(f.positive !== undefined ? { positive: f.positive } : {}) });
+      out(r.runDir);
+      if (r.status === 'stopped' && r.stopReason?.startsWith('signal')) process.exitCode = 130;
+    });
+
+  program.command('resume <run>')
+    .description('continue a run that crashed or was killed (kill -9 included) from its own message log: the actors are rebuilt by replaying it, the time the run was down is not charged, no finished job runs again and a job that was running at the crash runs once more')
+    .option('--runs <dir>', 'where run directories are', 'runs')
+    .option('--nats <url>', 'the NATS server the run used, when it did not use the embedded one')
+    .option('--log-level <level>', 'pino level for runs/<id>/gome.log', 'info')
+    .action(async (run: string, f: { runs: string; nats?: string; logLevel: string }) => {
+      const r = await resumeRun({ run, runsRoot: f.runs, logLevel: f.logLevel, handleSignals: true, ...(f.nats ? { natsUrl: f.nats } : {}) });
       out(r.runDir);
       if (r.status === 'stopped' && r.stopReason?.startsWith('signal')) process.exitCode = 130;
     });

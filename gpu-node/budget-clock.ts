@@ -67,7 +67,8 @@ export class BudgetClock {
     return existsSync(file) ? BudgetClock.resume(file, clock) : BudgetClock.start(clock, { budgetMs, file });
   }
 
-  private elapsedMs(now = this.clock.now()): number {
+  /** Gross wall time charged so far, over every life of the run (the time it was down is not in it). */
+  elapsedMs(now = this.clock.now()): number {
     return this.elapsedBeforeMs + Math.max(0, now - this.segmentStart);
   }
 

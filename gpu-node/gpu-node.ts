@@ -122,6 +122,28 @@ export class GpuNode {
     });
   }
 
+  /**
+   * Continues from a crashed run's log (gome resume): the cost model learns again from every finished full run, the
+   * fastest full run, the refit's reserve and the job counts are as they were, and utilisation carries over.
+   */
+  restore(jobs: ReadonlyArray<{ submit: JobSubmit; result: JobOutcome }>, refitReserveMs: number | null): void {
+    let busy = 0;
+    let first: number | null = null;
+    let last: number | null = null;
+    for (const { submit, result } of jobs) {
+      this.counts[result.status]++;
+      if (result.status === 'ok' && submit.mode === 'full') this.cost.observe(submit.rawEstimatedMs, result.usage.wallMs);
+      if (result.status === 'ok' && submit.mode === 'full' && submit.score !== false) {
+        this.fastestFullMs = Math.min(this.fastestFullMs ?? Infinity, result.usage.wallMs);
+      }
+      busy += Math.max(0, result.endedAt - result.startedAt);
+      first = Math.min(first ?? Infinity, result.startedAt);
+      last = Math.max(last ?? -Infinity, result.endedAt);
+    }
+    if (refitReserveMs !== null) this.holdForRefit(refitReserveMs);
+    this.queue.carryOver({ busyMs: busy, elapsedMs: first === null ? 0 : last! - first, jobs: jobs.length });
+  }
+
   /** The budget, and (closed) why no scored job could start any more once that is so. */
   budget(): Budget {
     const b = this.opts.budget.snapshot();

@@ -23,7 +23,13 @@ export class JobQueue {
   private busyDone = 0;
   private done = 0;
 
+  /** Busy and elapsed time, and jobs run, carried over from the run's earlier lives (before a resume). */
+  private earlier = { busyMs: 0, elapsedMs: 0, jobs: 0 };
+
   constructor(private readonly clock: Clock) {}
+
+  /** A resumed run's queue starts from what its earlier lives measured; the downtime counts as neither. */
+  carryOver(earlier: { busyMs: number; elapsedMs: number; jobs: number }): void { this.earlier = { ...earlier }; }
 
   /** Runs `task` after every previously enqueued task has settled; resolves/rejects with its result. */
   run<T>(task: () => Promise<T>): Promise<T> {
@@ -52,10 +58,10 @@ export class JobQueue {
 
   stats(): QueueStats {
     const now = this.clock.now();
-    const busyMs = this.busyDone + (this.currentStart === null ? 0 : Math.max(0, now - this.currentStart));
-    const elapsedMs = this.firstStart === null ? 0 : Math.max(0, now - this.firstStart);
+    const busyMs = this.earlier.busyMs + this.busyDone + (this.currentStart === null ? 0 : Math.max(0, now - this.currentStart));
+    const elapsedMs = this.earlier.elapsedMs + (this.firstStart === null ? 0 : Math.max(0, now - this.firstStart));
     return {
-      queueLength: this.waiting, running: this.active, jobsRun: this.done, busyMs, elapsedMs,
+      queueLength: this.waiting, running: this.active, jobsRun: this.earlier.jobs + this.done, busyMs, elapsedMs,
       utilisation: elapsedMs > 0 ? Math.min(1, busyMs / elapsedMs) : 0,
     };
   }

@@ -120,6 +120,15 @@ export const payloads = {
   'actor.start': z.object({ machine: z.string(), input: z.unknown() }),
   /** A machine actor stopped: how many messages its machine had been given, so replay feeds it no more. */
   'actor.stop': z.object({ consumed: z.number().int().nonnegative() }),
+  /**
+   * An actor continued in a resumed run (gome resume): a machine rebuilt from the log before this record (machine set,
+   * having consumed `consumed` messages in all), or a service (machine null); `unsent` messages the machine owed at the
+   * crash go out now, and `redelivered` names the requests the service had not answered (a job running at the crash).
+   */
+  'actor.resume': z.object({
+    machine: z.string().nullable(), consumed: z.number().int().nonnegative(), unsent: z.number().int().nonnegative(),
+    redelivered: z.array(z.string()),
+  }),
   // ── any requester ─────────────────────────────────────────────
   /**
    * A request got no answer: the service crashed on it, it was poison, or its deadline passed. Sent by the

@@ -54,6 +54,22 @@ export interface ActorHostOptions {
   sink?: (env: Envelope) => void;
   /** What request deadlines are computed from (protocols/requests.ts); defaults to the default limits and a 12 h budget. */
   deadlines?: DeadlineContext;
+  /** Continue a crashed run's actor from its log (gome resume) instead of starting it afresh. */
+  resume?: ResumePoint;
+}
+
+/**
+ * Where a resumed actor continues (runtime/resume-plan.ts builds it from the log): its ids go on from `nextSeq`; a
+ * machine continues from its rebuilt snapshot, its unanswered requests get fresh deadlines, and it sends what it owed at
+ * the crash; a service handles again the requests it had not answered (a job that was running at the crash).
+ */
+export interface ResumePoint {
+  nextSeq: number;
+  snapshot?: AnyMachineSnapshot;
+  consumed?: number;
+  pending?: Envelope[];
+  unsent?: Array<{ out: Outgoing; cause: Envelope | null }>;
+  redeliver?: Envelope[];
 }
 
 const DEFAULT_DEADLINES: DeadlineContext = { limits: Limits.parse({}), budgetMs: 12 * 3600_000 };
@@ -78,7 +94,7 @@ export class ActorHost {
     this.log = o.logger;
     this.policy = { ...defaultSupervision, ...o.supervision };
     this.restarts = new RestartCounter(this.policy);
-    this.factory = new EnvelopeFactory(o.run, o.address, o.trace, o.clock);
+    this.factory = new EnvelopeFactory(o.run, o.address, o.trace, o.clock, o.resume?.nextSeq ?? 0);
     this.dlo = new DeadLetterOffice(o.bus, o.run, o.logger);
     this.mailbox = new Mailbox((env) => this.handle(env));
     this.ledger = new RequestLedger(o.deadlines ?? DEFAULT_DEADLINES, (req) => this.deadlinePassed(req));
@@ -88,11 +104,19 @@ export class ActorHost {
   get state(): AnyMachineSnapshot | null { return this.snapshot; }
   get queued(): number { return this.mailbox.size; }
 
-  /** Subscribes to the inbox and runs the machine's initial transition (its entry sends go out). */
+  /** Subscribes to the inbox (start() does it too): call it on every host first when actors send to each other at start. */
+  listen(): this {
+    if (!this.sub) this.sub = this.o.bus.subscribe(subjects.inbox(this.o.run, this.o.address), (data, subject) => this.accept(data, subject));
+    return this;
+  }
+
+  /** Subscribes to the inbox and runs the machine's initial transition (its entry sends go out), or resumes the actor. */
   start(): this {
     const inbox = subjects.inbox(this.o.run, this.o.address);
-    this.sub = this.o.bus.subscribe(inbox, (data, subject) => this.accept(data, subject));
-    if (this.o.behavior.kind === 'machine') {
+    this.listen();
+    if (this.o.resume) {
+      this.resume(this.o.resume);
+    } else if (this.o.behavior.kind === 'machine') {
       // the machine and its input go in the log first: replay rebuilds the actor from them
       this.journal({ to: this.address, type: 'actor.start', payload: { machine: this.o.behavior.machine.id, input: this.o.behavior.input ?? null } });
       const [snap, actions] = initialTransition(this.o.behavior.machine, this.o.behavior.input as never);
@@ -102,6 +126,24 @@ export class ActorHost {
     }
     this.log.debug({ inbox }, 'actor started');
     return this;
+  }
+
+  private resume(r: ResumePoint): void {
+    const b = this.o.behavior;
+    if (b.kind === 'machine') {
+      if (!r.snapshot) throw new Error(`resuming machine actor ${this.address} needs its rebuilt snapshot`);
+      this.snapshot = r.snapshot;
+      this.consumed = r.consumed ?? 0;
+    }
+    const unsent = r.unsent ?? [];
+    const redeliver = r.redeliver ?? [];
+    this.journal({ to: this.address, type: 'actor.resume', payload: {
+      machine: b.kind === 'machine' ? b.machine.id : null, consumed: this.consumed, unsent: unsent.length, redelivered: redeliver.map((e) => e.id),
+    } });
+    for (const req of r.pending ?? []) this.ledger.track(req); // their deadlines start again: the downtime is nobody's fault
+    for (const u of unsent) this.emitAll([u.out], u.cause);
+    for (const env of redeliver) this.mailbox.push(env);
+    this.log.info({ consumed: this.consumed, pending: r.pending?.length ?? 0, unsent: unsent.length, redelivered: redeliver.length }, 'actor resumed from the log');
   }
 
   /** Feeds an already-decoded envelope (used by in-process tests and replay). */

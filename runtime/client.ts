@@ -14,8 +14,9 @@ export class Client {
   private readonly listeners = new Set<(env: Envelope) => void>();
   private sub: Subscription | null = null;
 
-  constructor(private readonly bus: Bus, readonly run: string, readonly address: string, clock: Clock, trace = 'run') {
-    this.factory = new EnvelopeFactory(run, address, trace, clock);
+  /** `startSeq`: where its envelope ids go on (a resumed run's CLI continues after the ids its log holds). */
+  constructor(private readonly bus: Bus, readonly run: string, readonly address: string, clock: Clock, trace = 'run', startSeq = 0) {
+    this.factory = new EnvelopeFactory(run, address, trace, clock, startSeq);
   }
 
   start(): this {

@@ -4,6 +4,10 @@
 // and delivers them over one connection — skipping what its host kept from it: replies that came after their request's
 // deadline (the log holds the deadline notice) and messages after its actor.stop. Services (the GPU node, the brain)
 // are not re-run: their replies are served from the log. The first difference stops replay with a ReplayDivergence.
+// A resumed run's log holds segments: an actor.resume record continues the actor where the log before it left it (so
+// the crashed part and the resumed part replay end to end as one run). What a machine would have sent after the end
+// of a log that stopped at a crash is not a difference: it is what the machine owed then, and what resume sends
+// (rebuild() hands it over with every actor's state).
 import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import { checkHeader, validate } from '../protocols/codec.ts';
 import type { Envelope } from '../protocols/messages.ts';
@@ -45,6 +49,8 @@ export interface ActorState {
   /** Messages given to the machine, and messages it emitted that were compared with the log. */
   consumed: number;
   compared: number;
+  /** Messages it emitted after the end of a log that ended at a crash (nothing recorded to compare them with). */
+  unsent: number;
 }
 
 export interface ReplayReport {
@@ -66,20 +72,61 @@ interface Actor {
   /** The machine's recorded messages, in order, and how many were matched. */
   expected: Array<{ seq: number; env: Envelope }>;
   next: number;
-  /** The number of messages its host gave it (from actor.stop); null when it never recorded a stop (a crash). */
-  limit: number | null;
+  /**
+   * Per segment of its life (a resume starts a new one): the number of messages its host had given it in all when the
+   * segment ended with an actor.stop, or null when it ended at a crash.
+   */
+  stops: Array<number | null>;
+  segment: number;
   consumed: number;
+  /** What it emitted after the last recorded message of a life that ended at a crash. */
+  unsent: Array<{ out: Outgoing; cause: Envelope | null }>;
   /** Its requests, settled as its host settled them; a request expires where its deadline notice is in the log. */
   book: RequestBook;
   /** The ids of its requests whose deadline notice is in the log. */
   expiring: Set<string>;
 }
 
-interface Decoded { seq: number; journal: boolean; env: Envelope }
+/** A logged envelope: its stream sequence, whether it is a journal record, and the envelope. */
+export interface Decoded { seq: number; journal: boolean; env: Envelope }
 
 /** Replays a log (its messages in stream order); throws ReplayDivergence at the first difference. */
 export function replay(messages: readonly LoggedMessage[], machines: MachineRegistry, opts: ReplayOptions = {}): ReplayReport {
   const log = decodeAll(messages);
+  const { actors, compared, replayed } = run(log, machines, opts);
+  const all = new Set(log.filter((m) => !m.journal).map((m) => m.env.from));
+  return {
+    messages: log.length, compared, until: opts.until ?? null,
+    notReplayed: [...all].filter((a) => !replayed.has(a)).sort(),
+    actors: [...actors.values()].map((a) => ({
+      address: a.address, machine: a.machine.id, value: a.snapshot.value, context: a.snapshot.context, consumed: a.consumed, compared: a.next,
+      unsent: a.unsent.length,
+    })),
+  };
+}
+
+/** A machine actor as the log leaves it: what a resumed host continues from. */
+export interface RebuiltActor {
+  address: string;
+  machine: string;
+  snapshot: AnyMachineSnapshot;
+  /** Messages its machine was given in all. */
+  consumed: number;
+  /** Its requests still unanswered (as sent, with their recorded ids): their deadlines start again. */
+  pending: Envelope[];
+  /** What it owed at the crash: messages its machine emitted for inputs whose outputs the log does not hold. */
+  unsent: Array<{ out: Outgoing; cause: Envelope | null }>;
+}
+
+/** Every machine actor's state at the end of the log (replaying it, so a log that diverges cannot be resumed). */
+export function rebuild(log: readonly Decoded[], machines: MachineRegistry): RebuiltActor[] {
+  const { actors } = run(log, machines, {});
+  return [...actors.values()].map((a) => ({
+    address: a.address, machine: a.machine.id, snapshot: a.snapshot, consumed: a.consumed, pending: a.book.pendingRequests(), unsent: a.unsent,
+  }));
+}
+
+function run(log: readonly Decoded[], machines: MachineRegistry, opts: ReplayOptions): { actors: Map<string, Actor>; compared: number; replayed: Set<string> } {
   const starts = log.filter((m) => m.journal && m.env.type === 'actor.start');
   if (starts.length === 0) {
     throw new ReplayUnavailable('the log has no actor.start records (it was recorded before replay existed, or holds no machine actor)', 'record the run again with this version of Gome');
@@ -93,12 +140,17 @@ export function replay(messages: readonly LoggedMessage[], machines: MachineRegi
 
   // what each machine emitted (its host's own deadline and crash notices aside), how far it got, what expired
   const expected = new Map<string, Array<{ seq: number; env: Envelope }>>();
-  const limits = new Map<string, number>();
+  const stops = new Map<string, Array<number | null>>();
   const expiredIds = new Map<string, Set<string>>();
   for (const m of log) {
     const a = m.env.from;
     if (!replayed.has(a)) continue;
-    if (m.journal) { if (m.env.type === 'actor.stop') limits.set(a, m.env.payload.consumed); continue; }
+    if (m.journal) {
+      const segs = stops.get(a) ?? stops.set(a, []).get(a)!;
+      if (m.env.type === 'actor.start' || (m.env.type === 'actor.resume' && m.env.payload.machine !== null)) segs.push(null);
+      else if (m.env.type === 'actor.stop' && segs.length) segs[segs.length - 1] = m.env.payload.consumed;
+      continue;
+    }
     if (m.env.type === 'request.failed') {
       if (m.env.to === a && m.env.payload.code === 'deadline') (expiredIds.get(a) ?? expiredIds.set(a, new Set()).get(a)!).add(m.env.payload.requestId);
       continue;
@@ -113,14 +165,18 @@ export function replay(messages: readonly LoggedMessage[], machines: MachineRegi
         if (actors.has(m.env.from)) {
           throw new ReplayUnavailable(`actor ${m.env.from} started twice in this log (a resumed run)`, 'replaying a resumed run is not built yet: replay the log up to the restart with --until');
         }
-        const actor = startActor(m, machines, expected, limits, expiredIds);
+        const actor = startActor(m, machines, expected, stops, expiredIds);
         actors.set(actor.address, actor);
         compared += check(actor, m, initial(actor, m));
+      } else if (m.env.type === 'actor.resume' && m.env.payload.machine !== null) {
+        const actor = actors.get(m.env.from);
+        if (actor) resumeActor(actor, m as Decoded & { env: Envelope<'actor.resume'> });
       }
       continue;
     }
     const actor = actors.get(m.env.to);
-    if (!actor || (actor.limit !== null && actor.consumed >= actor.limit) || keptFromMachine(actor, m.env)) continue;
+    const limit = actor?.stops[actor.segment] ?? null;
+    if (!actor || (limit !== null && actor.consumed >= limit) || keptFromMachine(actor, m.env)) continue;
     actor.consumed++;
     const [next, actions] = transition(actor.machine, actor.snapshot as never, m.env as never);
     const snap = next as AnyMachineSnapshot;
@@ -135,17 +191,11 @@ export function replay(messages: readonly LoggedMessage[], machines: MachineRegi
       if (left) throw new ReplayDivergence(left.seq, a.address, left.env.type, `the log holds this message from ${a.address}, and replay did not emit it (it emitted ${a.next} of ${a.expected.length})`, []);
     }
   }
-  const all = new Set(log.filter((m) => !m.journal).map((m) => m.env.from));
-  return {
-    messages: log.length, compared, until: opts.until ?? null,
-    notReplayed: [...all].filter((a) => !replayed.has(a)).sort(),
-    actors: [...actors.values()].map((a) => ({
-      address: a.address, machine: a.machine.id, value: a.snapshot.value, context: a.snapshot.context, consumed: a.consumed, compared: a.next,
-    })),
-  };
+  return { actors, compared, replayed };
 }
 
-function decodeAll(messages: readonly LoggedMessage[]): Decoded[] {
+/** The log's envelopes in stream order (dead letters and what a host dead-lettered left out). */
+export function decodeAll(messages: readonly LoggedMessage[]): Decoded[] {
   const out: Decoded[] = [];
   for (const m of messages) {
     if (m.subject.endsWith('._dlq')) continue;
@@ -157,7 +207,7 @@ function decodeAll(messages: readonly LoggedMessage[]): Decoded[] {
   return out;
 }
 
-function startActor(m: Decoded, machines: MachineRegistry, expected: Map<string, Array<{ seq: number; env: Envelope }>>, limits: Map<string, number>,
+function startActor(m: Decoded, machines: MachineRegistry, expected: Map<string, Array<{ seq: number; env: Envelope }>>, stops: Map<string, Array<number | null>>,
   expiredIds: Map<string, Set<string>>): Actor {
   const start = m.env as Envelope<'actor.start'>;
   const machine = machines[start.payload.machine];
@@ -170,9 +220,28 @@ function startActor(m: Decoded, machines: MachineRegistry, expected: Map<string,
     address, machine, snapshot: null as unknown as AnyMachineSnapshot,
     // the same sender, run and trace as the recorded host; ids and times are not compared
     factory: new EnvelopeFactory(start.run, address, start.trace, { now: () => start.ts }),
-    expected: expected.get(address) ?? [], next: 0, limit: limits.get(address) ?? null, consumed: 0,
+    expected: expected.get(address) ?? [], next: 0, stops: stops.get(address) ?? [null], segment: 0, consumed: 0, unsent: [],
     book: new RequestBook(), expiring: expiredIds.get(address) ?? new Set(),
   };
+}
+
+/**
+ * A resumed host continued the actor from the log before its actor.resume: the same machine, every message up to
+ * there consumed. Anything else means the resume was not a continuation of this log.
+ */
+function resumeActor(actor: Actor, m: Decoded & { env: Envelope<'actor.resume'> }): void {
+  const r = m.env.payload;
+  if (r.machine !== actor.machine.id || r.consumed !== actor.consumed) {
+    throw new ReplayDivergence(m.seq, actor.address, m.env.type, `the resumed actor continued ${r.machine} after ${r.consumed} messages; replay has ${actor.machine.id} after ${actor.consumed}`, []);
+  }
+  // what it owed at the crash was sent after this record, and replay has matched it already (a log that ends before
+  // all of it went out owes the rest again)
+  let owed = 0;
+  for (let i = actor.next - 1; i >= 0 && actor.expected[i]!.seq > m.seq; i--) owed++;
+  if (owed + actor.unsent.length !== r.unsent) {
+    throw new ReplayDivergence(m.seq, actor.address, m.env.type, `the resumed actor sent ${r.unsent} messages owed at the crash; replay owes ${owed + actor.unsent.length}`, []);
+  }
+  actor.segment++;
 }
 
 function initial(actor: Actor, m: Decoded): Array<{ out: Outgoing; cause: Envelope | null }> {
@@ -197,6 +266,11 @@ function check(actor: Actor, at: Decoded, outs: Array<{ out: Outgoing; cause: En
   for (const { out, cause } of outs) {
     const want = actor.expected[actor.next];
     const made = actor.factory.make(out, cause);
+    if (!want && actor.stops[actor.stops.length - 1] === null) {
+      // the log holds nothing more from this actor, and its last life ended at a crash: it owed this message then
+      actor.unsent.push({ out, cause });
+      continue;
+    }
     if (!want) {
       throw new ReplayDivergence(at.seq, actor.address, made.type, `replay emitted ${made.type} to ${made.to} in answer to message ${at.seq}, and the log holds no further message from ${actor.address}`, []);
     }

@@ -18,6 +18,9 @@ export class RequestBook {
 
   get outstanding(): number { return this.pending.size; }
 
+  /** The requests still waiting for an answer, oldest first. */
+  pendingRequests(): Envelope[] { return [...this.pending.values()]; }
+
   /** Records an outgoing envelope when it is a request; returns whether it was one. */
   add(env: Envelope): boolean {
     if (!requestSpec(env.type)) return false;

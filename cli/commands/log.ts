@@ -126,6 +126,7 @@ function summary(e: Envelope): string {
   const p = e.payload as Record<string, unknown>;
   const parts: string[] = [];
   for (const [k, v] of Object.entries(p ?? {})) {
+    if (Array.isArray(v) && v.length && v.length <= 3 && v.every((x) => typeof x === 'string')) { parts.push(`${k}=[${v.join(',')}]`); continue; }
     if (v === null || v === undefined || typeof v === 'object') continue;
     const s = typeof v === 'string' ? (v.length > 40 ? `${v.slice(0, 37)}...` : v) : typeof v === 'number' ? Number(v.toPrecision(6)).toString() : String(v);
     if (k === 'code' || k === 'stdoutTail' || k === 'stderrTail') continue;

@@ -2,11 +2,12 @@
 // coordinator, and a researcher, developer and validator per trace, each machine built with its input from the config.
 import type { RunConfig, TaskInfo } from '../../protocols/index.ts';
 import { REFIT_TIME_FACTOR } from '../../protocols/config.ts';
-import { ActorHost, type Behavior } from '../../runtime/actor-host.ts';
+import { ActorHost, type Behavior, type ResumePoint } from '../../runtime/actor-host.ts';
 import type { Bus } from '../../runtime/bus.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { ActorEscalation } from '../../runtime/errors.ts';
 import { actorLogger, type Logger } from '../../runtime/logger.ts';
+import { RunNotResumable } from './run-not-resumable.ts';
 import { addr, traceIds } from '../../actors/addresses.ts';
 import { coordinatorMachine } from '../../actors/coordinator/coordinator-machine.ts';
 import { memoryMachine } from '../../actors/memory/memory-machine.ts';
@@ -24,6 +25,8 @@ export interface ActorWiring {
   gpu: Behavior;
   brain: Behavior;
   onEscalate?: (e: ActorEscalation) => void;
+  /** A resumed run: where each actor continues (runtime/resume-plan.ts); every machine actor must have its point. */
+  resume?: ReadonlyMap<string, ResumePoint>;
 }
 
 /** Builds (does not start) every actor of the run; start them with host.start(). */
@@ -32,8 +35,12 @@ export function hostActors(w: ActorWiring): ActorHost[] {
   const deadlines = { limits: config.limits, budgetMs: config.budgetMs };
   const hosts: ActorHost[] = [];
   const host = (address: string, trace: string, behavior: Behavior) => {
+    const resume = w.resume ? (w.resume.get(address) ?? { nextSeq: 0 }) : undefined;
+    if (resume && behavior.kind === 'machine' && !resume.snapshot) {
+      throw new RunNotResumable(w.runId, `its log holds no start of actor ${address}`, 'resume the run with the configuration it was recorded with (run_meta.json), or start it again');
+    }
     hosts.push(new ActorHost({ bus: w.bus, run: w.runId, trace, address, behavior, clock: w.clock, logger: actorLogger(w.root, w.runId, address), deadlines,
-      ...(w.onEscalate ? { onEscalate: w.onEscalate } : {}) }));
+      ...(w.onEscalate ? { onEscalate: w.onEscalate } : {}), ...(resume ? { resume } : {}) }));
   };
   const traces = traceIds(config.topology.traces);
   // Without structured reasoning the researcher ranks like the tree-search baseline (no axis weighting, no momentum).

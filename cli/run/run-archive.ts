@@ -36,6 +36,12 @@ export class RunArchive {
 
   onEnvelope(fn: (env: Envelope) => void): void { this.listeners.push(fn); }
 
+  /** A resumed run: the archive rebuilt from the log (experiments.jsonl written again from it, code and submissions kept). */
+  restore(envs: readonly Envelope[]): void {
+    writeFileSync(join(this.runDir, 'experiments.jsonl'), '');
+    for (const env of envs) this.observe(env);
+  }
+
   observe(env: Envelope): void {
     this.jobs.observe(env);
     switch (env.type) {

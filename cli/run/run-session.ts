@@ -4,9 +4,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RunConfig, parseConfig, safeRunId, type RunConfigInput, type TaskInfo } from '../../protocols/index.ts';
+import type { Competition } from '../../grading/competition.ts';
 import { prepareHarnessData } from '../../grading/harness-split.ts';
 import { HarnessScorer } from '../../grading/harness-scorer.ts';
-import type { Envelope } from '../../protocols/messages.ts';
+import type { Envelope, Payload } from '../../protocols/messages.ts';
+import type { JobOutcome } from '../../protocols/domain.ts';
+import { bodyOf, type LoggedMessage } from '../../runtime/gomelog.ts';
+import { planResume, type ResumePlan } from '../../runtime/resume-plan.ts';
+import { MACHINES } from '../../actors/machines.ts';
+import { RunNotResumable } from './run-not-resumable.ts';
 import type { ActorHost } from '../../runtime/actor-host.ts';
 import { Bus } from '../../runtime/bus.ts';
 import { Client } from '../../runtime/client.ts';
@@ -81,19 +87,49 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   const split = await prepareHarnessData(comp, runDir, { folds: config.folds, holdoutFrac: config.holdoutFrac, seed: config.seed });
   const scorer = await HarnessScorer.load(comp, split);
   const task: TaskInfo = { ...publicTask, dataDir: split.dataDir, harness: { folds: split.folds, holdoutRows: split.holdoutRows, acceptK: config.acceptK } };
-  const root = createRootLogger({ level: opts.logLevel ?? 'info', destination: join(runDir, 'gome.log') });
   const clock = new SystemClock();
   const startedAt = clock.now();
   const sealed = config.sandbox !== 'none';
   const meta = { gome: GOME_VERSION, node: process.version, status: 'running', startedAt: new Date(startedAt).toISOString(), sealed, config, task: { ...task, description: undefined } };
-  const metaPath = join(runDir, 'run_meta.json');
-  writeFileSync(metaPath, JSON.stringify(meta, null, 2));
+  writeFileSync(join(runDir, 'run_meta.json'), JSON.stringify(meta, null, 2));
   say(`gome run ${runId}\n  competition ${comp.id} (${comp.taskType}, ${comp.metric}, ${task.nTrainRows} train rows)\n  budget ${(config.budgetMs / 1000).toFixed(0)} s (hard stop at +${config.graceMs / 1000} s), seed ${config.seed}, traces ${config.topology.traces}, researcher ${config.topology.researcher}, brain ${config.brain.kind}, sandbox ${config.sandbox}\n  run dir ${runDir}
   config ${JSON.stringify(config)}`);
   say(describeTask(task)); // the task as understood (type, metric, direction, target, positive class / classes)
   say(`  harness: ${split.folds} fixed folds over ${split.trainRows} rows, ${split.holdoutRows} rows held back (their labels never enter the sandbox); a change is accepted beyond ${config.acceptK} corrected SE`);
   if (!sealed) say('  WARNING: --sandbox none: jobs run unsealed and could read the answers; run_meta.json and the report say so.');
+  return drive({ opts, say, runId, runDir, comp, task, config, meta, clock, startedAt, fullDataDir: split.fullDataDir, scorer, resume: false });
+}
 
+/** A run ready to go: fresh (runCompetition) or continued from its log (resumeRun). */
+export interface Session {
+  opts: Pick<RunOptions, 'natsUrl' | 'brain' | 'logLevel' | 'handleSignals'>;
+  say: (line: string) => void;
+  runId: string;
+  runDir: string;
+  comp: Competition;
+  task: TaskInfo;
+  config: RunConfig;
+  /** run_meta.json as written when the run (or this resume) started. */
+  meta: Record<string, unknown>;
+  clock: SystemClock;
+  /** When the run first started (clock ms). */
+  startedAt: number;
+  fullDataDir: string;
+  scorer: HarnessScorer;
+  /** Continue from the run's own log (its NATS store) instead of starting the loop. */
+  resume: boolean;
+}
+
+/** Starts NATS and every actor (fresh, or rebuilt from the log), drives the loop to its end, refits and reports. */
+export async function drive(s: Session): Promise<RunResult> {
+  const { opts, say, runId, runDir, comp, task, config, meta, clock, startedAt, scorer } = s;
+  const sealed = config.sandbox !== 'none';
+  const metaPath = join(runDir, 'run_meta.json');
+  const root = createRootLogger({ level: opts.logLevel ?? 'info', destination: join(runDir, 'gome.log') });
+  // budget.json: a fresh clock, or a resumed one that charges nothing for the time the run was down
+  const budget = BudgetClock.open(runDir, clock, config.budgetMs);
+  // the run's own clock reading when it would have started had it never been down (progress times, wall time)
+  const segmentStart = clock.now() - budget.elapsedMs();
   const pidFile = new RunPidFile(runDir);
   const hosts: ActorHost[] = [];
   let nats: EmbeddedNats | null = null;
@@ -101,13 +137,17 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   let gpu: GpuNode | null = null;
   let cli: Client | null = null;
   let recorder: Recorder | null = null;
-  let budget: BudgetClock | null = null;
   let archive: RunArchive | null = null;
   // the grace after the budget is split in three: stop the work, let the actors report, write the run directory
-  const stopAt = startedAt + config.budgetMs + config.graceMs / 3;
+  const budgetEndsAt = clock.now() + budget.remainingMs();
+  const stopAt = budgetEndsAt + config.graceMs / 3;
+  budget.endWorkBy(stopAt);
+  // a crash loses at most a second of charged time
+  const persistTimer = setInterval(() => budget.persist(), 1000);
+  persistTimer.unref();
   const stopper = new RunStopper({
     stopAt,
-    abandonAt: startedAt + config.budgetMs + (2 * config.graceMs) / 3,
+    abandonAt: budgetEndsAt + (2 * config.graceMs) / 3,
     now: () => clock.now(),
     handleSignals: opts.handleSignals ?? false,
     onStop: (req: StopRequest) => {
@@ -137,35 +177,45 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
     const url = opts.natsUrl ?? nats!.url;
     bus = await Bus.connect({ servers: url, name: `gome-${runId}`, logger: root.child({ component: 'bus' }) });
     recorder = await Recorder.ensure(bus.nc, runId, { maxBytes: config.messageLog.maxBytes, maxAgeMs: config.messageLog.maxAgeMs });
-    budget = BudgetClock.open(runDir, clock, config.budgetMs).endWorkBy(stopAt);
+    const plan = s.resume ? await readPlan(recorder, say) : null;
     gpu = new GpuNode({
       jobsRoot: join(runDir, 'jobs'), budget, sandbox: config.sandbox === 'none' ? 'none' : 'bwrap', python: config.python,
       seal: sealFor(comp.root), scorer,
       logger: root.child({ actor: addr.gpu }), clock,
       onBreakerOpen: (err) => stopper.stop({ status: 'failed', reason: err.message, error: err }),
     });
+    if (plan) gpu.restore(jobHistory(plan.envelopes), lastRefitReserve(plan.envelopes));
     await gpu.ready();
     const brain = opts.brain ?? createOfflineBrain();
     archive = new RunArchive(runDir, runId, startedAt, task.lowerIsBetter);
+    if (plan) archive.restore(plan.envelopes); // experiments, code and submissions as the log has them
     archive.attach(bus);
-    archive.onEnvelope(progressPrinter(startedAt, say));
+    archive.onEnvelope(progressPrinter(segmentStart, say));
 
+    // the CLI's inbox is open before any actor sends (a resumed coordinator may owe run.finished at once)
+    cli = new Client(bus, runId, addr.cli, clock, 'run', plan?.points.get(addr.cli)?.nextSeq ?? 0).start();
+    const finishedP = new Promise<Envelope<'run.finished'>>((res) => cli!.onMessage((e) => { if (e.type === 'run.finished') res(e as Envelope<'run.finished'>); }));
     hosts.push(...hostActors({ bus, runId, clock, config, task, root, gpu: gpuNodeBehavior(gpu), brain: brainBehavior(brain),
-      onEscalate: (e) => stopper.stop({ status: 'failed', reason: `actor escalated: ${e.message}`, error: e }) }));
+      onEscalate: (e) => stopper.stop({ status: 'failed', reason: `actor escalated: ${e.message}`, error: e }),
+      ...(plan ? { resume: plan.points } : {}) }));
+    // every inbox first, then the actors begin: what a resumed actor owes another reaches it
+    for (const h of hosts) h.listen();
     for (const h of hosts) h.start();
     await bus.flush();
 
-    cli = new Client(bus, runId, addr.cli, clock).start();
-    const finishedP = new Promise<Envelope<'run.finished'>>((res) => cli!.onMessage((e) => { if (e.type === 'run.finished') res(e as Envelope<'run.finished'>); }));
-    if (!stopper.stopped) cli.send(addr.coordinator, 'run.start', { config, task });
-    else cli.send(addr.coordinator, 'run.stop', { reason: stopper.stopped.reason });
-    finished = await stopper.waitFinished(finishedP);
+    if (plan?.finished) {
+      finished = plan.finished; // the loop had ended before the crash: only the refit and the reports are left
+    } else {
+      if (!plan && !stopper.stopped) cli.send(addr.coordinator, 'run.start', { config, task });
+      else if (stopper.stopped) cli.send(addr.coordinator, 'run.stop', { reason: stopper.stopped.reason });
+      finished = await stopper.waitFinished(finishedP);
+    }
     // the last records (the killed job's result, the final experiment) arrive within a short window; a service
     // still stuck on a request that already failed (a brain that never answers) is not waited for
     await Promise.race([Promise.all(hosts.map((h) => h.idle())), stopper.abandoned, new Promise((r) => setTimeout(r, SETTLE_MS).unref())]);
     if (finished && config.finalRefit) {
       // the GPU node admits work only within the budget (refunds included) and never past the stop time
-      refit = await finalRefit({ cli, best: archive.best, fullDataDir: split.fullDataDir, runDir, remainingMs: Math.min(stopAt - clock.now(), budget.remainingMs()) });
+      refit = await finalRefit({ cli, best: archive.best, fullDataDir: s.fullDataDir, runDir, remainingMs: Math.min(stopAt - clock.now(), budget.remainingMs()) });
       say(`final refit: ${refit.reason}`);
     }
     await bus.flush().catch(() => {});
@@ -181,12 +231,13 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   try {
     const result = await finalizeRun({
       runId, runDir, comp, task, config, meta, status, stopReason: stop?.reason ?? null, error: stop?.error ?? null,
-      finished: finished?.payload ?? null, refit, archive, recorder, budget, gpu, startedAt, wallMs: clock.now() - startedAt, sealed,
+      finished: finished?.payload ?? null, refit, archive, recorder, budget, gpu, startedAt, wallMs: budget.elapsedMs(), sealed,
     });
     if (result.status !== 'failed') summarise(say, comp, task, result);
     if (stop?.status === 'failed') throw stop.error ?? new Error(stop.reason);
     return result;
   } finally {
+    clearInterval(persistTimer);
     stopper.dispose();
     cli?.stop();
     for (const h of hosts) await h.stop();
@@ -195,4 +246,38 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
     await nats?.stop();
     pidFile.remove();
   }
+}
+
+/** Reads the run's log from its NATS store and works out how it continues. */
+async function readPlan(recorder: Recorder, say: (l: string) => void): Promise<ResumePlan> {
+  const messages: LoggedMessage[] = [];
+  for await (const m of recorder.readRaw()) messages.push({ seq: m.seq, subject: m.subject, body: bodyOf(m.data) });
+  if (messages.length === 0) throw new RunNotResumable(recorder.run, 'its message log is empty (it crashed before its actors started)', 'start the run again with gome run');
+  let plan: ResumePlan;
+  try { plan = planResume(messages, MACHINES); } catch (e) {
+    throw new RunNotResumable(recorder.run, `its log cannot be continued: ${(e as Error).message}`, 'resume it with the Gome version that recorded it, or start the run again');
+  }
+  const redo = [...plan.points.values()].flatMap((p) => p.redeliver ?? []);
+  const owed = [...plan.points.values()].reduce((n, p) => n + (p.unsent?.length ?? 0), 0);
+  say(`resuming from ${messages.length} recorded messages: ${plan.machines.size} actors rebuilt by replay, ${owed} messages owed at the crash, `
+    + `${redo.length} unanswered request${redo.length === 1 ? '' : 's'} handled again${redo.length ? ` (${redo.map((e) => e.type === 'job.submit' ? `job ${e.payload.jobId}` : e.type).join(', ')})` : ''}`);
+  return plan;
+}
+
+/** Every job submitted and answered in the log, in order. */
+function jobHistory(envs: readonly Envelope[]): Array<{ submit: Payload<'job.submit'>; result: JobOutcome }> {
+  const submits = new Map<string, Payload<'job.submit'>>();
+  const out: Array<{ submit: Payload<'job.submit'>; result: JobOutcome }> = [];
+  for (const e of envs) {
+    if (e.type === 'job.submit') submits.set(e.payload.jobId, e.payload);
+    else if (e.type === 'job.result' && submits.has(e.payload.jobId)) out.push({ submit: submits.get(e.payload.jobId)!, result: e.payload });
+  }
+  return out;
+}
+
+/** The final refit's reserve the coordinator last asked the GPU node to keep. */
+function lastRefitReserve(envs: readonly Envelope[]): number | null {
+  let ms: number | null = null;
+  for (const e of envs) if (e.type === 'budget.request' && e.payload.refitReserveMs !== undefined) ms = e.payload.refitReserveMs;
+  return ms;
 }

@@ -57,4 +57,5 @@ export const samples: { [K in MessageType]: Payload<K> } = {
   'request.failed': { request: 'brain.research.request', requestId: 'r1:researcher.t0:3', to: 'brain.0', code: 'deadline', reason: 'brain.0 did not answer brain.research.request in time' },
   'actor.start': { machine: 'researcher', input: { trace: 't0', seed: 1, topK: 3, mode: 'gradient' } },
   'actor.stop': { consumed: 12 },
+  'actor.resume': { machine: 'researcher', consumed: 7, unsent: 1, redelivered: [] },
 };
