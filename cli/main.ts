@@ -79,7 +79,7 @@ function configFrom(f: RunFlags): Partial<RunConfigInput> {
 function runOptions(cmd: Command): Command {
   return cmd
     .option('--budget <duration>', 'time budget for the whole run (90s, 5m, 12h)', duration, 300_000)
-    .option('--seed <n>', 'seed for every random choice the actors make', int, 0)
+    .option('--seed <n>', 'seed for every random choice the actors make (each draw is recorded, so gome replay re-runs the decisions of a run exactly from its log)', int, 0)
     .option('--preset <name>', `named preset: ${Object.keys(PRESETS).join(', ')}`, 'default')
     .option('--traces <n>', 'parallel traces (distributed optimisation)', int)
     .option('--researcher <mode>', 'gradient (structured reasoning) or greedy (tree-search baseline)')

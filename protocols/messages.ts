@@ -33,6 +33,7 @@ export const payloads = {
     failures: z.array(FailureEntry),
     bias: z.record(z.string(), z.number()),
     crossTrace: z.array(z.object({ trace: z.string(), hypothesis: z.string(), score: z.number() })),
+    /** The distinct hypothesis kinds this trace has tried, in first-tried order. */
     tried: z.array(z.string()),
     /** Other traces' latest hypothesis kinds, injected until this trace has its own SOTA (forced diversity). */
     siblings: z.array(z.string()),

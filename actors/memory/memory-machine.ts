@@ -1,22 +1,17 @@
-// Memory actor (momentum): the experiment DAG, each trace's SOTA by metric, success memory and failures since SOTA.
+// Memory actor (momentum): the experiment DAG (experiment-dag.ts), each trace's SOTA by metric, success memory and failures since SOTA.
 import { assign, emit, setup } from 'xstate';
-import type { Component, Experiment, FailureEntry, SotaRef, SuccessEntry } from '../../protocols/domain.ts';
+import type { Experiment, FailureEntry, SotaRef, SuccessEntry } from '../../protocols/domain.ts';
 import type { Envelope } from '../../protocols/messages.ts';
 import { out, type SendEvent } from '../../runtime/machine-io.ts';
 import { addr } from '../addresses.ts';
 import { isBetter } from '../validator/run-checks.ts';
 import { momentumBias, relativeGain } from './momentum.ts';
+import { dagAppend, dagSize, type Dag, type DagNode } from './experiment-dag.ts';
 
 export interface MemoryInput { lowerIsBetter: boolean; enabled: boolean }
 
-export interface DagNode {
-  id: string; trace: string; parent: string | null; status: Experiment['status']; score: number | null;
-  kind: string; component: Component; title: string; ts: number;
-}
-
 interface Ctx extends MemoryInput {
-  dag: Record<string, DagNode>;
-  order: string[];
+  dag: Dag;
   sota: Record<string, SotaRef & { kind: string }>;
   successes: SuccessEntry[];
   failures: Record<string, FailureEntry[]>;
@@ -34,9 +29,9 @@ function applyRecord(c: Ctx, e: Experiment): Partial<Ctx> {
   const old = c.sota[e.trace];
   const improved = e.status === 'accepted' && e.score !== null && isBetter(e.score, old?.score ?? null, c.lowerIsBetter);
   const next: Partial<Ctx> = {
-    dag: { ...c.dag, [e.id]: node },
-    order: [...c.order, e.id],
-    tried: { ...c.tried, [e.trace]: [...(c.tried[e.trace] ?? []), e.hypothesis.kind] },
+    dag: dagAppend(c.dag, node),
+    // the distinct kinds a trace has tried, in first-tried order: bounded by the catalogue, not by the run's length
+    tried: (c.tried[e.trace] ?? []).includes(e.hypothesis.kind) ? c.tried : { ...c.tried, [e.trace]: [...(c.tried[e.trace] ?? []), e.hypothesis.kind] },
     lastKind: { ...c.lastKind, [e.trace]: e.hypothesis.kind },
     last: { id: e.id, improved },
   };
@@ -73,7 +68,7 @@ export const memoryMachine = setup({
   types: {} as { context: Ctx; events: Envelope; input: MemoryInput; emitted: SendEvent },
 }).createMachine({
   id: 'memory',
-  context: ({ input }) => ({ ...input, dag: {}, order: [], sota: {}, successes: [], failures: {}, tried: {}, lastKind: {}, last: null }),
+  context: ({ input }) => ({ ...input, dag: [], sota: {}, successes: [], failures: {}, tried: {}, lastKind: {}, last: null }),
   initial: 'serving',
   states: {
     serving: {
@@ -108,7 +103,7 @@ export const memoryMachine = setup({
               crossTrace: context.enabled ? others.map(([t, s]) => ({ trace: t, hypothesis: s.kind, score: s.score })) : [],
               tried: context.tried[trace] ?? [],
               siblings: own ? [] : Object.entries(context.lastKind).filter(([t]) => t !== trace).map(([, k]) => k),
-              experiments: context.order.length,
+              experiments: dagSize(context.dag),
             }, trace);
           }),
         },

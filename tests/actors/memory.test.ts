@@ -189,6 +189,13 @@ describe('memory', () => {
     expect(ctx(m, 't9')).toMatchObject({ sota: null, tried: [], failures: [], experiments: 3 });
   });
 
+  it('memory - tried holds each kind once, so a long run\'s context does not grow with its length', () => {
+    const m = memory(false);
+    for (let i = 0; i < 50; i++) record(m, { trace: 't0', status: 'rejected', score: 0.5, kind: i % 2 ? 'fe:a' : 'model:lr' });
+    expect(ctx(m, 't0').tried).toEqual(['model:lr', 'fe:a']);
+    expect(ctx(m, 't0').experiments).toBe(50);
+  });
+
   it('memory - disabled memory (ablation) gives empty successes, bias and failures but keeps SOTA', () => {
     const on = memory(false, true);
     const off = memory(false, false);

@@ -11,6 +11,7 @@ import { Packr } from 'msgpackr';
 import { encodeRaw, validate } from '../../protocols/codec.ts';
 import type { Envelope } from '../../protocols/messages.ts';
 import { MACHINES } from '../../actors/machines.ts';
+import { dagNodes, type Dag } from '../../actors/memory/experiment-dag.ts';
 import { AXIS_WEIGHTS } from '../../actors/researcher/scoring.ts';
 import { GomelogUnreadable, GomelogWriter, readGomelog, type LoggedMessage } from '../../runtime/gomelog.ts';
 import { replay, ReplayDivergence } from '../../runtime/replay.ts';
@@ -99,7 +100,7 @@ describe('replay', () => {
     const memory = r.actors.find((a) => a.address === 'memory.0')!;
     const recorded = all.filter((m) => m.seq <= request.seq && m.env.type === 'experiment.record').map((m) => (m.env as Envelope<'experiment.record'>).payload.id);
     expect(recorded.length).toBe(1);
-    expect(Object.keys((memory.context as { dag: object }).dag)).toEqual(recorded);
+    expect(dagNodes((memory.context as { dag: Dag }).dag).map((n) => n.id)).toEqual(recorded);
   });
 
   it('replay - --actor replays one actor in isolation', () => {
