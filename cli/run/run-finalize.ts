@@ -25,13 +25,18 @@ export type RunStatus = 'finished' | 'stopped' | 'failed';
 
 type Finished = Envelope<'run.finished'>['payload'];
 
-export interface FinalizeInput {
+/** What names a run and where it is: shared by the session that drives it and the step that completes it. */
+export interface RunBasics {
   runId: string;
   runDir: string;
   comp: Competition;
   task: TaskInfo;
   config: RunConfig;
+  /** run_meta.json as written when the run (or its latest resume) started. */
   meta: Record<string, unknown>;
+}
+
+export interface FinalizeInput extends RunBasics {
   status: RunStatus;
   stopReason: string | null;
   error: Error | null;

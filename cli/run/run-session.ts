@@ -4,7 +4,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RunConfig, parseConfig, safeRunId, type RunConfigInput, type TaskInfo } from '../../protocols/index.ts';
-import type { Competition } from '../../grading/competition.ts';
 import { prepareHarnessData } from '../../grading/harness-split.ts';
 import { HarnessScorer } from '../../grading/harness-scorer.ts';
 import type { Envelope, Payload } from '../../protocols/messages.ts';
@@ -36,7 +35,7 @@ import { progressPrinter } from './progress.ts';
 import { RunPidFile, reapOrphans } from './run-pid-file.ts';
 import { RunStopper, type StopRequest } from './run-stopper.ts';
 import { finalRefit, type RefitResult } from './final-refit.ts';
-import { finalizeRun, summarise, type FinalizedRun, type RunStatus } from './run-finalize.ts';
+import { finalizeRun, summarise, type FinalizedRun, type RunBasics, type RunStatus } from './run-finalize.ts';
 import { hostActors } from './actor-wiring.ts';
 import { GOME_VERSION } from '../version.ts';
 
@@ -101,16 +100,9 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
 }
 
 /** A run ready to go: fresh (runCompetition) or continued from its log (resumeRun). */
-export interface Session {
+export interface Session extends RunBasics {
   opts: Pick<RunOptions, 'natsUrl' | 'brain' | 'logLevel' | 'handleSignals'>;
   say: (line: string) => void;
-  runId: string;
-  runDir: string;
-  comp: Competition;
-  task: TaskInfo;
-  config: RunConfig;
-  /** run_meta.json as written when the run (or this resume) started. */
-  meta: Record<string, unknown>;
   clock: SystemClock;
   /** When the run first started (clock ms). */
   startedAt: number;

@@ -7,22 +7,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { until } from '../helpers/until.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const GOME = join(REPO, 'bin', 'gome.mjs');
 const COMP = join(REPO, 'bench', 'breast-cancer-diagnosis');
 const BUDGET_MS = 50_000;
 const DOWN_MS = 6_000;
-
-async function until<T>(fn: () => T | null | undefined | false, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function gome(cwd: string, args: string[]): { output: () => string; exited: Promise<number | null>; pid: number } {
   let output = '';

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { processStart } from '../../runtime/process-identity.ts';
+import { until } from '../helpers/until.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const GOME = join(REPO, 'bin', 'gome.mjs');
@@ -41,16 +42,6 @@ function descendants(root: number): Proc[] {
 }
 
 const alive = (ps: Proc[]) => ps.filter((p) => processStart(p.pid) === p.start);
-
-async function until<T>(fn: () => T | null | undefined | false, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function startRun(cwd: string, sandbox = 'bwrap'): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let output = '';
