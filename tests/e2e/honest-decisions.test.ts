@@ -116,5 +116,26 @@ describe('honest decisions', () => {
       answers: join(dir, 'private', 'test.csv'), first: join(r.runDir, 'submissions', `${first.id}.csv`), final: r.submissionPath,
     });
     expect(t.final - t.first).toBeGreaterThan(t.se);
+
+    // the same run shows two feedback rules of the diagnosis firing where their condition holds, and only there
+    const log = readFileSync(join(r.runDir, 'messages.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).body);
+    const asked = new Map(log.filter((b) => b?.type === 'brain.research.request').map((b) => [b.id, b.payload]));
+    const pairs = log.filter((b) => b?.type === 'brain.research.reply' && asked.has(b.causation))
+      .map((b) => ({ req: asked.get(b.causation)!, problems: b.payload.diagnosis as Array<{ summary: string; evidence: string }> }));
+    // ensemble members: fires once the SOTA is an ensemble whose members have their own scores, naming them strongest first
+    const members = (q: { sota: { feedback: { model_scores?: Record<string, number> } | null } | null }) => Object.entries(q.sota?.feedback?.model_scores ?? {});
+    const ensembleSota = pairs.filter((x) => members(x.req).length > 1);
+    expect(ensembleSota.length).toBeGreaterThan(0);
+    for (const x of pairs) {
+      const p = x.problems.find((d) => d.summary === 'Ensemble members differ in strength');
+      if (members(x.req).length <= 1) { expect(p).toBeUndefined(); continue; }
+      const ranked = members(x.req).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v.toPrecision(4)}`).join(', ');
+      expect(p?.evidence).toBe(ranked);
+    }
+    // stagnation: fires when three or more changes since the last SOTA failed, not before
+    expect(pairs.some((x) => x.req.failures.length >= 3)).toBe(true);
+    for (const x of pairs) {
+      expect(x.problems.some((d) => d.summary.startsWith('Stagnation')), `${x.req.failures.length} failures`).toBe(x.req.failures.length >= 3);
+    }
   }, 900_000);
 });
