@@ -160,12 +160,15 @@ export class ActorHost {
     this.ledger.clear();
     this.sub?.unsubscribe();
     await this.mailbox.idle();
-    if (this.o.behavior.kind === 'machine' && !this.journaledStop) {
-      // how far the machine got: replay gives it exactly these messages, not the ones that arrived after
-      this.journaledStop = true;
-      this.journal({ to: this.address, type: 'actor.stop', payload: { consumed: this.consumed } });
-    }
+    this.journalStop();
     return this.mailbox.close();
+  }
+
+  /** How far the machine got, once: replay gives it exactly these messages, not the ones that arrived after. */
+  private journalStop(): void {
+    if (this.o.behavior.kind !== 'machine' || this.journaledStop) return;
+    this.journaledStop = true;
+    this.journal({ to: this.address, type: 'actor.stop', payload: { consumed: this.consumed } });
   }
 
   private accept(data: Uint8Array, subject: string): void {
@@ -226,6 +229,7 @@ export class ActorHost {
           this.stopped = true;
           this.sub?.unsubscribe();
           this.sub = null;
+          this.journalStop(); // the decision (taken on the restart window's clock) is in the log at once
           this.o.onEscalate?.(esc);
           return;
         }

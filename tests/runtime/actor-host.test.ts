@@ -131,10 +131,19 @@ describe('actor host', () => {
     const h = host(run, 'echo.0', { supervision: { backoffMs: 1, maxRestarts: 2, retriesPerMessage: 0 }, onEscalate: (e) => escalations.push(e) });
     const c = new Client(nats.bus, run, 'cli.0', clock).start();
     await nats.bus.flush();
+    const journal: Envelope[] = [];
+    nats.bus.subscribe(subjects.journal(run), (d) => journal.push(decode(d)));
+    await nats.bus.flush();
     for (const r of ['boom', 'boom', 'boom', 'late']) c.send('echo.0', 'run.stop', { reason: r });
     await until(() => escalations.length === 1);
     expect(escalations[0]!.message).toMatch(/crashed 3 times/);
+    // the escalation (decided on the clock's restart window) is recorded at once, so a log cut by a crash right after
+    // it still says the machine took no more messages
+    await until(() => journal.some((e) => e.type === 'actor.stop'));
+    expect(journal.find((e) => e.type === 'actor.stop')).toMatchObject({ from: 'echo.0', payload: { consumed: 3 } });
     c.stop(); await h.stop();
+    await nats.bus.flush();
+    expect(journal.filter((e) => e.type === 'actor.stop')).toHaveLength(1);
   });
 
   it('journal - a machine actor records its machine and input at start, and at stop how many messages its machine was given', async () => {
