@@ -94,4 +94,29 @@ print(json.dumps(int(sum(d[c].dtype == object for c in d.columns if c not in ("i
     expect(data).toBe(60);
     expect(Number(/^(\d+) categorical columns/.exec(cats!.evidence)![1])).toBe(data);
   }, 150_000);
+
+  it('diagnosis - a weak main model and bagged trees are diagnosed in a real 4-trace run (house-votes), where the trace\'s SOTA has them and only there', async () => {
+    // forced diversity spreads the four traces' drafts over the ranking, so some trace starts from a linear model
+    // and another from a random forest; each research request carries its trace's SOTA spec
+    const r = await runCompetition({ competitionDir: join(REPO, 'bench', 'house-votes'), runsRoot: tempDir('gome-diag-'), runId: 'families', progress: null,
+      config: { ...quick, budgetMs: 120_000, topology: { researcher: 'gradient', traces: 4, memory: true, structuredReasoning: true } } });
+    const m = log(r.runDir);
+    const asked = new Map(m.filter((x) => x.body.type === 'brain.research.request').map((x) => [(x.body as { id?: string }).id, x.body.payload]));
+    const pairs = m.filter((x) => x.body.type === 'brain.research.reply' && asked.has((x.body as { causation?: string }).causation))
+      .map((x) => ({ req: asked.get((x.body as { causation?: string }).causation)!, problems: x.body.payload.diagnosis as Array<{ summary: string; evidence: string }> }))
+      .filter((x) => x.req.sota?.spec);
+    const family = (x: (typeof pairs)[number]) => x.req.sota.spec.models[0].family as string;
+    const fired = (x: (typeof pairs)[number], summary: string) => x.problems.find((d) => d.summary === summary);
+    // the conditions hold in this run (the test cannot pass vacuously) …
+    expect(pairs.some((x) => ['linear', 'knn'].includes(family(x))), 'a trace whose SOTA is a linear or k-NN model').toBe(true);
+    expect(pairs.some((x) => ['rf', 'et'].includes(family(x))), 'a trace whose SOTA is a bagged forest').toBe(true);
+    // … and each rule fires exactly where its condition holds, naming the model
+    for (const x of pairs) {
+      const weak = fired(x, 'The main model is a weak learner for tabular data');
+      expect(!!weak, `${family(x)}: weak learner`).toBe(['linear', 'knn'].includes(family(x)));
+      if (weak) expect(weak.evidence).toBe(`main model: ${family(x)}`);
+      const bagged = fired(x, 'Bagged trees usually trail gradient boosting on tabular data');
+      expect(!!bagged, `${family(x)}: bagged trees`).toBe(['rf', 'et'].includes(family(x)));
+    }
+  }, 240_000);
 });
