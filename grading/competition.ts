@@ -22,6 +22,9 @@ export const CompetitionSpec = z.object({
   positiveClass: z.union([z.string(), z.number(), z.boolean()]).transform(String).optional(),
   /** Answers hold one raw label column with this name instead of the target columns. */
   answerColumn: z.string().min(1).optional(),
+  /** The wall-clock budget the competition states for a run, in minutes (comparisons such as bench:loop run it at this
+   * budget instead of their default, e.g. an image task that needs more than a tabular one). */
+  budgetMinutes: z.number().positive().optional(),
 }).superRefine((c, ctx) => {
   const issue = (message: string): void => { ctx.addIssue({ code: 'custom', message }); };
   if (new Set(c.targetColumns).size !== c.targetColumns.length) issue('targetColumns must be distinct');

@@ -240,5 +240,10 @@ export const TaskInfo = z.object({
   harness: z.object({ folds: z.number().int().min(2), holdoutRows: z.number().int().nonnegative(), acceptK: z.number().nonnegative() }).nullable().default(null),
   /** Target statistics the harness computed from train.csv: the smallest class share (classification), the skewness (regression). */
   targetStats: z.object({ minorityFrac: z.number().nullable(), skew: z.number().nullable() }).default({ minorityFrac: null, skew: null }),
+  /**
+   * The features are one grey-scale image per row: side × side numeric pixel columns named prefix0..prefixN (or 1..N)
+   * in row-major order, the first `side²` feature columns. Absent in logs recorded before images were recognised.
+   */
+  image: z.object({ side: z.number().int().min(8), channels: z.literal(1), prefix: z.string() }).nullable().optional(),
 });
 export type TaskInfo = z.infer<typeof TaskInfo>;

@@ -44,23 +44,31 @@ function p(m: ModelSpec, key: string, dflt: number): number {
 }
 /** Whether refitting the model with another seed gives another model. */
 function seedDependent(m: ModelSpec, spec: PipelineSpec): boolean {
-  if (m.family === 'rf' || m.family === 'et') return true;
+  if (m.family === 'rf' || m.family === 'et' || m.family === 'cnn') return true;
   if (m.family === 'xgb') return p(m, 'subsample', 1) < 1 || p(m, 'colsample_bytree', 1) < 1;
   if (m.family === 'hgb') return spec.earlyStop === true;
   return false;
 }
 const round = (x: number, d = 4): number => Math.round(x * 10 ** d) / 10 ** d;
 
+/** The most estimators a move may give a family: 3,000 trees or rounds, 60 epochs of a network. */
+const estimatorCap = (f: ModelFamily): number => (f === 'cnn' ? 60 : 3000);
+
 function scaleEstimators(m: ModelSpec, factor: number, cap = 3000): void {
   const key = ESTIMATOR_PARAM[m.family];
   if (!key) return;
-  m.params[key] = Math.max(20, Math.min(cap, Math.round(p(m, key, 100) * factor)));
+  const least = m.family === 'cnn' ? 2 : 20;
+  m.params[key] = Math.max(least, Math.min(cap, Math.round(p(m, key, 100) * factor)));
 }
+
+const isImage = (t: TaskInfo): boolean => !!t.image;
+/** Families that need their own kind of data: a convolutional network needs one image per row. */
+const fits = (family: ModelFamily, t: TaskInfo): boolean => family !== 'cnn' || isImage(t);
 
 function draft(family: ModelFamily, title: string, prior: AxisScores): Move {
   return {
-    kind: `draft:${family}`, component: 'model', title, prior, heavy: family === 'knn',
-    applies: () => true,
+    kind: `draft:${family}`, component: 'model', title, prior, heavy: family === 'knn' || family === 'cnn',
+    applies: ({ task }) => fits(family, task),
     apply: (spec, ctx) => {
       const d = draftSpec(ctx.task, family);
       if (nText(ctx.task) > 0 && family === 'linear') d.fe.text = 'tfidf';
@@ -72,8 +80,8 @@ function draft(family: ModelFamily, title: string, prior: AxisScores): Move {
 function switchModel(family: ModelFamily, prior: AxisScores): Move {
   return {
     kind: `model:${family}`, component: 'model', title: `Switch the main model to ${familyName(family)}`, prior,
-    heavy: family === 'knn' || family === 'rf',
-    applies: ({ spec, task }) => !spec.models.some((m) => m.family === family)
+    heavy: family === 'knn' || family === 'rf' || family === 'cnn',
+    applies: ({ spec, task }) => fits(family, task) && !spec.models.some((m) => m.family === family)
       && !(family === 'knn' && (task.nTrainRows > 50_000 || nNum(task) + nCat(task) > 200)),
     apply: (spec) => {
       const m = modelSpec(family, tunedParams(family));
@@ -88,13 +96,14 @@ function switchModel(family: ModelFamily, prior: AxisScores): Move {
 export function familyName(f: ModelFamily): string {
   return {
     linear: 'a linear model (logistic/ridge)', rf: 'a random forest', et: 'extra trees',
-    hgb: 'histogram gradient boosting', xgb: 'XGBoost', knn: 'k-nearest neighbours',
+    hgb: 'histogram gradient boosting', xgb: 'XGBoost', knn: 'k-nearest neighbours', cnn: 'a small convolutional network',
   }[f];
 }
 
 /** Diverse strong families to add to an ensemble, the successful ones first. */
 function poolFamilies(ctx: MoveContext, size: number): ModelFamily[] {
-  const order: ModelFamily[] = [...ctx.goodFamilies, 'xgb', 'hgb', 'et', 'linear', 'rf'];
+  const order: ModelFamily[] = [...ctx.goodFamilies.filter((f) => fits(f, ctx.task)), ...(isImage(ctx.task) ? ['cnn' as const] : []),
+    'xgb', 'hgb', 'et', 'linear', 'rf'];
   if (ctx.task.nTrainRows > 100_000) order.splice(order.indexOf('rf'), 1);
   const have = new Set(ctx.spec.models.map((m) => m.family));
   const out: ModelFamily[] = [];
@@ -128,6 +137,7 @@ export const MOVES: readonly Move[] = [
   draft('rf', 'Draft: random forest baseline (median imputation)', ax(5, 6, 5, 8, 8)),
   draft('linear', 'Draft: linear baseline (one-hot, scaling)', ax(5, 4, 6, 10, 9)),
   draft('et', 'Draft: extra-trees baseline', ax(5, 5, 6, 8, 8)),
+  draft('cnn', 'Draft: a small convolutional network on the image (shift augmentation, one-cycle AdamW)', ax(7, 8, 6, 7, 7)),
   // ── model family switches ──
   switchModel('xgb', ax(6, 7, 6, 8, 6)),
   switchModel('hgb', ax(6, 6, 5, 9, 7)),
@@ -135,11 +145,16 @@ export const MOVES: readonly Move[] = [
   switchModel('rf', ax(4, 5, 5, 7, 6)),
   switchModel('linear', ax(3, 3, 5, 10, 5)),
   switchModel('knn', ax(2, 3, 7, 8, 4)),
+  switchModel('cnn', ax(7, 8, 6, 7, 6)),
   // ── hyperparameters (of the main model) ──
   {
-    kind: 'hp:more-trees', component: 'model', title: 'Double the number of trees / boosting rounds', prior: ax(5, 4, 3, 8, 8), heavy: true,
-    applies: ({ spec }) => TREES.includes(primary(spec).family) && p(primary(spec), ESTIMATOR_PARAM[primary(spec).family]!, 100) < 3000,
-    apply: (spec) => scaleEstimators(primary(spec), 2),
+    kind: 'hp:more-trees', component: 'model', title: 'Double the number of trees / boosting rounds / training epochs', prior: ax(5, 4, 3, 8, 8), heavy: true,
+    applies: ({ spec }) => {
+      const m = primary(spec);
+      const key = ESTIMATOR_PARAM[m.family];
+      return !!key && p(m, key, 100) < estimatorCap(m.family);
+    },
+    apply: (spec) => scaleEstimators(primary(spec), 2, estimatorCap(primary(spec).family)),
   },
   {
     kind: 'hp:lr-down', component: 'model', title: 'Halve the learning rate and double the boosting rounds', prior: ax(6, 6, 4, 7, 8), heavy: true,
@@ -165,6 +180,7 @@ export const MOVES: readonly Move[] = [
           break;
         case 'linear': m.params['C'] = round(p(m, 'C', 1) * 4); m.params['alpha'] = round(p(m, 'alpha', 1) / 4, 6); break;
         case 'knn': m.params['n_neighbors'] = Math.max(2, Math.round(p(m, 'n_neighbors', 15) / 2)); break;
+        case 'cnn': m.params['width'] = Math.min(64, Math.round(p(m, 'width', 16) * 1.5)); break;
       }
     },
   },
@@ -187,6 +203,7 @@ export const MOVES: readonly Move[] = [
         case 'rf': case 'et': m.params['min_samples_leaf'] = Math.min(100, Math.max(2, p(m, 'min_samples_leaf', 1) * 2)); break;
         case 'linear': m.params['C'] = round(p(m, 'C', 1) / 4, 6); m.params['alpha'] = round(p(m, 'alpha', 1) * 4); break;
         case 'knn': m.params['n_neighbors'] = Math.min(200, p(m, 'n_neighbors', 15) * 2); break;
+        case 'cnn': m.params['weight_decay'] = round(Math.min(0.05, p(m, 'weight_decay', 1e-4) * 10), 6); break;
       }
     },
   },

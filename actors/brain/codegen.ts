@@ -40,6 +40,8 @@ export function jobConstants(spec: PipelineSpec, task: TaskInfo): string {
     '# binary probability targets: the class whose probability is submitted (P[:, 1]); None = labels encoded in sorted order',
     `POSITIVE = ${py(task.taskType === 'binary' ? (task.positiveClass ?? null) : null)}`,
     `TEXT_HINT = ${py(textHint)}`,
+    '# one grey-scale image per row: {"side", "channels", "prefix"} of the first side*side feature columns; None otherwise',
+    `IMAGE = ${py(task.image ?? null)}`,
   ].join('\n');
 }
 

@@ -45,13 +45,14 @@ function goodFamilies(h: Hypothesis): ModelFamily[] {
 export function applyHypothesis(base: PipelineSpec | null, h: Hypothesis, task: TaskInfo): { spec: PipelineSpec; applied: string[] } {
   const kinds = requestedKinds(h);
   const known = kinds.map((k) => MOVE_BY_KIND.get(k)).filter((m): m is Move => !!m);
-  const draft = known.find((m) => isDraftKind(m.kind));
+  // a draft the task cannot take (a network without images) is no draft: the hypothesis falls back like an unknown kind
+  const draft = known.find((m) => isDraftKind(m.kind) && m.applies({ task, spec: draftSpec(task), goodFamilies: [] }));
   const start = base ? cloneSpec(base) : draftSpec(task, 'hgb');
   const spec = draft ? draftSpec(task) : cloneSpec(start);
   const ctx = (): MoveContext => ({ task, spec, goodFamilies: goodFamilies(h) });
   const applied: string[] = [];
   for (const m of draft ? [draft] : known) {
-    if (!isDraftKind(m.kind) && !m.applies(ctx())) continue;
+    if (!m.applies(ctx())) continue;
     m.apply(spec, ctx());
     applied.push(m.kind);
   }

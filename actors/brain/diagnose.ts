@@ -155,6 +155,11 @@ export function diagnose(req: ResearchRequest): Diagnosis {
     scen('Imbalanced classes', `minority class fraction ${f4(fb.minorityFrac)}`,
       { 'wf:balanced': task.metric === 'logloss' ? -2 : 3, 'wf:folds-up': 1 });
   }
+  if (task.image && !spec?.models.some((m) => m.family === 'cnn')) {
+    scen('Images: a convolutional network sees the spatial structure that tabular models miss',
+      `${task.image.side}x${task.image.side} grey-scale images (${task.image.side ** 2} pixel columns ${task.image.prefix}…)`,
+      { 'draft:cnn': 4, 'model:cnn': 4, 'draft:knn': -2, 'model:knn': -2 }, 1.5);
+  }
   if (spec) {
     const fam = spec.models[0]!.family;
     if (fam === 'linear' || fam === 'knn') {

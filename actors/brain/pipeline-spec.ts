@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { TaskInfo } from '../../protocols/domain.ts';
 
-export const ModelFamily = z.enum(['linear', 'rf', 'et', 'hgb', 'xgb', 'knn']);
+export const ModelFamily = z.enum(['linear', 'rf', 'et', 'hgb', 'xgb', 'knn', 'cnn']);
 export type ModelFamily = z.infer<typeof ModelFamily>;
 export const MODEL_FAMILIES: readonly ModelFamily[] = ModelFamily.options;
 
@@ -56,7 +56,7 @@ export const PipelineSpec = z.object({
 export type PipelineSpec = z.infer<typeof PipelineSpec>;
 
 export const ESTIMATOR_PARAM: Partial<Record<ModelFamily, string>> = {
-  rf: 'n_estimators', et: 'n_estimators', xgb: 'n_estimators', hgb: 'max_iter',
+  rf: 'n_estimators', et: 'n_estimators', xgb: 'n_estimators', hgb: 'max_iter', cnn: 'epochs',
 };
 
 /** Default ("plain, lightly tuned") hyperparameters of each family. */
@@ -73,6 +73,8 @@ export function defaultParams(family: ModelFamily): ModelSpec['params'] {
       min_child_weight: 1, reg_lambda: 1.0,
     };
     case 'knn': return { n_neighbors: 15 };
+    // a small convolutional network (image tasks only): channels of the first block, training epochs, peak learning rate
+    case 'cnn': return { width: 16, epochs: 10, lr: 0.003, weight_decay: 0.0001 };
   }
 }
 
@@ -86,6 +88,7 @@ export function tunedParams(family: ModelFamily): ModelSpec['params'] {
     };
     case 'rf': return { n_estimators: 300, max_depth: null, min_samples_leaf: 2, max_features: 'auto' };
     case 'et': return { n_estimators: 300, max_depth: null, min_samples_leaf: 2, max_features: 'auto' };
+    case 'cnn': return { width: 16, epochs: 20, lr: 0.003, weight_decay: 0.0001 };
     default: return defaultParams(family);
   }
 }

@@ -159,7 +159,7 @@ export function research(req: ResearchRequest): ResearchReply {
     pool.push({ kind, ...s, cost, total, unfit });
   };
 
-  const singles = MOVES.filter((m) => (drafting ? isDraftKind(m.kind) : !isDraftKind(m.kind) && m.applies(ctx)));
+  const singles = MOVES.filter((m) => (drafting ? isDraftKind(m.kind) : !isDraftKind(m.kind)) && m.applies(ctx));
   for (const m of singles) add([m]);
   if (!drafting) {
     // Combinations: a tried kind may come back only combined with another move (repeat what worked, plus something new).

@@ -107,7 +107,8 @@ class Task:
         X, Xt = train[self.features], test[self.features]
         # text columns -> ordinal codes of the training values; <= 255 of them -> HGB categoricals
         self.categorical = []
-        Xn, Xtn = pd.DataFrame(index=X.index), pd.DataFrame(index=Xt.index)
+        # columns collected first and framed once (inserting 784 pixel columns one by one fragments the frame)
+        Xn, Xtn = {}, {}
         for c in self.features:
             if pd.api.types.is_numeric_dtype(X[c]) and pd.api.types.is_numeric_dtype(Xt[c]):
                 Xn[c], Xtn[c] = X[c].astype(float), Xt[c].astype(float)
@@ -118,7 +119,8 @@ class Task:
             enc = lambda s: s.map(lambda v: np.nan if pd.isna(v) else codes.get(str(v), np.nan)).astype(float)  # noqa: E731
             Xn[c], Xtn[c] = enc(X[c]), enc(Xt[c])
             self.categorical.append(len(cats) <= MAX_CATEGORIES)
-        self.X, self.Xt = Xn.to_numpy(), Xtn.to_numpy()
+        self.X = pd.DataFrame(Xn, index=X.index, columns=self.features).to_numpy()
+        self.Xt = pd.DataFrame(Xtn, index=Xt.index, columns=self.features).to_numpy()
         raw = train[label]
         self.lower = bool(cfg["lowerIsBetter"])  # from the metric table
         if self.type == "regression":

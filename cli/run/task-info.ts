@@ -61,9 +61,29 @@ export async function buildTaskInfo(c: Competition): Promise<TaskInfo> {
     ...(classes ? { classes } : {}),
     ...(positive !== undefined ? { positiveClass: positive, ...(c.positiveFrom ? { positiveFrom: c.positiveFrom } : {}) } : {}),
     columns,
+    image: imageLayout(columns),
     harness: null,
     targetStats: targetStats(train, labelCols[0]!, c.taskType === 'regression'),
   };
+}
+
+/** The smallest image a convolutional network is offered for (8 × 8 pixels). */
+const MIN_IMAGE_SIDE = 8;
+
+/**
+ * Whether the feature columns are one grey-scale image: all numeric, a square number of them (at least 8 × 8), named
+ * with one prefix and the numbers 0..n-1 (or 1..n) in order, as Kaggle's pixel0..pixel783 are. Null otherwise.
+ */
+export function imageLayout(columns: TaskInfo['columns']): TaskInfo['image'] {
+  const n = columns.length;
+  const side = Math.round(Math.sqrt(n));
+  if (side < MIN_IMAGE_SIDE || side * side !== n || columns.some((c) => c.dtype !== 'numeric')) return null;
+  const m = /^(.*?)(\d+)$/.exec(columns[0]!.name);
+  if (!m) return null;
+  const prefix = m[1]!;
+  const first = Number(m[2]);
+  if (first !== 0 && first !== 1) return null;
+  return columns.every((c, i) => c.name === `${prefix}${first + i}`) ? { side, channels: 1, prefix } : null;
 }
 
 /** Class balance or target skewness, from the training labels (the harness computes them; no job is trusted with it). */
@@ -98,5 +118,6 @@ export function describeTask(t: TaskInfo): string {
     const shown = t.classes.slice(0, 12).join(', ');
     parts.push(`${t.classes.length} classes: ${shown}${t.classes.length > 12 ? ', …' : ''}`);
   }
+  if (t.image) parts.push(`features: ${t.image.side}x${t.image.side} grey-scale images (${t.image.prefix}…)`);
   return `  task ${parts.join(' · ')}`;
 }

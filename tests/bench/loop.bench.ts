@@ -27,7 +27,7 @@ const only = env.GOME_LOOP_ONLY?.split(',').map((s) => s.trim()).filter(Boolean)
 const comps = only?.length ? only : localCompetitions(BENCH, suite);
 const seeds = (env.GOME_LOOP_SEEDS ?? '0,1,2').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
 if (!seeds.length || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`GOME_LOOP_SEEDS was "${env.GOME_LOOP_SEEDS}"; write seeds like 0,1,2`);
-const budgetMs = parseDuration(env.GOME_LOOP_BUDGET ?? '5m');
+const defaultBudgetMs = parseDuration(env.GOME_LOOP_BUDGET ?? '5m');
 const presetName = env.GOME_LOOP_PRESET ?? 'quick';
 const preset = PRESETS[presetName];
 if (!preset) throw new Error(`GOME_LOOP_PRESET was "${presetName}"; use one of ${Object.keys(PRESETS).join(', ')}`);
@@ -55,6 +55,8 @@ interface BaselineSide {
 }
 interface LoopRun {
   competition: string; seed: number; metric: string; lowerIsBetter: boolean; gome: GomeSide; baseline: BaselineSide;
+  /** Each side's wall budget: the default, or the budget the competition states (competition.json budgetMinutes). */
+  budgetMs: number;
   /** > 1 means Gome better (Gome / baseline for higher-is-better metrics, baseline / Gome for lower-is-better). */
   ratio: number | null;
   /** > 0 means Gome better (the oriented paired difference). */
@@ -103,10 +105,16 @@ const mean = (xs: readonly (number | null)[]): number | null => {
   return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
 };
 
+/** The competitions that ran at a budget of their own, as a clause ("" when none did). */
+function stated(rows: readonly LoopRun[]): string {
+  const own = [...new Map(rows.filter((r) => r.budgetMs !== defaultBudgetMs).map((r) => [r.competition, r.budgetMs])).entries()];
+  return own.length ? ` (${own.map(([c, ms]) => `\`${c}\` at its stated ${ms / 60_000} min`).join(', ')})` : '';
+}
+
 function markdown(rows: readonly LoopRun[], summary: PairedSummary): string {
   const g = (x: number | null) => (x === null ? 'n/a' : Number(x.toPrecision(5)).toString());
   const lines = [
-    `Run of ${started.toISOString().slice(0, 10)} on ${machine.nproc} cores (${machine.cpu}); budget ${budgetMs / 1000} s per run for each side; ` +
+    `Run of ${started.toISOString().slice(0, 10)} on ${machine.nproc} cores (${machine.cpu}); budget ${defaultBudgetMs / 1000} s per run for each side${stated(rows)}; ` +
       `seeds ${seeds.join(', ')}; suite ${only?.length ? `only ${only.join(', ')}` : suite}; Gome preset \`${presetName}\`, offline brain. ` +
       'Ratio and difference are oriented so that > 1 and > 0 mean Gome better; ± is the standard error over seeds.',
     '',
@@ -132,7 +140,7 @@ function save(rows: readonly LoopRun[], done: boolean): { summary: PairedSummary
   mkdirSync(dirname(outPath), { recursive: true });
   writeFileSync(outPath, JSON.stringify({
     bench: 'loop', complete: done, startedAt: started.toISOString(), savedAt: new Date().toISOString(), machine,
-    budgetMs, baselineGraceMs: baselineGraceMs(budgetMs), seeds, suite, only: only ?? null, competitions: comps, gome: { preset: presetName, brain: 'offline' },
+    budgetMs: defaultBudgetMs, baselineGraceMs: baselineGraceMs(defaultBudgetMs), seeds, suite, only: only ?? null, competitions: comps, gome: { preset: presetName, brain: 'offline' },
     baseline: { script: 'bench/_lib/tuned_hgb.py', sampler: 'optuna TPESampler(seed=0)', folds: 5, searchFrac: 0.85 },
     orientation: 'ratio > 1 and diff > 0 mean Gome better; valTestGap > 0 means Gome\'s validation score was optimistic',
     runsDir: runs, runs: rows, aggregate: summary, markdown: md,
@@ -140,9 +148,9 @@ function save(rows: readonly LoopRun[], done: boolean): { summary: PairedSummary
   return { summary, md };
 }
 
-const hours = (comps.length * seeds.length * 2 * budgetMs) / 3_600_000;
+const hours = (comps.length * seeds.length * 2 * defaultBudgetMs) / 3_600_000;
 console.log(`bench:loop  Gome (offline brain, preset ${presetName}) vs tuned HGB (Optuna TPE seed 0, 5-fold CV, search to 85% of the budget, refit in the rest)`);
-console.log(`  ${comps.length} competition(s) × seeds ${seeds.join(',')} × 2 sides × ${budgetMs / 1000} s ≈ ${hours.toFixed(2)} h of budgets; ${machine.nproc} cores (${machine.cpu})`);
+console.log(`  ${comps.length} competition(s) × seeds ${seeds.join(',')} × 2 sides × ${defaultBudgetMs / 1000} s ≈ ${hours.toFixed(2)} h of budgets (more where a competition states its own budget); ${machine.nproc} cores (${machine.cpu})`);
 console.log(`  runs in ${runs}; results to ${outPath}`);
 console.log('  ratio > 1 means Gome better (Gome/baseline, or baseline/Gome for lower-is-better metrics); gap = how much worse test is than Gome\'s selection score (> 0: optimistic)\n');
 console.log(`${'competition'.padEnd(26)} seed ${'gome test'.padStart(9)} ${'hgb test'.padStart(9)}  ${'ratio'.padStart(6)}  ${'gome medal'.padEnd(10)} ${'hgb medal'.padEnd(10)} ${'val→test gap'.padStart(12)} ${'waste'.padStart(6)} ${'hgb trials'.padStart(10)}`);
@@ -154,6 +162,8 @@ for (const seed of seeds) {
   for (const c of comps) {
     const dir = join(BENCH, c);
     const comp = await ensurePrepared(dir, '/usr/bin/python3');
+    // a competition that states its own budget (the image task) runs at it, both sides
+    const budgetMs = comp.budgetMinutes ? comp.budgetMinutes * 60_000 : defaultBudgetMs;
     let gome: RunResult | null = null;
     let gomeError: string | null = null;
     try {
@@ -168,7 +178,7 @@ for (const seed of seeds) {
     const g = gomeSide(gome, gomeError, comp.lowerIsBetter);
     if (gome && existsSync(join(gome.runDir, 'messages.jsonl'))) costPairs.push(...JobLedger.fromLog(join(gome.runDir, 'messages.jsonl')).costPairs());
     const b = baselineSide(base, baseError);
-    const row: LoopRun = { competition: c, seed, metric: comp.metric, lowerIsBetter: comp.lowerIsBetter, gome: g, baseline: b,
+    const row: LoopRun = { competition: c, seed, metric: comp.metric, lowerIsBetter: comp.lowerIsBetter, gome: g, baseline: b, budgetMs,
       ratio: orientedRatio(g.test, b.test, comp.lowerIsBetter), diff: orientedDifference(g.test, b.test, comp.lowerIsBetter) };
     rows.push(row);
     save(rows, false);

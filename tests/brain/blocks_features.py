@@ -37,6 +37,22 @@ facts["bc"] = {
     "low_card_numeric": [c for c in cols if 2 <= bc[c].nunique() <= 200],
 }
 
+# digits: 8 x 8 images whose border pixels are often constant; kept as they are, the pixels stay in place (a network
+# reads them by position): no constant pixel dropped, none log1p-transformed, row statistics after them
+dg = datasets.load_digits()
+px = pd.DataFrame(dg.data, columns=[f"pixel{i}" for i in range(64)])
+pcols = list(px.columns)
+kept = target_free_features(px, pcols, dict(FE_OFF, log1p=True, rowStats=True), "onehot", 20, [], 0, pcols)
+dropped = target_free_features(px, pcols, dict(FE_OFF, log1p=True, rowStats=True), "onehot", 20, [], 0)
+facts["digits"] = {
+    "constant": [c for c in pcols if px[c].nunique() <= 1],
+    "skewed": [c for c in pcols if px[c].min() >= 0 and px[c].skew() > 1.0],
+    "kept_first": list(kept["X"].columns[:64]),
+    "kept_raw": bool(np.array_equal(kept["X"].values[:, :64], px.values.astype(np.float32))),
+    "kept_after": list(kept["X"].columns[64:]),
+    "dropped_columns": list(dropped["X"].columns),
+}
+
 # house-votes: categorical votes (n / y) with missing values
 hv = pd.concat([pd.read_csv(os.path.join(bench, "house-votes", "public", f)) for f in ("train.csv", "test.csv")], ignore_index=True)
 votes = [c for c in hv.columns if hv[c].dtype == object]

@@ -224,6 +224,7 @@ interface FeatureFacts {
     count_columns: string[]; low_card_numeric: string[];
   };
   hv: Record<string, unknown> & { rows: number; votes: string[]; missing: number };
+  digits: { constant: string[]; skewed: string[]; kept_first: string[]; kept_raw: boolean; kept_after: string[]; dropped_columns: string[] };
   dna: {
     rows: number; detected_text: boolean; short_column_text: boolean; hinted_short_column_text: boolean; text_cols: string[];
     stats_columns: string[]; tfidf_svd_columns: number; tfidf_deterministic: boolean;
@@ -248,7 +249,7 @@ interface SearchFacts {
     deterministic: boolean; changed: string[] }[];
 }
 
-interface ModelCase { dataset: 'breast_cancer' | 'wine' | 'diabetes'; family: ModelFamily; params: ModelSpec['params']; spec: Record<string, unknown>; debug: boolean }
+interface ModelCase { dataset: 'breast_cancer' | 'wine' | 'diabetes' | 'digits' | 'digits_value'; family: ModelFamily; params: ModelSpec['params']; spec: Record<string, unknown>; debug: boolean }
 interface ModelFacts {
   cases: {
     case: ModelCase; estimator: string; steps: string[]; add_indicator: boolean | null; imputer_strategy: string | null;
@@ -269,13 +270,22 @@ const LEVEL2_RUNS = ['best', 'avg', 'hill', 'stack_only', 'stack'] as const;
 type Level2Facts = { models: Record<string, number>; lower_is_better: boolean } & Record<(typeof LEVEL2_RUNS)[number], Level2Method>;
 
 describe.skipIf(!hasStack)('template building blocks on real data', () => {
-  it('templates - features: numeric transforms, categorical encodings and text on breast cancer, house-votes and DNA', () => {
+  it('templates - features: numeric transforms, categorical encodings and text on breast cancer, house-votes and DNA; image pixels kept in place (digits)', () => {
     const f = runDriver<FeatureFacts>('blocks_features.py', ['features'], [BENCH]);
     // breast cancer, no options: the raw numeric columns as float32
     expect(f.bc.plain_columns).toEqual(f.bc.num_cols);
     expect(f.bc.plain_columns).toHaveLength(30);
     expect(f.bc.plain_dtype).toBe('float32');
     expect(f.bc.plain_equals_raw).toBe(true);
+    // digits' pixels kept in place: its constant and skewed pixels exist, and kept pixels are neither dropped nor moved
+    // nor transformed; without keeping, the constant ones go
+    expect(f.digits.constant.length).toBeGreaterThan(0);
+    expect(f.digits.skewed.length).toBeGreaterThan(0);
+    expect(f.digits.kept_first).toEqual(Array.from({ length: 64 }, (_, i) => `pixel${i}`));
+    expect(f.digits.kept_raw).toBe(true);
+    expect(f.digits.kept_after).toEqual(expect.arrayContaining(['row_mean', 'row_std', 'row_max'])); // row_min, row_nan: constant
+    for (const c of f.digits.kept_after) expect(c).toMatch(/^row_/);
+    for (const c of f.digits.constant) expect(f.digits.dropped_columns).not.toContain(c);
     expect(f.bc.cat_cols).toEqual([]);
     expect(f.bc.text_cols).toEqual([]);
     // log1p exactly on the skewed non-negative columns
@@ -356,7 +366,7 @@ describe.skipIf(!hasStack)('template building blocks on real data', () => {
     ['breast_cancer', 'auc', 'hgb'], ['wine', 'logloss', 'xgb'], ['diabetes', 'rmse', 'et'],
   ] as const)('templates - the nested search on %s (%s, %s): fold k\'s chosen params ignore fold k\'s validation labels', (dataset, metric, family) => {
     const trials = 5;
-    const f = runDriver<SearchFacts>('blocks_search.py', ['scoring', 'models'], [dataset, metric, family, String(trials), JSON.stringify(defaultParams(family))]);
+    const f = runDriver<SearchFacts>('blocks_search.py', ['scoring', 'cnn', 'models'], [dataset, metric, family, String(trials), JSON.stringify(defaultParams(family))]);
     const searched: Record<string, string[]> = {
       hgb: ['l2_regularization', 'learning_rate', 'max_iter', 'max_leaf_nodes', 'min_samples_leaf'],
       xgb: ['colsample_bytree', 'learning_rate', 'max_depth', 'min_child_weight', 'n_estimators', 'reg_lambda', 'subsample'],
@@ -378,10 +388,10 @@ describe.skipIf(!hasStack)('template building blocks on real data', () => {
     const base = { impute: 'median', missingIndicator: false, imputeNative: false, scale: true, classWeight: 'none' };
     const cases: ModelCase[] = [];
     for (const family of MODEL_FAMILIES) {
-      for (const dataset of ['breast_cancer', 'wine', 'diabetes'] as const) {
-        cases.push({ dataset, family, params: defaultParams(family), spec: base, debug: false });
-      }
-      cases.push({ dataset: 'breast_cancer', family, params: tunedParams(family), spec: { ...base, classWeight: 'balanced', imputeNative: true, missingIndicator: true }, debug: true });
+      // the network needs images: sklearn's 8 x 8 digits, as classes and (the digit's value) as a regression target
+      const sets = family === 'cnn' ? ['digits', 'digits_value'] as const : ['breast_cancer', 'wine', 'diabetes'] as const;
+      for (const dataset of sets) cases.push({ dataset, family, params: defaultParams(family), spec: base, debug: false });
+      cases.push({ dataset: sets[0], family, params: tunedParams(family), spec: { ...base, classWeight: 'balanced', imputeNative: true, missingIndicator: true }, debug: true });
     }
     // odd parameter values: fractional counts and depths, explicit max_features, k above the fold size, non-numbers
     const standard = cases.length;
@@ -389,20 +399,20 @@ describe.skipIf(!hasStack)('template building blocks on real data', () => {
     cases.push({ dataset: 'diabetes', family: 'et', params: { n_estimators: 20, max_features: 'log2', max_depth: 'deep' }, spec: { ...base, impute: 'mean' }, debug: false });
     cases.push({ dataset: 'wine', family: 'knn', params: { n_neighbors: 500 }, spec: { ...base, scale: false }, debug: false });
     cases.push({ dataset: 'diabetes', family: 'xgb', params: { n_estimators: true, learning_rate: null, max_depth: 0 }, spec: base, debug: false });
-    const f = runDriver<ModelFacts>('blocks_models.py', ['scoring', 'models'], [JSON.stringify(cases)]);
+    const f = runDriver<ModelFacts>('blocks_models.py', ['scoring', 'cnn', 'models'], [JSON.stringify(cases)]);
     expect(f.cases).toHaveLength(cases.length);
     // the factory's estimator-count parameters are the spec's
     expect(f.estimator_count).toEqual(ESTIMATOR_PARAM);
     const classes: Record<ModelFamily, [string, string]> = {
       linear: ['LogisticRegression', 'Ridge'], rf: ['RandomForestClassifier', 'RandomForestRegressor'],
       et: ['ExtraTreesClassifier', 'ExtraTreesRegressor'], hgb: ['HistGradientBoostingClassifier', 'HistGradientBoostingRegressor'],
-      xgb: ['XGBClassifier', 'XGBRegressor'], knn: ['KNeighborsClassifier', 'KNeighborsRegressor'],
+      xgb: ['XGBClassifier', 'XGBRegressor'], knn: ['KNeighborsClassifier', 'KNeighborsRegressor'], cnn: ['SmallCNN', 'SmallCNN'],
     };
     const debugEst = (n: number): number => Math.max(10, Math.round(n * 0.2));
     for (const [i, r] of f.cases.entries()) {
       const { case: c } = r;
       const label = `${c.family} on ${c.dataset}${c.debug ? ' (debug)' : ''} ${JSON.stringify(c.params)}`;
-      const reg = c.dataset === 'diabetes';
+      const reg = c.dataset === 'diabetes' || c.dataset === 'digits_value';
       expect(r.estimator, label).toBe(classes[c.family][reg ? 1 : 0]);
       expect(r.same_seed_same_predictions, label).toBe(true);
       // preprocessing: imputation for the families that need it (or all with imputeNative), scaling for linear/kNN
@@ -423,7 +433,7 @@ describe.skipIf(!hasStack)('template building blocks on real data', () => {
       } else {
         expect(r.n_estimators_full, label).toBeNull();
       }
-      if (['linear', 'rf', 'et', 'hgb'].includes(c.family) && !reg) {
+      if (['linear', 'rf', 'et', 'hgb', 'cnn'].includes(c.family) && !reg) {
         expect(r.params['class_weight'], label).toBe(c.spec['classWeight'] === 'balanced' ? 'balanced' : null);
       }
       if (c.family === 'knn') expect(r.params['n_neighbors'], label).toBe(Math.min(Math.round(Number(c.params['n_neighbors'] ?? 15)), r.max_k));
@@ -434,11 +444,13 @@ describe.skipIf(!hasStack)('template building blocks on real data', () => {
         expect(r.params['max_depth'], label).toBe(typeof md === 'number' ? Math.max(1, Math.round(md)) : null);
       }
       // a fit's time grows sublinearly in its work (fixed costs), except the linear model's and kNN's; only kNN's
-      // prediction cost grows with the rows fitted on
-      for (const e of [r.scaling.fit_rows, r.scaling.fit_estimators, r.scaling.predict_estimators]) {
+      // prediction cost grows with the rows fitted on; a network predicts in one pass whatever its epochs
+      for (const e of [r.scaling.fit_rows, r.scaling.fit_estimators]) {
         expect(e, label).toBeGreaterThan(0);
         expect(e, label).toBeLessThanOrEqual(1);
       }
+      if (c.family === 'cnn') expect(r.scaling.predict_estimators, label).toBe(0);
+      else expect(r.scaling.predict_estimators, label).toBeGreaterThan(0);
       expect(r.scaling.predict_rows, label).toBe(c.family === 'knn' ? 1 : 0);
       // real data, real scores (odd parameter values: any finite score)
       expect(Number.isFinite(r.score), label).toBe(true);
@@ -446,6 +458,8 @@ describe.skipIf(!hasStack)('template building blocks on real data', () => {
       if (c.dataset === 'breast_cancer') expect(r.score, label).toBeGreaterThan(0.95);
       if (c.dataset === 'wine') expect(r.score, label).toBeGreaterThan(0.85);
       if (c.dataset === 'diabetes') expect(r.score, label).toBeLessThan(70); // the target's own spread is ~77
+      if (c.dataset === 'digits') expect(r.score, label).toBeGreaterThan(0.9);
+      if (c.dataset === 'digits_value') expect(r.score, label).toBeLessThan(1.5); // the digit's own spread is ~2.9
     }
     const odd = f.cases.slice(-4);
     expect(odd[0]!.params).toMatchObject({ n_estimators: 33, max_depth: 5, max_features: 0.5, min_samples_leaf: 3 });
@@ -457,7 +471,7 @@ describe.skipIf(!hasStack)('template building blocks on real data', () => {
   it.each([
     ['breast_cancer', 'auc'], ['wine', 'logloss'], ['diabetes', 'rmse'],
   ] as const)('templates - the nested level-2 ensemble on %s (%s): fold k never sees its own labels', (dataset, metric) => {
-    const f = runDriver<Level2Facts>('blocks_level2.py', ['scoring', 'models', 'level2'], [dataset, metric]);
+    const f = runDriver<Level2Facts>('blocks_level2.py', ['scoring', 'cnn', 'models', 'level2'], [dataset, metric]);
     const singles = Object.values(f.models);
     const best = f.lower_is_better ? Math.min(...singles) : Math.max(...singles);
     const worst = f.lower_is_better ? Math.max(...singles) : Math.min(...singles);

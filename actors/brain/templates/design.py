@@ -1,6 +1,6 @@
 # ── design matrices: the target-free features of every row, and per fold the features fitted on its labels ──
 # gome:stub-begin (names defined by the constants block and earlier sections; the assembler strips this block)
-from _gome_job import time, np, pd, SPEC, FE, TEXT_HINT, SEED, IS_REG, K, train, test, holdout, HAS_HOLDOUT, feature_cols, y
+from _gome_job import time, np, pd, SPEC, FE, TEXT_HINT, IMAGE, SEED, IS_REG, K, train, test, holdout, HAS_HOLDOUT, feature_cols, y
 from _gome_job import target_free_features, pair_features, category_codes, target_encoding
 # gome:stub-end
 frames = [train[feature_cols], test[feature_cols]] + ([holdout[feature_cols]] if HAS_HOLDOUT else [])
@@ -8,7 +8,11 @@ X_all = pd.concat(frames, axis=0, ignore_index=True)
 n_tr, n_te = len(train), len(test)
 n_ho = len(holdout) if HAS_HOLDOUT else 0
 missing_frac = float(train[feature_cols].isna().mean().mean()) if feature_cols else 0.0
-_feats = target_free_features(X_all, feature_cols, FE, SPEC["encoding"], SPEC["maxOneHot"], TEXT_HINT, SEED)
+# an image's pixels stay first and in place (a network reads them by position), constant ones included
+IMAGE_COLS = feature_cols[:IMAGE["side"] ** 2] if IMAGE else []
+if IMAGE and len(IMAGE_COLS) < IMAGE["side"] ** 2:
+    raise SystemExit(f"the task has {IMAGE['side']}x{IMAGE['side']} images but train.csv has {len(IMAGE_COLS)} feature columns")
+_feats = target_free_features(X_all, feature_cols, FE, SPEC["encoding"], SPEC["maxOneHot"], TEXT_HINT, SEED, IMAGE_COLS)
 num_cols, cat_cols, text_cols = _feats["num_cols"], _feats["cat_cols"], _feats["text_cols"]
 feature_names = list(_feats["X"].columns)
 X_tr = _feats["X"].iloc[:n_tr].values

@@ -13,10 +13,11 @@ def is_text_column(s, name, text_hint):
     return name in text_hint or (s.str.len().mean() > 40 and s.nunique() > 0.3 * len(s))
 
 
-def target_free_features(X_all, feature_cols, fe, encoding, max_onehot, text_hint, seed):
+def target_free_features(X_all, feature_cols, fe, encoding, max_onehot, text_hint, seed, keep_cols=()):
     """The model features of every row of X_all (the train, test and holdout feature rows stacked).
     fe: the spec's feature settings (log1p, rowStats, count, text); encoding ("onehot", "ordinal" or "frequency") and
-    max_onehot: how categorical columns are encoded; text_hint: columns known to hold text; seed: for the text SVD.
+    max_onehot: how categorical columns are encoded; text_hint: columns known to hold text; seed: for the text SVD;
+    keep_cols: columns kept as they are, even when constant (an image's pixels, which a network reads by position).
     Returns a dict: X (a float32 frame, constant columns dropped), num (the numeric columns, after log1p: the source
     of the pair features), num_cols, cat_cols and text_cols."""
     num_cols = [c for c in feature_cols if pd.api.types.is_numeric_dtype(X_all[c])]
@@ -25,9 +26,10 @@ def target_free_features(X_all, feature_cols, fe, encoding, max_onehot, text_hin
     cat_cols = [c for c in obj_cols if c not in text_cols]
     parts = []
     num = X_all[num_cols].astype(float) if num_cols else pd.DataFrame(index=X_all.index)
+    keep = set(str(c) for c in keep_cols)
     if fe["log1p"]:
         # log1p of skewed non-negative numeric columns
-        for c in num_cols:
+        for c in (c for c in num_cols if str(c) not in keep):
             col = num[c]
             if col.notna().sum() > 10 and col.min() >= 0 and col.skew() > 1.0:
                 num[c] = np.log1p(col)
@@ -71,7 +73,7 @@ def target_free_features(X_all, feature_cols, fe, encoding, max_onehot, text_hin
     # unique column names: a repeated name gets a "__<n>" suffix
     X.columns = [str(c) + ("" if i == 0 else "__" + str(i)) for c, i in zip(X.columns, pd.Series(X.columns.astype(str)).groupby(X.columns.astype(str)).cumcount())]
     X = X.replace([np.inf, -np.inf], np.nan)
-    X = X.drop(columns=[c for c in X.columns if X[c].nunique(dropna=False) <= 1])
+    X = X.drop(columns=[c for c in X.columns if c not in keep and X[c].nunique(dropna=False) <= 1])
     if X.shape[1] == 0:
         X = pd.DataFrame({"bias": np.zeros(len(X_all))})
     return dict(X=X.astype(np.float32), num=num, num_cols=num_cols, cat_cols=cat_cols, text_cols=text_cols)

@@ -2,7 +2,7 @@
 # A model is data ({"family", "name", "params"}); a missing or non-numeric parameter takes the family's default.
 # Estimator classes are imported when first built, so a job imports only the libraries its models use.
 # gome:stub-begin (names defined by the constants block and earlier sections; the assembler strips this block)
-from _gome_job import np, LOWER_IS_BETTER, metric, fit, predict, to_target
+from _gome_job import np, LOWER_IS_BETTER, IMAGE, metric, fit, predict, to_target, SmallCNN
 # gome:stub-end
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
@@ -11,7 +11,7 @@ from sklearn.preprocessing import StandardScaler
 # the parameter holding each family's number of estimators (trees, boosting rounds), with its default; debug mode
 # reduces it (est) and the runtime estimate scales it back up
 ESTIMATOR_COUNT = {"rf": ("n_estimators", 200), "et": ("n_estimators", 200), "hgb": ("max_iter", 100),
-                   "xgb": ("n_estimators", 300)}
+                   "xgb": ("n_estimators", 300), "cnn": ("epochs", 10)}
 # How each family's time grows from the debug run to the full run (the runtime estimate's extrapolation), fitted on
 # the dev half of the bundled suite with `npm run bench:cost` (2026-11-24: 103 models in 55 jobs on six competitions):
 # a fit's time grows as (rows fitted)^fit_rows x (estimators)^fit_estimators; a prediction's as the rows predicted x
@@ -24,6 +24,8 @@ SCALING = {
     "rf": {"fit_rows": 0.32, "fit_estimators": 0.75, "predict_estimators": 0.9, "predict_rows": 0.0},
     "linear": {"fit_rows": 0.46, "fit_estimators": 1.0, "predict_estimators": 1.0, "predict_rows": 0.0},
     "knn": {"fit_rows": 1.0, "fit_estimators": 1.0, "predict_estimators": 1.0, "predict_rows": 1.0},
+    # a network's epoch visits every fitted row once; prediction is one pass whatever the epochs
+    "cnn": {"fit_rows": 1.0, "fit_estimators": 1.0, "predict_estimators": 0.0, "predict_rows": 0.0},
 }
 
 
@@ -119,6 +121,13 @@ def make_estimator(family, params, seed, is_reg, class_weight="none", n_jobs=1, 
         k = min(k, max_k) if max_k is not None else k
         cls = KNeighborsRegressor if is_reg else KNeighborsClassifier
         return cls(n_neighbors=k, weights="distance", n_jobs=n_jobs)
+    if family == "cnn":
+        if IMAGE is None:
+            raise ValueError("a convolutional network needs features that are one image per row (TaskInfo.image)")
+        # shifts of up to 1/14 of the side (2 pixels of 28); none on small images, where one pixel is a large move
+        return SmallCNN(IMAGE["side"], width=_count(p, "width", 16, least=4), epochs=est(n_estimators_full(family, p)),
+                        lr=float(_num(p, "lr", 0.003)), weight_decay=float(_num(p, "weight_decay", 1e-4)),
+                        shift=IMAGE["side"] // 14, seed=seed, n_jobs=n_jobs, is_reg=is_reg, class_weight=cw)
     raise ValueError(f"unknown model family {family!r}")
 
 
