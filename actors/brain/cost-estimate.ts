@@ -33,6 +33,16 @@ function num(m: ModelSpec, key: string, dflt: number): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : dflt;
 }
 
+/**
+ * The rows one fold's model is fitted on: the labelled rows less the harness's held-back slice, less the fold's own
+ * validation rows, capped by the spec's row subsample.
+ */
+export function fitRows(spec: PipelineSpec, task: TaskInfo): number {
+  const labelled = Math.max(0, task.nTrainRows - (task.harness?.holdoutRows ?? 0));
+  const k = task.harness?.folds ?? spec.folds;
+  return Math.min(spec.maxTrainRows, Math.round((labelled * (k - 1)) / k));
+}
+
 /** One model's fit cost (one fold, one seed), relative units per 1,000 rows. */
 function modelCost(m: ModelSpec, spec: PipelineSpec, task: TaskInfo): number {
   const key = ESTIMATOR_PARAM[m.family];
@@ -45,7 +55,7 @@ function modelCost(m: ModelSpec, spec: PipelineSpec, task: TaskInfo): number {
   const size = m.family === 'xgb' ? Math.sqrt(Math.max(1, num(m, 'max_depth', 6)) / 6)
     : m.family === 'hgb' ? Math.sqrt(Math.max(2, num(m, 'max_leaf_nodes', 31)) / 31)
     : m.family === 'cnn' ? (Math.max(4, num(m, 'width', 16)) / 16) ** 2 * ((task.image?.side ?? 28) / 28) ** 2 : 1;
-  const rows = Math.min(task.nTrainRows, spec.maxTrainRows) / 1000;
+  const rows = fitRows(spec, task) / 1000;
   return (PER_ESTIMATOR[m.family] * n * perClass * size + FIXED[m.family]) * Math.max(0.05, rows) ** ROW_EXP[m.family];
 }
 
@@ -168,6 +178,8 @@ export function allowedMs(remainingMs: number | null): number | null {
 interface ReshapeStep { label: string; applies(s: PipelineSpec, task: TaskInfo): boolean; apply(s: PipelineSpec, task: TaskInfo): void }
 
 const BOOSTING: readonly ModelFamily[] = ['hgb', 'xgb'];
+/** The fewest estimators reshaping leaves a model: 30 trees or rounds, 3 epochs of a network. */
+const FEWEST_ESTIMATORS = (f: ModelFamily): number => (f === 'cnn' ? 3 : 30);
 const MIN_ROWS = 2_000;
 /** The fewest trials reshaping leaves a search (fewer is hardly a search). */
 const MIN_TRIALS = 4;
@@ -186,13 +198,13 @@ const RESHAPE_STEPS: ReshapeStep[] = [
     apply: (s) => { s.earlyStop = true; },
   },
   {
-    label: 'half the trees / rounds at a higher learning rate',
-    applies: (s) => s.models.some((m) => { const k = ESTIMATOR_PARAM[m.family]; return !!k && num(m, k, 100) > 60; }),
+    label: 'half the trees / rounds / epochs (boosting at a higher learning rate)',
+    applies: (s) => s.models.some((m) => { const k = ESTIMATOR_PARAM[m.family]; return !!k && num(m, k, 100) > FEWEST_ESTIMATORS(m.family) * 2; }),
     apply: (s) => {
       for (const m of s.models) {
         const k = ESTIMATOR_PARAM[m.family];
-        if (!k || num(m, k, 100) <= 60) continue;
-        m.params[k] = Math.max(30, Math.round(num(m, k, 100) / 2));
+        if (!k || num(m, k, 100) <= FEWEST_ESTIMATORS(m.family) * 2) continue;
+        m.params[k] = Math.max(FEWEST_ESTIMATORS(m.family), Math.round(num(m, k, 100) / 2));
         if (BOOSTING.includes(m.family)) m.params['learning_rate'] = Math.min(0.3, Math.round(num(m, 'learning_rate', 0.1) * 1.6 * 1e4) / 1e4);
       }
     },
@@ -204,8 +216,8 @@ const RESHAPE_STEPS: ReshapeStep[] = [
   },
   {
     label: 'fit on a row subsample',
-    applies: (s, t) => Math.min(t.nTrainRows, s.maxTrainRows) > MIN_ROWS * 1.5,
-    apply: (s, t) => { s.maxTrainRows = Math.max(MIN_ROWS, Math.floor(Math.min(t.nTrainRows, s.maxTrainRows) / 2)); },
+    applies: (s, t) => fitRows(s, t) > MIN_ROWS * 1.5,
+    apply: (s, t) => { s.maxTrainRows = Math.max(MIN_ROWS, Math.floor(fitRows(s, t) / 2)); },
   },
   {
     label: 'drop the costliest ensemble member',

@@ -180,6 +180,22 @@ describe('planning', () => {
     expect(estimateMs(spec, task, { spec: prev, runMs: 90_000 })!.ms).toBeLessThanOrEqual(24_000);
   });
 
+  it('cost-estimate - a network refused as too slow loses epochs first, and a row subsample halves the rows each fold really fits on', () => {
+    // fashion-mnist as the harness splits it: 8,000 rows, 1,199 held back, 5 folds (5,441 rows per fold's fit)
+    const images = { ...taskFor('multiclass', 'accuracy'), nTrainRows: 8000, nClasses: 10, harness: { folds: 5, holdoutRows: 1199, acceptK: 2 },
+      image: { side: 28, channels: 1 as const, prefix: 'pixel' } };
+    const cnn = draftSpec(images, 'cnn');
+    const refused = { spec: cnn, runMs: 252_400 };
+    const r = reshapeToFit(cnn, images, refused, 160_000)!;
+    expect(r.steps[0]).toMatch(/epochs/);
+    expect(r.spec.models[0]!.params['epochs']).toBe(5);
+    expect(r.after.ms).toBeLessThanOrEqual(160_000);
+    // (before the fix: the subsample halved the 8,000 public rows to 4,000, which cut a fold's 5,441 only to 4,000)
+    const rows = reshapeToFit(cnn, images, refused, 40_000)!;
+    expect(rows.steps).toContain('fit on a row subsample');
+    expect(rows.spec.maxTrainRows).toBeLessThanOrEqual(Math.floor(5441 / 2));
+  });
+
   it('research - a change that would not fit even reshaped is not proposed while one that fits is left', () => {
     const sota = { experiment: 't0-e1', score: 0.9, code: 'x', hypothesis: 'draft', cvStd: 0.01, trainScore: 0.95, folds: [0.9, 0.9, 0.9, 0.9, 0.9],
       holdout: 0.9, feedback: null, spec: draftSpec(task, 'hgb'), fullRunMs: 8_000 };
