@@ -8,6 +8,7 @@ APT_PACKAGES=(
   python3 python3-sklearn python3-pandas python3-xgboost   # the ML stack generated code runs on
   python3-optuna python3-torch python3-pyflakes  # tuning and (CPU) deep learning for generated code; pyflakes checks the job templates
   python3-statsmodels python3-rdata r-cran-mlbench r-cran-kernlab  # real datasets for the bundled competitions
+  r-cran-aer r-cran-dslabs                      # real datasets for fertility-work (AER Fertility) and tweet-source (dslabs trump_tweets)
   dataset-fashion-mnist                         # images for the bundled fashion-mnist-10k competition
   bubblewrap                                    # no-network job sandbox
   iproute2 procps                               # network namespaces for multi-host tests; ps for process checks

@@ -1,7 +1,6 @@
-"""Shared helpers for bench/<name>/prepare.py: load Debian-shipped data, make a
-deterministic (seed 0) 80/20 split with shuffled integer ids, and write the
-MLE-bench layout (public/, private/, competition.json with the source files
-listed in `sources`, .prepared)."""
+"""Shared helpers for bench/<name>/prepare.py: load Debian-shipped data (.rda files, or an R package's
+lazy-load data base), make a deterministic (seed 0) 80/20 split with shuffled integer ids, and write the
+MLE-bench layout (public/, private/, competition.json with the source files listed in `sources`, .prepared)."""
 import argparse
 import hashlib
 import json
@@ -33,6 +32,39 @@ def load_rda(path, name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return rdata.conversion.convert(rdata.parser.parse_file(path))[name]
+
+
+def load_lazy_rdb(data_dir, name):
+    """Read object `name` from an installed R package's lazy-load data base (data_dir/Rdata.rdx + Rdata.rdb, as
+    packages built with LazyData ship their data, e.g. r-cran-dslabs) with python3-rdata, without R. Rdata.rdx is a
+    gzip-compressed serialised list whose `variables` gives each object's (offset, length) in Rdata.rdb; each entry
+    there is a 4-byte big-endian uncompressed length followed by a zlib stream (R's `compressed` = TRUE) holding the
+    serialised object (R's lazyLoadDBfetch)."""
+    import gzip
+    import struct
+    import zlib
+
+    import rdata
+    from rdata.parser._parser import parse_rdata_binary
+
+    def parse(raw):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return rdata.conversion.convert(parse_rdata_binary(memoryview(raw)))
+
+    with open(os.path.join(data_dir, "Rdata.rdx"), "rb") as f:
+        index = parse(gzip.decompress(f.read()))
+    if [bool(x) for x in np.atleast_1d(index["compressed"])] != [True]:
+        raise ValueError(f"{data_dir}: only zlib-compressed lazy-load data bases are supported")
+    offset, length = (int(x) for x in index["variables"][name])
+    with open(os.path.join(data_dir, "Rdata.rdb"), "rb") as f:
+        f.seek(offset)
+        blob = f.read(length)
+    size = struct.unpack(">I", blob[:4])[0]
+    raw = zlib.decompress(blob[4:])
+    if len(raw) != size:
+        raise ValueError(f"{data_dir}: {name} decompresses to {len(raw)} bytes, the index says {size}")
+    return parse(raw)
 
 
 def _write_csv(df, path):

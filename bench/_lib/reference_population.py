@@ -29,13 +29,15 @@ from sklearn.ensemble import (ExtraTreesClassifier, ExtraTreesRegressor, Gradien
                               GradientBoostingRegressor, HistGradientBoostingClassifier,
                               HistGradientBoostingRegressor, RandomForestClassifier,
                               RandomForestRegressor)
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import Lasso, LinearRegression, LogisticRegression, Ridge
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import LabelEncoder, OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.preprocessing import (FunctionTransformer, LabelEncoder, OneHotEncoder, OrdinalEncoder,
+                                   StandardScaler)
 from sklearn.svm import SVC, SVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from xgboost import XGBClassifier, XGBRegressor
@@ -50,18 +52,41 @@ JOBS = 2
 LOW_CARD = 8  # integer columns with <= 8 distinct values are also one-hot encoded for linear/kNN models
 
 
+# Free-text columns: a string column whose values are on average longer than 30 characters with more than 100 distinct
+# values (the rule of cli/run/task-info.ts). Both preprocessings turn each into TF-IDF features (word 1-2-grams seen in
+# at least 2 training rows, sublinear term frequency, the TEXT_TERMS most frequent terms, dense) instead of one-hot or
+# ordinal codes, which would give one useless level per row.
+TEXT_MIN_MEAN_LEN, TEXT_MIN_DISTINCT, TEXT_TERMS = 30, 100, 1000
+
+
+def is_text(s):
+    s = s.dropna().astype(str)
+    return len(s) > 0 and s.str.len().mean() > TEXT_MIN_MEAN_LEN and s.nunique() > TEXT_MIN_DISTINCT
+
+
+def _as_text(s):
+    return pd.Series(s).fillna("").astype(str)
+
+
 def column_kinds(X):
-    cat = [c for c in X.columns if X[c].dtype == object]
-    num = [c for c in X.columns if c not in cat]
+    obj = [c for c in X.columns if X[c].dtype == object]
+    text = [c for c in obj if is_text(X[c])]
+    cat = [c for c in obj if c not in text]
+    num = [c for c in X.columns if c not in obj]
     low = [c for c in num if X[c].dropna().nunique() <= LOW_CARD
            and np.all(np.mod(X[c].dropna(), 1) == 0)]
-    return num, cat, low
+    return num, cat, low, text
 
 
 def preprocessors(X):
     """'lin': impute(median)+missing indicators+scale numerics, one-hot categoricals.
-    'tree': impute(median)+indicators for numerics, ordinal codes for string columns."""
-    num, cat, low = column_kinds(X)
+    'tree': impute(median)+indicators for numerics, ordinal codes for string columns.
+    Both: TF-IDF features for free-text columns (see TEXT_TERMS)."""
+    num, cat, low, text = column_kinds(X)
+    tfidf = lambda: Pipeline([  # noqa: E731
+        ("str", FunctionTransformer(_as_text)),
+        ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=TEXT_TERMS, sublinear_tf=True))])
+    text_parts = [(f"text_{c}", tfidf(), c) for c in text]  # a scalar column: the vectoriser gets 1-D strings
     onehot = lambda fill: Pipeline([  # noqa: E731  (missing becomes its own category)
         ("imp", SimpleImputer(strategy="constant", fill_value=fill)),
         ("oh", OneHotEncoder(handle_unknown="ignore", sparse_output=False))])
@@ -71,11 +96,13 @@ def preprocessors(X):
         lin_parts.append(("cat", onehot("missing"), cat))
     if low:
         lin_parts.append(("low", onehot(-1), low))
+    lin_parts += text_parts
     tree_parts = [("num", SimpleImputer(strategy="median", add_indicator=True), num)]
     if cat:
         tree_parts.append(("cat", Pipeline([
             ("imp", SimpleImputer(strategy="constant", fill_value="missing")),
             ("ord", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1))]), cat))
+    tree_parts += text_parts
     return (lambda: ColumnTransformer(lin_parts, sparse_threshold=0),
             lambda: ColumnTransformer(tree_parts, sparse_threshold=0))
 

@@ -33,9 +33,10 @@ export async function runChecks(python = '/usr/bin/python3'): Promise<Check[]> {
     fix: 'apt-get install -y python3 python3-sklearn python3-pandas python3-xgboost' });
 
   const data = existsSync(python) ? run(python, ['-c', 'import statsmodels, rdata; print("ok")']) : null;
-  const rdaOk = existsSync('/usr/lib/R/site-library/mlbench/data/LetterRecognition.rda') && existsSync('/usr/lib/R/site-library/kernlab/data/spam.rda');
-  checks.push({ name: 'bundled datasets (statsmodels, rdata, mlbench, kernlab)', ok: !!data?.ok && rdaOk, required: true,
-    detail: data?.ok && rdaOk ? 'present' : 'missing dataset packages', fix: 'apt-get install -y python3-statsmodels python3-rdata r-cran-mlbench r-cran-kernlab' });
+  const rdaOk = ['mlbench/data/LetterRecognition.rda', 'kernlab/data/spam.rda', 'AER/data/Fertility.rda', 'dslabs/data/Rdata.rdb']
+    .every((f) => existsSync(`/usr/lib/R/site-library/${f}`));
+  checks.push({ name: 'bundled datasets (statsmodels, rdata, mlbench, kernlab, AER, dslabs)', ok: !!data?.ok && rdaOk, required: true,
+    detail: data?.ok && rdaOk ? 'present' : 'missing dataset packages', fix: 'apt-get install -y python3-statsmodels python3-rdata r-cran-mlbench r-cran-kernlab r-cran-aer r-cran-dslabs' });
 
   const bw = await probeBwrap();
   const bwErr = bw.ok ? null : new SandboxUnavailable('bwrap', bw.detail, bw.missing);

@@ -13,6 +13,16 @@ type Msg = { body: { type: string; payload: Record<string, any> } };
 function log(runDir: string): Msg[] {
   return readFileSync(join(runDir, 'messages.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 }
+type Problem = { summary: string; evidence: string };
+/** Each research request with the diagnosis its reply gave, matched by causation. */
+type Pair = { req: Record<string, any>; problems: Problem[] };
+function researchPairs(m: Msg[]): Pair[] {
+  const body = (x: Msg) => x.body as Msg['body'] & { id?: string; causation?: string };
+  const asked = new Map(m.filter((x) => x.body.type === 'brain.research.request').map((x) => [body(x).id, x.body.payload]));
+  return m.filter((x) => x.body.type === 'brain.research.reply' && asked.has(body(x).causation))
+    .map((x) => ({ req: asked.get(body(x).causation)!, problems: x.body.payload.diagnosis as Problem[] }));
+}
+const fired = (x: Pair, summary: string): Problem | undefined => x.problems.find((d) => d.summary === summary);
 const diagnoses = (m: Msg[]) => m.filter((x) => x.body.type === 'brain.research.reply').flatMap((x) => x.body.payload.diagnosis as Array<{ summary: string; evidence: string }>);
 
 describe('diagnosis feedback', () => {
@@ -100,13 +110,8 @@ print(json.dumps(int(sum(d[c].dtype == object for c in d.columns if c not in ("i
     // and another from a random forest; each research request carries its trace's SOTA spec
     const r = await runCompetition({ competitionDir: join(REPO, 'bench', 'house-votes'), runsRoot: tempDir('gome-diag-'), runId: 'families', progress: null,
       config: { ...quick, budgetMs: 120_000, topology: { researcher: 'gradient', traces: 4, memory: true, structuredReasoning: true } } });
-    const m = log(r.runDir);
-    const asked = new Map(m.filter((x) => x.body.type === 'brain.research.request').map((x) => [(x.body as { id?: string }).id, x.body.payload]));
-    const pairs = m.filter((x) => x.body.type === 'brain.research.reply' && asked.has((x.body as { causation?: string }).causation))
-      .map((x) => ({ req: asked.get((x.body as { causation?: string }).causation)!, problems: x.body.payload.diagnosis as Array<{ summary: string; evidence: string }> }))
-      .filter((x) => x.req.sota?.spec);
-    const family = (x: (typeof pairs)[number]) => x.req.sota.spec.models[0].family as string;
-    const fired = (x: (typeof pairs)[number], summary: string) => x.problems.find((d) => d.summary === summary);
+    const pairs = researchPairs(log(r.runDir)).filter((x) => x.req.sota?.spec);
+    const family = (x: Pair) => x.req.sota.spec.models[0].family as string;
     // the conditions hold in this run (the test cannot pass vacuously) …
     expect(pairs.some((x) => ['linear', 'knn'].includes(family(x))), 'a trace whose SOTA is a linear or k-NN model').toBe(true);
     expect(pairs.some((x) => ['rf', 'et'].includes(family(x))), 'a trace whose SOTA is a bagged forest').toBe(true);
@@ -119,4 +124,77 @@ print(json.dumps(int(sum(d[c].dtype == object for c in d.columns if c not in ("i
       expect(!!bagged, `${family(x)}: bagged trees`).toBe(['rf', 'et'].includes(family(x)));
     }
   }, 240_000);
+
+  it('diagnosis - an RMSLE target not yet in log space, the budget stage and recent failures are diagnosed in a real run (health-visits), exactly where they hold', async () => {
+    const r = await runCompetition({ competitionDir: join(REPO, 'bench', 'health-visits'), runsRoot: tempDir('gome-diag-'), runId: 'rmsle', progress: null,
+      config: { ...quick, budgetMs: 120_000 } });
+    const pairs = researchPairs(log(r.runDir));
+    expect(pairs.length, 'research rounds').toBeGreaterThanOrEqual(4);
+    const logged = (x: Pair) => x.req.sota?.spec?.targetLog === true;
+    const rmsle = 'RMSLE is an RMSE in log space: the model should be trained on log1p(target)';
+    // the loop moves the target into log space during the run, so both sides of the condition occur …
+    expect(pairs.some((x) => !logged(x)), 'a round whose SOTA trains on the raw target').toBe(true);
+    expect(pairs.some(logged), 'a round whose SOTA trains on log1p(target)').toBe(true);
+    // (the stage rules are checked in both directions where rounds occur; whether a round is asked after 70% of a
+    // 2-minute budget depends on the time the last jobs need, so the ensemble stage is not required here)
+    expect(pairs.some((x) => x.req.sota && x.req.stage === 'improve'), 'a round mid-budget').toBe(true);
+    expect(pairs.some((x) => x.req.failures.length > 0), 'a round after a failure').toBe(true);
+    for (const x of pairs) {
+      // … and each rule fires exactly where its condition holds
+      const f = fired(x, rmsle);
+      expect(!!f, `round ${x.req.stage}: rmsle`).toBe(!logged(x));
+      if (f) expect(f.evidence).toBe('metric is rmsle and the target is not log-transformed');
+      expect(!!fired(x, 'Late in the budget: combine the best models rather than explore'), 'late').toBe(x.req.stage === 'ensemble' && !!x.req.sota);
+      expect(!!fired(x, 'Early in the budget: large moves are cheap to explore'), 'early').toBe(x.req.stage === 'draft' && !!x.req.sota);
+      const failures = x.req.failures as Array<{ kind: string; level: string; reason: string }>;
+      const trouble = failures.some((e) => /time ?out|timed out|time limit|memory|killed|oom|budget|too slow|refused/i.test(e.reason));
+      const failed = fired(x, 'Recent experiments failed') ?? fired(x, 'Recent experiments ran out of time or memory');
+      expect(!!failed, 'failures').toBe(failures.length > 0);
+      if (failed) {
+        expect(failed.summary === 'Recent experiments ran out of time or memory').toBe(trouble);
+        // the evidence quotes the last three failures the memory sent, in order
+        expect(failed.evidence).toBe(failures.slice(-3).map((e) => `${e.kind}@${e.level}: ${e.reason.slice(0, 80)}`).join(' | '));
+      }
+    }
+  }, 300_000);
+
+  it('diagnosis - a free-text column (tweet-source, the tweets\' own words) is diagnosed in a real run, naming the column the data holds', async () => {
+    const comp = join(REPO, 'bench', 'tweet-source');
+    const r = await runCompetition({ competitionDir: comp, runsRoot: tempDir('gome-diag-'), runId: 'text', progress: null,
+      config: { ...quick, budgetMs: 60_000, maxIterations: 1 } });
+    const text = diagnoses(log(r.runDir)).find((x) => x.summary === 'Free-text columns carry signal that length features miss');
+    expect(text, 'the text rule fired').toBeDefined();
+    // the data's free-text columns: strings averaging over 30 characters with many distinct values
+    const cols = py<string[]>(String.raw`
+import json, sys, pandas as pd
+d = pd.read_csv(json.load(sys.stdin)).drop(columns=["id", "android"])
+print(json.dumps([c for c in d.columns if d[c].dtype == object and d[c].dropna().str.len().mean() > 30 and d[c].nunique() > 100]))`, join(comp, 'public', 'train.csv'));
+    expect(cols).toEqual(['text']);
+    expect(text!.evidence).toBe(`${cols.length} text columns (${cols.join(', ')})`);
+  }, 150_000);
+
+  it('diagnosis - a large training set and an underfitting model (fertility-work, 203,723 rows, 7 coarse features) are diagnosed in a real run, exactly where they hold', async () => {
+    const comp = join(REPO, 'bench', 'fertility-work');
+    const r = await runCompetition({ competitionDir: comp, runsRoot: tempDir('gome-diag-'), runId: 'large', progress: null,
+      config: { ...quick, budgetMs: 150_000, maxIterations: 3 } });
+    const pairs = researchPairs(log(r.runDir));
+    const rows = py<number>('import json,sys,pandas as pd; print(json.dumps(len(pd.read_csv(json.load(sys.stdin)))))', join(comp, 'public', 'train.csv'));
+    expect(rows).toBeGreaterThan(100_000);
+    for (const x of pairs) {
+      const large = fired(x, 'Large training set: compute-heavy moves are costly');
+      expect(large, 'the large-data rule fired').toBeDefined();
+      expect(large!.evidence).toBe(`${rows} training rows`);
+    }
+    // underfitting: the SOTA fits its training rows no better than it scores out of fold, far from a perfect AUC
+    const withSota = pairs.filter((x) => x.req.sota && Number.isFinite(x.req.sota.trainScore) && Number.isFinite(x.req.sota.score));
+    expect(withSota.length, 'research rounds after a SOTA').toBeGreaterThan(0);
+    const underfits = (x: Pair) => x.req.sota.trainScore - x.req.sota.score < 0.005 && x.req.sota.score < 1 - 0.03;
+    expect(withSota.some(underfits), 'a SOTA that underfits').toBe(true);
+    for (const x of withSota) {
+      const u = fired(x, 'Underfitting: the model fits training data no better than validation');
+      expect(!!u, `train ${x.req.sota.trainScore} vs CV ${x.req.sota.score}`).toBe(underfits(x));
+      if (u) expect(u.evidence).toBe(`train ${x.req.sota.trainScore.toPrecision(4)} vs CV ${x.req.sota.score.toPrecision(4)} (auc)`);
+    }
+  }, 300_000);
 });
+

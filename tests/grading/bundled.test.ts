@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { localCompetitions } from '../../cli/commands/bench-suite.ts';
 import { loadCompetition } from '../../grading/competition.ts';
+import { parseCsvText } from '../../grading/csv.ts';
 import { grade } from '../../grading/grader.ts';
 import { medalThresholds, readLeaderboard } from '../../grading/medals.ts';
 import { lowerIsBetter } from '../../protocols/metric-table.ts';
@@ -14,8 +15,8 @@ const NAMES = localCompetitions(BENCH);
 
 interface RawSpec { suite?: unknown; smoke?: unknown; sources?: unknown; testRows?: unknown; trainRows?: unknown }
 const raw = (name: string): RawSpec => JSON.parse(readFileSync(join(BENCH, name, 'competition.json'), 'utf8')) as RawSpec;
-/** Data rows of a CSV (lines after the header; the prepared files end with one newline). */
-const csvRows = (path: string): number => readFileSync(path, 'utf8').trimEnd().split('\n').length - 1;
+/** Data rows of a CSV (records after the header; a quoted text field may span lines, as in tweet-source). */
+const csvRows = (path: string): number => parseCsvText(readFileSync(path, 'utf8'), path).rows.length;
 
 describe('bundled competitions', () => {
   it.each(NAMES)('bundled - %s loads, grades its sample submission and ranks on its leaderboard', async (name) => {
