@@ -130,7 +130,20 @@ function ensembleMove(kind: string, title: string, size: number, how: PipelineSp
   };
 }
 
-export const MOVES: readonly Move[] = [
+/** Moves that change the feature columns (encodings, transforms, added columns, imputation): a network reads only the
+ * image's pixels, so they change nothing for a spec whose every model is one. */
+const FEATURE_COLUMN_KINDS: ReadonlySet<string> = new Set([
+  'fe:rowstats', 'fe:ratios', 'fe:log1p', 'fe:count', 'fe:onehot', 'fe:ordinal', 'fe:freq', 'fe:target-enc',
+  'fe:missing-ind', 'fe:impute-mean', 'fe:impute-mode', 'fe:text-tfidf',
+]);
+const readsFeatureColumns = (s: PipelineSpec): boolean => s.models.some((m) => m.family !== 'cnn');
+
+/** A move that only applies where it changes what some model reads. */
+function forFeatureReaders(m: Move): Move {
+  return FEATURE_COLUMN_KINDS.has(m.kind) ? { ...m, applies: (ctx) => readsFeatureColumns(ctx.spec) && m.applies(ctx) } : m;
+}
+
+const CATALOGUE: readonly Move[] = [
   // ── drafts ──
   draft('hgb', 'Draft: histogram gradient boosting baseline (ordinal categoricals, native NaN)', ax(7, 7, 5, 9, 8)),
   draft('xgb', 'Draft: XGBoost baseline', ax(6, 7, 5, 8, 7)),
@@ -319,6 +332,8 @@ export const MOVES: readonly Move[] = [
   ensembleMove('ens:hill', 'Hill-climbing weighted ensemble over a pool of 4 diverse models', 4, 'hill', ax(6, 7, 7, 5, 7)),
   ensembleMove('ens:stack', 'Stacking: logistic/ridge meta-model over 4 models\' out-of-fold predictions', 4, 'stack', ax(6, 7, 8, 5, 6)),
 ];
+
+export const MOVES: readonly Move[] = CATALOGUE.map(forFeatureReaders);
 
 export const MOVE_BY_KIND: ReadonlyMap<string, Move> = new Map(MOVES.map((m) => [m.kind, m]));
 export const DRAFT_KINDS = MOVES.filter((m) => m.kind.startsWith('draft:')).map((m) => m.kind);

@@ -62,4 +62,25 @@ describe('images', () => {
     expect(generateCode(draftSpec(image, 'cnn'), image)).toContain('IMAGE = {"side": 28, "channels": 1, "prefix": "pixel"}');
     expect(generateCode(draftSpec(tabular), tabular)).toContain('IMAGE = None');
   });
+
+  it('images - feature-column moves are not offered while every model is the network (it reads only the pixels), and are once a tabular model joins', () => {
+    const image: TaskInfo = { ...taskFor('multiclass', 'accuracy'), columns: pixels(784), image: { side: 28, channels: 1, prefix: 'pixel' } };
+    const cnn = draftSpec(image, 'cnn');
+    const mixed = draftSpec(image, 'cnn');
+    mixed.models.push({ family: 'hgb', name: 'hgb', params: {} });
+    for (const kind of ['fe:ratios', 'fe:rowstats', 'fe:log1p', 'fe:count']) {
+      const move = MOVES.find((m) => m.kind === kind)!;
+      expect(move.applies({ task: image, spec: cnn, goodFamilies: [] }), `${kind} under the network alone`).toBe(false);
+      expect(move.applies({ task: image, spec: mixed, goodFamilies: [] }), `${kind} with boosting beside it`).toBe(true);
+    }
+    // moves that change what the network does still apply
+    for (const kind of ['hp:more-trees', 'hp:capacity-up', 'wf:seeds']) {
+      expect(MOVES.find((m) => m.kind === kind)!.applies({ task: image, spec: cnn, goodFamilies: [] }), kind).toBe(true);
+    }
+    const sota = { experiment: 't0-e0', score: 0.84, code: generateCode(cnn, image), hypothesis: 'draft:cnn', cvStd: 0.005, trainScore: 0.85,
+      folds: [], holdout: null, feedback: null, spec: cnn, fullRunMs: 150_000 };
+    const next = offlineBrain.research(researchRequest(image, { stage: 'improve', budgetUsedFrac: 0.3, sota }));
+    expect(next.hypotheses.length).toBeGreaterThan(0);
+    for (const h of next.hypotheses) expect(h.kind, 'no feature-column move for the network alone').not.toMatch(/^fe:(ratios|rowstats|log1p|count)/);
+  });
 });
