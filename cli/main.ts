@@ -7,6 +7,8 @@ import { PRESETS } from '../protocols/presets.ts';
 import type { RunConfigInput } from '../protocols/config.ts';
 import { MetricName } from '../protocols/domain.ts';
 import { parseDuration } from './duration.ts';
+import { brainFromFlags, type LlmFlags } from './llm-flags.ts';
+import { doctorLlm } from './commands/doctor-llm.ts';
 import { doctor, doctorSandbox } from './commands/doctor.ts';
 import { gradeScore, gradeSubmission } from './commands/grade.ts';
 import { runSuite, SUITES, type SuiteName } from './commands/bench-suite.ts';
@@ -45,7 +47,8 @@ function int(v: string): number {
 interface RunFlags {
   budget: number; seed: number; preset: string; traces?: number; researcher?: 'gradient' | 'greedy'; memory: boolean;
   nats?: string; runs: string; maxIterations?: number; sandbox: string; debugLimit?: number; fullLimit?: number;
-  brainLimit?: number; grace?: number; finalRefit: boolean; logMaxMb?: number; logMaxAge?: number; folds?: number; holdout?: number; acceptK?: number; topK?: number; maxRepairs?: number; logLevel: string; metric?: MetricName;
+  brainLimit?: number; grace?: number; finalRefit: boolean; llm?: string; llmBaseUrl?: string; llmResearcher?: string; llmDeveloper?: string;
+  llmConfig?: string; maxLlmUsd?: number; maxLlmTokens?: number; logMaxMb?: number; logMaxAge?: number; folds?: number; holdout?: number; acceptK?: number; topK?: number; maxRepairs?: number; logLevel: string; metric?: MetricName;
 }
 
 function configFrom(f: RunFlags): Partial<RunConfigInput> {
@@ -60,9 +63,11 @@ function configFrom(f: RunFlags): Partial<RunConfigInput> {
   if (f.debugLimit) limits.debugMs = f.debugLimit;
   if (f.fullLimit) limits.fullMs = f.fullLimit;
   if (f.brainLimit) limits.brainMs = f.brainLimit;
+  const brain = brainFromFlags(f);
   return {
     ...base, preset: f.preset, budgetMs: f.budget, seed: f.seed, topology, limits, sandbox: f.sandbox as RunConfigInput['sandbox'],
     ...(f.grace !== undefined ? { graceMs: f.grace } : {}),
+    ...(brain ? { brain: brain as RunConfigInput['brain'] } : {}),
     ...(f.folds !== undefined ? { folds: f.folds } : {}),
     ...(f.finalRefit === false ? { finalRefit: false } : {}),
     ...(f.holdout !== undefined ? { holdoutFrac: f.holdout } : {}),
@@ -90,6 +95,13 @@ function runOptions(cmd: Command): Command {
     .option('--sandbox <kind>', 'job sandbox: bwrap (sealed: workspace, public data and the interpreter only) or none (unsealed; run_meta.json and the report say so)', 'bwrap')
     .option('--grace <duration>', 'wall-clock time past the budget allowed for stopping and reporting (5s to 60s; the run is cut hard after it)', duration)
     .option('--brain-limit <duration>', 'deadline of one brain request', duration)
+    .option('--llm <brain>', 'the brain: offline (the default, no network), openai:MODEL (any OpenAI-compatible endpoint: OPENAI_BASE_URL, key in OPENAI_API_KEY) or replay:RUN_DIR (a recorded LLM run, offline)')
+    .option('--llm-base-url <url>', 'the OpenAI-compatible endpoint (default: OPENAI_BASE_URL, else https://api.openai.com/v1)')
+    .option('--llm-researcher <model>', 'the Researcher\'s model (default: the --llm model)')
+    .option('--llm-developer <model>', 'the Developer\'s model (default: the --llm model)')
+    .option('--llm-config <file>', 'JSON with the rest of the LLM settings: modelSettings (context window, prices per model), concurrency, retries, temperature, structuredOutput')
+    .option('--max-llm-usd <usd>', 'hard cap on the run\'s LLM spend (needs prices in --llm-config); once reached, no further call is made', num)
+    .option('--max-llm-tokens <n>', 'hard cap on the run\'s LLM tokens (prompt + completion); once reached, no further call is made', int)
     .option('--folds <n>', 'cross-validation folds fixed for the run and given to every job', int)
     .option('--holdout <fraction>', 'share of training rows held back (labels never enter the sandbox) to confirm the final choice', num)
     .option('--no-final-refit', 'keep the fold models\' submission instead of refitting the confirmed pipeline on every labelled row')
@@ -246,8 +258,12 @@ export function buildProgram(): Command {
     .description('check nats-server, the Python ML stack, datasets, bubblewrap and Docker; print exact fixes')
     .option('--python <path>', 'interpreter for generated code', '/usr/bin/python3')
     .option('--sandbox [competition]', 'run a probe job in the real job sandbox and print what it can and cannot reach (default competition: bench/breast-cancer-diagnosis); exit 1 on any leak')
-    .action(async (f: { python: string; sandbox?: string | true }) => {
-      process.exitCode = f.sandbox
+    .option('--llm <brain>', 'check an LLM endpoint instead: openai:MODEL (reachable, key, model, structured output, latency)')
+    .option('--llm-base-url <url>', 'the endpoint (default: OPENAI_BASE_URL, else https://api.openai.com/v1)')
+    .option('--llm-researcher <model>', 'also check this Researcher model')
+    .option('--llm-developer <model>', 'also check this Developer model')
+    .action(async (f: { python: string; sandbox?: string | true } & LlmFlags) => {
+      process.exitCode = f.llm ? await doctorLlm(out, f) : f.sandbox
         ? await doctorSandbox(out, { python: f.python, ...(typeof f.sandbox === 'string' ? { competition: f.sandbox } : {}) })
         : await doctor(out, f.python);
     });

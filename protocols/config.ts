@@ -2,21 +2,56 @@
 // Values that name a feature Gome does not have yet are refused here, at parse time, with a sentence saying so.
 import { z } from 'zod';
 
-export const BrainConfig = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('offline') }),
-  z.object({
-    kind: z.literal('openai'),
-    baseURL: z.string().url(),
-    model: z.string().min(1),
-    apiKeyEnv: z.string().default('OPENAI_API_KEY'),
-    temperature: z.number().min(0).max(2).default(0.7),
-    maxContextTokens: z.number().int().positive().default(32000),
-  }),
-]).superRefine((b, ctx) => {
-  if (b.kind === 'openai') {
-    ctx.addIssue({ code: 'custom', message: 'the OpenAI-compatible LLM brain is not built yet; use brain {"kind": "offline"} (the default)' });
-  }
+/** What Gome knows of one model: its context window, its longest reply, and (optionally) its prices. */
+export const LlmModelSettings = z.object({
+  contextTokens: z.number().int().min(1024).default(32_000),
+  maxOutputTokens: z.number().int().min(256).default(4_096),
+  /** US dollars per million prompt / completion tokens; without them a call's cost is unknown (null). */
+  inputUsdPerMTok: z.number().nonnegative().optional(),
+  outputUsdPerMTok: z.number().nonnegative().optional(),
 });
+export type LlmModelSettings = z.infer<typeof LlmModelSettings>;
+
+/** The model each LLM role uses (a strong Researcher and a cheaper Developer, say). */
+export const LlmRoleModels = z.object({ researcher: z.string().min(1), developer: z.string().min(1) });
+export type LlmRoleModels = z.infer<typeof LlmRoleModels>;
+
+/** Per-run caps on LLM use: once one is reached no further call is made and the run finishes with its best so far. */
+export const LlmCaps = z.object({
+  maxUsd: z.number().positive().nullable().default(null),
+  maxTokens: z.number().int().positive().nullable().default(null),
+});
+
+const OpenAiBrain = z.object({
+  kind: z.literal('openai'),
+  /** Any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp server, LiteLLM), e.g. http://localhost:8000/v1. */
+  baseURL: z.string().url(),
+  /** The environment variable holding the API key (the key itself is never in the config, the log or a report). */
+  apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('OPENAI_API_KEY'),
+  models: LlmRoleModels,
+  /** Per model id: context window, reply length, prices. Models not listed get the defaults. */
+  modelSettings: z.record(z.string(), LlmModelSettings).default({}),
+  temperature: z.number().min(0).max(2).default(0.2),
+  /** json_schema: response_format with the reply's JSON schema; text: JSON parsed out of the reply; auto: the first, falling back to the second when the endpoint refuses it. */
+  structuredOutput: z.enum(['auto', 'json_schema', 'text']).default('auto'),
+  /** A malformed or off-schema reply is asked again this many times, with the validation error fed back. */
+  replyRetries: z.number().int().min(0).max(5).default(2),
+  /** 429 and 5xx answers are retried this many times (exponential backoff with jitter, honouring retry-after). */
+  httpRetries: z.number().int().min(0).max(10).default(4),
+  /** Requests in flight at once to this endpoint (all roles and traces together). */
+  concurrency: z.number().int().min(1).max(64).default(4),
+  /** Deadline of one call, retries included; the brain then answers with a typed failure. */
+  requestMs: z.number().int().positive().default(300_000),
+  caps: LlmCaps.default({ maxUsd: null, maxTokens: null }),
+});
+
+const ReplayBrain = z.object({
+  kind: z.literal('replay'),
+  /** A recorded LLM run: its run directory or its llm_calls.jsonl (the cassette). No endpoint is called. */
+  cassette: z.string().min(1),
+});
+
+export const BrainConfig = z.discriminatedUnion('kind', [z.object({ kind: z.literal('offline') }), OpenAiBrain, ReplayBrain]);
 export type BrainConfig = z.infer<typeof BrainConfig>;
 
 export const Topology = z.object({

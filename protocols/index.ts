@@ -10,3 +10,4 @@ export * from './subjects.ts';
 export * from './config-errors.ts';
 export * from './requests.ts';
 export { METRIC_TABLE, METRIC_NAMES, MetricFacts, TaskKind, metricFacts, lowerIsBetter, perfectScore, isRegressionMetric, scoresProbabilities, taskKindOf, metricFitsTask, metricsFor } from './metric-table.ts';
+export * from './llm.ts';

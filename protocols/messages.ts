@@ -5,6 +5,7 @@ import {
   SotaRef, Stage, SuccessEntry, TaskInfo,
 } from './domain.ts';
 import { RunConfig } from './config.ts';
+import { LlmCall } from './llm.ts';
 
 const Verdict = z.enum(['accept', 'reject']);
 const Level = z.enum(['L0', 'L1', 'L2', 'L3']);
@@ -130,6 +131,8 @@ export const payloads = {
     machine: z.string().nullable(), consumed: z.number().int().nonnegative(), unsent: z.number().int().nonnegative(),
     redelivered: z.array(z.string()),
   }),
+  /** A brain's call to a model (the rendered prompt, the reply, tokens, cost): recorded, served by replay and cassettes. */
+  'llm.call': LlmCall,
   // ── any requester ─────────────────────────────────────────────
   /**
    * A request got no answer: the service crashed on it, it was poison, or its deadline passed. Sent by the
@@ -140,7 +143,8 @@ export const payloads = {
     request: z.string(),
     requestId: z.string(),
     to: z.string(),
-    code: z.enum(['deadline', 'crash']),
+    /** deadline: no answer in time; crash: the service crashed on it; failed: the service answered that it could not (a typed failure, e.g. an LLM reply that never matched its schema). */
+    code: z.enum(['deadline', 'crash', 'failed']),
     reason: z.string(),
   }),
 } as const;

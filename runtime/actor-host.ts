@@ -18,7 +18,11 @@ import { requestSpec, type DeadlineContext } from '../protocols/requests.ts';
 import { Limits } from '../protocols/config.ts';
 import { RequestLedger } from './request-ledger.ts';
 
-export interface ServiceContext { logger: Logger; clock: Clock; address: string }
+export interface ServiceContext {
+  logger: Logger; clock: Clock; address: string;
+  /** Records a side effect's details on the run's journal (in the log, on no inbox), e.g. an LLM call. */
+  journal(out: Outgoing): void;
+}
 
 export type Behavior =
   | { kind: 'machine'; machine: AnyStateMachine; input?: unknown }
@@ -248,7 +252,7 @@ export class ActorHost {
   /** One message through the behaviour. A machine's snapshot only advances when the transition succeeds. */
   private async step(env: Envelope): Promise<Outgoing[]> {
     const b = this.o.behavior;
-    if (b.kind === 'service') return b.handle(env, { logger: this.log, clock: this.o.clock, address: this.address });
+    if (b.kind === 'service') return b.handle(env, { logger: this.log, clock: this.o.clock, address: this.address, journal: (o) => this.journal(o) });
     const [next, actions] = transition(b.machine, this.snapshot as never, env as never);
     const snap = next as AnyMachineSnapshot;
     if (snap.status === 'error') throw snap.error instanceof Error ? snap.error : new Error(String(snap.error));

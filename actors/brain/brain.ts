@@ -1,5 +1,6 @@
 // The Brain interface shared by the offline heuristic brain and LLM brains (async, since LLM calls are).
 import type { Payload } from '../../protocols/messages.ts';
+import type { LlmCall } from '../../protocols/llm.ts';
 import { offlineBrain } from './offline-brain.ts';
 
 export type ResearchRequest = Payload<'brain.research.request'>;
@@ -7,10 +8,22 @@ export type ResearchReply = Payload<'brain.research.reply'>;
 export type DevelopRequest = Payload<'brain.develop.request'>;
 export type DevelopReply = Payload<'brain.develop.reply'>;
 
+/** What a brain gets with each request: the asking trace, and where its calls to a model are recorded. */
+export interface BrainIo {
+  trace: string;
+  /** Records one model call in the run's journal (llm.call): replay and cassettes serve it back. */
+  record(call: LlmCall): void;
+}
+
+/** For calls outside a run (tests, tools): trace "run", nothing recorded. */
+export const NO_IO: BrainIo = { trace: 'run', record: () => {} };
+
 export interface Brain {
   name: string;
-  research(req: ResearchRequest): Promise<ResearchReply>;
-  develop(req: DevelopRequest): Promise<DevelopReply>;
+  research(req: ResearchRequest, io?: BrainIo): Promise<ResearchReply>;
+  develop(req: DevelopRequest, io?: BrainIo): Promise<DevelopReply>;
+  /** Cancels calls in flight and frees what the brain holds (LLM brains); the run calls it when it stops. */
+  close?(): void;
 }
 
 /** Wraps a synchronous brain (such as the offline one) into the async Brain interface. */

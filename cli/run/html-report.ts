@@ -53,6 +53,10 @@ tr.accepted td{background:#eefaf2}tr.failed td{background:#fdf0f0}h2{margin-top:
 <h2>Score against time</h2>${scorePlotSvg(archive.trajectory, args.lowerIsBetter, th)}
 <p>Dots: each experiment's validation score (green accepted, red rejected). Line: best so far. Dashed: the leaderboard's medal and median bars (test-set scale).</p>
 <h2>Grading (MLE-bench fields)</h2>${report ? `<table>${kv(report)}</table>` : '<p>not graded (no private answers or no submission)</p>'}
+${metrics.llm ? `<h2>LLM use</h2><table><tr><th></th><th>calls</th><th>failed</th><th>prompt tokens</th><th>completion tokens</th><th>waiting (s)</th><th>cost (USD)</th></tr>${
+  [['all', metrics.llm.total] as const, ...Object.entries(metrics.llm.byRole).map(([k, v]) => [`role ${k}`, v] as const), ...Object.entries(metrics.llm.byModel).map(([k, v]) => [`model ${k}`, v] as const)]
+    .map(([k, v]) => `<tr><td>${esc(k)}</td><td>${v.calls}</td><td>${v.failed}</td><td>${v.promptTokens}</td><td>${v.completionTokens}</td><td>${(v.latencyMs / 1000).toFixed(1)}</td><td>${v.costUsd === null ? 'unknown' : v.costUsd.toFixed(4)}</td></tr>`).join('')
+}</table>${metrics.llm.capReached ? `<p>${esc(metrics.llm.capReached)}</p>` : ''}` : ''}
 <h2>Metrics</h2><table>${kv(metrics as unknown as Record<string, unknown>)}</table>
 <h2>Experiments</h2><table><tr><th>id</th><th>trace</th><th>stage</th><th>kind</th><th>hypothesis</th><th>status</th><th>score</th><th>attempts</th><th>reasons</th></tr>${rows}</table>
 <h2>Config</h2><pre>${esc(JSON.stringify(args.config, null, 2))}</pre>

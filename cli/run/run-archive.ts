@@ -2,6 +2,7 @@
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode } from '../../protocols/codec.ts';
+import type { LlmCall } from '../../protocols/llm.ts';
 import type { Experiment } from '../../protocols/domain.ts';
 import type { Envelope } from '../../protocols/messages.ts';
 import { subjects } from '../../protocols/subjects.ts';
@@ -24,6 +25,9 @@ export class RunArchive {
   constructor(readonly runDir: string, readonly run: string, readonly startedAt: number, readonly lowerIsBetter: boolean) {
     for (const d of ['code', 'submissions']) mkdirSync(join(runDir, d), { recursive: true });
   }
+
+  /** Every LLM call of the run, in log order (accounting for metrics.json and the report). */
+  readonly llmCalls: LlmCall[] = [];
 
   attach(bus: Bus): void {
     bus.subscribe(subjects.all(this.run), (data, subject) => {
@@ -49,6 +53,7 @@ export class RunArchive {
         writeFileSync(join(this.runDir, 'code', `${env.payload.experiment}-a${env.payload.attempt}.py`), env.payload.code);
         break;
       case 'experiment.record': this.record(env.payload); break;
+      case 'llm.call': this.llmCalls.push(env.payload); break;
       default: break;
     }
     for (const l of this.listeners) l(env);

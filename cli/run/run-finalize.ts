@@ -136,7 +136,7 @@ function emptyMetrics(budgetMs: number, usedMs: number): RunMetrics {
     time_to_best_ms: null, first_score: null, best_score: null, selection_score: null, confirmation_score: null,
     first_confirmation_score: null, self_reported_best: null, accepted_after_first: 0, budget_ms: budgetMs, budget_used_ms: usedMs,
     budget_used_frac: budgetMs > 0 ? usedMs / budgetMs : 0, gpu_utilisation: 0, gpu_utilisation_after_first_job: 0,
-    orchestration_overhead_ms_per_iteration: null, ...new JobLedger().waste(budgetMs), cost_model: new JobLedger().costAccuracy(), trajectory: [],
+    orchestration_overhead_ms_per_iteration: null, ...new JobLedger().waste(budgetMs), cost_model: new JobLedger().costAccuracy(), trajectory: [], llm: null,
   };
 }
 
@@ -153,5 +153,11 @@ export function summarise(say: (l: string) => void, comp: Competition, task: Tas
   say(`  gpu utilisation ${(m.gpu_utilisation * 100).toFixed(0)}%, valid-submission rate ${(m.valid_submission_rate * 100).toFixed(0)}%, `
     + `budget wasted ${(m.waste_frac * 100).toFixed(1)}% (${m.wasted_debug_runs} refused after their debug run, ${m.killed_full_runs} full runs killed), `
     + `cost estimates ${m.cost_model.median_ratio === null ? 'n/a' : `within ${fmt(m.cost_model.median_fold_error)}× (median actual/estimate ${fmt(m.cost_model.median_ratio)} over ${m.cost_model.pairs} runs)`}`);
+  if (m.llm) {
+    const t = m.llm.total;
+    const roles = Object.entries(m.llm.byRole).map(([k, v]) => `${k} ${v.calls} calls, ${v.promptTokens + v.completionTokens} tokens${v.costUsd === null ? '' : `, $${v.costUsd.toFixed(4)}`}`).join('; ');
+    say(`  LLM: ${t.calls} calls (${t.failed} failed), ${t.promptTokens} prompt + ${t.completionTokens} completion tokens, ${(t.latencyMs / 1000).toFixed(1)} s waiting, `
+      + `cost ${t.costUsd === null ? 'unknown (no prices for a model in --llm-config)' : `$${t.costUsd.toFixed(4)}`} — ${roles}${m.llm.capReached ? `\n  LLM cap: ${m.llm.capReached}` : ''}`);
+  }
   say(`  outputs: ${r.runDir}/{submission.csv,report.json,metrics.json,report.html,messages.jsonl,run.gomelog,run_meta.json}`);
 }

@@ -2,6 +2,7 @@
 // budget wasted and the cost model's accuracy.
 import type { Budget } from '../../protocols/domain.ts';
 import type { RunArchive } from './run-archive.ts';
+import { summariseLlmCalls, type LlmUsageSummary } from '../../actors/brain/llm/usage-ledger.ts';
 import type { CostAccuracy } from './job-ledger.ts';
 
 export interface RunMetrics {
@@ -36,6 +37,8 @@ export interface RunMetrics {
   /** How close the corrected debug-run estimates came to the measured full runs. */
   cost_model: CostAccuracy;
   trajectory: RunArchive['trajectory'];
+  /** LLM use (an LLM brain's runs): tokens, latency and cost in all, per role and per model; null for the offline brain. */
+  llm: LlmUsageSummary | null;
 }
 
 export function computeMetrics(a: RunArchive, budget: Budget, gpu: { busyMs: number; elapsedMs: number }, wallMs: number): RunMetrics {
@@ -66,5 +69,6 @@ export function computeMetrics(a: RunArchive, budget: Budget, gpu: { busyMs: num
     ...a.jobs.waste(budget.budgetMs),
     cost_model: a.jobs.costAccuracy(),
     trajectory: a.trajectory,
+    llm: summariseLlmCalls(a.llmCalls),
   };
 }

@@ -23,7 +23,7 @@ import type { MetricName } from '../../protocols/domain.ts';
 import { addr } from '../../actors/addresses.ts';
 import { brainBehavior } from '../../actors/brain/brain-actor.ts';
 import type { Brain } from '../../actors/brain/brain.ts';
-import { createOfflineBrain } from '../../actors/brain/brain.ts';
+import { createBrain, type RunBrain } from './brain-factory.ts';
 import { BudgetClock } from '../../gpu-node/budget-clock.ts';
 import { GpuNode } from '../../gpu-node/gpu-node.ts';
 import { gpuNodeBehavior } from '../../gpu-node/gpu-actor.ts';
@@ -130,6 +130,9 @@ export async function drive(s: Session): Promise<RunResult> {
   let cli: Client | null = null;
   let recorder: Recorder | null = null;
   let archive: RunArchive | null = null;
+  let runBrain: RunBrain | null = null;
+  /** Why the brain ended the loop early (an LLM cap), for the report. */
+  let brainStop: string | null = null;
   // the grace after the budget is split in three: stop the work, let the actors report, write the run directory
   const budgetEndsAt = clock.now() + budget.remainingMs();
   const stopAt = budgetEndsAt + config.graceMs / 3;
@@ -146,6 +149,7 @@ export async function drive(s: Session): Promise<RunResult> {
       say(`\nstopping: ${req.reason}`);
       root.warn({ reason: req.reason, status: req.status }, 'run stopping');
       cli?.send(addr.coordinator, 'run.stop', { reason: req.reason });
+      runBrain?.abort(); // LLM calls in flight are cancelled
       void gpu?.close(); // kills the running job's process group; queued jobs resolve as infra
     },
     onForce: (sig) => {
@@ -178,7 +182,17 @@ export async function drive(s: Session): Promise<RunResult> {
     });
     if (plan) gpu.restore(jobHistory(plan.envelopes), lastRefitReserve(plan.envelopes));
     await gpu.ready();
-    const brain = opts.brain ?? createOfflineBrain();
+    runBrain = opts.brain ? { brain: opts.brain, abort: () => opts.brain?.close?.(), ledger: null } : createBrain(config.brain, {
+      runDir,
+      onCap: (reason) => {
+        // no further LLM call: the loop ends as if stopped, keeps its best so far, refits and reports why
+        brainStop = reason;
+        say(`\nstopping the search: ${reason}`);
+        root.warn({ reason }, 'LLM cap reached');
+        cli?.send(addr.coordinator, 'run.stop', { reason });
+      },
+    });
+    const brain = runBrain.brain;
     archive = new RunArchive(runDir, runId, startedAt, task.lowerIsBetter);
     if (plan) archive.restore(plan.envelopes); // experiments, code and submissions as the log has them
     archive.attach(bus);
@@ -218,11 +232,12 @@ export async function drive(s: Session): Promise<RunResult> {
   // the actors stop before the log is exported, so their actor.stop records (how far each machine got) are in it
   for (const h of hosts) await h.stop().catch(() => []);
   await bus?.flush().catch(() => {});
+  runBrain?.abort();
   const stop = stopper.stopped;
   const status: RunStatus = stop ? stop.status : 'finished';
   try {
     const result = await finalizeRun({
-      runId, runDir, comp, task, config, meta, status, stopReason: stop?.reason ?? null, error: stop?.error ?? null,
+      runId, runDir, comp, task, config, meta, status, stopReason: stop?.reason ?? brainStop, error: stop?.error ?? null,
       finished: finished?.payload ?? null, refit, archive, recorder, budget, gpu, startedAt, wallMs: budget.elapsedMs(), sealed,
     });
     if (result.status !== 'failed') summarise(say, comp, task, result);

@@ -84,7 +84,11 @@ describe('resume', () => {
     expect(down).toBeGreaterThanOrEqual(DOWN_MS - 500);
     expect(budget.usedMs).toBeLessThanOrEqual(BUDGET_MS + 30_000); // the grace past the budget at most
     expect(budget.elapsedMs).toBeLessThanOrEqual(wall - down + 2_000); // at most the last persisted second lost on top
-    expect(budget.elapsedMs).toBeGreaterThan(BUDGET_MS * 0.9);
+    // and the time it was up is: both lives are charged (less each life's start-up before its clock ran and the last
+    // unpersisted second). The search ends when what is left is the refit's reserve, so the run need not reach the
+    // budget: most of it, not all
+    expect(budget.elapsedMs).toBeGreaterThan(wall - down - 6_000);
+    expect(budget.elapsedMs).toBeGreaterThan(BUDGET_MS * 0.7);
 
     // replaying the crashed log followed by the resumed one, end to end: zero divergences
     const replay = spawnSync(process.execPath, [GOME, 'replay', runDir], { cwd, encoding: 'utf8' });

@@ -58,4 +58,7 @@ export const samples: { [K in MessageType]: Payload<K> } = {
   'actor.start': { machine: 'researcher', input: { trace: 't0', seed: 1, topK: 3, mode: 'gradient' } },
   'actor.stop': { consumed: 12 },
   'actor.resume': { machine: 'researcher', consumed: 7, unsent: 1, redelivered: [] },
+  'llm.call': { role: 'researcher', model: 'test-model', answer: 'research', promptVersion: 'v1', requestHash: 'ab12', trace: 't0', ordinal: 0,
+    messages: [{ role: 'system', content: 'You are…' }, { role: 'user', content: 'Diagnose…' }], responses: ['{"diagnosis":[]}'],
+    usage: { promptTokens: 1200, completionTokens: 300 }, costUsd: 0.0021, latencyMs: 840, mode: 'json_schema', outcome: 'ok', error: null },
 };

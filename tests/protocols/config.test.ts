@@ -26,8 +26,7 @@ describe('config', () => {
   it('config - features that are not built yet are refused at parse time, never accepted and ignored', () => {
     const [docker] = problems({ ...base, sandbox: 'docker' });
     expect(docker).toMatch(/^--sandbox was "docker": the Docker job backend is not built yet; use "bwrap"/);
-    const [openai] = problems({ ...base, brain: { kind: 'openai', baseURL: 'http://127.0.0.1:1/v1', model: 'm' } });
-    expect(openai).toMatch(/LLM brain is not built yet/);
+    expect(problems({ ...base, sandbox: 'docker' })).toHaveLength(1);
     expect(problems({ ...base, sandbox: 'auto' })[0]).toMatch(/--sandbox was "auto", but allowed values are "bwrap", "none", "docker"/);
     const ok = parseConfig(RunConfig, { ...base, sandbox: 'none' });
     expect(ok.sandbox).toBe('none');
@@ -45,5 +44,17 @@ describe('config', () => {
       expect(safeRunId(name!)).toBe(id);
       expect(() => parseConfig(RunConfig, { ...base, runId: safeRunId(name!) })).not.toThrow();
     }
+  });
+
+  it('config - the OpenAI brain now does what it says: defaults filled, a bad endpoint or a missing model named by its flag', () => {
+    const ok = parseConfig(RunConfig, { ...base, brain: { kind: 'openai', baseURL: 'http://127.0.0.1:8000/v1', models: { researcher: 'big', developer: 'small' } } });
+    expect(ok.brain).toMatchObject({ kind: 'openai', apiKeyEnv: 'OPENAI_API_KEY', structuredOutput: 'auto', replyRetries: 2, concurrency: 4, caps: { maxUsd: null, maxTokens: null } });
+    const bad = problems({ ...base, brain: { kind: 'openai', baseURL: 'not a url', models: { researcher: 'big' }, caps: { maxUsd: -1 } } });
+    expect(bad).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^--llm-base-url \(or OPENAI_BASE_URL\) was "not a url", but it must be a valid url\.$/),
+      expect.stringMatching(/^--llm-developer is required/),
+      expect.stringMatching(/^--max-llm-usd was -1, but it must be more than 0\.$/),
+    ]));
+    expect(problems({ ...base, brain: { kind: 'claude' } })[0]).toMatch(/^--llm was/);
   });
 });

@@ -1,0 +1,86 @@
+// The facts a prompt carries, rendered from the brain requests the actors send: the task and its data, the budget,
+// the SOTA with its harness feedback, the chain of successes, the failures since the SOTA, sibling ideas, and the
+// same facts once more as a JSON block (code and host paths left out; code is referred to by its sha256).
+import { createHash } from 'node:crypto';
+import type { DevelopRequest, ResearchRequest } from '../brain.ts';
+import type { TaskInfo } from '../../../protocols/domain.ts';
+
+export function sha256(text: string): string { return createHash('sha256').update(text).digest('hex'); }
+
+const secs = (ms: number | null | undefined): string => (typeof ms === 'number' ? `${Math.round(ms / 1000)} s` : 'unknown');
+const num = (x: number | null | undefined): string => (typeof x === 'number' ? Number(x.toPrecision(6)).toString() : 'n/a');
+
+/** The task as data (what a model needs of TaskInfo; no host paths, no description). */
+export function taskFacts(t: TaskInfo): Record<string, unknown> {
+  const { description: _d, dataDir: _p, ...rest } = t;
+  return rest;
+}
+
+export function taskSummary(t: TaskInfo): string {
+  const lines = [
+    `- ${t.competition}: ${t.taskType} task, metric ${t.metric} (${t.lowerIsBetter ? 'lower' : 'higher'} is better), ${t.nTrainRows} training rows.`,
+    `- id column ${t.idColumn}; target column(s) ${t.targetColumns.join(', ')}.`,
+  ];
+  if (t.classes?.length) lines.push(`- classes: ${t.classes.slice(0, 30).join(', ')}${t.classes.length > 30 ? ` … (${t.classes.length})` : ''}${t.positiveClass ? `; the submitted probability is P(${t.positiveClass})` : ''}.`);
+  if (t.targetStats.minorityFrac !== null) lines.push(`- smallest class share ${num(t.targetStats.minorityFrac)}.`);
+  if (t.targetStats.skew !== null) lines.push(`- target skewness ${num(t.targetStats.skew)}.`);
+  if (t.harness) lines.push(`- the harness's fixed split: ${t.harness.folds} folds; ${t.harness.holdoutRows} rows held back for confirmation; a change must beat the SOTA by ${t.harness.acceptK} corrected standard errors of the paired per-fold differences.`);
+  if (t.image) lines.push(`- each row is a ${t.image.side}×${t.image.side} grey-scale image in columns ${t.image.prefix}0…, row-major.`);
+  const shown = t.columns.slice(0, 60);
+  lines.push(`- ${t.columns.length} feature columns${t.columns.length > shown.length ? ` (the first ${shown.length})` : ''}: ${shown.map((c) => `${c.name} (${c.dtype}${c.missingFrac > 0 ? `, ${Math.round(c.missingFrac * 100)}% missing` : ''})`).join(', ')}.`);
+  return lines.join('\n');
+}
+
+export function budgetText(remainingMs: number | null | undefined, usedFrac: number | null, baseRunMs: number | null | undefined): string {
+  const parts = [`- left: ${secs(remainingMs)}${usedFrac !== null ? ` (${Math.round(usedFrac * 100)}% of the budget used)` : ''}.`];
+  if (typeof baseRunMs === 'number') parts.push(`- the current best pipeline's full run took ${secs(baseRunMs)}; a change that would not fit in what is left is refused.`);
+  return parts.join('\n');
+}
+
+export function sotaText(sota: ResearchRequest['sota']): string {
+  if (!sota) return 'None yet: this is the first pipeline.';
+  const fb = sota.feedback ?? {};
+  const lines = [
+    `- experiment ${sota.experiment} (${sota.hypothesis}): harness score ${num(sota.score)}, per-fold ${sota.folds.map(num).join(', ') || 'n/a'}, fold spread ${num(sota.cvStd)}, train score ${num(sota.trainScore)}, held-back score ${num(sota.holdout)}; full run ${secs(sota.fullRunMs)}.`,
+  ];
+  const extra = Object.entries(fb).filter(([k]) => !['cv_scores', 'estimated_full_seconds'].includes(k));
+  if (extra.length) lines.push(`- its feedback: ${JSON.stringify(Object.fromEntries(extra)).slice(0, 4000)}`);
+  lines.push('', 'Its code:', '```python', sota.code, '```');
+  return lines.join('\n');
+}
+
+export function successesText(s: ResearchRequest['successes']): string {
+  return s.length ? s.map((x) => `- ${x.kind} (${x.component}): gain ${num(x.gain)} in ${x.experiment}`).join('\n') : 'None yet.';
+}
+
+export function failuresText(f: ResearchRequest['failures']): string {
+  return f.length ? f.map((x) => `- ${x.kind} (${x.experiment}, ${x.level}): ${x.reason}`).join('\n') : 'None.';
+}
+
+export function listText(xs: readonly string[], none: string): string {
+  return xs.length ? xs.map((x) => `- ${x}`).join('\n') : none;
+}
+
+/** The research request as data: the SOTA's code by hash, the task without its description and paths. */
+export function researchContext(req: ResearchRequest): Record<string, unknown> {
+  const { task, sota, ...rest } = req;
+  const s = sota ? (({ code, spec: _s, ...r }) => ({ ...r, codeSha256: sha256(code) }))(sota) : null;
+  return { role: 'researcher', ...rest, task: taskFacts(task), sota: s };
+}
+
+/** The develop request as data: code by hash. */
+export function developContext(req: DevelopRequest): Record<string, unknown> {
+  const { task, baseCode, previousCode, baseSpec: _b, previousSpec: _p, ...rest } = req;
+  return {
+    role: 'developer', ...rest, task: taskFacts(task),
+    baseCodeSha256: baseCode ? sha256(baseCode) : null, previousCodeSha256: previousCode ? sha256(previousCode) : null,
+  };
+}
+
+/** How a job writes its predictions, by metric and task (the contract's "Values" line). */
+export function valueRule(t: TaskInfo): string {
+  if (t.taskType === 'regression') return `the predicted ${t.targetColumns.join(', ')} value${t.metric === 'rmsle' ? ' (non-negative)' : ''}.`;
+  if (t.metric === 'accuracy') return 'the predicted class label, spelled as in train.csv.';
+  if (t.taskType === 'binary') return `the probability of the positive class${t.positiveClass ? ` (${t.positiveClass})` : ''} in the sample submission's prediction column.`;
+  return 'one probability column per class, in the sample submission\'s column order.';
+}
