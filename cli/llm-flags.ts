@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 
 export interface LlmFlags {
-  llm?: string; llmBaseUrl?: string; llmResearcher?: string; llmDeveloper?: string; llmConfig?: string;
+  llm?: string; llmBaseUrl?: string; llmResearcher?: string; llmDeveloper?: string; llmJudge?: string; llmConfig?: string;
   maxLlmUsd?: number; maxLlmTokens?: number;
 }
 
@@ -29,7 +29,7 @@ function readLlmConfig(path: string): Record<string, unknown> {
 /** The brain config input from the flags, or undefined for the default (offline) brain. */
 export function brainFromFlags(f: LlmFlags, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> | undefined {
   const spec = f.llm?.trim();
-  const llmOnly = [f.llmResearcher && '--llm-researcher', f.llmDeveloper && '--llm-developer', f.llmBaseUrl && '--llm-base-url',
+  const llmOnly = [f.llmResearcher && '--llm-researcher', f.llmDeveloper && '--llm-developer', f.llmJudge && '--llm-judge', f.llmBaseUrl && '--llm-base-url',
     f.llmConfig && '--llm-config', f.maxLlmUsd !== undefined && '--max-llm-usd', f.maxLlmTokens !== undefined && '--max-llm-tokens'].filter(Boolean);
   if (!spec || spec === 'offline') {
     if (llmOnly.length) throw new InvalidArgumentError(`${llmOnly.join(', ')} only apply to an LLM brain: add --llm openai:MODEL`);
@@ -57,6 +57,7 @@ export function brainFromFlags(f: LlmFlags, env: NodeJS.ProcessEnv = process.env
     models: {
       researcher: f.llmResearcher ?? (fileModels.researcher as string | undefined) ?? model,
       developer: f.llmDeveloper ?? (fileModels.developer as string | undefined) ?? model,
+      ...(f.llmJudge ?? fileModels.judge ? { judge: f.llmJudge ?? (fileModels.judge as string) } : {}),
     },
     caps,
   };

@@ -47,7 +47,7 @@ function int(v: string): number {
 interface RunFlags {
   budget: number; seed: number; preset: string; traces?: number; researcher?: 'gradient' | 'greedy'; memory: boolean;
   nats?: string; runs: string; maxIterations?: number; sandbox: string; debugLimit?: number; fullLimit?: number;
-  brainLimit?: number; grace?: number; finalRefit: boolean; llm?: string; llmBaseUrl?: string; llmResearcher?: string; llmDeveloper?: string;
+  brainLimit?: number; grace?: number; finalRefit: boolean; llm?: string; llmBaseUrl?: string; llmResearcher?: string; llmDeveloper?: string; llmJudge?: string;
   llmConfig?: string; maxLlmUsd?: number; maxLlmTokens?: number; logMaxMb?: number; logMaxAge?: number; folds?: number; holdout?: number; acceptK?: number; topK?: number; maxRepairs?: number; logLevel: string; metric?: MetricName;
 }
 
@@ -99,6 +99,7 @@ function runOptions(cmd: Command): Command {
     .option('--llm-base-url <url>', 'the OpenAI-compatible endpoint (default: OPENAI_BASE_URL, else https://api.openai.com/v1)')
     .option('--llm-researcher <model>', 'the Researcher\'s model (default: the --llm model)')
     .option('--llm-developer <model>', 'the Developer\'s model (default: the --llm model)')
+    .option('--llm-judge <model>', 'a judge model: the Validator asks it for the final judgement of every change the harness accepts (it may veto; default: no judge)')
     .option('--llm-config <file>', 'JSON with the rest of the LLM settings: modelSettings (context window, prices per model), concurrency, retries, temperature, structuredOutput')
     .option('--max-llm-usd <usd>', 'hard cap on the run\'s LLM spend (needs prices in --llm-config); once reached, no further call is made', num)
     .option('--max-llm-tokens <n>', 'hard cap on the run\'s LLM tokens (prompt + completion); once reached, no further call is made', int)

@@ -24,6 +24,7 @@ export const CONFIG_FLAGS: Record<string, string> = {
   'brain.baseURL': '--llm-base-url (or OPENAI_BASE_URL)',
   'brain.models.researcher': '--llm-researcher',
   'brain.models.developer': '--llm-developer',
+  'brain.models.judge': '--llm-judge',
   'brain.caps.maxUsd': '--max-llm-usd',
   'brain.caps.maxTokens': '--max-llm-tokens',
   'brain.cassette': '--llm replay:FILE',

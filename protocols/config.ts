@@ -13,7 +13,11 @@ export const LlmModelSettings = z.object({
 export type LlmModelSettings = z.infer<typeof LlmModelSettings>;
 
 /** The model each LLM role uses (a strong Researcher and a cheaper Developer, say). */
-export const LlmRoleModels = z.object({ researcher: z.string().min(1), developer: z.string().min(1) });
+export const LlmRoleModels = z.object({
+  researcher: z.string().min(1), developer: z.string().min(1),
+  /** With a judge model, the Validator asks it for the final judgement of every change the harness accepts (it may veto, never accept what the harness rejected). */
+  judge: z.string().min(1).optional(),
+});
 export type LlmRoleModels = z.infer<typeof LlmRoleModels>;
 
 /** Per-run caps on LLM use: once one is reached no further call is made and the run finishes with its best so far. */

@@ -5,7 +5,7 @@ import {
   SotaRef, Stage, SuccessEntry, TaskInfo,
 } from './domain.ts';
 import { RunConfig } from './config.ts';
-import { LlmCall } from './llm.ts';
+import { JudgeAnswer, LlmCall } from './llm.ts';
 
 const Verdict = z.enum(['accept', 'reject']);
 const Level = z.enum(['L0', 'L1', 'L2', 'L3']);
@@ -74,6 +74,14 @@ export const payloads = {
     /** The pipeline's spec as data beside its code (null for brains without one). */
     spec: BrainSpec.nullable().optional(),
   }),
+  // ── validator ⇄ brain: the final judgement of a candidate the harness accepted (LLM brains with a judge model) ──
+  'brain.judge.request': z.object({
+    experiment: z.string(), task: TaskInfo, code: z.string(), baseCode: z.string().nullable(),
+    /** The harness's scores (the held-back score is not given: no selection may see it) and its decision's reasons. */
+    score: z.number(), folds: z.array(z.number()), cvStd: z.number().nullable(), trainScore: z.number().nullable(),
+    sota: z.object({ score: z.number(), folds: z.array(z.number()) }).nullable(), harnessReasons: z.array(z.string()),
+  }),
+  'brain.judge.reply': JudgeAnswer.extend({ brain: z.string() }),
   'validate.request': z.object({
     experiment: z.string(), code: z.string(), baseCode: z.string().nullable(), attempt: z.number().int().positive(),
     /** The SOTA's harness score and per-fold scores, for the paired comparison; null for a first pipeline. */

@@ -19,6 +19,9 @@ export function brainBehavior(brain: Brain): Behavior {
             return [{ to: env.from, type: 'brain.research.reply', payload: await brain.research(env.payload, io) }];
           case 'brain.develop.request':
             return [{ to: env.from, type: 'brain.develop.reply', payload: await brain.develop(env.payload, io) }];
+          case 'brain.judge.request':
+            if (!brain.judge) throw new Error(`the ${brain.name} brain has no judge: the run asked for a final judgement it cannot give`);
+            return [{ to: env.from, type: 'brain.judge.reply', payload: await brain.judge(env.payload, io) }];
           default:
             throw new Error(`brain does not handle ${env.type}`);
         }

@@ -7,6 +7,8 @@ export type ResearchRequest = Payload<'brain.research.request'>;
 export type ResearchReply = Payload<'brain.research.reply'>;
 export type DevelopRequest = Payload<'brain.develop.request'>;
 export type DevelopReply = Payload<'brain.develop.reply'>;
+export type JudgeRequest = Payload<'brain.judge.request'>;
+export type JudgeReply = Payload<'brain.judge.reply'>;
 
 /** What a brain gets with each request: the asking trace, and where its calls to a model are recorded. */
 export interface BrainIo {
@@ -22,6 +24,8 @@ export interface Brain {
   name: string;
   research(req: ResearchRequest, io?: BrainIo): Promise<ResearchReply>;
   develop(req: DevelopRequest, io?: BrainIo): Promise<DevelopReply>;
+  /** The final judgement of a change the harness accepted (brains with a judge model only). */
+  judge?(req: JudgeRequest, io?: BrainIo): Promise<JudgeReply>;
   /** Cancels calls in flight and frees what the brain holds (LLM brains); the run calls it when it stops. */
   close?(): void;
 }

@@ -8,7 +8,11 @@ import { staticChecks } from './static-checks.ts';
 import { DEFAULT_ACCEPT_K } from '../../protocols/config.ts';
 import { checkRun, cvStd, decide, harnessScore, selfReportedScore } from './run-checks.ts';
 
-export interface ValidatorInput { trace: string; task: TaskInfo; debugMs: number; fullMs: number; overfitGap: number }
+export interface ValidatorInput {
+  trace: string; task: TaskInfo; debugMs: number; fullMs: number; overfitGap: number;
+  /** Ask the brain's judge for the final judgement of every change the harness accepts (absent in older logs: no judge). */
+  judge?: boolean;
+}
 
 /** The scores a validate.result carries for a full run: all computed by the harness, plus the job's claim. */
 function scoresOf(full: JobOutcome | null): Pick<Result, 'score' | 'cvStd' | 'trainScore' | 'folds' | 'holdout' | 'selfReported'> {
@@ -23,6 +27,8 @@ interface Ctx extends ValidatorInput {
   debug: JobOutcome | null;
   /** Who asked (the trace's developer, or a tool); results go back there. */
   requester: string;
+  /** A full run the harness accepted, waiting for the judge: the run and the harness's reasons. */
+  judging: { full: JobOutcome; reasons: string[] } | null;
 }
 
 type Result = Payload<'validate.result'>;
@@ -62,7 +68,7 @@ export const validatorMachine = setup({
   },
 }).createMachine({
   id: 'validator',
-  context: ({ input }) => ({ ...input, req: null, debug: null, requester: addr.developer(input.trace) }),
+  context: ({ input }) => ({ ...input, req: null, debug: null, requester: addr.developer(input.trace), judging: null }),
   initial: 'idle',
   states: {
     idle: {
@@ -118,20 +124,22 @@ export const validatorMachine = setup({
         'job.result': [
           { guard: 'notMyFull' },
           {
+            // the harness accepts and a judge is configured: the judge has the final word (it may only veto)
+            guard: ({ context, event }) => event.type === 'job.result' && checkRun(event.payload, context.task, false).ok && !!context.judge && harnessDecision(context, event.payload).accept,
+            target: 'judging',
+            actions: [
+              assign({ judging: ({ context, event }) => ({ full: (event as Envelope<'job.result'>).payload, reasons: harnessDecision(context, (event as Envelope<'job.result'>).payload).reasons }) }),
+              emit(({ context }) => judgeRequest(context)),
+            ],
+          },
+          {
             guard: 'runOk',
             target: 'idle',
             actions: emit(({ context, event }) => {
               const full = event.payload;
-              const scores = scoresOf(full);
-              const d = decide({
-                score: scores.score!, folds: scores.folds, sota: context.req!.sota, task: context.task, trainScore: scores.trainScore,
-                overfitGap: context.overfitGap, acceptK: context.task.harness?.acceptK ?? DEFAULT_ACCEPT_K,
-              });
+              const d = harnessDecision(context, full);
               if (!d.accept) return reject(context, 'L3', d.reasons, false, 'score', full);
-              return out(context.requester, 'validate.result', {
-                experiment: context.req!.experiment, verdict: 'accept', level: 'L3', reasons: d.reasons, repairable: false, blame: 'none',
-                ...scores, debug: context.debug, full,
-              });
+              return accept(context, d.reasons, full);
             }),
           },
           {
@@ -144,8 +152,58 @@ export const validatorMachine = setup({
         ],
       },
     },
+    judging: {
+      on: {
+        'brain.judge.reply': {
+          target: 'idle',
+          actions: [
+            emit(({ context, event }) => {
+              const j = event.payload;
+              const { full, reasons } = context.judging!;
+              const notes = j.observations.map((o) => `judge observed: ${o}`);
+              if (j.decision === 'accept') return accept(context, [...reasons, `the judge accepts: ${j.reason}`, ...notes], full);
+              return reject(context, 'L3', [...reasons, `the judge vetoed it: ${j.reason}`, ...notes], false, 'score', full);
+            }),
+            assign({ judging: null }),
+          ],
+        },
+        // no judgement (a failed or late reply): the harness's decision stands, and the result says why
+        'request.failed': {
+          target: 'idle',
+          actions: [
+            emit(({ context, event }) => accept(context, [...context.judging!.reasons, `the judge gave no judgement (${event.payload.code}: ${event.payload.reason}); the harness's decision stands`], context.judging!.full)),
+            assign({ judging: null }),
+          ],
+        },
+      },
+    },
   },
 });
+
+/** L3 on the harness's scores: the paired gain beyond noise, leakage, the train/validation gap. */
+function harnessDecision(c: Ctx, full: JobOutcome): ReturnType<typeof decide> {
+  const scores = scoresOf(full);
+  return decide({
+    score: scores.score!, folds: scores.folds, sota: c.req!.sota, task: c.task, trainScore: scores.trainScore,
+    overfitGap: c.overfitGap, acceptK: c.task.harness?.acceptK ?? DEFAULT_ACCEPT_K,
+  });
+}
+
+function accept(c: Ctx, reasons: string[], full: JobOutcome): SendEvent {
+  return out(c.requester, 'validate.result', {
+    experiment: c.req!.experiment, verdict: 'accept', level: 'L3', reasons, repairable: false, blame: 'none', ...scoresOf(full), debug: c.debug, full,
+  });
+}
+
+/** What the judge sees: the change, the harness's figures and reasons (never the held-back score), the code. */
+function judgeRequest(c: Ctx): SendEvent {
+  const { full, reasons } = c.judging!;
+  const s = scoresOf(full);
+  return out(addr.brain, 'brain.judge.request', {
+    experiment: c.req!.experiment, task: c.task, code: c.req!.code, baseCode: c.req!.baseCode,
+    score: s.score!, folds: s.folds, cvStd: s.cvStd, trainScore: s.trainScore, sota: c.req!.sota, harnessReasons: reasons,
+  });
+}
 
 /** Only the exact job this state waits for counts (a redelivered debug result must not pass for the full run). */
 function isMine(c: Ctx, e: Envelope, mode: 'debug' | 'full'): boolean {

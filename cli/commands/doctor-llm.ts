@@ -19,7 +19,7 @@ export async function checkLlm(f: LlmFlags, env: NodeJS.ProcessEnv = process.env
   const baseURL = brain.baseURL as string;
   const keyEnv = (brain.apiKeyEnv as string | undefined) ?? 'OPENAI_API_KEY';
   const key = env[keyEnv] ?? null;
-  const models = brain.models as { researcher: string; developer: string };
+  const models = brain.models as { researcher: string; developer: string; judge?: string };
   const checks: LlmCheck[] = [];
   const say = (name: string, ok: boolean, detail: string, fix = ''): boolean => { checks.push({ name, ok, detail: redact(detail, key), fix }); return ok; };
   const client = new OpenAI({ baseURL, apiKey: key ?? 'no-key', maxRetries: 0, timeout: 15_000 });
@@ -46,7 +46,7 @@ export async function checkLlm(f: LlmFlags, env: NodeJS.ProcessEnv = process.env
     say('endpoint reachable', true, `${baseURL} answers (no model list: ${e instanceof APIError ? `HTTP ${e.status}` : (e as Error).message})`);
   }
 
-  for (const model of [...new Set([models.researcher, models.developer])]) {
+  for (const model of [...new Set([models.researcher, models.developer, ...(models.judge ? [models.judge] : [])])]) {
     if (served) {
       if (!say(`model ${model}`, served.includes(model), served.includes(model) ? 'served' : `unknown model: the endpoint serves ${served.slice(0, 12).join(', ') || 'no models'}${served.length > 12 ? ' …' : ''}`,
         'pick a served model with --llm openai:MODEL (or --llm-researcher / --llm-developer)')) continue;

@@ -24,6 +24,8 @@ export interface ActorWiring {
   root: Logger;
   gpu: Behavior;
   brain: Behavior;
+  /** The brain gives final judgements (an LLM brain with a judge model): validators ask it after the harness accepts. */
+  judge?: boolean;
   onEscalate?: (e: ActorEscalation) => void;
   /** A resumed run: where each actor continues (runtime/resume-plan.ts); every machine actor must have its point. */
   resume?: ReadonlyMap<string, ResumePoint>;
@@ -51,7 +53,7 @@ export function hostActors(w: ActorWiring): ActorHost[] {
   for (const [ordinal, t] of traces.entries()) {
     host(addr.researcher(t), t, { kind: 'machine', machine: researcherMachine, input: { trace: t, seed: config.seed, topK: config.topK, mode: researchMode, task, ordinal } });
     host(addr.developer(t), t, { kind: 'machine', machine: developerMachine, input: { trace: t, maxRepairs: config.maxRepairs, task } });
-    host(addr.validator(t), t, { kind: 'machine', machine: validatorMachine, input: { trace: t, task, debugMs: config.limits.debugMs, fullMs: config.limits.fullMs, overfitGap: config.overfitGap } });
+    host(addr.validator(t), t, { kind: 'machine', machine: validatorMachine, input: { trace: t, task, debugMs: config.limits.debugMs, fullMs: config.limits.fullMs, overfitGap: config.overfitGap, ...(w.judge ? { judge: true } : {}) } });
   }
   host(addr.coordinator, 'run', { kind: 'machine', machine: coordinatorMachine, input: {
     traces, maxIterations: config.maxIterations, minRemainingFrac: 0.02, refitFactor: config.finalRefit ? REFIT_TIME_FACTOR : null,

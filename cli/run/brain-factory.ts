@@ -19,7 +19,7 @@ export interface BrainHooks {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface RunBrain { brain: Brain; abort: () => void; ledger: UsageLedger | null }
+export interface RunBrain { brain: Brain; abort: () => void; ledger: UsageLedger | null; /** it gives final judgements */ judge: boolean }
 
 const DEFAULT_SETTINGS: LlmModelSettings = ModelSettings.parse({});
 
@@ -29,20 +29,20 @@ export function llmBrainName(models: { researcher: string; developer: string }):
 }
 
 export function createBrain(cfg: BrainConfig, hooks: BrainHooks): RunBrain {
-  if (cfg.kind === 'offline') return { brain: createOfflineBrain(), abort: () => {}, ledger: null };
+  if (cfg.kind === 'offline') return { brain: createOfflineBrain(), abort: () => {}, ledger: null, judge: false };
   const controller = new AbortController();
   const writer = new CassetteWriter(join(hooks.runDir, CASSETTE_FILE));
   if (cfg.kind === 'replay') {
     const cassette = Cassette.load(cfg.cassette);
     const m = cassette.models();
-    const models = { researcher: m.researcher ?? m.developer ?? 'recorded', developer: m.developer ?? m.researcher ?? 'recorded' };
+    const models = { researcher: m.researcher ?? m.developer ?? 'recorded', developer: m.developer ?? m.researcher ?? 'recorded', ...(m.judge ? { judge: m.judge } : {}) };
     const ledger = new UsageLedger({ maxUsd: null, maxTokens: null });
     const brain = new LlmBrain({
       name: llmBrainName(models), models,
       settings: () => ({ ...DEFAULT_SETTINGS, contextTokens: 1_000_000, maxOutputTokens: 4096 }), temperature: 0, replyRetries: 5, requestMs: 60_000,
       transport: new CassetteTransport(cassette), ledger, signal: controller.signal, onCall: (c) => writer.append(c),
     });
-    return { brain, abort: () => controller.abort(), ledger };
+    return { brain, abort: () => controller.abort(), ledger, judge: m.judge !== undefined };
   }
   const env = hooks.env ?? process.env;
   const apiKey = env[cfg.apiKeyEnv] ?? null;
@@ -56,5 +56,5 @@ export function createBrain(cfg: BrainConfig, hooks: BrainHooks): RunBrain {
     temperature: cfg.temperature, replyRetries: cfg.replyRetries, requestMs: cfg.requestMs,
     transport: new LiveTransport(client), ledger, signal: controller.signal, onCap: hooks.onCap, onCall: (c) => writer.append(c),
   });
-  return { brain, abort: () => controller.abort(), ledger };
+  return { brain, abort: () => controller.abort(), ledger, judge: cfg.models.judge !== undefined };
 }

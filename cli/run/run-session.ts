@@ -182,7 +182,7 @@ export async function drive(s: Session): Promise<RunResult> {
     });
     if (plan) gpu.restore(jobHistory(plan.envelopes), lastRefitReserve(plan.envelopes));
     await gpu.ready();
-    runBrain = opts.brain ? { brain: opts.brain, abort: () => opts.brain?.close?.(), ledger: null } : createBrain(config.brain, {
+    runBrain = opts.brain ? { brain: opts.brain, abort: () => opts.brain?.close?.(), ledger: null, judge: !!opts.brain.judge } : createBrain(config.brain, {
       runDir,
       onCap: (reason) => {
         // no further LLM call: the loop ends as if stopped, keeps its best so far, refits and reports why
@@ -201,7 +201,7 @@ export async function drive(s: Session): Promise<RunResult> {
     // the CLI's inbox is open before any actor sends (a resumed coordinator may owe run.finished at once)
     cli = new Client(bus, runId, addr.cli, clock, 'run', plan?.points.get(addr.cli)?.nextSeq ?? 0).start();
     const finishedP = new Promise<Envelope<'run.finished'>>((res) => cli!.onMessage((e) => { if (e.type === 'run.finished') res(e as Envelope<'run.finished'>); }));
-    hosts.push(...hostActors({ bus, runId, clock, config, task, root, gpu: gpuNodeBehavior(gpu), brain: brainBehavior(brain),
+    hosts.push(...hostActors({ bus, runId, clock, config, task, root, gpu: gpuNodeBehavior(gpu), brain: brainBehavior(brain), judge: runBrain.judge,
       onEscalate: (e) => stopper.stop({ status: 'failed', reason: `actor escalated: ${e.message}`, error: e }),
       ...(plan ? { resume: plan.points } : {}) }));
     // every inbox first, then the actors begin: what a resumed actor owes another reaches it

@@ -388,5 +388,42 @@ describe('validator (honest decisions)', () => {
     const unscored = one(w.send(addr.gpu, 'job.result', debugOk({ harness: null })), 'validate.result').payload;
     expect(unscored.reasons[0]).toMatch(/the harness did not score/);
   });
-});
 
+  it('validator - with a judge, a change the harness accepts goes to the judge, who may veto it; a rejected one never does', () => {
+    const judged = (): Sim<typeof validatorMachine> => {
+      const v = new Sim(validatorMachine, { trace: 't0', task, debugMs: DEBUG_MS, fullMs: FULL_MS, overfitGap: 0.15, judge: true }, addr.validator('t0'));
+      one(v.send(dev, 'validate.request', request()), 'job.submit');
+      one(v.send(addr.gpu, 'job.result', debugOk({}, task)), 'job.submit');
+      return v;
+    };
+    // accepted by the harness: the judge is asked, with the harness's figures and never the held-back score
+    const v = judged();
+    const ask = one(v.send(addr.gpu, 'job.result', fullOk(0.93)), 'brain.judge.request');
+    expect(ask.to).toBe(addr.brain);
+    expect(ask.payload).toMatchObject({ experiment: 't0-e2', code: CHANGED, baseCode: BASE, sota: sotaOf(0.9) });
+    expect(ask.payload.score).toBeCloseTo(0.93, 12);
+    expect(ask.payload).not.toHaveProperty('holdout');
+    expect(JSON.stringify(ask.payload)).not.toContain('0.925'); // the held-back score of this job
+    expect(v.value).toBe('judging');
+    const veto = one(v.send(addr.brain, 'brain.judge.reply', { decision: 'reject', observations: ['the target column is among the features'], reason: 'leakage', brain: 'llm:x' }), 'validate.result');
+    expect(veto.payload).toMatchObject({ verdict: 'reject', level: 'L3', repairable: false });
+    expect(veto.payload.reasons.slice(1)).toEqual(['the judge vetoed it: leakage', 'judge observed: the target column is among the features']);
+    // the judge agrees: accepted, its reason beside the harness's
+    const w = judged();
+    one(w.send(addr.gpu, 'job.result', fullOk(0.93)), 'brain.judge.request');
+    const ok = one(w.send(addr.brain, 'brain.judge.reply', { decision: 'accept', observations: [], reason: 'sound', brain: 'llm:x' }), 'validate.result');
+    expect(ok.payload).toMatchObject({ verdict: 'accept', level: 'L3' });
+    expect(ok.payload.reasons.at(-1)).toBe('the judge accepts: sound');
+    // no judgement: the harness's decision stands, and says why
+    const x = judged();
+    const req = one(x.send(addr.gpu, 'job.result', fullOk(0.93)), 'brain.judge.request');
+    const failed = one(x.send(addr.brain, 'request.failed', { request: 'brain.judge.request', requestId: 'r1:validator.t0:3', to: addr.brain, code: 'failed', reason: 'LlmReplyInvalid: no' }), 'validate.result');
+    expect(req).toBeDefined();
+    expect(failed.payload.verdict).toBe('accept');
+    expect(failed.payload.reasons.at(-1)).toMatch(/^the judge gave no judgement \(failed: LlmReplyInvalid: no\); the harness's decision stands$/);
+    // rejected by the harness: no judge is asked (it may only veto)
+    const y = judged();
+    const outs = y.send(addr.gpu, 'job.result', fullOk(0.88));
+    expect(outs.map((o) => o.type)).toEqual(['validate.result']);
+  });
+});

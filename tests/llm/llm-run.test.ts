@@ -45,7 +45,7 @@ describe('llm brain', () => {
       config: {
         budgetMs: 600_000, preset: 'quick', maxIterations: ITERATIONS, limits: { debugMs: 60_000, fullMs: 120_000 },
         brain: {
-          kind: 'openai', baseURL: server.url, apiKeyEnv: 'GOME_TEST_LLM_KEY', models: { researcher: 'play-strong', developer: 'play-cheap' },
+          kind: 'openai', baseURL: server.url, apiKeyEnv: 'GOME_TEST_LLM_KEY', models: { researcher: 'play-strong', developer: 'play-cheap', judge: 'play-strong' },
           modelSettings: {
             'play-strong': { contextTokens: 200_000, maxOutputTokens: 16_000, inputUsdPerMTok: 2.5, outputUsdPerMTok: 10 },
             'play-cheap': { contextTokens: 200_000, maxOutputTokens: 16_000, inputUsdPerMTok: 0.15, outputUsdPerMTok: 0.6 },
@@ -74,7 +74,16 @@ describe('llm brain', () => {
     // per-role models reached the server as configured
     const chats = server.requests.filter((r) => r.path.endsWith('/chat/completions'));
     const roleOf = (b: any): string => (/"role": "(\w+)"/.exec(b.messages[1].content)?.[1] ?? '?');
-    for (const r of chats) expect(r.body.model).toBe(roleOf(r.body) === 'researcher' ? 'play-strong' : 'play-cheap');
+    for (const r of chats) expect(r.body.model).toBe(roleOf(r.body) === 'developer' ? 'play-cheap' : 'play-strong');
+
+    // the judge gave the final word on every change the harness accepted, and on nothing else
+    const accepted = experiments.filter((e) => e.status === 'accepted');
+    for (const e of accepted) {
+      expect(e.reasons).toContain('the judge accepts: the gain is beyond noise and the change is sound');
+      expect(e.reasons.some((r: string) => r.startsWith('judge observed: per-fold scores'))).toBe(true);
+    }
+    expect(calls.filter((c) => c.role === 'judge')).toHaveLength(accepted.length);
+    expect(play.stats.judge).toBe(accepted.length);
     expect(chats.every((r) => r.body.response_format?.type === 'json_schema')).toBe(true);
 
     // accounting: the tokens recorded are the server's usage figures, priced per model

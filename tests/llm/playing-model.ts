@@ -18,7 +18,7 @@ const ACTION = /\[gome-action (\{[\s\S]*\})\]\s*$/;
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-export interface PlayStats { research: number; develop: number; repair: number; handwritten: number; diffs: number; files: number }
+export interface PlayStats { research: number; develop: number; repair: number; judge: number; handwritten: number; diffs: number; files: number }
 
 /** The JSON block a Gome prompt ends with (the same facts as data). */
 export function contextOf(body: { messages: Array<{ role: string; content: string }> }): Record<string, unknown> {
@@ -34,7 +34,7 @@ function asTask(t: Record<string, unknown>): TaskInfo {
 
 export function playingModel(): { respond: (body: any) => ScriptStep; stats: PlayStats } {
   const memory = new Map<string, { code: string; spec: BrainSpec | null }>();
-  const stats: PlayStats = { research: 0, develop: 0, repair: 0, handwritten: 0, diffs: 0, files: 0 };
+  const stats: PlayStats = { research: 0, develop: 0, repair: 0, judge: 0, handwritten: 0, diffs: 0, files: 0 };
   const reply = (v: unknown): ScriptStep => ({ kind: 'reply', content: JSON.stringify(v) });
 
   function research(ctx: Record<string, any>): ScriptStep {
@@ -99,6 +99,16 @@ export function playingModel(): { respond: (body: any) => ScriptStep; stats: Pla
       const schema = body.response_format?.json_schema?.name as string | undefined;
       if (ctx.role === 'researcher') return research(ctx);
       if (ctx.role === 'developer') return develop(ctx, schema === 'repair' || (ctx.attempt > 1 && ctx.error !== null));
+      if (ctx.role === 'judge') {
+        // a sound judge: it accepts what the harness accepted unless the train score is perfect while validation is not
+        stats.judge++;
+        const suspicious = ctx.trainScore !== null && Math.abs(ctx.trainScore - 1) < 1e-12 && ctx.score < 0.999;
+        return reply({
+          decision: 'accept',
+          observations: [`per-fold scores ${ctx.folds.map((x: number) => x.toFixed(4)).join(', ')}`, ...(suspicious ? ['the train score is perfect: the model memorises the training rows'] : [])],
+          reason: 'the gain is beyond noise and the change is sound',
+        });
+      }
       return { kind: 'status', status: 400, body: { error: { message: `the playing model has no answer for role ${String(ctx.role)}`, type: 'invalid_request_error' } } };
     },
   };

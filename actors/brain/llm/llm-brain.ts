@@ -3,17 +3,17 @@
 // protocol as the offline brain. Prompts come from versioned templates, fitted to the model's context window; each
 // reply is checked against its schema and asked again with the error fed back; every call is recorded (llm.call in
 // the journal, and the cassette) with its tokens, latency and cost; the run's caps stop further calls.
-import { applyPatch } from 'diff';
+import { applyPatch, createPatch } from 'diff';
 import { z } from 'zod';
 import type { LlmModelSettings, LlmRoleModels } from '../../../protocols/config.ts';
 import { LLM_ANSWERS, type LlmAnswer, type LlmAnswerName, type LlmCall, type LlmRole } from '../../../protocols/llm.ts';
-import { NO_IO, type Brain, type BrainIo, type DevelopReply, type DevelopRequest, type ResearchReply, type ResearchRequest } from '../brain.ts';
+import { NO_IO, type Brain, type BrainIo, type DevelopReply, type DevelopRequest, type JudgeReply, type JudgeRequest, type ResearchReply, type ResearchRequest } from '../brain.ts';
 import { stableStringify } from '../hash.ts';
 import type { ChatExchange, ChatMessage } from './chat-client.ts';
 import { parseReply } from './json-reply.ts';
 import { LlmCapReached, LlmFailure, LlmReplyInvalid } from './llm-errors.ts';
 import {
-  budgetText, developContext, failuresText, listText, researchContext, sha256, sotaText, successesText, taskSummary, valueRule,
+  budgetText, developContext, failuresText, listText, researchContext, sha256, sotaText, successesText, taskFacts, taskSummary, valueRule,
 } from './prompt-context.ts';
 import { PROMPT_VERSION, promptSource, render, slotsOf, type PromptName } from './prompt-library.ts';
 import { fitParts, keepHeadTail, type PromptPart } from './token-budget.ts';
@@ -51,7 +51,8 @@ export interface LlmBrainOptions {
 const ROLE_TITLE: Record<LlmRole, string> = {
   researcher: 'the Researcher: you diagnose why the best pipeline falls short and propose the next changes',
   developer: 'the Developer: you write and repair the Python pipeline that implements one change',
-  judge: 'the Validator\'s judge', selector: 'the final selector',
+  judge: 'the Validator\'s judge: you give the final judgement of a change the harness accepted, and may veto it',
+  selector: 'the final selector: you choose among the traces\' best pipelines',
 };
 
 /** Slots whose values may be shortened to fit the context window (code, histories, descriptions, the JSON block). */
@@ -125,6 +126,22 @@ export class LlmBrain implements Brain {
     return { code, summary: answer.summary, brain: this.name, spec: null };
   }
 
+  async judge(req: JudgeRequest, io: BrainIo = NO_IO): Promise<JudgeReply> {
+    const fmt = (x: number | null): string => (x === null ? 'n/a' : Number(x.toPrecision(6)).toString());
+    const figures = [
+      `- score ${fmt(req.score)} (${req.task.metric}, ${req.task.lowerIsBetter ? 'lower' : 'higher'} is better), per fold ${req.folds.map(fmt).join(', ')}, spread ${fmt(req.cvStd)}, train score ${fmt(req.trainScore)}.`,
+      req.sota ? `- the current best: ${fmt(req.sota.score)}, per fold ${req.sota.folds.map(fmt).join(', ')}.` : '- there is no current best: this is the first pipeline.',
+      ...req.harnessReasons.map((r) => `- harness: ${r}`),
+    ].join('\n');
+    const code = req.baseCode ? `\`\`\`diff\n${createPatch('pipeline.py', req.baseCode, req.code)}\`\`\`` : fence(req.code);
+    const { task, code: _c, baseCode: _b, ...rest } = req;
+    const a = await this.ask('judge', 'judge', 'judge', {
+      experiment: req.experiment, task_summary: taskSummary(req.task), figures, code,
+      context_json: JSON.stringify({ role: 'judge', ...rest, task: taskFacts(task) }, null, 1),
+    }, io);
+    return { ...a, brain: this.name };
+  }
+
   private contract(req: DevelopRequest): string {
     const h = req.task.harness;
     return render('contract', {
@@ -138,7 +155,8 @@ export class LlmBrain implements Brain {
     role: LlmRole, answer: N, template: PromptName, values: Record<string, string>, io: BrainIo,
     check?: (a: LlmAnswer<N>) => string | null,
   ): Promise<LlmAnswer<N>> {
-    const model = this.o.models[role as keyof LlmRoleModels];
+    const model = role === 'judge' ? this.o.models.judge : role === 'researcher' ? this.o.models.researcher : role === 'developer' ? this.o.models.developer : undefined;
+    if (!model) throw new LlmFailure('http', `no model is set for the ${role} role (add it to the brain's models)`);
     const settings = this.o.settings(model);
     const system = render('system', { role_title: ROLE_TITLE[role] });
     const user = this.fit(template, values, settings, system);
