@@ -5,7 +5,7 @@ import {
   SotaRef, Stage, SuccessEntry, TaskInfo,
 } from './domain.ts';
 import { RunConfig } from './config.ts';
-import { JudgeAnswer, LlmCall } from './llm.ts';
+import { JudgeAnswer, LlmCall, SelectAnswer } from './llm.ts';
 
 const Verdict = z.enum(['accept', 'reject']);
 const Level = z.enum(['L0', 'L1', 'L2', 'L3']);
@@ -82,6 +82,16 @@ export const payloads = {
     sota: z.object({ score: z.number(), folds: z.array(z.number()) }).nullable(), harnessReasons: z.array(z.string()),
   }),
   'brain.judge.reply': JudgeAnswer.extend({ brain: z.string() }),
+  // ── coordinator ⇄ brain: the final choice among the traces' best pipelines (LLM brains with a selector model) ──
+  'brain.select.request': z.object({
+    task: TaskInfo,
+    /** Each trace's SOTA with its harness figures (never the held-back score: the choice is confirmed on it afterwards). */
+    candidates: z.array(z.object({
+      experiment: z.string(), trace: z.string(), hypothesis: z.string(), score: z.number(), folds: z.array(z.number()),
+      cvStd: z.number().nullable(), trainScore: z.number().nullable(), code: z.string(),
+    })).min(1),
+  }),
+  'brain.select.reply': SelectAnswer.extend({ brain: z.string() }),
   'validate.request': z.object({
     experiment: z.string(), code: z.string(), baseCode: z.string().nullable(), attempt: z.number().int().positive(),
     /** The SOTA's harness score and per-fold scores, for the paired comparison; null for a first pipeline. */

@@ -25,6 +25,7 @@ export const REQUESTS: Registry = {
   'brain.research.request': { replies: ['brain.research.reply'], answers: fromAsked, deadlineMs: (_p, c) => c.limits.brainMs },
   'brain.develop.request': { replies: ['brain.develop.reply'], answers: fromAsked, deadlineMs: (_p, c) => c.limits.brainMs },
   'brain.judge.request': { replies: ['brain.judge.reply'], answers: fromAsked, deadlineMs: (_p, c) => c.limits.brainMs },
+  'brain.select.request': { replies: ['brain.select.reply'], answers: fromAsked, deadlineMs: (_p, c) => c.limits.brainMs },
   // A job may wait in the GPU queue behind other traces' jobs, but never past the run's budget.
   'job.submit': {
     replies: ['job.result'],

@@ -22,6 +22,9 @@ export function brainBehavior(brain: Brain): Behavior {
           case 'brain.judge.request':
             if (!brain.judge) throw new Error(`the ${brain.name} brain has no judge: the run asked for a final judgement it cannot give`);
             return [{ to: env.from, type: 'brain.judge.reply', payload: await brain.judge(env.payload, io) }];
+          case 'brain.select.request':
+            if (!brain.select) throw new Error(`the ${brain.name} brain has no selector: the run asked for a final selection it cannot make`);
+            return [{ to: env.from, type: 'brain.select.reply', payload: await brain.select(env.payload, io) }];
           default:
             throw new Error(`brain does not handle ${env.type}`);
         }

@@ -9,6 +9,8 @@ export type DevelopRequest = Payload<'brain.develop.request'>;
 export type DevelopReply = Payload<'brain.develop.reply'>;
 export type JudgeRequest = Payload<'brain.judge.request'>;
 export type JudgeReply = Payload<'brain.judge.reply'>;
+export type SelectRequest = Payload<'brain.select.request'>;
+export type SelectReply = Payload<'brain.select.reply'>;
 
 /** What a brain gets with each request: the asking trace, and where its calls to a model are recorded. */
 export interface BrainIo {
@@ -26,6 +28,8 @@ export interface Brain {
   develop(req: DevelopRequest, io?: BrainIo): Promise<DevelopReply>;
   /** The final judgement of a change the harness accepted (brains with a judge model only). */
   judge?(req: JudgeRequest, io?: BrainIo): Promise<JudgeReply>;
+  /** The final choice among the traces' best pipelines (brains with a selector model only). */
+  select?(req: SelectRequest, io?: BrainIo): Promise<SelectReply>;
   /** Cancels calls in flight and frees what the brain holds (LLM brains); the run calls it when it stops. */
   close?(): void;
 }

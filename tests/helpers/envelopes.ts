@@ -61,6 +61,10 @@ export const samples: { [K in MessageType]: Payload<K> } = {
   'brain.judge.request': { experiment: 't0-e2', task, code: 'print(2)', baseCode: 'print(1)',
     score: 0.98, folds: [0.97, 0.99], cvStd: 0.014, trainScore: 0.99, sota: { score: 0.97, folds: [0.96, 0.98] }, harnessReasons: ['auc 0.98 against SOTA 0.97 beats it beyond noise'] },
   'brain.judge.reply': { decision: 'accept', observations: ['no target in the features'], reason: 'a plausible gain from a sound change', brain: 'llm:m:v1' },
+  'brain.select.request': { task, candidates: [
+    { experiment: 't0-e4', trace: 't0', hypothesis: 'ens:hill', score: 0.981, folds: [0.98, 0.982], cvStd: 0.0014, trainScore: 0.99, code: 'print(4)' },
+    { experiment: 't1-e3', trace: 't1', hypothesis: 'model:xgb', score: 0.979, folds: [0.978, 0.98], cvStd: 0.0014, trainScore: 0.995, code: 'print(3)' }] },
+  'brain.select.reply': { experiment: 't0-e4', reason: 'the stronger, steadier pipeline', brain: 'llm:m:v1' },
   'llm.call': { role: 'researcher', model: 'test-model', answer: 'research', promptVersion: 'v1', requestHash: 'ab12', trace: 't0', ordinal: 0,
     messages: [{ role: 'system', content: 'You are…' }, { role: 'user', content: 'Diagnose…' }], responses: ['{"diagnosis":[]}'],
     usage: { promptTokens: 1200, completionTokens: 300 }, costUsd: 0.0021, latencyMs: 840, mode: 'json_schema', outcome: 'ok', error: null },

@@ -39,7 +39,7 @@ function brainOn(s: ChatServer, o: { replyRetries?: number; requestMs?: number; 
   const settings = LlmModelSettings.parse({ contextTokens: o.contextTokens ?? 32_000, maxOutputTokens: 1024, inputUsdPerMTok: 1, outputUsdPerMTok: 2 });
   const calls = o.calls ?? [];
   const brain = new LlmBrain({
-    name: 'llm:test', models: { researcher: 'm-research', developer: 'm-develop' }, settings: () => settings, temperature: 0,
+    name: 'llm:test', models: { researcher: 'm-research', developer: 'm-develop', judge: 'm-judge' }, settings: () => settings, temperature: 0,
     replyRetries: o.replyRetries ?? 2, requestMs: o.requestMs ?? 20_000, transport: new LiveTransport(client), ledger,
     signal: o.signal ?? new AbortController().signal, onCap: o.onCap, onCall: (c) => calls.push(c),
   });
@@ -192,5 +192,32 @@ describe('llm brain', () => {
     await expect(replayed.research(researchReq, { trace: 't0', record: () => {} })).rejects.toBeInstanceOf(LlmReplyInvalid);
     await expect(replayed.research(researchReq, { trace: 't0', record: () => {} })).rejects.toThrow(/no call 3 of the researcher on trace t0/);
     expect(server.requests.length).toBe(n);
+  });
+});
+
+describe('llm brain - judge and selector', () => {
+  it('llm - the judge sees the change as a diff and the harness figures, and its answer comes back checked', async () => {
+    server = await startChatServer({ script: [reply({ decision: 'reject', observations: ['reads the target into the features'], reason: 'leakage' })] });
+    const { brain } = brainOn(server);
+    const r = await brain.judge(samples['brain.judge.request']);
+    expect(r).toEqual({ decision: 'reject', observations: ['reads the target into the features'], reason: 'leakage', brain: 'llm:test' });
+    const prompt = server.requests[0]!.body.messages[1].content as string;
+    expect(prompt).toMatch(/^-print\(1\)$/m);
+    expect(prompt).toMatch(/^\+print\(2\)$/m);
+    expect(prompt).toContain('harness: auc 0.98 against SOTA 0.97 beats it beyond noise');
+    expect(server.requests[0]!.body.response_format.json_schema.name).toBe('judge');
+  });
+
+  it('llm - the selector must name one of the candidates; another name is asked again', async () => {
+    server = await startChatServer({ script: [reply({ experiment: 't9-e9', reason: 'made up' }), reply({ experiment: 't1-e3', reason: 'steadier over folds' })] });
+    const client = new ChatClient({ baseURL: server.url, apiKey: 'sk-test-1', apiKeyEnv: 'OPENAI_API_KEY', httpRetries: 0, concurrency: 2, structuredOutput: 'auto' });
+    const brain = new LlmBrain({
+      name: 'llm:test', models: { researcher: 'm', developer: 'm', selector: 'm-select' }, settings: () => LlmModelSettings.parse({}), temperature: 0,
+      replyRetries: 2, requestMs: 10_000, transport: new LiveTransport(client), ledger: new UsageLedger({ maxUsd: null, maxTokens: null }), signal: new AbortController().signal,
+    });
+    const r = await brain.select(samples['brain.select.request']);
+    expect(r).toEqual({ experiment: 't1-e3', reason: 'steadier over folds', brain: 'llm:test' });
+    expect(server.requests[1]!.body.messages.at(-1).content).toContain('"t9-e9" is not one of the candidates (t0-e4, t1-e3)');
+    expect(server.requests[0]!.body.model).toBe('m-select');
   });
 });

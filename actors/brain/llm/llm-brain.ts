@@ -7,7 +7,7 @@ import { applyPatch, createPatch } from 'diff';
 import { z } from 'zod';
 import type { LlmModelSettings, LlmRoleModels } from '../../../protocols/config.ts';
 import { LLM_ANSWERS, type LlmAnswer, type LlmAnswerName, type LlmCall, type LlmRole } from '../../../protocols/llm.ts';
-import { NO_IO, type Brain, type BrainIo, type DevelopReply, type DevelopRequest, type JudgeReply, type JudgeRequest, type ResearchReply, type ResearchRequest } from '../brain.ts';
+import { NO_IO, type Brain, type BrainIo, type DevelopReply, type DevelopRequest, type JudgeReply, type JudgeRequest, type ResearchReply, type ResearchRequest, type SelectReply, type SelectRequest } from '../brain.ts';
 import { stableStringify } from '../hash.ts';
 import type { ChatExchange, ChatMessage } from './chat-client.ts';
 import { parseReply } from './json-reply.ts';
@@ -33,7 +33,8 @@ export interface Transport {
 
 export interface LlmBrainOptions {
   name: string;
-  models: LlmRoleModels;
+  /** The role models of the config; a selector model comes with the topologies' final selector (not configurable yet). */
+  models: LlmRoleModels & { selector?: string };
   settings: (model: string) => LlmModelSettings;
   temperature: number;
   replyRetries: number;
@@ -56,7 +57,7 @@ const ROLE_TITLE: Record<LlmRole, string> = {
 };
 
 /** Slots whose values may be shortened to fit the context window (code, histories, descriptions, the JSON block). */
-const SHRINKABLE = new Set(['description', 'sota', 'successes', 'failures', 'tried', 'siblings', 'base_code', 'previous_code', 'error', 'context_json', 'task_summary']);
+const SHRINKABLE = new Set(['candidates', 'code', 'figures', 'description', 'sota', 'successes', 'failures', 'tried', 'siblings', 'base_code', 'previous_code', 'error', 'context_json', 'task_summary']);
 
 const JSON_SCHEMAS = new Map<LlmAnswerName, Record<string, unknown>>();
 function jsonSchemaOf(name: LlmAnswerName): Record<string, unknown> {
@@ -142,6 +143,22 @@ export class LlmBrain implements Brain {
     return { ...a, brain: this.name };
   }
 
+  async select(req: SelectRequest, io: BrainIo = NO_IO): Promise<SelectReply> {
+    const ids = req.candidates.map((c) => c.experiment);
+    const fmt = (x: number | null): string => (x === null ? 'n/a' : Number(x.toPrecision(6)).toString());
+    const candidates = req.candidates.map((c) => [
+      `### ${c.experiment} (trace ${c.trace}): ${c.hypothesis}`,
+      `score ${fmt(c.score)}, per fold ${c.folds.map(fmt).join(', ')}, spread ${fmt(c.cvStd)}, train score ${fmt(c.trainScore)}`,
+      fence(c.code),
+    ].join('\n')).join('\n\n');
+    const { task, candidates: cs } = req;
+    const a = await this.ask('selector', 'select', 'select', {
+      task_summary: taskSummary(task), candidates,
+      context_json: JSON.stringify({ role: 'selector', task: taskFacts(task), candidates: cs.map(({ code, ...c }) => ({ ...c, codeSha256: sha256(code) })) }, null, 1),
+    }, io, (x) => (ids.includes(x.experiment) ? null : `"${x.experiment}" is not one of the candidates (${ids.join(', ')}).`));
+    return { ...a, brain: this.name };
+  }
+
   private contract(req: DevelopRequest): string {
     const h = req.task.harness;
     return render('contract', {
@@ -155,7 +172,7 @@ export class LlmBrain implements Brain {
     role: LlmRole, answer: N, template: PromptName, values: Record<string, string>, io: BrainIo,
     check?: (a: LlmAnswer<N>) => string | null,
   ): Promise<LlmAnswer<N>> {
-    const model = role === 'judge' ? this.o.models.judge : role === 'researcher' ? this.o.models.researcher : role === 'developer' ? this.o.models.developer : undefined;
+    const model = this.o.models[role];
     if (!model) throw new LlmFailure('http', `no model is set for the ${role} role (add it to the brain's models)`);
     const settings = this.o.settings(model);
     const system = render('system', { role_title: ROLE_TITLE[role] });
