@@ -19,7 +19,8 @@ export const CONFIG_FLAGS: Record<string, string> = {
   topK: '--top-k',
   maxIterations: '--max-iterations',
   sandbox: '--sandbox',
-  brain: 'brain',
+  brain: 'the brain settings (--llm, --llm-config)',
+  'brain.modelSettings': 'modelSettings (--llm-config)',
   'brain.kind': '--llm',
   'brain.baseURL': '--llm-base-url (or OPENAI_BASE_URL)',
   'brain.models.researcher': '--llm-researcher',
@@ -75,6 +76,9 @@ export function describeConfigIssue(issue: Issue, input: unknown, flags: Record<
   const given = valueAt(input, issue.path);
   if (issue.code === 'custom') return `${name} ${show(given) === 'nothing' ? '' : `was ${show(given)}: `}${issue.message}.`.replace(/\s+/g, ' ');
   if (issue.code === 'invalid_type' && given === undefined) return `${name} is required; ${allowed(issue)}.`;
+  if (issue.code === 'unrecognized_keys') {
+    return `${name} has ${issue.keys.length === 1 ? 'an unknown setting' : 'unknown settings'} ${issue.keys.map((k) => `"${k}"`).join(', ')}: check the spelling against the README (a setting Gome does not know is refused, never ignored).`;
+  }
   return `${name} was ${show(given)}, but ${allowed(issue)}.`;
 }
 

@@ -9,11 +9,11 @@ export const LlmModelSettings = z.object({
   /** US dollars per million prompt / completion tokens; without them a call's cost is unknown (null). */
   inputUsdPerMTok: z.number().nonnegative().optional(),
   outputUsdPerMTok: z.number().nonnegative().optional(),
-});
+}).strict();
 export type LlmModelSettings = z.infer<typeof LlmModelSettings>;
 
 /** The model each LLM role uses (a strong Researcher and a cheaper Developer, say). */
-export const LlmRoleModels = z.object({
+export const LlmRoleModels = z.strictObject({
   researcher: z.string().min(1), developer: z.string().min(1),
   /** With a judge model, the Validator asks it for the final judgement of every change the harness accepts (it may veto, never accept what the harness rejected). */
   judge: z.string().min(1).optional(),
@@ -21,7 +21,7 @@ export const LlmRoleModels = z.object({
 export type LlmRoleModels = z.infer<typeof LlmRoleModels>;
 
 /** Per-run caps on LLM use: once one is reached no further call is made and the run finishes with its best so far. */
-export const LlmCaps = z.object({
+export const LlmCaps = z.strictObject({
   maxUsd: z.number().positive().nullable().default(null),
   maxTokens: z.number().int().positive().nullable().default(null),
 });
@@ -47,7 +47,7 @@ const OpenAiBrain = z.object({
   /** Deadline of one call, retries included; the brain then answers with a typed failure. */
   requestMs: z.number().int().positive().default(300_000),
   caps: LlmCaps.default({ maxUsd: null, maxTokens: null }),
-});
+}).strict(); // a misspelt key in --llm-config is an error, never a setting silently ignored
 
 const ReplayBrain = z.object({
   kind: z.literal('replay'),

@@ -56,5 +56,10 @@ describe('config', () => {
       expect.stringMatching(/^--max-llm-usd was -1, but it must be more than 0\.$/),
     ]));
     expect(problems({ ...base, brain: { kind: 'claude' } })[0]).toMatch(/^--llm was/);
+    // a misspelt setting (from --llm-config) is refused, not ignored
+    const typo = problems({ ...base, brain: { kind: 'openai', baseURL: 'http://h/v1', models: { researcher: 'a', developer: 'b' }, temprature: 0.1, modelSettings: { a: { contextToken: 9 } } } });
+    expect(typo).toContain('the brain settings (--llm, --llm-config) has an unknown setting "temprature": check the spelling against the README (a setting Gome does not know is refused, never ignored).');
+    expect(typo.join(' ')).toMatch(/brain\.modelSettings\.a has an unknown setting "contextToken"/);
+    for (const p of typo) expect(p).not.toMatch(/[{[]/);
   });
 });
