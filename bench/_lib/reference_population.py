@@ -15,6 +15,8 @@ import json
 import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")  # before numpy/sklearn/xgboost load OpenMP
+# passive OpenMP waiting: spinning threads crawl when another process shares the cores (a test suite, a run)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import subprocess
 import sys
 import time

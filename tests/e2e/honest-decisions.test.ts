@@ -1,7 +1,7 @@
 // Honest decisions on real data (kernlab's spam, 3,680 training rows, scored by AUC or by log loss), runs of the whole
 // loop: with shuffled labels (two minutes) nothing is progress under either rule (at most one change accepted after the
-// first draft, the best score stays at chance); with the true labels (five minutes) a change is accepted beyond noise
-// and two diagnosis rules fire exactly where they hold. The power test (the same rule's gains holding up on a test
+// first draft, the best score stays at chance); with the true labels (five minutes) two diagnosis rules fire exactly
+// where they hold. The power test (the same rule's gains holding up on a test
 // set) is in honest-power.test.ts, on tweet-source.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -53,14 +53,16 @@ describe('honest decisions', () => {
     expect(saved).toMatchObject({ best_score: m.best_score, first_score: m.first_score });
   }, 300_000);
 
-  // Spam's true labels for five minutes: the rule accepts a gain beyond noise (a hill-climbed ensemble over the
-  // draft, +0.0017 CV AUC at 2 corrected SE, measured 2026-11-24), and the SOTA becoming an ensemble lets two
-  // feedback rules of the diagnosis be checked where their conditions hold.
-  it('honest - on spam\'s true labels a change is accepted beyond noise, and the ensemble-members and stagnation rules fire exactly where they hold', async () => {
+  // Spam's true labels for five minutes, to check two feedback rules of the diagnosis where their conditions hold: the
+  // ensemble-members rule needs a SOTA that is an ensemble. Spam's first draft is strong (CV AUC 0.9894): its
+  // ensembles gain about +0.0008, within the noise, and are rightly rejected at the default k = 2 (and at k = 1;
+  // measured 2026-11-24). So this run accepts any mean per-fold gain (--accept-k 0): the rules under test here are the
+  // diagnosis's, not the acceptance's (the power test is honest-power.test.ts, at the default k).
+  it('honest - on spam\'s true labels the ensemble-members and stagnation rules fire exactly where they hold', async () => {
     const dir = competitionCopy('spam-detection', false);
     const r = await runCompetition({ competitionDir: dir, runsRoot: tempDir('gome-honest-runs-'), runId: 'spam-true', progress: null,
-      config: { budgetMs: POWER_BUDGET_MS, preset: 'quick', limits: { debugMs: 60_000, fullMs: 120_000 } } });
-    expect(r.metrics.accepted_after_first).toBeGreaterThanOrEqual(1);
+      config: { budgetMs: POWER_BUDGET_MS, preset: 'quick', acceptK: 0, limits: { debugMs: 60_000, fullMs: 120_000 } } });
+    expect(r.metrics.experiments).toBeGreaterThanOrEqual(4);
 
     // the same run shows two feedback rules of the diagnosis firing where their condition holds, and only there of the diagnosis firing where their condition holds, and only there
     const log = readFileSync(join(r.runDir, 'messages.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).body);
