@@ -53,9 +53,12 @@ export function playingModel(): { respond: (body: any) => ScriptStep; stats: Pla
     const known = memory.get(ctx.sota.codeSha256);
     const req = { ...ctx, task: asTask(ctx.task), sota: { ...ctx.sota, code: known?.code ?? '', spec: known?.spec ?? null } } as unknown as Payload<'brain.research.request'>;
     const r = offlineBrain.research(req);
+    // no time-boxed search (hp:search runs Optuna until a deadline): its result depends on the machine's speed, so
+    // a cassette replay of the run could not reproduce its decisions on a loaded machine
+    const steady = r.hypotheses.filter((h) => !h.kind.split('+').includes('hp:search'));
     return reply({
       diagnosis: r.diagnosis,
-      hypotheses: r.hypotheses.map((h) => ({
+      hypotheses: (steady.length ? steady : r.hypotheses).map((h) => ({
         kind: h.kind, component: h.component, title: h.title, rationale: h.rationale, problem: h.problem, scores: h.scores,
         instruction: `${h.title}. [gome-action ${JSON.stringify(h.change)}]`, estimatedSeconds: h.cost ? h.cost.ms / 1000 : null,
       })),
