@@ -11,3 +11,4 @@ export * from './config-errors.ts';
 export * from './requests.ts';
 export { METRIC_TABLE, METRIC_NAMES, MetricFacts, TaskKind, metricFacts, lowerIsBetter, perfectScore, isRegressionMetric, scoresProbabilities, taskKindOf, metricFitsTask, metricsFor } from './metric-table.ts';
 export * from './llm.ts';
+export * from './score-format.ts';

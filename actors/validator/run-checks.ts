@@ -3,6 +3,7 @@
 import type { Blame, JobOutcome, TaskInfo } from '../../protocols/domain.ts';
 import { perfectScore } from '../../protocols/metric-table.ts';
 import { acceptBeyondNoise } from './acceptance.ts';
+import { formatScore } from '../../protocols/score-format.ts';
 
 export interface RunVerdict { ok: boolean; reasons: string[]; repairable: boolean; blame: Blame }
 
@@ -86,4 +87,4 @@ export function decide(args: { score: number; folds: number[]; sota: SotaScores 
   return { accept: true, reasons };
 }
 
-function fmt(x: number): string { return Number(x.toPrecision(6)).toString(); }
+const fmt = formatScore;

@@ -1,5 +1,5 @@
 // Validator actor: hierarchical validation, cheapest first — L0 static, L1 debug run, L2 full run, L3 decision.
-import { assign, emit, setup } from 'xstate';
+import { and, assign, emit, setup } from 'xstate';
 import type { Blame, JobOutcome, TaskInfo } from '../../protocols/domain.ts';
 import type { Envelope, Payload } from '../../protocols/messages.ts';
 import { out, type SendEvent } from '../../runtime/machine-io.ts';
@@ -58,6 +58,10 @@ export const validatorMachine = setup({
     notMyDebug: ({ context, event }) => !isMine(context, event, 'debug'),
     notMyFull: ({ context, event }) => !isMine(context, event, 'full'),
     runOk: ({ context, event }) => event.type === 'job.result' && checkRun(event.payload, context.task, event.payload.mode === 'debug').ok,
+    /** A judge model gives the final judgement (ValidatorInput.judge). */
+    judged: ({ context }) => !!context.judge,
+    /** The harness's L3 decision on this full run is to accept (the judge may then only veto). */
+    harnessAccepts: ({ context, event }) => event.type === 'job.result' && harnessDecision(context, event.payload).accept,
   },
   actions: {
     /** The GPU node crashed on the job or missed its deadline: the attempt is rejected, blamed on the infrastructure. */
@@ -125,10 +129,13 @@ export const validatorMachine = setup({
           { guard: 'notMyFull' },
           {
             // the harness accepts and a judge is configured: the judge has the final word (it may only veto)
-            guard: ({ context, event }) => event.type === 'job.result' && checkRun(event.payload, context.task, false).ok && !!context.judge && harnessDecision(context, event.payload).accept,
+            guard: and(['runOk', 'judged', 'harnessAccepts']),
             target: 'judging',
             actions: [
-              assign({ judging: ({ context, event }) => ({ full: (event as Envelope<'job.result'>).payload, reasons: harnessDecision(context, (event as Envelope<'job.result'>).payload).reasons }) }),
+              assign({ judging: ({ context, event }) => {
+                const full = (event as Envelope<'job.result'>).payload;
+                return { full, reasons: harnessDecision(context, full).reasons };
+              } }),
               emit(({ context }) => judgeRequest(context)),
             ],
           },

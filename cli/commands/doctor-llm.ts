@@ -51,27 +51,17 @@ export async function checkLlm(f: LlmFlags, env: NodeJS.ProcessEnv = process.env
       if (!say(`model ${model}`, served.includes(model), served.includes(model) ? 'served' : `unknown model: the endpoint serves ${served.slice(0, 12).join(', ') || 'no models'}${served.length > 12 ? ' …' : ''}`,
         'pick a served model with --llm openai:MODEL (or --llm-researcher / --llm-developer)')) continue;
     }
-    const chat = new ChatClient({ baseURL, apiKey: key, apiKeyEnv: keyEnv, httpRetries: 0, concurrency: 1, structuredOutput: 'json_schema' });
-    const t0 = Date.now();
+    // the run's own client in auto mode: it tries json_schema and falls back to JSON in the text when refused
+    const chat = new ChatClient({ baseURL, apiKey: key, apiKeyEnv: keyEnv, httpRetries: 0, concurrency: 1, structuredOutput: 'auto' });
     try {
-      await chat.complete({ model, messages: [{ role: 'user', content: 'Answer {"ok": true}.' }], schemaName: 'ping', schema: PING_SCHEMA, maxTokens: 16, temperature: 0, deadlineMs: 60_000 });
-      say(`structured output (${model})`, true, 'response_format json_schema is supported');
-      say(`latency (${model})`, true, `one small request took ${Date.now() - t0} ms`);
+      const x = await chat.complete({ model, messages: [{ role: 'user', content: 'Answer {"ok": true}.' }], schemaName: 'ping', schema: PING_SCHEMA, maxTokens: 16, temperature: 0, deadlineMs: 60_000 });
+      if (chat.jsonSchemaSupported) say(`structured output (${model})`, true, 'response_format json_schema is supported');
+      else say(`structured output (${model})`, false, 'no JSON schema support: the endpoint refused response_format json_schema', 'runs still work: the brain falls back to JSON read from the text (set structuredOutput "text" in --llm-config to skip the first refused request)');
+      say(`latency (${model})`, true, `one small request took ${x.latencyMs} ms${chat.jsonSchemaSupported ? '' : ' (the refused json_schema request included)'}`);
     } catch (e) {
       const msg = e instanceof LlmFailure ? e.message : (e as Error).message;
-      if (/answered 400/.test(msg) && /response_format|json_schema|structured/i.test(msg)) {
-        say(`structured output (${model})`, false, 'no JSON schema support: the endpoint refused response_format json_schema', 'runs still work: the brain falls back to JSON read from the text (set structuredOutput "text" in --llm-config to skip the first refused request)');
-        const text = new ChatClient({ baseURL, apiKey: key, apiKeyEnv: keyEnv, httpRetries: 0, concurrency: 1, structuredOutput: 'text' });
-        const t1 = Date.now();
-        try {
-          await text.complete({ model, messages: [{ role: 'user', content: 'Answer {"ok": true}.' }], schemaName: 'ping', schema: PING_SCHEMA, maxTokens: 16, temperature: 0, deadlineMs: 60_000 });
-          say(`latency (${model})`, true, `one small request took ${Date.now() - t1} ms`);
-        } catch (e2) { say(`latency (${model})`, false, (e2 as Error).message, 'see the error above'); }
-      } else if (/answered 404/.test(msg)) {
-        say(`model ${model}`, false, `unknown model (${msg})`, 'pick a model the endpoint serves');
-      } else {
-        say(`chat completion (${model})`, false, msg, 'see the error; gome doctor --llm checks one small request');
-      }
+      if (/answered 404/.test(msg)) say(`model ${model}`, false, `unknown model (${msg})`, 'pick a model the endpoint serves');
+      else say(`chat completion (${model})`, false, msg, 'see the error; gome doctor --llm checks one small request');
     }
   }
   return checks;

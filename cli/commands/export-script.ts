@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import { py, type PyValue } from '../../actors/brain/python-literal.ts';
+import { formatScore } from '../../protocols/score-format.ts';
 
 export const TEMPLATE_PATH = join(dirname(fileURLToPath(import.meta.url)), 'export_solution.py');
 const CONSTANTS_MARKER = '# <gome-export:constants>';
@@ -75,7 +76,7 @@ function pipelineLiteral(code: string): string {
 }
 
 const oneLine = (s: string): string => s.replace(/[\r\n]+/g, ' ');
-const fmt = (x: number | null): string => (x === null ? 'n/a' : Number(x.toPrecision(6)).toString());
+const fmt = formatScore;
 
 export function renderSolution(p: SolutionPlan): string {
   const template = readFileSync(TEMPLATE_PATH, 'utf8');

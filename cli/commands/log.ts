@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { encodeRaw } from '../../protocols/codec.ts';
 import type { Envelope } from '../../protocols/messages.ts';
 import { subjects } from '../../protocols/subjects.ts';
+import { formatScore } from '../../protocols/score-format.ts';
 import { Bus } from '../../runtime/bus.ts';
 import { EmbeddedNats } from '../../runtime/embedded-nats.ts';
 import { GomeError } from '../../runtime/errors.ts';
@@ -128,7 +129,7 @@ function summary(e: Envelope): string {
   for (const [k, v] of Object.entries(p ?? {})) {
     if (Array.isArray(v) && v.length && v.length <= 3 && v.every((x) => typeof x === 'string')) { parts.push(`${k}=[${v.join(',')}]`); continue; }
     if (v === null || v === undefined || typeof v === 'object') continue;
-    const s = typeof v === 'string' ? (v.length > 40 ? `${v.slice(0, 37)}...` : v) : typeof v === 'number' ? Number(v.toPrecision(6)).toString() : String(v);
+    const s = typeof v === 'string' ? (v.length > 40 ? `${v.slice(0, 37)}...` : v) : typeof v === 'number' ? formatScore(v) : String(v);
     if (k === 'code' || k === 'stdoutTail' || k === 'stderrTail') continue;
     parts.push(`${k}=${s}`);
     if (parts.length >= 4) break;

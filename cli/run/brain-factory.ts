@@ -1,6 +1,7 @@
 // Builds the run's brain from its config: the offline brain (the default), an LLM brain on an OpenAI-compatible
 // endpoint (the key read from the environment variable the config names, and never written anywhere), or an LLM
-// brain that replays a recorded run's cassette. The run gets back what it needs to cancel calls and read the usage.
+// brain that replays a recorded run's cassette. The run gets back what it needs to cancel calls. (Its LLM usage is
+// read from the log's llm.call records, cli/run/run-metrics.ts, so a resumed run counts both lives.)
 import { join } from 'node:path';
 import type { BrainConfig, LlmModelSettings } from '../../protocols/config.ts';
 import { LlmModelSettings as ModelSettings } from '../../protocols/config.ts';
@@ -19,7 +20,8 @@ export interface BrainHooks {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface RunBrain { brain: Brain; abort: () => void; ledger: UsageLedger | null; /** it gives final judgements */ judge: boolean }
+/** The run's brain, how to cancel its calls in flight, and whether it gives final judgements (a judge model). */
+export interface RunBrain { brain: Brain; abort: () => void; judge: boolean }
 
 const DEFAULT_SETTINGS: LlmModelSettings = ModelSettings.parse({});
 
@@ -29,32 +31,30 @@ export function llmBrainName(models: { researcher: string; developer: string }):
 }
 
 export function createBrain(cfg: BrainConfig, hooks: BrainHooks): RunBrain {
-  if (cfg.kind === 'offline') return { brain: createOfflineBrain(), abort: () => {}, ledger: null, judge: false };
+  if (cfg.kind === 'offline') return { brain: createOfflineBrain(), abort: () => {}, judge: false };
   const controller = new AbortController();
   const writer = new CassetteWriter(join(hooks.runDir, CASSETTE_FILE));
   if (cfg.kind === 'replay') {
     const cassette = Cassette.load(cfg.cassette);
     const m = cassette.models();
     const models = { researcher: m.researcher ?? m.developer ?? 'recorded', developer: m.developer ?? m.researcher ?? 'recorded', ...(m.judge ? { judge: m.judge } : {}) };
-    const ledger = new UsageLedger({ maxUsd: null, maxTokens: null });
     const brain = new LlmBrain({
       name: llmBrainName(models), models,
       settings: () => ({ ...DEFAULT_SETTINGS, contextTokens: 1_000_000, maxOutputTokens: 4096 }), temperature: 0, replyRetries: 5, requestMs: 60_000,
-      transport: new CassetteTransport(cassette), ledger, signal: controller.signal, onCall: (c) => writer.append(c),
+      transport: new CassetteTransport(cassette), ledger: new UsageLedger({ maxUsd: null, maxTokens: null }), signal: controller.signal, onCall: (c) => writer.append(c),
     });
-    return { brain, abort: () => controller.abort(), ledger, judge: m.judge !== undefined };
+    return { brain, abort: () => controller.abort(), judge: m.judge !== undefined };
   }
   const env = hooks.env ?? process.env;
   const apiKey = env[cfg.apiKeyEnv] ?? null;
   const client = new ChatClient({
     baseURL: cfg.baseURL, apiKey, apiKeyEnv: cfg.apiKeyEnv, httpRetries: cfg.httpRetries, concurrency: cfg.concurrency, structuredOutput: cfg.structuredOutput,
   });
-  const ledger = new UsageLedger(cfg.caps);
   const brain = new LlmBrain({
     name: llmBrainName(cfg.models),
     models: cfg.models, settings: (model) => cfg.modelSettings[model] ?? DEFAULT_SETTINGS,
     temperature: cfg.temperature, replyRetries: cfg.replyRetries, requestMs: cfg.requestMs,
-    transport: new LiveTransport(client), ledger, signal: controller.signal, onCap: hooks.onCap, onCall: (c) => writer.append(c),
+    transport: new LiveTransport(client), ledger: new UsageLedger(cfg.caps), signal: controller.signal, onCap: hooks.onCap, onCall: (c) => writer.append(c),
   });
-  return { brain, abort: () => controller.abort(), ledger, judge: cfg.models.judge !== undefined };
+  return { brain, abort: () => controller.abort(), judge: cfg.models.judge !== undefined };
 }

@@ -16,6 +16,7 @@ import { JobLedger } from './job-ledger.ts';
 import type { RefitResult } from './final-refit.ts';
 import { renderHtmlReport } from './html-report.ts';
 import { GOME_VERSION } from '../version.ts';
+import { formatScore } from '../../protocols/score-format.ts';
 
 /** The run's replay log in its run directory. */
 export const RUN_LOG_FILE = 'run.gomelog';
@@ -140,7 +141,7 @@ function emptyMetrics(budgetMs: number, usedMs: number): RunMetrics {
   };
 }
 
-const fmt = (x: number | null): string => (x === null ? 'n/a' : Number(x.toPrecision(6)).toString());
+const fmt = formatScore;
 
 export function summarise(say: (l: string) => void, comp: Competition, task: TaskInfo, r: FinalizedRun): void {
   const { report, metrics: m, finished: fin } = r;

@@ -182,7 +182,7 @@ export async function drive(s: Session): Promise<RunResult> {
     });
     if (plan) gpu.restore(jobHistory(plan.envelopes), lastRefitReserve(plan.envelopes));
     await gpu.ready();
-    runBrain = opts.brain ? { brain: opts.brain, abort: () => opts.brain?.close?.(), ledger: null, judge: !!opts.brain.judge } : createBrain(config.brain, {
+    runBrain = opts.brain ? { brain: opts.brain, abort: () => opts.brain?.close?.(), judge: !!opts.brain.judge } : createBrain(config.brain, {
       runDir,
       onCap: (reason) => {
         // no further LLM call: the loop ends as if stopped, keeps its best so far, refits and reports why

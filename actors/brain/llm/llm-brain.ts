@@ -9,6 +9,7 @@ import type { LlmModelSettings, LlmRoleModels } from '../../../protocols/config.
 import { LLM_ANSWERS, type LlmAnswer, type LlmAnswerName, type LlmCall, type LlmRole } from '../../../protocols/llm.ts';
 import { NO_IO, type Brain, type BrainIo, type DevelopReply, type DevelopRequest, type JudgeReply, type JudgeRequest, type ResearchReply, type ResearchRequest, type SelectReply, type SelectRequest } from '../brain.ts';
 import { stableStringify } from '../hash.ts';
+import { formatScore } from '../../../protocols/score-format.ts';
 import type { ChatExchange, ChatMessage } from './chat-client.ts';
 import { parseReply } from './json-reply.ts';
 import { LlmCapReached, LlmFailure, LlmReplyInvalid } from './llm-errors.ts';
@@ -128,7 +129,7 @@ export class LlmBrain implements Brain {
   }
 
   async judge(req: JudgeRequest, io: BrainIo = NO_IO): Promise<JudgeReply> {
-    const fmt = (x: number | null): string => (x === null ? 'n/a' : Number(x.toPrecision(6)).toString());
+    const fmt = formatScore;
     const figures = [
       `- score ${fmt(req.score)} (${req.task.metric}, ${req.task.lowerIsBetter ? 'lower' : 'higher'} is better), per fold ${req.folds.map(fmt).join(', ')}, spread ${fmt(req.cvStd)}, train score ${fmt(req.trainScore)}.`,
       req.sota ? `- the current best: ${fmt(req.sota.score)}, per fold ${req.sota.folds.map(fmt).join(', ')}.` : '- there is no current best: this is the first pipeline.',
@@ -145,7 +146,7 @@ export class LlmBrain implements Brain {
 
   async select(req: SelectRequest, io: BrainIo = NO_IO): Promise<SelectReply> {
     const ids = req.candidates.map((c) => c.experiment);
-    const fmt = (x: number | null): string => (x === null ? 'n/a' : Number(x.toPrecision(6)).toString());
+    const fmt = formatScore;
     const candidates = req.candidates.map((c) => [
       `### ${c.experiment} (trace ${c.trace}): ${c.hypothesis}`,
       `score ${fmt(c.score)}, per fold ${c.folds.map(fmt).join(', ')}, spread ${fmt(c.cvStd)}, train score ${fmt(c.trainScore)}`,

@@ -4,11 +4,12 @@
 import { createHash } from 'node:crypto';
 import type { DevelopRequest, ResearchRequest } from '../brain.ts';
 import type { TaskInfo } from '../../../protocols/domain.ts';
+import { formatScore } from '../../../protocols/score-format.ts';
 
 export function sha256(text: string): string { return createHash('sha256').update(text).digest('hex'); }
 
 const secs = (ms: number | null | undefined): string => (typeof ms === 'number' ? `${Math.round(ms / 1000)} s` : 'unknown');
-const num = (x: number | null | undefined): string => (typeof x === 'number' ? Number(x.toPrecision(6)).toString() : 'n/a');
+const num = formatScore;
 
 /** The task as data (what a model needs of TaskInfo; no host paths, no description). */
 export function taskFacts(t: TaskInfo): Record<string, unknown> {
