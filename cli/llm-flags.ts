@@ -1,10 +1,13 @@
-// The LLM brain's command-line settings: --llm offline | openai:MODEL | replay:FILE, per-role models, the endpoint
-// (OPENAI_BASE_URL), a JSON config file for the rest (context windows, prices, concurrency, retries), and the caps.
+// The brain's command-line settings: --brain offline[:noise=X] (the offline brain and its reasoning noise), or
+// --llm offline | openai:MODEL | replay:FILE, per-role models, the endpoint (OPENAI_BASE_URL), a JSON config file for
+// the rest (context windows, prices, concurrency, retries), and the caps.
 // The result is the config's `brain` input; RunConfig validates it and names the flag of any bad value.
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 
 export interface LlmFlags {
+  /** --brain offline | offline:noise=X: the offline brain, its reasoning degraded by X (0 … 1). */
+  brain?: string;
   llm?: string; llmBaseUrl?: string; llmResearcher?: string; llmDeveloper?: string; llmJudge?: string; llmConfig?: string;
   maxLlmUsd?: number; maxLlmTokens?: number;
 }
@@ -26,11 +29,33 @@ function readLlmConfig(path: string): Record<string, unknown> {
   }
 }
 
-/** The brain config input from the flags, or undefined for the default (offline) brain. */
+const BRAIN_ALLOWED = 'offline or offline:noise=X with X a number from 0 (exact reasoning) to 1 (none), e.g. offline:noise=0.3';
+
+/** The offline brain's config input from --brain offline | offline:noise=X. */
+export function offlineBrainFromFlag(value: string): { kind: 'offline'; noise: number } {
+  const v = value.trim();
+  const m = /^offline(?::noise=(.*))?$/.exec(v);
+  if (!m) throw new InvalidArgumentError(`--brain "${value}" is not an offline brain setting: use ${BRAIN_ALLOWED}`);
+  if (m[1] === undefined) return { kind: 'offline', noise: 0 };
+  const x = m[1].trim();
+  const noise = /^(?:\d+(?:\.\d*)?|\.\d+)$/.test(x) ? Number(x) : NaN;
+  if (!(noise >= 0 && noise <= 1)) {
+    throw new InvalidArgumentError(`--brain "${value}" has noise "${x}", but the noise must be a number from 0 (exact reasoning) to 1 (none), e.g. offline:noise=0.3`);
+  }
+  return { kind: 'offline', noise };
+}
+
+/** The brain config input from the flags, or undefined for the default (offline, exact) brain. */
 export function brainFromFlags(f: LlmFlags, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> | undefined {
   const spec = f.llm?.trim();
   const llmOnly = [f.llmResearcher && '--llm-researcher', f.llmDeveloper && '--llm-developer', f.llmJudge && '--llm-judge', f.llmBaseUrl && '--llm-base-url',
     f.llmConfig && '--llm-config', f.maxLlmUsd !== undefined && '--max-llm-usd', f.maxLlmTokens !== undefined && '--max-llm-tokens'].filter(Boolean);
+  if (f.brain !== undefined) {
+    if (spec && spec !== 'offline') throw new InvalidArgumentError('--brain sets the offline brain; --llm sets an LLM brain: give one of them');
+    const offline = offlineBrainFromFlag(f.brain);
+    if (llmOnly.length) throw new InvalidArgumentError(`${llmOnly.join(', ')} only apply to an LLM brain, not to --brain ${f.brain.trim()}: drop them, or use --llm openai:MODEL instead of --brain`);
+    return offline;
+  }
   if (!spec || spec === 'offline') {
     if (llmOnly.length) throw new InvalidArgumentError(`${llmOnly.join(', ')} only apply to an LLM brain: add --llm openai:MODEL`);
     return undefined;

@@ -1,10 +1,12 @@
-// The gome command line: run, resume, bench, grade, export, replay, log, init, prepare, doctor.
+// The gome command line: run, resume, bench (a suite, or topologies side by side), compare, grade, export, replay, log, init, prepare, doctor.
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { PRESETS } from '../protocols/presets.ts';
 import type { RunConfigInput } from '../protocols/config.ts';
+import type { TopologyInput } from '../protocols/topology.ts';
+import { listTopologyPresets, loadTopology, TopologyFileInvalid } from './topology-file.ts';
 import { MetricName } from '../protocols/domain.ts';
 import { parseDuration } from './duration.ts';
 import { brainFromFlags, type LlmFlags } from './llm-flags.ts';
@@ -12,6 +14,8 @@ import { doctorLlm } from './commands/doctor-llm.ts';
 import { doctor, doctorSandbox } from './commands/doctor.ts';
 import { gradeScore, gradeSubmission } from './commands/grade.ts';
 import { runSuite, SUITES, type SuiteName } from './commands/bench-suite.ts';
+import { runTopologyBench } from './commands/topology-bench.ts';
+import { compareRunDirs } from './commands/topology-comparison.ts';
 import { runCompetition } from './run/run-session.ts';
 import { resumeRun } from './run/run-resume.ts';
 import { initFromCsv } from './commands/init.ts';
@@ -45,19 +49,27 @@ function int(v: string): number {
 }
 
 interface RunFlags {
-  budget: number; seed: number; preset: string; traces?: number; researcher?: 'gradient' | 'greedy'; memory: boolean;
+  budget: number; seed: number; preset: string; traces?: number; topology?: string; memory: boolean;
   nats?: string; runs: string; maxIterations?: number; sandbox: string; debugLimit?: number; fullLimit?: number;
-  brainLimit?: number; grace?: number; finalRefit: boolean; llm?: string; llmBaseUrl?: string; llmResearcher?: string; llmDeveloper?: string; llmJudge?: string;
+  brainLimit?: number; grace?: number; finalRefit: boolean; brain?: string; llm?: string; llmBaseUrl?: string; llmResearcher?: string; llmDeveloper?: string; llmJudge?: string;
   llmConfig?: string; maxLlmUsd?: number; maxLlmTokens?: number; logMaxMb?: number; logMaxAge?: number; folds?: number; holdout?: number; acceptK?: number; topK?: number; maxRepairs?: number; logLevel: string; metric?: MetricName;
+}
+
+/** --topology NAME|FILE: a preset in bench/topologies or a topology file; its errors (field and line) are the CLI's. */
+function topologyFlag(spec: string): TopologyInput {
+  try { return { ...loadTopology(spec).topology }; } catch (e) {
+    if (e instanceof TopologyFileInvalid) throw new InvalidArgumentError(`--topology ${spec}: ${e.message}`);
+    throw e;
+  }
 }
 
 function configFrom(f: RunFlags): Partial<RunConfigInput> {
   const preset = PRESETS[f.preset];
   if (!preset) throw new InvalidArgumentError(`unknown preset "${f.preset}" — choose one of ${Object.keys(PRESETS).join(', ')}`);
   const { description: _d, ...base } = preset;
-  const topology = { researcher: 'gradient' as const, traces: 1, memory: true, structuredReasoning: true, ...base.topology };
+  // the preset's topology, replaced by --topology's file when given; then --traces and --no-memory override one field each
+  const topology: TopologyInput = f.topology !== undefined ? topologyFlag(f.topology) : { name: 'gome-1trace', ...base.topology };
   if (f.traces !== undefined) topology.traces = f.traces;
-  if (f.researcher) { topology.researcher = f.researcher; topology.structuredReasoning = f.researcher === 'gradient'; }
   if (!f.memory) topology.memory = false;
   const limits = { ...base.limits };
   if (f.debugLimit) limits.debugMs = f.debugLimit;
@@ -87,7 +99,7 @@ function runOptions(cmd: Command): Command {
     .option('--seed <n>', 'seed for every random choice the actors make (each draw is recorded, so gome replay re-runs the decisions of a run exactly from its log)', int, 0)
     .option('--preset <name>', `named preset: ${Object.keys(PRESETS).join(', ')}`, 'default')
     .option('--traces <n>', 'parallel traces (distributed optimisation)', int)
-    .option('--researcher <mode>', 'gradient (structured reasoning) or greedy (tree-search baseline)')
+    .option('--topology <name|file>', `the run's topology (traces, search policy, ablations): a preset (${listTopologyPresets().join(', ') || 'see bench/topologies'}) or a .yaml/.json file; replaces the --preset's topology, and --traces / --no-memory override it`)
     .option('--no-memory', 'ablation: disable success memory (no momentum)')
     .option('--nats <url>', 'use this NATS server instead of the embedded one')
     .option('--runs <dir>', 'where run directories go', 'runs')
@@ -95,6 +107,7 @@ function runOptions(cmd: Command): Command {
     .option('--sandbox <kind>', 'job sandbox: bwrap (sealed: workspace, public data and the interpreter only) or none (unsealed; run_meta.json and the report say so)', 'bwrap')
     .option('--grace <duration>', 'wall-clock time past the budget allowed for stopping and reporting (5s to 60s; the run is cut hard after it)', duration)
     .option('--brain-limit <duration>', 'deadline of one brain request', duration)
+    .option('--brain <brain>', 'the offline brain: offline (exact reasoning, the default) or offline:noise=X (X from 0 to 1: the diagnosis\'s weights and the axis scores blended with noise drawn from the run seed, so runs replay)')
     .option('--llm <brain>', 'the brain: offline (the default, no network), openai:MODEL (any OpenAI-compatible endpoint: OPENAI_BASE_URL, key in OPENAI_API_KEY) or replay:RUN_DIR (a recorded LLM run, offline)')
     .option('--llm-base-url <url>', 'the OpenAI-compatible endpoint (default: OPENAI_BASE_URL, else https://api.openai.com/v1)')
     .option('--llm-researcher <model>', 'the Researcher\'s model (default: the --llm model)')
@@ -146,10 +159,32 @@ export function buildProgram(): Command {
     .description('run the local suite (every bench/ competition × seeds) and write the aggregate MLE-bench report')
     .option('--suite <name>', 'local (every bundled competition), test (the half comparisons are reported on) or dev (the half for tuning)', 'local')
     .option('--seeds <n>', 'seeds per competition', int, 1)
-    .option('--only <names>', 'comma-separated competitions'))
-    .action(async (f: RunFlags & { suite: string; seeds: number; only?: string }) => {
+    .option('--only <names>', 'comma-separated competitions')
+    .option('--out <dir>', 'with --topology: the matrix directory, resumable (default: <runs>/compare-<topologies>-<budget>)'))
+    .action(async (f: Omit<RunFlags, 'topology'> & { topology?: string[]; suite: string; seeds: number; only?: string; out?: string }) => {
       if (!(SUITES as readonly string[]).includes(f.suite)) throw new InvalidArgumentError(`--suite was "${f.suite}", but allowed values are ${SUITES.join(', ')} (local: every bundled competition; test and dev: the halves in bench/README.md)`);
-      await runSuite({ benchDir: join(REPO, 'bench'), runsRoot: f.runs, suite: f.suite as SuiteName, seeds: f.seeds, budgetMs: f.budget, only: f.only?.split(',').filter(Boolean), config: configFrom(f), say: err, natsUrl: f.nats, handleSignals: true });
+      const only = f.only?.split(',').filter(Boolean);
+      if (!f.topology?.length) {
+        await runSuite({ benchDir: join(REPO, 'bench'), runsRoot: f.runs, suite: f.suite as SuiteName, seeds: f.seeds, budgetMs: f.budget, only, config: configFrom({ ...f, topology: undefined }), say: err, natsUrl: f.nats, handleSignals: true });
+        return;
+      }
+      // one or more --topology: every topology on every competition and seed, interleaved, resumable (topology-bench.ts)
+      if (f.traces !== undefined || !f.memory) throw new InvalidArgumentError('--traces and --no-memory do not combine with --topology in gome bench: put the fields in a topology file, so that each column is named by what it runs');
+      const r = await runTopologyBench({ benchDir: join(REPO, 'bench'), runsRoot: f.runs, topologies: f.topology, suite: f.suite as SuiteName, seeds: f.seeds, budgetMs: f.budget, only, out: f.out, config: configFrom({ ...f, topology: undefined }), say: err, natsUrl: f.nats, handleSignals: true });
+      if (r.interrupted) process.exitCode = 130;
+    });
+  // bench's --topology may be repeated: one matrix column each
+  const benchTopology = program.commands.find((c) => c.name() === 'bench')?.options.find((o) => o.long === '--topology');
+  benchTopology?.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+  if (benchTopology) benchTopology.description = 'compare topologies: repeat it (a preset or a .yaml/.json file, NAME@noiseX for the offline brain with reasoning noise X); every topology runs on every competition and seed, interleaved, into --out, and the table and paired comparisons are printed and written (comparison.md, comparison.json)';
+
+  program.command('compare <runs...>')
+    .description('the topology comparison table (rates, normalised score, waste, GPU-node utilisation, paired differences with 95% CI) for existing run directories, grouped by topology and paired by competition and seed (a folder of runs, or a gome bench --topology matrix directory, counts as its runs)')
+    .option('--out <dir>', 'also write comparison.json and comparison.md there')
+    .action(async (runs: string[], f: { out?: string }) => {
+      const r = await compareRunDirs(runs, { say: err, ...(f.out ? { out: f.out } : {}) });
+      out(r.table);
+      if (r.files) err(`${r.files.md}\n${r.files.json}`);
     });
 
   program.command('grade [submission] [competition]')

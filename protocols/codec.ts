@@ -3,6 +3,7 @@ import { Packr } from 'msgpackr';
 import { headerIssues } from './envelope.ts';
 import { InvalidEnvelope, InvalidPayload, Undecodable, UnknownType, UnknownVersion } from './errors.ts';
 import { isMessageType, payloads, type Envelope } from './messages.ts';
+import { upgradeConfig } from './config.ts';
 import { SUPPORTED_VERSIONS } from './version.ts';
 import type { z } from 'zod';
 
@@ -31,7 +32,10 @@ export function checkHeader(obj: unknown): Envelope {
 export function validate(obj: unknown): Envelope {
   const head = checkHeader(obj) as unknown as Record<string, unknown>;
   const type = head.type as Envelope['type'];
-  const body = payloads[type].safeParse(head.payload);
+  // a run.start recorded by an older Gome carries its config in the old shape (replay reads old logs)
+  const payload = type === 'run.start' && head.payload && typeof head.payload === 'object'
+    ? { ...(head.payload as object), config: upgradeConfig((head.payload as { config?: unknown }).config) } : head.payload;
+  const body = payloads[type].safeParse(payload);
   if (!body.success) throw new InvalidPayload(type, issues(body.error));
   return { ...(head as object), payload: body.data } as Envelope;
 }

@@ -2,15 +2,20 @@
 // instead of a raw list of validation issues. One table maps config fields to the CLI flags that set them.
 import type { z } from 'zod';
 
-/** The CLI flag that sets each config field (dotted path), so errors name what the user typed. */
+/**
+ * The CLI flag that sets each config field (dotted path), so errors name what the user typed. A key ending in ".*"
+ * covers the fields below it that have no entry of their own: they are named `FLAG (field "rest.of.path")`.
+ */
 export const CONFIG_FLAGS: Record<string, string> = {
   budgetMs: '--budget',
   graceMs: '--grace',
   seed: '--seed',
   preset: '--preset',
+  topology: '--topology',
   'topology.traces': '--traces',
-  'topology.researcher': '--researcher',
   'topology.memory': '--no-memory',
+  // any other topology field (policy, policy.kind, policy.c, structuredReasoning, mergeWindow, ...) comes from --topology
+  'topology.*': '--topology',
   'limits.debugMs': '--debug-limit',
   'limits.fullMs': '--full-limit',
   'limits.brainMs': '--brain-limit',
@@ -22,6 +27,7 @@ export const CONFIG_FLAGS: Record<string, string> = {
   brain: 'the brain settings (--llm, --llm-config)',
   'brain.modelSettings': 'modelSettings (--llm-config)',
   'brain.kind': '--llm',
+  'brain.noise': '--brain offline:noise=X',
   'brain.baseURL': '--llm-base-url (or OPENAI_BASE_URL)',
   'brain.models.researcher': '--llm-researcher',
   'brain.models.developer': '--llm-developer',
@@ -63,16 +69,27 @@ function allowed(issue: Issue): string {
     case 'invalid_value': return `allowed values are ${issue.values.map((x) => show(x)).join(', ')}`;
     case 'invalid_type': return `it must be ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`}`;
     case 'invalid_format': return `it must be a valid ${issue.format}`;
-    case 'invalid_union': return 'it matches none of the allowed shapes';
+    case 'invalid_union': return 'options' in issue && issue.options?.length ? `allowed values are ${issue.options.map((x) => show(x)).join(', ')}` : 'it matches none of the allowed shapes';
     case 'unrecognized_keys': return `these keys are unknown: ${issue.keys.join(', ')}`;
     default: return issue.message;
   }
 }
 
+/** The flag naming a config path: its own entry, else the nearest "prefix.*" entry with the rest of the path. */
+function flagFor(path: string, flags: Record<string, string>): string | undefined {
+  if (flags[path] !== undefined) return flags[path];
+  const parts = path.split('.');
+  for (let n = parts.length - 1; n >= 1; n--) {
+    const flag = flags[`${parts.slice(0, n).join('.')}.*`];
+    if (flag !== undefined) return `${flag} (field "${parts.slice(n).join('.')}")`;
+  }
+  return undefined;
+}
+
 /** One sentence per issue: "--traces was 0, but it must be at least 1." */
 export function describeConfigIssue(issue: Issue, input: unknown, flags: Record<string, string> = CONFIG_FLAGS): string {
   const path = issue.path.map(String).join('.');
-  const name = flags[path] ?? (path || 'the configuration');
+  const name = flagFor(path, flags) ?? (path || 'the configuration');
   const given = valueAt(input, issue.path);
   if (issue.code === 'custom') return `${name} ${show(given) === 'nothing' ? '' : `was ${show(given)}: `}${issue.message}.`.replace(/\s+/g, ' ');
   if (issue.code === 'invalid_type' && given === undefined) return `${name} is required; ${allowed(issue)}.`;

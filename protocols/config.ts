@@ -1,6 +1,9 @@
 // Run configuration: one validated, immutable object per run, printed and stored in run_meta.json.
 // Values that name a feature Gome does not have yet are refused here, at parse time, with a sentence saying so.
 import { z } from 'zod';
+import { Topology, upgradeLegacyTopology } from './topology.ts';
+
+export { Topology };
 
 /** What Gome knows of one model: its context window, its longest reply, and (optionally) its prices. */
 export const LlmModelSettings = z.object({
@@ -55,17 +58,14 @@ const ReplayBrain = z.object({
   cassette: z.string().min(1),
 });
 
-export const BrainConfig = z.discriminatedUnion('kind', [z.object({ kind: z.literal('offline') }), OpenAiBrain, ReplayBrain]);
-export type BrainConfig = z.infer<typeof BrainConfig>;
+const OfflineBrain = z.object({
+  kind: z.literal('offline'),
+  /** Reasoning noise (0 exact … 1 uninformed): blends the diagnosis's weights and the axis scores with draws hashed from the run seed. */
+  noise: z.number().min(0).max(1).default(0),
+}).strict();
 
-export const Topology = z.object({
-  /** gradient: structured diagnosis + five-axis scores + memory; greedy: AIDE-style ranking by score alone. */
-  researcher: z.enum(['gradient', 'greedy']).default('gradient'),
-  traces: z.number().int().min(1).max(16).default(1),
-  memory: z.boolean().default(true),
-  structuredReasoning: z.boolean().default(true),
-});
-export type Topology = z.infer<typeof Topology>;
+export const BrainConfig = z.discriminatedUnion('kind', [OfflineBrain, OpenAiBrain, ReplayBrain]);
+export type BrainConfig = z.infer<typeof BrainConfig>;
 
 /** Job sandboxes: bwrap seals the job (the default); none runs it unsealed and says so; docker is not built yet. */
 export const SandboxName = z.enum(['bwrap', 'none', 'docker']);
@@ -123,8 +123,8 @@ export const RunConfig = z.object({
   graceMs: z.number().int().min(5_000).max(MAX_GRACE_MS).default(30_000),
   seed: z.number().int().nonnegative().default(0),
   preset: z.string().default('default'),
-  topology: Topology.default({ researcher: 'gradient', traces: 1, memory: true, structuredReasoning: true }),
-  brain: BrainConfig.default({ kind: 'offline' }),
+  topology: Topology.default(() => Topology.parse({ name: 'gome-1trace' })),
+  brain: BrainConfig.default(() => ({ kind: 'offline' as const, noise: 0 })),
   limits: Limits.default(LIMIT_DEFAULTS),
   maxRepairs: z.number().int().min(0).max(10).default(2),
   topK: z.number().int().min(1).max(5).default(3),
@@ -148,6 +148,24 @@ export const RunConfig = z.object({
    * maxAgeMs; past a limit the oldest messages are dropped, and the log can no longer be replayed from its start.
    */
   messageLog: MessageLogLimits.default(MESSAGE_LOG_DEFAULTS),
-}).readonly();
+})
+  // a topology's per-role models are models of an LLM brain: the offline brain (and a replayed cassette) has none
+  .refine((c) => c.brain.kind === 'openai' || !Object.values(c.topology.roles).some((r) => r?.model), {
+    path: ['topology', 'roles'], message: 'a model per role (topology roles.*.model) needs an LLM brain: add --llm openai:MODEL, or remove the models from the topology',
+  })
+  .readonly();
+
+/** The LLM models each role uses: the brain config's, with the topology's per-role models over them (validator: its judge). */
+export function roleModels(c: Pick<RunConfig, 'topology'> & { brain: Extract<BrainConfig, { kind: 'openai' }> }): LlmRoleModels {
+  const r = c.topology.roles;
+  const judge = r.validator?.model ?? c.brain.models.judge;
+  return { researcher: r.researcher?.model ?? c.brain.models.researcher, developer: r.developer?.model ?? c.brain.models.developer, ...(judge ? { judge } : {}) };
+}
 export type RunConfig = z.infer<typeof RunConfig>;
 export type RunConfigInput = z.input<typeof RunConfig>;
+
+/** A config as an older Gome wrote it (run_meta.json, a recorded run.start), in today's shape; others pass as they are. */
+export function upgradeConfig(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object' || !('topology' in raw)) return raw;
+  return { ...(raw as object), topology: upgradeLegacyTopology((raw as { topology: unknown }).topology) };
+}

@@ -1,5 +1,7 @@
 // Domain values shared by several roles' messages: metrics, hypotheses, job outcomes, experiments.
 import { z } from 'zod';
+import { TreeOperator } from './topology.ts';
+export { TreeOperator };
 
 // Metric names and their facts (direction, perfect score, task kinds) come from the one table, metric-table.ts.
 import { MetricName } from './metric-table.ts';
@@ -191,8 +193,21 @@ export const Experiment = z.object({
   spec: BrainSpec.nullable().optional(),
   /** The validated full run's measured wall time (the cost basis of changes to this pipeline). */
   fullRunMs: z.number().nonnegative().nullable().optional(),
+  /** Tree search: the operator that made it (a draft, an improvement of `parent`, or a fix of the buggy `parent`). */
+  operator: TreeOperator.nullable().optional(),
+  /** A merge's other parents: the other traces' best pipelines whose ideas it joined into `parent`. */
+  mergedFrom: z.array(z.string()).optional(),
 });
 export type Experiment = z.infer<typeof Experiment>;
+
+/** One node of a trace's experiment tree as a tree search sees it: no code, just what node selection reads. */
+export const TreeNode = z.object({
+  id: z.string(), parent: z.string().nullable(), status: ExperimentStatus, score: z.number().nullable(), blame: Blame,
+  kind: z.string(), operator: TreeOperator.nullable(),
+  /** Fixes in a row that led here (a debug of a debug of a buggy node is 2). */
+  debugDepth: z.number().int().nonnegative(),
+});
+export type TreeNode = z.infer<typeof TreeNode>;
 
 export const SuccessEntry = z.object({ kind: z.string(), component: Component, gain: z.number(), experiment: z.string(), ts: z.number() });
 export type SuccessEntry = z.infer<typeof SuccessEntry>;

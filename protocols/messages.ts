@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import {
   Blame, BrainSpec, Budget, Experiment, FailureEntry, Hypothesis, JobMode, JobOutcome, PipelineFeedback, Problem, ScoredHypothesis,
-  SotaRef, Stage, SuccessEntry, TaskInfo,
+  SotaRef, Stage, SuccessEntry, TaskInfo, TreeNode, TreeOperator,
 } from './domain.ts';
 import { RunConfig } from './config.ts';
 import { JudgeAnswer, LlmCall, SelectAnswer } from './llm.ts';
@@ -23,9 +23,23 @@ export const payloads = {
     iteration: z.number().int().nonnegative(), budget: Budget,
     /** Budget held back from every change (the final refit's reserve): a change plans with remainingMs − reserveMs. */
     reserveMs: z.number().nonnegative().optional(),
+    /** Inside the merge window: this trace (the one with the best pipeline) merges the other traces' best ideas. */
+    merge: z.boolean().optional(),
   }),
   // ── researcher ⇄ memory, researcher ⇄ brain ───────────────────
-  'memory.context.request': z.object({ trace: z.string() }),
+  'memory.context.request': z.object({
+    trace: z.string(),
+    /**
+     * Tree search: the node the next change starts from. With operator improve, the context's sota is that node; with
+     * debug, it is the buggy node's parent (what the fix is compared against) and `node` carries the buggy node.
+     */
+    node: z.string().optional(), operator: TreeOperator.optional(),
+    /** A merge: the context also carries the other traces' best pipelines (mergeFrom). */
+    merge: z.boolean().optional(),
+  }),
+  /** Tree search: the trace's experiment tree, for node selection. */
+  'memory.tree.request': z.object({ trace: z.string() }),
+  'memory.tree': z.object({ nodes: z.array(TreeNode) }),
   /** A trace announces the hypothesis it is about to try, so siblings steer away from it (forced diversity). */
   'memory.claim': z.object({ trace: z.string(), experiment: z.string(), kind: z.string() }),
   'memory.context': z.object({
@@ -39,6 +53,12 @@ export const payloads = {
     /** Other traces' latest hypothesis kinds, injected until this trace has its own SOTA (forced diversity). */
     siblings: z.array(z.string()),
     experiments: z.number().int().nonnegative(),
+    /** A merge: the other traces' best pipelines, best first. */
+    mergeFrom: z.array(SotaRef.extend({ trace: z.string(), kind: z.string() })).optional(),
+    /** The node a tree-search operator works on (its code, spec, hypothesis and why it failed). */
+    node: z.object({
+      experiment: z.string(), code: z.string(), spec: BrainSpec.nullable(), hypothesis: Hypothesis, reasons: z.array(z.string()),
+    }).nullable().optional(),
   }),
   'brain.research.request': z.object({
     task: TaskInfo, stage: Stage, budgetUsedFrac: z.number().min(0),
@@ -46,6 +66,14 @@ export const payloads = {
     siblings: z.array(z.string()), tried: z.array(z.string()), lastFeedback: z.string().nullable(),
     /** What is left of the run's budget when the request is made (cost-aware feasibility); null when unknown. */
     remainingMs: z.number().nullable().optional(),
+    /**
+     * Tree search: the operator to propose for (a draft, or an improvement of `sota`, the selected node). The brain
+     * answers with its own proposals for it, without diagnosis, five-axis weighting or momentum.
+     */
+    operator: TreeOperator.optional(),
+    /** Other traces' best pipelines: with operator merge, the ones to merge into `sota` (best first); otherwise their summary. */
+    crossTrace: z.array(z.object({ trace: z.string(), hypothesis: z.string(), score: z.number() })).optional(),
+    mergeFrom: z.array(SotaRef.extend({ trace: z.string(), kind: z.string() })).optional(),
   }),
   'brain.research.reply': z.object({ diagnosis: z.array(Problem), hypotheses: z.array(Hypothesis).min(1).max(5), brain: z.string() }),
   'research.hypothesis': z.object({
@@ -54,6 +82,12 @@ export const payloads = {
     diagnosis: z.array(Problem), draw: z.object({ u: z.number(), index: z.number().int() }),
     /** The budget left when the iteration started: the Developer shapes the change to fit it. */
     remainingMs: z.number().nullable().optional(),
+    /** Tree search: the operator that chose this change. */
+    operator: TreeOperator.optional(),
+    /** A debug operator: the buggy node to fix (its code and spec, and why it failed); `parent` is its parent. */
+    debug: z.object({ experiment: z.string(), code: z.string(), spec: BrainSpec.nullable(), error: z.string() }).optional(),
+    /** A merge: the other parents, the other traces' best pipelines it joins into `parent`. */
+    mergedFrom: z.array(z.string()).optional(),
   }),
   // ── developer ⇄ brain, developer ⇄ validator ──────────────────
   'brain.develop.request': z.object({

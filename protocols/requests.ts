@@ -21,6 +21,7 @@ type Registry = { [K in MessageType]?: RequestSpec<K> };
 
 export const REQUESTS: Registry = {
   'memory.context.request': { replies: ['memory.context'], answers: fromAsked, deadlineMs: (_p, c) => c.limits.replyMs },
+  'memory.tree.request': { replies: ['memory.tree'], answers: fromAsked, deadlineMs: (_p, c) => c.limits.replyMs },
   'budget.request': { replies: ['budget.status'], answers: fromAsked, deadlineMs: (_p, c) => c.limits.replyMs },
   'brain.research.request': { replies: ['brain.research.reply'], answers: fromAsked, deadlineMs: (_p, c) => c.limits.brainMs },
   'brain.develop.request': { replies: ['brain.develop.reply'], answers: fromAsked, deadlineMs: (_p, c) => c.limits.brainMs },

@@ -1,7 +1,7 @@
 // The Brain interface shared by the offline heuristic brain and LLM brains (async, since LLM calls are).
 import type { Payload } from '../../protocols/messages.ts';
 import type { LlmCall } from '../../protocols/llm.ts';
-import { offlineBrain } from './offline-brain.ts';
+import { offlineBrain, offlineBrainWith } from './offline-brain.ts';
 
 export type ResearchRequest = Payload<'brain.research.request'>;
 export type ResearchReply = Payload<'brain.research.reply'>;
@@ -50,6 +50,13 @@ export function asyncBrain(b: {
 /** The offline heuristic brain behind the async Brain interface. */
 export const offlineAsyncBrain: Brain = asyncBrain(offlineBrain);
 
-export function createOfflineBrain(): Brain {
-  return asyncBrain(offlineBrain);
+/**
+ * The offline brain; `noise` (0 … 1, default 0) degrades its reasoning deterministically from `seed` (the run's seed,
+ * default 0), and its name then says the level (e.g. "offline-heuristic-v1+noise0.3").
+ */
+export function createOfflineBrain(opts: { noise?: number; seed?: number } = {}): Brain {
+  const level = opts.noise ?? 0;
+  if (!Number.isFinite(level) || level < 0 || level > 1) throw new RangeError(`the offline brain's noise must be between 0 and 1, not ${level}`);
+  if (level === 0) return asyncBrain(offlineBrain);
+  return asyncBrain(offlineBrainWith({ level, seed: opts.seed ?? 0 }));
 }

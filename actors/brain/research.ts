@@ -6,9 +6,12 @@ import {
 } from './catalogue.ts';
 import { boostFor, diagnose, type Diagnosis, type ResearchRequest } from './diagnose.ts';
 import { fnv1a, hashUnit, stableStringify } from './hash.ts';
+import { NO_NOISE, noiseSuffix, noisyAxes, noisyProblemWeights, type ReasoningNoise } from './reasoning-noise.ts';
 import { cloneSpec, draftSpec, type ModelFamily } from './pipeline-spec.ts';
 import { weightedScore } from '../researcher/scoring.ts';
 import { allowedMs, estimateMs, measuredParts, reshapeToFit, type CostEstimate } from './cost-estimate.ts';
+import { operatorProposals } from './operator-proposals.ts';
+import { mergeProposals } from './merge-proposals.ts';
 
 export type ResearchReply = Payload<'brain.research.reply'>;
 
@@ -119,9 +122,13 @@ function appliesInOrder(moves: Move[], ctx: MoveContext): boolean {
   return specAfter(moves, ctx) !== null;
 }
 
-export function research(req: ResearchRequest): ResearchReply {
-  const diag = diagnose(req);
+export function research(req: ResearchRequest, noise: ReasoningNoise = NO_NOISE): ResearchReply {
+  if (req.operator === 'merge') return mergeProposals(req, `offline-heuristic-v1${noiseSuffix(noise.level)}`); // the multi-trace merge
+  if (req.operator) return operatorProposals(req, `offline-heuristic-v1${noiseSuffix(noise.level)}`, noise); // tree search: the operator's own proposals
   const reqHash = fnv1a(stableStringify(req));
+  // the reasoning-quality dial: noise on the diagnosis's problem weights and on every candidate's axis scores
+  const clean = diagnose(req);
+  const diag = noise.level > 0 ? { ...clean, problems: noisyProblemWeights(clean.problems, noise, String(reqHash)) } : clean;
   const tried = new Set(req.tried);
   const siblingKinds = new Set(req.siblings.flatMap((s) => splitKind(s)));
   const siblingFull = new Set(req.siblings);
@@ -143,6 +150,7 @@ export function research(req: ResearchRequest): ResearchReply {
     const kind = moves.map((m) => m.kind).join('+');
     if (pool.some((c) => c.kind === kind)) return;
     const s = scoreMoves(moves, req, diag, mom, tried, siblingKinds);
+    if (noise.level > 0) s.scores = noisyAxes(s.scores, noise, `${reqHash}:${kind}`);
     const after = drafting ? null : specAfter(moves, ctx);
     const cost = after ? estimateMs(after, req.task, measured) : null;
     let unfit = false;
@@ -241,7 +249,7 @@ export function research(req: ResearchRequest): ResearchReply {
   return {
     diagnosis: diag.problems.map(({ category, summary, evidence }) => ({ category, summary, evidence })),
     hypotheses,
-    brain: 'offline-heuristic-v1',
+    brain: `offline-heuristic-v1${noiseSuffix(noise.level)}`,
   };
 }
 

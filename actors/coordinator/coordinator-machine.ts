@@ -16,6 +16,14 @@ export interface CoordinatorInput {
    * iteration starts inside the reserve); null without a final refit.
    */
   refitFactor?: number | null;
+  /** At most this many traces have an iteration under way at once, started in turn (round-robin); absent: all. */
+  concurrency?: number;
+  /**
+   * The merge window, a share of the budget (absent or 0: no merge): once the remaining budget is below it and two or
+   * more traces have a best pipeline, the next trace to start (the best one's own when idle) is asked, once, to merge
+   * the other traces' best pipelines into the best one.
+   */
+  mergeWindow?: number;
 }
 
 type Best = NonNullable<Payload<'run.finished'>['best']>;
@@ -25,8 +33,14 @@ interface Ctx extends CoordinatorInput {
   requester: string;
   busy: string[];
   nextIteration: Record<string, number>;
+  /** The trace started last (round-robin under a concurrency limit starts the next idle one after it). */
+  lastStarted: string | null;
   iterations: number;
   best: Best | null;
+  /** Traces with a best pipeline of their own (the merge needs two). */
+  sotaTraces: string[];
+  /** The merge was asked for (it happens once). */
+  merged: boolean;
   /** The best pipeline's measured full-run time (the final refit's cost basis). */
   bestRunMs: number | null;
   stopping: string | null;
@@ -57,6 +71,12 @@ function outOfBudget(c: Ctx): boolean {
   return c.budget !== null && (c.budget.remainingMs <= reserveMs(c) || !!c.budget.closed);
 }
 
+/** The merge is due: a merge window, inside it, not merged yet, and two or more traces with a best pipeline. */
+export function mergeDue(c: Pick<Ctx, 'mergeWindow' | 'merged' | 'budget' | 'best' | 'sotaTraces'>): boolean {
+  return !!c.mergeWindow && !c.merged && c.budget !== null && c.best !== null && c.sotaTraces.length >= 2
+    && c.budget.remainingMs <= c.mergeWindow * c.budget.budgetMs;
+}
+
 function finishedReason(c: Ctx): Payload<'run.finished'>['reason'] | null {
   if (c.error) return 'error';
   if (c.stopping) return 'stopped';
@@ -76,9 +96,20 @@ export const coordinatorMachine = setup({
     })),
     dispatch: enqueueActions(({ context, enqueue }) => {
       if (finishedReason(context) !== null) return;
-      const idle = context.traces.filter((t) => !context.busy.includes(t));
+      let idle = context.traces.filter((t) => !context.busy.includes(t));
       const started: string[] = [];
       let remainingSlots = context.maxIterations === null ? Infinity : context.maxIterations - context.iterations - context.busy.length;
+      if (context.concurrency !== undefined) {
+        remainingSlots = Math.min(remainingSlots, context.concurrency - context.busy.length);
+        // round-robin: the idle traces in turn, starting after the one started last
+        const at = context.lastStarted === null ? -1 : context.traces.indexOf(context.lastStarted);
+        idle = [...idle].sort((a, b) => ((context.traces.indexOf(a) - at - 1 + context.traces.length) % context.traces.length)
+          - ((context.traces.indexOf(b) - at - 1 + context.traces.length) % context.traces.length));
+      }
+      // inside the merge window, the first idle trace (the best pipeline's own when it is idle) merges the other traces'
+      // best pipelines into the best one, once
+      const mergeBy = mergeDue(context) && idle.length ? (idle.includes(context.best!.trace) ? context.best!.trace : idle[0]!) : null;
+      if (mergeBy) idle = [mergeBy, ...idle.filter((t) => t !== mergeBy)];
       for (const t of idle) {
         if (remainingSlots <= 0) break;
         remainingSlots--;
@@ -86,11 +117,14 @@ export const coordinatorMachine = setup({
         enqueue.emit(out(addr.researcher(t), 'research.request', {
           iteration: context.nextIteration[t] ?? 0, budget: context.budget!,
           ...(context.refitFactor ? { reserveMs: Math.round(reserveMs(context)) } : {}),
+          ...(t === mergeBy ? { merge: true } : {}),
         }, t));
       }
+      if (mergeBy && started.includes(mergeBy)) enqueue.assign({ merged: true });
       if (started.length) {
         enqueue.assign({
           busy: [...context.busy, ...started],
+          ...(context.concurrency !== undefined ? { lastStarted: started[started.length - 1]! } : {}),
           nextIteration: { ...context.nextIteration, ...Object.fromEntries(started.map((t) => [t, (context.nextIteration[t] ?? 0) + 1])) },
         });
       }
@@ -98,7 +132,7 @@ export const coordinatorMachine = setup({
   },
 }).createMachine({
   id: 'coordinator',
-  context: ({ input }) => ({ ...input, task: null, requester: addr.cli, busy: [], nextIteration: {}, iterations: 0, best: null, bestRunMs: null, stopping: null, error: null, budget: null }),
+  context: ({ input }) => ({ ...input, task: null, requester: addr.cli, busy: [], nextIteration: {}, lastStarted: null, iterations: 0, best: null, sotaTraces: [], merged: false, bestRunMs: null, stopping: null, error: null, budget: null }),
   initial: 'idle',
   states: {
     idle: {
@@ -126,7 +160,8 @@ export const coordinatorMachine = setup({
                 best = { experiment: p.sota.experiment, trace: p.trace, score: p.sota.score, submissionPath: null };
                 bestRunMs = p.sota.fullRunMs ?? null;
               }
-              return { busy: context.busy.filter((t) => t !== p.trace), iterations: context.iterations + 1, best, bestRunMs };
+              const sotaTraces = p.sota && !context.sotaTraces.includes(p.trace) ? [...context.sotaTraces, p.trace] : context.sotaTraces;
+              return { busy: context.busy.filter((t) => t !== p.trace), iterations: context.iterations + 1, best, bestRunMs, sotaTraces };
             }),
             emit(({ context }) => budgetRequest(context)),
           ],

@@ -25,11 +25,29 @@ function record(c: Ctx, r: Payload<'validate.result'>, ts: number): Experiment {
   const status = r.verdict === 'accept' ? 'accepted' : (r.level === 'L3' ? 'rejected' : 'failed');
   const sub = r.full?.submission?.ok ? `${r.full.workdir}/submission.csv` : null;
   return {
-    id: h.experiment, trace: c.trace, parent: h.parent?.experiment ?? null, iteration: h.iteration, stage: h.stage,
+    id: h.experiment, trace: c.trace, parent: treeParent(h), iteration: h.iteration, stage: h.stage,
     hypothesis: stripScores(h.chosen), code: c.code ?? '', status, level: r.level, reasons: r.reasons, blame: r.blame,
     score: r.score, cvStd: r.cvStd, trainScore: r.trainScore, attempts: c.attempt,
     wallMs: Math.max(0, ts - c.startedAt), submissionPath: sub, ts, folds: r.folds, holdout: r.holdout, selfReported: r.selfReported,
     feedback: r.full?.feedback ?? null, spec: c.spec, fullRunMs: r.full?.status === 'ok' ? r.full.usage.wallMs : null,
+    ...(h.operator ? { operator: h.operator } : {}),
+    ...(h.mergedFrom?.length ? { mergedFrom: h.mergedFrom } : {}),
+  };
+}
+
+/** The experiment's parent in the tree: the buggy node a fix starts from, else the pipeline the change was made to. */
+function treeParent(h: Payload<'research.hypothesis'>): string | null {
+  return h.debug?.experiment ?? h.parent?.experiment ?? null;
+}
+
+/** The first code request: a change to the parent's pipeline, or (a tree-search fix) a repair of the buggy node's code. */
+function firstRequest(c: Ctx, h: Payload<'research.hypothesis'>): Payload<'brain.develop.request'> {
+  return {
+    task: c.task, hypothesis: stripScores(h.chosen), baseCode: h.parent?.code ?? null,
+    attempt: h.debug ? 2 : 1, error: h.debug?.error ?? null, previousCode: h.debug?.code ?? null,
+    baseSpec: h.parent?.spec ?? null, previousSpec: h.debug?.spec ?? null,
+    remainingMs: h.remainingMs ?? null, baseRunMs: h.parent?.fullRunMs ?? null,
+    baseFeedback: h.parent?.feedback ?? null,
   };
 }
 
@@ -49,10 +67,11 @@ function failedRecord(c: Ctx, e: Envelope, ts: number): Experiment {
   const why = e.type === 'request.failed' ? `${e.payload.request} failed (${e.payload.code}): ${e.payload.reason}` : 'a request failed';
   const h = c.job!;
   return {
-    id: h.experiment, trace: c.trace, parent: h.parent?.experiment ?? null, iteration: h.iteration, stage: h.stage,
+    id: h.experiment, trace: c.trace, parent: treeParent(h), iteration: h.iteration, stage: h.stage,
     hypothesis: stripScores(h.chosen), code: c.code ?? '', status: 'failed', level: 'L0', reasons: [why], blame: 'infra',
     score: null, cvStd: null, trainScore: null, attempts: c.attempt, wallMs: Math.max(0, ts - c.startedAt), submissionPath: null, ts,
     folds: [], holdout: null, selfReported: null, feedback: null, spec: c.spec, fullRunMs: null,
+    ...(h.operator ? { operator: h.operator } : {}),
   };
 }
 
@@ -86,13 +105,8 @@ export const developerMachine = setup({
         'research.hypothesis': {
           target: 'coding',
           actions: [
-            assign({ job: ({ event }) => event.payload, attempt: 1, lastFailure: null, code: null, spec: null, startedAt: ({ event }) => event.ts, result: null }),
-            emit(({ context, event }) => out(addr.brain, 'brain.develop.request', {
-              task: context.task, hypothesis: stripScores(event.payload.chosen), baseCode: event.payload.parent?.code ?? null,
-              attempt: 1, error: null, previousCode: null, baseSpec: event.payload.parent?.spec ?? null, previousSpec: null,
-              remainingMs: event.payload.remainingMs ?? null, baseRunMs: event.payload.parent?.fullRunMs ?? null,
-              baseFeedback: event.payload.parent?.feedback ?? null,
-            })),
+            assign({ job: ({ event }) => event.payload, attempt: ({ event }) => (event.payload.debug ? 2 : 1), lastFailure: null, code: null, spec: null, startedAt: ({ event }) => event.ts, result: null }),
+            emit(({ context, event }) => out(addr.brain, 'brain.develop.request', firstRequest(context, event.payload))),
           ],
         },
       },

@@ -7,6 +7,8 @@ import type { Component, Experiment } from '../../protocols/domain.ts';
 export interface DagNode {
   id: string; trace: string; parent: string | null; status: Experiment['status']; score: number | null;
   kind: string; component: Component; title: string; ts: number;
+  /** A merge's other parents (the other traces' best pipelines it joined into `parent`). */
+  mergedFrom?: string[];
 }
 
 export const DAG_CHUNK = 64;

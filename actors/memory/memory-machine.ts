@@ -1,14 +1,18 @@
 // Memory actor (momentum): the experiment DAG (experiment-dag.ts), each trace's SOTA by metric, success memory and failures since SOTA.
 import { assign, emit, setup } from 'xstate';
-import type { Experiment, FailureEntry, SotaRef, SuccessEntry } from '../../protocols/domain.ts';
+import type { Experiment, FailureEntry, SotaRef, SuccessEntry, TreeNode } from '../../protocols/domain.ts';
 import type { Envelope } from '../../protocols/messages.ts';
 import { out, type SendEvent } from '../../runtime/machine-io.ts';
 import { addr } from '../addresses.ts';
 import { isBetter } from '../validator/run-checks.ts';
 import { momentumBias, relativeGain } from './momentum.ts';
-import { dagAppend, dagSize, type Dag, type DagNode } from './experiment-dag.ts';
+import { dagAppend, dagNodes, dagSize, type Dag, type DagNode } from './experiment-dag.ts';
 
-export interface MemoryInput { lowerIsBetter: boolean; enabled: boolean }
+export interface MemoryInput {
+  lowerIsBetter: boolean; enabled: boolean;
+  /** Forced diversity (the default): a trace without a SOTA is told its siblings' latest hypotheses. */
+  diversity?: boolean;
+}
 
 interface Ctx extends MemoryInput {
   dag: Dag;
@@ -18,6 +22,8 @@ interface Ctx extends MemoryInput {
   tried: Record<string, string[]>;
   lastKind: Record<string, string>;
   last: { id: string; improved: boolean } | null;
+  /** Tree search: every experiment as recorded (a node's code, spec and scores are what an operator starts from). */
+  records: Record<string, Experiment>;
 }
 
 const MAX_FAILURES = 10;
@@ -25,7 +31,8 @@ const MAX_SUCCESSES = 30;
 
 function applyRecord(c: Ctx, e: Experiment): Partial<Ctx> {
   const node: DagNode = { id: e.id, trace: e.trace, parent: e.parent, status: e.status, score: e.score,
-    kind: e.hypothesis.kind, component: e.hypothesis.component, title: e.hypothesis.title, ts: e.ts };
+    kind: e.hypothesis.kind, component: e.hypothesis.component, title: e.hypothesis.title, ts: e.ts,
+    ...(e.mergedFrom?.length ? { mergedFrom: e.mergedFrom } : {}) };
   const old = c.sota[e.trace];
   const improved = e.status === 'accepted' && e.score !== null && isBetter(e.score, old?.score ?? null, c.lowerIsBetter);
   const next: Partial<Ctx> = {
@@ -34,6 +41,7 @@ function applyRecord(c: Ctx, e: Experiment): Partial<Ctx> {
     tried: (c.tried[e.trace] ?? []).includes(e.hypothesis.kind) ? c.tried : { ...c.tried, [e.trace]: [...(c.tried[e.trace] ?? []), e.hypothesis.kind] },
     lastKind: { ...c.lastKind, [e.trace]: e.hypothesis.kind },
     last: { id: e.id, improved },
+    records: { ...c.records, [e.id]: e },
   };
   if (improved) {
     next.sota = { ...c.sota, [e.trace]: { experiment: e.id, score: e.score!, code: e.code, hypothesis: e.hypothesis.title,
@@ -49,6 +57,33 @@ function applyRecord(c: Ctx, e: Experiment): Partial<Ctx> {
     next.failures = { ...c.failures, [e.trace]: [...(c.failures[e.trace] ?? []), f].slice(-MAX_FAILURES) };
   }
   return next;
+}
+
+/** An experiment as a base for a change (a SotaRef); only a node the harness scored can be one. */
+function refOf(e: Experiment): SotaRef | null {
+  if (e.score === null) return null;
+  return { experiment: e.id, score: e.score, code: e.code, hypothesis: e.hypothesis.title, cvStd: e.cvStd, trainScore: e.trainScore,
+    folds: e.folds, holdout: e.holdout, feedback: e.feedback, spec: e.spec, fullRunMs: e.fullRunMs };
+}
+
+/** A trace's experiment tree for node selection (tree-policy.ts): each node with its fix depth. */
+export function traceTree(c: Pick<Ctx, 'dag' | 'records'>, trace: string): TreeNode[] {
+  const depth = new Map<string, number>();
+  const out: TreeNode[] = [];
+  for (const n of dagNodes(c.dag)) {
+    if (n.trace !== trace) continue;
+    const e = c.records[n.id];
+    const operator = e?.operator ?? null;
+    const d = operator === 'debug' && n.parent !== null ? (depth.get(n.parent) ?? 0) + 1 : 0;
+    depth.set(n.id, d);
+    out.push({ id: n.id, parent: n.parent, status: n.status, score: n.score, blame: e?.blame ?? 'none', kind: n.kind, operator, debugDepth: d });
+  }
+  return out;
+}
+
+/** The kinds of a node's children: what an improvement of it has already tried. */
+function childKinds(c: Pick<Ctx, 'dag'>, id: string | null, trace: string): string[] {
+  return [...new Set(dagNodes(c.dag).filter((n) => n.trace === trace && n.parent === id).map((n) => n.kind))];
 }
 
 /** A stored SOTA as other actors see it (without memory's own bookkeeping). */
@@ -68,7 +103,7 @@ export const memoryMachine = setup({
   types: {} as { context: Ctx; events: Envelope; input: MemoryInput; emitted: SendEvent },
 }).createMachine({
   id: 'memory',
-  context: ({ input }) => ({ ...input, dag: [], sota: {}, successes: [], failures: {}, tried: {}, lastKind: {}, last: null }),
+  context: ({ input }) => ({ ...input, dag: [], sota: {}, successes: [], failures: {}, tried: {}, lastKind: {}, last: null, records: {} }),
   initial: 'serving',
   states: {
     serving: {
@@ -88,25 +123,50 @@ export const memoryMachine = setup({
           ],
         },
         'memory.claim': { actions: assign({ lastKind: ({ context, event }) => ({ ...context.lastKind, [event.payload.trace]: event.payload.kind }) }) },
-        'memory.context.request': {
+        'memory.tree.request': {
+          actions: emit(({ context, event }) => out(event.from, 'memory.tree', { nodes: traceTree(context, event.payload.trace) }, event.payload.trace)),
+        },
+        'memory.context.request': [{
+          // tree search: the context of one node (improve: the node itself; debug: the buggy node and its parent)
+          guard: ({ event }) => event.payload.node !== undefined,
+          actions: emit(({ context, event }) => {
+            const { trace, node: id, operator } = event.payload;
+            const e = context.records[id!];
+            const debug = operator === 'debug';
+            const base = e ? (debug ? (e.parent ? context.records[e.parent] : undefined) : e) : undefined;
+            return out(event.from, 'memory.context', {
+              sota: base ? refOf(base) : null,
+              successes: [], failures: [], bias: {}, crossTrace: [],
+              tried: childKinds(context, debug ? (e?.parent ?? null) : id!, trace),
+              siblings: [],
+              experiments: dagSize(context.dag),
+              node: e ? { experiment: e.id, code: e.code, spec: e.spec ?? null, hypothesis: e.hypothesis, reasons: e.reasons } : null,
+            }, trace);
+          }),
+        }, {
           actions: emit(({ context, event }) => {
             const trace = event.payload.trace;
-            const own = context.sota[trace];
+            // a merge works on the best pipeline of all traces, whichever trace makes it
+            const best = event.payload.merge ? globalBest(context) : null;
+            const own = best ? context.sota[best.trace] : context.sota[trace];
             const failures = context.enabled ? (context.failures[trace] ?? []) : [];
             const successes = context.enabled ? context.successes : [];
-            const others = Object.entries(context.sota).filter(([t]) => t !== trace);
+            const others = Object.entries(context.sota).filter(([t]) => t !== (best?.trace ?? trace));
             return out(event.from, 'memory.context', {
               sota: own ? sotaRef(own) : null,
               successes,
               failures,
               bias: context.enabled ? momentumBias(successes, failures) : {},
               crossTrace: context.enabled ? others.map(([t, s]) => ({ trace: t, hypothesis: s.kind, score: s.score })) : [],
+              // a merge: the other traces' best pipelines, best first (shared memory, so also without success memory)
+              ...(event.payload.merge ? { mergeFrom: others.map(([t, s]) => ({ ...sotaRef(s), trace: t, kind: s.kind }))
+                .sort((a, b) => (isBetter(a.score, b.score, context.lowerIsBetter) ? -1 : isBetter(b.score, a.score, context.lowerIsBetter) ? 1 : a.trace.localeCompare(b.trace))) } : {}),
               tried: context.tried[trace] ?? [],
-              siblings: own ? [] : Object.entries(context.lastKind).filter(([t]) => t !== trace).map(([, k]) => k),
+              siblings: own || context.diversity === false ? [] : Object.entries(context.lastKind).filter(([t]) => t !== trace).map(([, k]) => k),
               experiments: dagSize(context.dag),
             }, trace);
           }),
-        },
+        }],
       },
     },
   },

@@ -45,18 +45,25 @@ export function hostActors(w: ActorWiring): ActorHost[] {
       ...(w.onEscalate ? { onEscalate: w.onEscalate } : {}), ...(resume ? { resume } : {}) }));
   };
   const traces = traceIds(config.topology.traces);
-  // Without structured reasoning the researcher ranks like the tree-search baseline (no axis weighting, no momentum).
-  const researchMode = config.topology.researcher === 'greedy' || !config.topology.structuredReasoning ? 'greedy' : 'gradient';
+  const topo = config.topology;
+  // Without structured reasoning the gradient keeps its top-k draw but not its diagnosis-driven axis weights or momentum.
+  const researchMode = topo.structuredReasoning ? 'gradient' : 'greedy';
+  const diverse = topo.diversity === 'siblings';
   host(addr.gpu, 'run', w.gpu);
   host(addr.brain, 'run', w.brain);
-  host(addr.memory, 'run', { kind: 'machine', machine: memoryMachine, input: { lowerIsBetter: task.lowerIsBetter, enabled: config.topology.memory } });
+  host(addr.memory, 'run', { kind: 'machine', machine: memoryMachine, input: { lowerIsBetter: task.lowerIsBetter, enabled: topo.memory, ...(diverse ? {} : { diversity: false }) } });
   for (const [ordinal, t] of traces.entries()) {
-    host(addr.researcher(t), t, { kind: 'machine', machine: researcherMachine, input: { trace: t, seed: config.seed, topK: config.topK, mode: researchMode, task, ordinal } });
+    host(addr.researcher(t), t, { kind: 'machine', machine: researcherMachine, input: {
+      trace: t, seed: config.seed, topK: config.topK, mode: researchMode, task, ...(diverse ? { ordinal } : {}),
+      ...(topo.policy.kind !== 'gradient' ? { policy: topo.policy } : {}),
+    } });
     host(addr.developer(t), t, { kind: 'machine', machine: developerMachine, input: { trace: t, maxRepairs: config.maxRepairs, task } });
     host(addr.validator(t), t, { kind: 'machine', machine: validatorMachine, input: { trace: t, task, debugMs: config.limits.debugMs, fullMs: config.limits.fullMs, overfitGap: config.overfitGap, ...(w.judge ? { judge: true } : {}) } });
   }
   host(addr.coordinator, 'run', { kind: 'machine', machine: coordinatorMachine, input: {
     traces, maxIterations: config.maxIterations, minRemainingFrac: 0.02, refitFactor: config.finalRefit ? REFIT_TIME_FACTOR : null,
+    ...(topo.concurrency !== null && topo.concurrency < traces.length ? { concurrency: topo.concurrency } : {}),
+    ...(topo.mergeWindow > 0 ? { mergeWindow: topo.mergeWindow } : {}),
   } });
   return hosts;
 }

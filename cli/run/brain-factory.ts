@@ -1,7 +1,8 @@
-// Builds the run's brain from its config: the offline brain (the default), an LLM brain on an OpenAI-compatible
-// endpoint (the key read from the environment variable the config names, and never written anywhere), or an LLM
-// brain that replays a recorded run's cassette. The run gets back what it needs to cancel calls. (Its LLM usage is
-// read from the log's llm.call records, cli/run/run-metrics.ts, so a resumed run counts both lives.)
+// Builds the run's brain from its config: the offline brain (the default; its reasoning noise, if any, drawn from the
+// run's seed), an LLM brain on an OpenAI-compatible endpoint (the key read from the environment variable the config
+// names, and never written anywhere), or an LLM brain that replays a recorded run's cassette. The run gets back what
+// it needs to cancel calls. (Its LLM usage is read from the log's llm.call records, cli/run/run-metrics.ts, so a
+// resumed run counts both lives.)
 import { join } from 'node:path';
 import type { BrainConfig, LlmModelSettings } from '../../protocols/config.ts';
 import { LlmModelSettings as ModelSettings } from '../../protocols/config.ts';
@@ -18,6 +19,8 @@ export interface BrainHooks {
   /** A cap was reached: the run finishes with its best so far, saying why. */
   onCap: (reason: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** The run's seed: the offline brain's reasoning noise (if any) is drawn from it, so the run replays. */
+  seed?: number;
 }
 
 /** The run's brain, how to cancel its calls in flight, and whether it gives final judgements (a judge model). */
@@ -31,7 +34,7 @@ export function llmBrainName(models: { researcher: string; developer: string }):
 }
 
 export function createBrain(cfg: BrainConfig, hooks: BrainHooks): RunBrain {
-  if (cfg.kind === 'offline') return { brain: createOfflineBrain(), abort: () => {}, judge: false };
+  if (cfg.kind === 'offline') return { brain: createOfflineBrain({ noise: cfg.noise, seed: hooks.seed ?? 0 }), abort: () => {}, judge: false };
   const controller = new AbortController();
   const writer = new CassetteWriter(join(hooks.runDir, CASSETTE_FILE));
   if (cfg.kind === 'replay') {

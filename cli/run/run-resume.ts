@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RunConfig, parseConfig, type TaskInfo } from '../../protocols/index.ts';
+import { upgradeConfig } from '../../protocols/config.ts';
 import { prepareHarnessData } from '../../grading/harness-split.ts';
 import { HarnessScorer } from '../../grading/harness-scorer.ts';
 import { SystemClock } from '../../runtime/clock.ts';
@@ -41,7 +42,7 @@ export async function resumeRun(opts: ResumeOptions): Promise<RunResult> {
     throw new RunNotResumable(runId, 'its message log is not in the run directory (it ran on an external NATS server)', 'pass the --nats URL of the server the run used');
   }
   let config: RunConfig;
-  try { config = parseConfig(RunConfig, meta.config); } catch (e) {
+  try { config = parseConfig(RunConfig, upgradeConfig(meta.config)); } catch (e) {
     throw new RunNotResumable(runId, `run_meta.json holds no valid configuration (${(e as Error).message})`, 'start the run again with gome run');
   }
   const comp = await ensurePrepared(config.competitionDir, config.python, say, meta.task?.metric, meta.task?.positiveClass);

@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RunConfig, parseConfig, safeRunId, type RunConfigInput, type TaskInfo } from '../../protocols/index.ts';
+import { roleModels } from '../../protocols/config.ts';
 import { prepareHarnessData } from '../../grading/harness-split.ts';
 import { HarnessScorer } from '../../grading/harness-scorer.ts';
 import type { Envelope, Payload } from '../../protocols/messages.ts';
@@ -91,12 +92,18 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   const sealed = config.sandbox !== 'none';
   const meta = { gome: GOME_VERSION, node: process.version, status: 'running', startedAt: new Date(startedAt).toISOString(), sealed, config, task: { ...task, description: undefined } };
   writeFileSync(join(runDir, 'run_meta.json'), JSON.stringify(meta, null, 2));
-  say(`gome run ${runId}\n  competition ${comp.id} (${comp.taskType}, ${comp.metric}, ${task.nTrainRows} train rows)\n  budget ${(config.budgetMs / 1000).toFixed(0)} s (hard stop at +${config.graceMs / 1000} s), seed ${config.seed}, traces ${config.topology.traces}, researcher ${config.topology.researcher}, brain ${config.brain.kind}, sandbox ${config.sandbox}\n  run dir ${runDir}
+  say(`gome run ${runId}\n  competition ${comp.id} (${comp.taskType}, ${comp.metric}, ${task.nTrainRows} train rows)\n  budget ${(config.budgetMs / 1000).toFixed(0)} s (hard stop at +${config.graceMs / 1000} s), seed ${config.seed}, brain ${config.brain.kind}, sandbox ${config.sandbox}\n  ${describeTopology(config.topology)}\n  resolved topology ${JSON.stringify(config.topology)}\n  run dir ${runDir}
   config ${JSON.stringify(config)}`);
   say(describeTask(task)); // the task as understood (type, metric, direction, target, positive class / classes)
   say(`  harness: ${split.folds} fixed folds over ${split.trainRows} rows, ${split.holdoutRows} rows held back (their labels never enter the sandbox); a change is accepted beyond ${config.acceptK} corrected SE`);
   if (!sealed) say('  WARNING: --sandbox none: jobs run unsealed and could read the answers; run_meta.json and the report say so.');
   return drive({ opts, say, runId, runDir, comp, task, config, meta, clock, startedAt, fullDataDir: split.fullDataDir, scorer, resume: false });
+}
+
+/** The run's topology in one line: `topology gome (policy gradient, traces 4, memory on, reasoning on)`. */
+export function describeTopology(t: RunConfig['topology']): string {
+  const on = (b: boolean) => (b ? 'on' : 'off');
+  return `topology ${t.name} (policy ${t.policy.kind}, traces ${t.traces}, memory ${on(t.memory)}, reasoning ${on(t.structuredReasoning)})`;
 }
 
 /** A run ready to go: fresh (runCompetition) or continued from its log (resumeRun). */
@@ -182,8 +189,8 @@ export async function drive(s: Session): Promise<RunResult> {
     });
     if (plan) gpu.restore(jobHistory(plan.envelopes), lastRefitReserve(plan.envelopes));
     await gpu.ready();
-    runBrain = opts.brain ? { brain: opts.brain, abort: () => opts.brain?.close?.(), judge: !!opts.brain.judge } : createBrain(config.brain, {
-      runDir,
+    runBrain = opts.brain ? { brain: opts.brain, abort: () => opts.brain?.close?.(), judge: !!opts.brain.judge } : createBrain(config.brain.kind === 'openai' ? { ...config.brain, models: roleModels({ topology: config.topology, brain: config.brain }) } : config.brain, {
+      runDir, seed: config.seed,
       onCap: (reason) => {
         // no further LLM call: the loop ends as if stopped, keeps its best so far, refits and reports why
         brainStop = reason;

@@ -34,4 +34,27 @@ describe('llm flags', () => {
     writeFileSync(f, '[1, 2]');
     expect(() => brainFromFlags({ llm: 'openai:m', llmConfig: f }, {})).toThrow(/is not a JSON object/);
   });
+
+  it('llm flags - --brain offline:noise=X sets the offline brain and its reasoning noise', () => {
+    expect(brainFromFlags({ brain: 'offline' }, {})).toEqual({ kind: 'offline', noise: 0 });
+    expect(brainFromFlags({ brain: 'offline:noise=0.3' }, {})).toEqual({ kind: 'offline', noise: 0.3 });
+    expect(brainFromFlags({ brain: 'offline:noise=0' }, {})).toEqual({ kind: 'offline', noise: 0 });
+    expect(brainFromFlags({ brain: 'offline:noise=1' }, {})).toEqual({ kind: 'offline', noise: 1 });
+    expect(brainFromFlags({ brain: 'offline:noise=.5' }, {})).toEqual({ kind: 'offline', noise: 0.5 });
+    expect(brainFromFlags({ brain: ' offline:noise=0.25 ', llm: 'offline' }, {})).toEqual({ kind: 'offline', noise: 0.25 });
+  });
+
+  it('llm flags - a bad --brain value, or --brain with an LLM brain, is a sentence naming the flag and what is allowed', () => {
+    expect(() => brainFromFlags({ brain: 'offline:noise=1.5' }, {})).toThrow('--brain "offline:noise=1.5" has noise "1.5", but the noise must be a number from 0 (exact reasoning) to 1 (none), e.g. offline:noise=0.3');
+    expect(() => brainFromFlags({ brain: 'offline:noise=-0.1' }, {})).toThrow(/has noise "-0.1", but the noise must be a number from 0/);
+    expect(() => brainFromFlags({ brain: 'offline:noise=abc' }, {})).toThrow(/has noise "abc"/);
+    expect(() => brainFromFlags({ brain: 'offline:noise=' }, {})).toThrow(/has noise ""/);
+    expect(() => brainFromFlags({ brain: 'offline:noise=1e-1' }, {})).toThrow(/has noise "1e-1"/);
+    expect(() => brainFromFlags({ brain: 'offline:noise=Infinity' }, {})).toThrow(/has noise "Infinity"/);
+    expect(() => brainFromFlags({ brain: 'openai:gpt-4o' }, {})).toThrow('--brain "openai:gpt-4o" is not an offline brain setting: use offline or offline:noise=X with X a number from 0 (exact reasoning) to 1 (none), e.g. offline:noise=0.3');
+    expect(() => brainFromFlags({ brain: 'offline:temp=0.3' }, {})).toThrow(/is not an offline brain setting/);
+    expect(() => brainFromFlags({ brain: 'offline:noise=0.3', llm: 'openai:gpt-4o-mini' }, {})).toThrow('--brain sets the offline brain; --llm sets an LLM brain: give one of them');
+    expect(() => brainFromFlags({ brain: 'offline', llm: 'replay:runs/r1' }, {})).toThrow('--brain sets the offline brain; --llm sets an LLM brain: give one of them');
+    expect(() => brainFromFlags({ brain: 'offline:noise=0.3', maxLlmUsd: 1 }, {})).toThrow(/--max-llm-usd only apply to an LLM brain, not to --brain offline:noise=0.3/);
+  });
 });

@@ -109,7 +109,7 @@ print(json.dumps(int(sum(d[c].dtype == object for c in d.columns if c not in ("i
     // forced diversity spreads the four traces' drafts over the ranking, so some trace starts from a linear model
     // and another from a random forest; each research request carries its trace's SOTA spec
     const r = await runCompetition({ competitionDir: join(REPO, 'bench', 'house-votes'), runsRoot: tempDir('gome-diag-'), runId: 'families', progress: null,
-      config: { ...quick, budgetMs: 120_000, topology: { researcher: 'gradient', traces: 4, memory: true, structuredReasoning: true } } });
+      config: { ...quick, budgetMs: 120_000, topology: { name: 'gome', traces: 4, memory: true, structuredReasoning: true } } });
     const pairs = researchPairs(log(r.runDir)).filter((x) => x.req.sota?.spec);
     const family = (x: Pair) => x.req.sota.spec.models[0].family as string;
     // the conditions hold in this run (the test cannot pass vacuously) …

@@ -1,5 +1,6 @@
 // Test helper: one valid sample payload per message type, so codec tests cover the whole union.
 import type { MessageType, Payload } from '../../protocols/messages.ts';
+import { Topology } from '../../protocols/topology.ts';
 import type { JobOutcome, TaskInfo, Hypothesis, SotaRef, Budget, Experiment } from '../../protocols/domain.ts';
 
 export const task: TaskInfo = {
@@ -30,12 +31,14 @@ export const experiment: Experiment = {
 
 export const samples: { [K in MessageType]: Payload<K> } = {
   'run.start': { config: { runId: 'r1', competitionDir: '/c', runDir: '/r', budgetMs: 60000, seed: 0, preset: 'default',
-    topology: { researcher: 'gradient', traces: 1, memory: true, structuredReasoning: true }, brain: { kind: 'offline' },
+    topology: Topology.parse({ name: 'gome-1trace' }), brain: { kind: 'offline', noise: 0 },
     graceMs: 30000, limits: { debugMs: 1000, fullMs: 2000, brainMs: 5000, replyMs: 1000 }, folds: 5, holdoutFrac: 0.15, acceptK: 2, finalRefit: true, maxRepairs: 2, topK: 3, maxIterations: null, sandbox: 'bwrap', overfitGap: 0.15, python: '/usr/bin/python3', messageLog: { maxBytes: 2 * 1024 ** 3, maxAgeMs: 0 } }, task },
   'run.stop': { reason: 'user' },
   'run.finished': { reason: 'budget', best: { experiment: 'e2', trace: 't0', score: 0.98, submissionPath: null }, iterations: 3 },
   'research.request': { iteration: 0, budget },
   'memory.context.request': { trace: 't0' },
+  'memory.tree.request': { trace: 't0' },
+  'memory.tree': { nodes: [{ id: 't0-e0', parent: null, status: 'accepted', score: 0.9, blame: 'none', kind: 'draft:hgb', operator: 'draft', debugDepth: 0 }] },
   'memory.claim': { trace: 't0', experiment: 't0-e2', kind: 'model:hgb' },
   'memory.context': { sota, successes: [{ kind: 'model:hgb', component: 'model', gain: 0.01, experiment: 'e2', ts: 1 }],
     failures: [{ kind: 'fe:ratios', experiment: 'e3', level: 'L1', reason: 'crash' }], bias: { 'model:hgb': 0.5 },

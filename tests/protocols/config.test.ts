@@ -16,7 +16,11 @@ describe('config', () => {
     expect(problems({ ...base, topology: { traces: 0 } })).toEqual(['--traces was 0, but it must be at least 1.']);
     expect(problems({ ...base, topology: { traces: 99 } })).toEqual(['--traces was 99, but it must be at most 16.']);
     expect(problems({ ...base, topK: 2.5 })[0]).toMatch(/^--top-k was 2\.5, but it must be an integer\.$/);
-    expect(problems({ ...base, topology: { researcher: 'random' } })).toEqual(['--researcher was "random", but allowed values are "gradient", "greedy".']);
+    expect(problems({ ...base, topology: { policy: { kind: 'random' } } })).toEqual(['--topology (field "policy.kind") was "random", but allowed values are "gradient", "tree-greedy", "tree-mcts".']);
+    expect(problems({ ...base, topology: { researcher: 'gradient' } })).toEqual(['--topology has an unknown setting "researcher": check the spelling against the README (a setting Gome does not know is refused, never ignored).']);
+    expect(problems({ ...base, topology: { policy: { kind: 'tree-mcts', c: 11 } } })).toEqual(['--topology (field "policy.c") was 11, but it must be at most 10.']);
+    expect(problems({ ...base, topology: { mergeWindow: 0.2 } })).toEqual(['--topology (field "mergeWindow") was 0.2: a merge joins the best ideas of several gradient traces: it needs traces > 1 and policy gradient (or mergeWindow 0).']);
+    expect(parseConfig(RunConfig, { ...base, topology: { traces: 2, mergeWindow: 0.2 } }).topology.mergeWindow).toBe(0.2);
     expect(problems({ ...base, graceMs: 120_000 })).toEqual(['--grace was 120000, but it must be at most 60000.']);
     const many = problems({ ...base, budgetMs: -1, maxRepairs: 50 });
     expect(many).toHaveLength(2);
@@ -61,5 +65,31 @@ describe('config', () => {
     expect(typo).toContain('the brain settings (--llm, --llm-config) has an unknown setting "temprature": check the spelling against the README (a setting Gome does not know is refused, never ignored).');
     expect(typo.join(' ')).toMatch(/brain\.modelSettings\.a has an unknown setting "contextToken"/);
     for (const p of typo) expect(p).not.toMatch(/[{[]/);
+  });
+});
+
+describe('config upgrade', () => {
+  it('config - a config recorded before topologies were data reads as the same gradient switches', async () => {
+    const { upgradeConfig } = await import('../../protocols/config.ts');
+    const old = { ...base, topology: { researcher: 'greedy', traces: 2, memory: false, structuredReasoning: true } };
+    const t = parseConfig(RunConfig, upgradeConfig(old)).topology;
+    expect(t).toMatchObject({ name: 'legacy-greedy', traces: 2, memory: false, structuredReasoning: false, policy: { kind: 'gradient' } });
+    const grad = parseConfig(RunConfig, upgradeConfig({ ...base, topology: { researcher: 'gradient', traces: 4, memory: true, structuredReasoning: true } })).topology;
+    expect(grad).toMatchObject({ name: 'gome', traces: 4, structuredReasoning: true });
+    // today's configs pass unchanged
+    expect(upgradeConfig(base)).toEqual(base);
+  });
+});
+
+describe('topology roles', () => {
+  it('topology - a model per role needs an LLM brain, and overrides the brain config\'s model for that role', async () => {
+    const { roleModels } = await import('../../protocols/config.ts');
+    const roles = { researcher: { model: 'big' }, validator: { model: 'judge-m' } };
+    expect(problems({ ...base, topology: { roles } }).join(' ')).toContain('needs an LLM brain');
+    expect(problems({ ...base, topology: { roles: { memory: { model: 'x' } } } }).join(' ')).toContain('memory asks no model');
+    expect(problems({ ...base, topology: { traces: 2, scheduler: { kind: 'puct' } } }).join(' ')).toContain('not built yet');
+    const c = parseConfig(RunConfig, { ...base, topology: { roles }, brain: { kind: 'openai', baseURL: 'http://localhost:1/v1', models: { researcher: 'r', developer: 'd' } } });
+    expect(c.brain.kind).toBe('openai');
+    if (c.brain.kind === 'openai') expect(roleModels({ topology: c.topology, brain: c.brain })).toEqual({ researcher: 'big', developer: 'd', judge: 'judge-m' });
   });
 });

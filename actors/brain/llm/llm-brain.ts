@@ -14,7 +14,7 @@ import type { ChatExchange, ChatMessage } from './chat-client.ts';
 import { parseReply } from './json-reply.ts';
 import { LlmCapReached, LlmFailure, LlmReplyInvalid } from './llm-errors.ts';
 import {
-  budgetText, developContext, failuresText, listText, researchContext, sha256, sotaText, successesText, taskFacts, taskSummary, valueRule,
+  budgetText, developContext, failuresText, listText, researchContext, sha256, sotaText, successesText, taskFacts, taskSummary, valueRule, mergeText,
 } from './prompt-context.ts';
 import { PROMPT_VERSION, promptSource, render, slotsOf, type PromptName } from './prompt-library.ts';
 import { fitParts, keepHeadTail, type PromptPart } from './token-budget.ts';
@@ -85,9 +85,11 @@ export class LlmBrain implements Brain {
   constructor(private readonly o: LlmBrainOptions) { this.name = o.name; }
 
   async research(req: ResearchRequest, io: BrainIo = NO_IO): Promise<ResearchReply> {
-    const stage: PromptName = req.stage === 'draft' ? 'research-draft' : req.stage === 'ensemble' ? 'research-ensemble' : 'research-improve';
+    // a tree-search operator asks for the brain's own proposals for one node; the gradient asks by stage
+    const stage: PromptName = req.operator === 'merge' ? 'research-merge' : req.operator === 'draft' ? 'research-draft' : req.operator === 'improve' ? 'research-operator'
+      : req.stage === 'draft' ? 'research-draft' : req.stage === 'ensemble' ? 'research-ensemble' : 'research-improve';
     const answer = await this.ask('researcher', 'research', 'research', {
-      stage_intro: promptSource(stage), task_summary: taskSummary(req.task), description: req.task.description.trim() || '(none)',
+      stage_intro: req.operator === 'merge' ? `${promptSource(stage)}\n\n${mergeText(req.mergeFrom ?? [])}` : promptSource(stage), task_summary: taskSummary(req.task), description: req.task.description.trim() || '(none)',
       budget: budgetText(req.remainingMs, req.budgetUsedFrac, req.sota?.fullRunMs),
       sota: sotaText(req.sota), successes: successesText(req.successes), failures: failuresText(req.failures),
       siblings: listText(req.siblings, 'None.'), tried: listText(req.tried, 'None yet.'),

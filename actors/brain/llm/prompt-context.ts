@@ -50,6 +50,12 @@ export function sotaText(sota: ResearchRequest['sota']): string {
   return lines.join('\n');
 }
 
+/** A merge's other pipelines: each trace's best, its score and its code. */
+export function mergeText(others: NonNullable<ResearchRequest['mergeFrom']>): string {
+  return others.map((o) => [`Trace ${o.trace}'s best pipeline: experiment ${o.experiment} (${o.kind}: ${o.hypothesis}), harness score ${num(o.score)}, per-fold ${o.folds.map(num).join(', ') || 'n/a'}.`,
+    '```python', o.code, '```'].join('\n')).join('\n\n');
+}
+
 export function successesText(s: ResearchRequest['successes']): string {
   return s.length ? s.map((x) => `- ${x.kind} (${x.component}): gain ${num(x.gain)} in ${x.experiment}`).join('\n') : 'None yet.';
 }
@@ -64,9 +70,11 @@ export function listText(xs: readonly string[], none: string): string {
 
 /** The research request as data: the SOTA's code by hash, the task without its description and paths. */
 export function researchContext(req: ResearchRequest): Record<string, unknown> {
-  const { task, sota, ...rest } = req;
-  const s = sota ? (({ code, spec: _s, ...r }) => ({ ...r, codeSha256: sha256(code) }))(sota) : null;
-  return { role: 'researcher', ...rest, task: taskFacts(task), sota: s };
+  const { task, sota, mergeFrom, ...rest } = req;
+  const byHash = <T extends { code: string; spec?: unknown }>({ code, spec: _s, ...r }: T) => ({ ...r, codeSha256: sha256(code) });
+  return { role: 'researcher', ...rest, task: taskFacts(task), sota: sota ? byHash(sota) : null,
+    // a merge's other pipelines: what they are and how they score (their code is in the prompt's merge section)
+    ...(mergeFrom ? { mergeFrom: mergeFrom.map(byHash) } : {}) };
 }
 
 /** The develop request as data: code by hash. */

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 export const PROMPT_VERSION = 'v1';
 
 export const PROMPT_NAMES = [
-  'system', 'contract', 'research', 'research-draft', 'research-improve', 'research-ensemble', 'develop', 'repair', 'judge', 'select', 'invalid-reply',
+  'system', 'contract', 'research', 'research-draft', 'research-improve', 'research-ensemble', 'research-operator', 'research-merge', 'develop', 'repair', 'judge', 'select', 'invalid-reply',
 ] as const;
 export type PromptName = (typeof PROMPT_NAMES)[number];
 

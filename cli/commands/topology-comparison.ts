@@ -1,0 +1,515 @@
+// Topologies side by side: one cell per (topology, competition, seed) run, read from its run directory; per topology
+// the MLE-bench rates, the mean normalised score (0 = the run's first draft, 1 = gold), wasted budget and GPU-node
+// utilisation; per pair of topologies the paired differences over the cells both have, with a 95% t interval, and
+// wins/ties/losses. Used by `gome bench --topology …` (topology-bench.ts) and `gome compare RUN_DIR…`.
+// The aggregation and rendering are pure; cellFromRunDir and compareRunDirs read run directories.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, availableParallelism } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { loadCompetition } from '../../grading/competition.ts';
+import { grade } from '../../grading/grader.ts';
+
+// ---------------------------------------------------------------------------------------------------------------
+// cells
+
+/** One finished run of one topology on one competition and seed, with the figures the comparison needs. */
+export interface Cell {
+  /** The column: the topology's name, with `@noiseX` when the offline brain ran with reasoning noise X > 0. */
+  topology: string;
+  competition: string;
+  seed: number;
+  runDir: string | null;
+  /** run_meta.json status: finished, or stopped for a reason other than a signal. */
+  status: string;
+  budgetMs: number | null;
+  /** The metric's direction (report.json is_lower_better); null when the run was not graded. */
+  lowerIsBetter: boolean | null;
+  validSubmission: boolean;
+  anyMedal: boolean;
+  aboveMedian: boolean;
+  /** The final submission's test score (report.json score). */
+  testScore: number | null;
+  /** The test score of the run's first valid submission (the earliest experiment in submissions/), graded afresh. */
+  firstDraftScore: number | null;
+  goldThreshold: number | null;
+  /** (test − first draft) / (gold − first draft), oriented by the metric's direction (see normalisedScore). */
+  normalisedScore: number | null;
+  /** metrics.json waste_frac: the budget share wasted. */
+  wasteFrac: number | null;
+  /** metrics.json gpu_utilisation: the share of the run's wall time the GPU node was busy. */
+  gpuUtilisation: number | null;
+  experiments: number | null;
+}
+
+/**
+ * 0 at the first draft's test score, 1 at the gold threshold, whatever the metric's direction:
+ * (test − first) / (gold − first) for higher-is-better metrics, (first − test) / (first − gold) for lower-is-better ones
+ * (the same number, written so that the orientation is plain). Null when a figure is missing or when the first draft
+ * already reaches gold (no headroom to normalise by).
+ */
+export function normalisedScore(test: number | null, first: number | null, gold: number | null, lowerIsBetter: boolean | null): number | null {
+  if (test === null || first === null || gold === null || lowerIsBetter === null) return null;
+  if (![test, first, gold].every(Number.isFinite)) return null;
+  const headroom = lowerIsBetter ? first - gold : gold - first;
+  if (!(headroom > 0)) return null;
+  const gain = lowerIsBetter ? first - test : test - first;
+  return gain / headroom;
+}
+
+/** a − b oriented so that > 0 means a is better; null unless both are numbers. */
+export function orientedDiff(a: number | null, b: number | null, lowerIsBetter: boolean): number | null {
+  if (a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b)) return null;
+  return lowerIsBetter ? b - a : a - b;
+}
+
+/** The column label of a run: its topology's name, plus the brain when it is not the exact offline one. */
+export function columnLabel(topologyName: string, brain: unknown): string {
+  const b = (brain ?? null) as { kind?: unknown; noise?: unknown } | null;
+  if (!b || b.kind === undefined || b.kind === 'offline') {
+    const noise = typeof b?.noise === 'number' ? b.noise : 0;
+    return noise > 0 ? `${topologyName}@noise${noise}` : topologyName;
+  }
+  return `${topologyName}@${String(b.kind)}`;
+}
+
+/** A cell's file name in a matrix directory: <topology>__<competition>__s<seed>.json (path-safe). */
+export function cellFileName(topology: string, competition: string, seed: number): string {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._@+-]+/g, '-');
+  return `${safe(topology)}__${safe(competition)}__s${seed}.json`;
+}
+
+/** Writes a JSON file atomically (a temporary file renamed over the target). */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  renameSync(tmp, path);
+}
+
+function readJson(path: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch { return null; }
+}
+
+const numOrNull = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+const obj = (x: unknown): Record<string, unknown> => (x !== null && typeof x === 'object' ? (x as Record<string, unknown>) : {});
+
+/** Why a run directory gives no cell: not a run, still running, crashed or stopped by a signal. */
+export class NotACell extends Error {
+  constructor(readonly runDir: string, reason: string) { super(`${runDir}: ${reason}`); this.name = 'NotACell'; }
+}
+
+/** The run's first valid submission: the earliest experiment (by its record time) whose CSV is in submissions/. */
+export function firstValidSubmission(runDir: string): string | null {
+  const subs = join(runDir, 'submissions');
+  if (!existsSync(subs)) return null;
+  let best: { ts: number; path: string; order: number } | null = null;
+  try {
+    const lines = readFileSync(join(runDir, 'experiments.jsonl'), 'utf8').split('\n');
+    lines.forEach((line, order) => {
+      if (!line.trim()) return;
+      let e: Record<string, unknown>;
+      try { e = obj(JSON.parse(line)); } catch { return; }
+      if (typeof e.id !== 'string' || !e.submissionPath) return;
+      const path = join(subs, `${e.id}.csv`);
+      if (!existsSync(path)) return;
+      const ts = numOrNull(e.ts) ?? Number.POSITIVE_INFINITY;
+      if (!best || ts < best.ts || (ts === best.ts && order < best.order)) best = { ts, path, order };
+    });
+  } catch { /* no experiments.jsonl: fall back to the files' times */ }
+  if (best) return (best as { path: string }).path;
+  const files = readdirSync(subs).filter((f) => f.endsWith('.csv') && f !== 'final-refit.csv')
+    .map((f) => ({ path: join(subs, f), t: statSync(join(subs, f)).mtimeMs })).sort((a, b) => a.t - b.t);
+  return files[0]?.path ?? null;
+}
+
+/**
+ * The cell of a finished run directory. Throws NotACell for a directory that is not a run, or whose run is still
+ * running, crashed, failed or was stopped by a signal (those are not results).
+ */
+export async function cellFromRunDir(runDir: string): Promise<Cell> {
+  const dir = resolve(runDir);
+  const meta = readJson(join(dir, 'run_meta.json'));
+  if (!meta) throw new NotACell(dir, 'no readable run_meta.json (not a run directory)');
+  const status = String(meta.status ?? 'unknown');
+  const stopReason = typeof meta.stopReason === 'string' ? meta.stopReason : '';
+  if (status !== 'finished' && status !== 'stopped') throw new NotACell(dir, `the run is ${status}, not finished`);
+  if (status === 'stopped' && stopReason.startsWith('signal')) throw new NotACell(dir, `the run was stopped by a signal (${stopReason})`);
+  const config = obj(meta.config);
+  const topology = obj(config.topology);
+  const task = obj(meta.task);
+  const report = readJson(join(dir, 'report.json'));
+  const metrics = readJson(join(dir, 'metrics.json')) ?? {};
+  const competitionDir = typeof config.competitionDir === 'string' ? config.competitionDir : null;
+  const competition = typeof report?.competition_id === 'string' ? report.competition_id
+    : typeof task.competition === 'string' ? task.competition : competitionDir ? basename(competitionDir) : 'unknown';
+  const lowerIsBetter = typeof report?.is_lower_better === 'boolean' ? report.is_lower_better
+    : typeof task.lowerIsBetter === 'boolean' ? task.lowerIsBetter : null;
+  const testScore = numOrNull(report?.score);
+  const goldThreshold = numOrNull(report?.gold_threshold);
+  let firstDraftScore: number | null = null;
+  const first = firstValidSubmission(dir);
+  if (first && report && competitionDir && existsSync(competitionDir)) {
+    try { firstDraftScore = await grade(first, await loadCompetition(competitionDir)); } catch { firstDraftScore = null; }
+  }
+  return {
+    topology: columnLabel(typeof topology.name === 'string' ? topology.name : 'custom', config.brain),
+    competition,
+    seed: numOrNull(config.seed) ?? 0,
+    runDir: dir,
+    status,
+    budgetMs: numOrNull(config.budgetMs),
+    lowerIsBetter,
+    validSubmission: report?.valid_submission === true,
+    anyMedal: report?.any_medal === true,
+    aboveMedian: report?.above_median === true,
+    testScore,
+    firstDraftScore,
+    goldThreshold,
+    normalisedScore: normalisedScore(testScore, firstDraftScore, goldThreshold, lowerIsBetter),
+    wasteFrac: numOrNull(metrics.waste_frac),
+    gpuUtilisation: numOrNull(metrics.gpu_utilisation),
+    experiments: numOrNull(metrics.experiments),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// statistics
+
+function logGamma(x: number): number {
+  // Lanczos approximation (g = 7, n = 9)
+  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  x -= 1;
+  let a = c[0]!;
+  const t = x + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i]! / (x + i);
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** The continued fraction of the incomplete beta function (modified Lentz). */
+function betaContinuedFraction(a: number, b: number, x: number): number {
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  if (Math.abs(d) < tiny) d = tiny;
+  d = 1 / d;
+  let h = d;
+  for (let m = 1; m <= 300; m++) {
+    const m2 = 2 * m;
+    let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
+    d = 1 + aa * d; if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + aa / c; if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d; h *= d * c;
+    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
+    d = 1 + aa * d; if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + aa / c; if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const del = d * c;
+    h *= del;
+    if (Math.abs(del - 1) < 1e-15) break;
+  }
+  return h;
+}
+
+/** The regularised incomplete beta function I_x(a, b). */
+function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
+  return x < (a + 1) / (a + b + 2) ? (front * betaContinuedFraction(a, b, x)) / a : 1 - (front * betaContinuedFraction(b, a, 1 - x)) / b;
+}
+
+/** P(T ≤ t) for Student's t with `df` degrees of freedom. */
+export function tCdf(t: number, df: number): number {
+  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return t >= 0 ? 1 - tail : tail;
+}
+
+/** The p-quantile of Student's t with `df` (> 0) degrees of freedom (bisection on the CDF; p in (0, 1)). */
+export function tQuantile(p: number, df: number): number {
+  if (!(p > 0 && p < 1) || !(df > 0)) throw new RangeError(`tQuantile needs 0 < p < 1 and df > 0, got p ${p}, df ${df}`);
+  if (p < 0.5) return -tQuantile(1 - p, df);
+  let lo = 0, hi = 1;
+  while (tCdf(hi, df) < p) { lo = hi; hi *= 2; if (hi > 1e12) return Infinity; }
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * Math.max(1, hi); i++) {
+    const mid = (lo + hi) / 2;
+    if (tCdf(mid, df) < p) lo = mid; else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+export interface MeanCi {
+  n: number;
+  mean: number | null;
+  /** Sample standard deviation (n − 1). */
+  sd: number | null;
+  /** The 95% confidence interval of the mean: mean ± t(0.975, n − 1) · sd / √n; null with fewer than two values. */
+  lo: number | null;
+  hi: number | null;
+}
+
+export function meanCi(xs: readonly number[]): MeanCi {
+  const n = xs.length;
+  if (n === 0) return { n, mean: null, sd: null, lo: null, hi: null };
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return { n, mean, sd: null, lo: null, hi: null };
+  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
+  const half = tQuantile(0.975, n - 1) * sd / Math.sqrt(n);
+  return { n, mean, sd, lo: mean - half, hi: mean + half };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// aggregation
+
+export interface TopologySummary {
+  topology: string;
+  cells: number;
+  valid_rate: number | null;
+  any_medal_rate: number | null;
+  above_median_rate: number | null;
+  /** Mean over the cells whose normalised score is defined (n of them). */
+  normalised: { mean: number | null; n: number };
+  waste: { mean: number | null; n: number };
+  gpu_utilisation: { mean: number | null; n: number };
+}
+
+export interface PairComparison {
+  /** a − b: > 0 means `a` did better. */
+  a: string;
+  b: string;
+  /** (competition, seed) cells both topologies have. */
+  common: number;
+  /** Over the common cells where both normalised scores are defined. */
+  normalised: MeanCi;
+  /** Over the common cells where both submissions are valid; test scores oriented by each metric's direction. */
+  test: MeanCi;
+  /**
+   * Per common cell, by test score oriented (a valid submission beats an invalid one; two invalid ones tie; equal
+   * scores tie): how often `a` won, tied and lost.
+   */
+  wins: number;
+  ties: number;
+  losses: number;
+}
+
+export interface Comparison {
+  topologies: TopologySummary[];
+  pairs: PairComparison[];
+  competitions: string[];
+  seeds: number[];
+  budgetsMs: number[];
+  cells: Cell[];
+}
+
+const mean = (xs: readonly number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+const present = (xs: readonly (number | null)[]): number[] => xs.filter((x): x is number => x !== null && Number.isFinite(x));
+const rate = (cs: readonly Cell[], f: (c: Cell) => boolean): number | null => (cs.length ? cs.filter(f).length / cs.length : null);
+const key = (c: Pick<Cell, 'competition' | 'seed'>) => `${c.competition}\u0000${c.seed}`;
+
+/**
+ * The comparison of the cells' topologies, in `order` when given (then topologies without cells are kept with zero
+ * cells), else in alphabetical order. A (topology, competition, seed) given twice keeps its last cell.
+ */
+export function compareTopologies(cellsIn: readonly Cell[], order?: readonly string[]): Comparison {
+  const byTopo = new Map<string, Map<string, Cell>>();
+  for (const c of cellsIn) {
+    const m = byTopo.get(c.topology) ?? new Map<string, Cell>();
+    m.set(key(c), c);
+    byTopo.set(c.topology, m);
+  }
+  const names = order ? [...order, ...[...byTopo.keys()].filter((t) => !order.includes(t)).sort()] : [...byTopo.keys()].sort();
+  const cellsOf = (t: string) => [...(byTopo.get(t)?.values() ?? [])];
+  const topologies = names.map((t): TopologySummary => {
+    const cs = cellsOf(t);
+    const norm = present(cs.map((c) => c.normalisedScore));
+    const waste = present(cs.map((c) => c.wasteFrac));
+    const util = present(cs.map((c) => c.gpuUtilisation));
+    return {
+      topology: t, cells: cs.length,
+      valid_rate: rate(cs, (c) => c.validSubmission), any_medal_rate: rate(cs, (c) => c.anyMedal), above_median_rate: rate(cs, (c) => c.aboveMedian),
+      normalised: { mean: mean(norm), n: norm.length }, waste: { mean: mean(waste), n: waste.length }, gpu_utilisation: { mean: mean(util), n: util.length },
+    };
+  });
+  const pairs: PairComparison[] = [];
+  for (let i = 0; i < names.length; i++) {
+    for (let j = i + 1; j < names.length; j++) {
+      const a = byTopo.get(names[i]!) ?? new Map<string, Cell>();
+      const b = byTopo.get(names[j]!) ?? new Map<string, Cell>();
+      const normDiffs: number[] = [];
+      const testDiffs: number[] = [];
+      let wins = 0, ties = 0, losses = 0, common = 0;
+      for (const [k, ca] of a) {
+        const cb = b.get(k);
+        if (!cb) continue;
+        common++;
+        if (ca.normalisedScore !== null && cb.normalisedScore !== null) normDiffs.push(ca.normalisedScore - cb.normalisedScore);
+        const lower = ca.lowerIsBetter ?? cb.lowerIsBetter;
+        const va = ca.validSubmission && ca.testScore !== null, vb = cb.validSubmission && cb.testScore !== null;
+        const d = lower === null ? null : orientedDiff(va ? ca.testScore : null, vb ? cb.testScore : null, lower);
+        if (d !== null) testDiffs.push(d);
+        if (d !== null) { if (Math.abs(d) < 1e-12) ties++; else if (d > 0) wins++; else losses++; }
+        else if (va && !vb) wins++;
+        else if (!va && vb) losses++;
+        else ties++;
+      }
+      pairs.push({ a: names[i]!, b: names[j]!, common, normalised: meanCi(normDiffs), test: meanCi(testDiffs), wins, ties, losses });
+    }
+  }
+  const all = [...byTopo.values()].flatMap((m) => [...m.values()]);
+  return {
+    topologies, pairs,
+    competitions: [...new Set(all.map((c) => c.competition))].sort(),
+    seeds: [...new Set(all.map((c) => c.seed))].sort((x, y) => x - y),
+    budgetsMs: [...new Set(all.map((c) => c.budgetMs).filter((x): x is number => x !== null))].sort((x, y) => x - y),
+    cells: all.sort((x, y) => x.topology.localeCompare(y.topology) || x.competition.localeCompare(y.competition) || x.seed - y.seed),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// rendering
+
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+const f3 = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
+const s3 = (x: number | null) => (x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${x.toFixed(3)}`);
+const s5 = (x: number | null) => (x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${x.toFixed(5)}`);
+const withN = (m: { mean: number | null; n: number }, f: (x: number | null) => string) => `${f(m.mean)} (${m.n})`;
+const ci = (m: MeanCi, f: (x: number | null) => string) => `${f(m.mean)} [${m.lo === null ? 'n/a' : `${f(m.lo)}, ${f(m.hi)}`}] (${m.n})`;
+
+function topologyRows(c: Comparison): string[][] {
+  return c.topologies.map((t) => [t.topology, String(t.cells), pct(t.valid_rate), pct(t.any_medal_rate), pct(t.above_median_rate),
+    withN(t.normalised, f3), pct(t.waste.mean), pct(t.gpu_utilisation.mean)]);
+}
+const TOPOLOGY_HEADER = ['topology', 'cells', 'valid', 'any medal', 'above median', 'normalised score (n)', 'waste', 'GPU-node util'];
+
+function pairRows(c: Comparison): string[][] {
+  return c.pairs.map((p) => [`${p.a} vs ${p.b}`, String(p.common), ci(p.normalised, s3), ci(p.test, s5), `${p.wins}/${p.ties}/${p.losses}`]);
+}
+const PAIR_HEADER = ['pair (a vs b)', 'common cells', 'normalised a − b [95% CI] (n)', 'test score a − b, oriented [95% CI] (n)', 'a wins/ties/losses'];
+
+function aligned(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** The plain-text table: per topology, then the paired comparisons (> 0: the first of the pair did better). */
+export function renderTable(c: Comparison): string {
+  const parts = [aligned(TOPOLOGY_HEADER, topologyRows(c))];
+  if (c.pairs.length) {
+    parts.push(`paired over the (competition, seed) cells both have; > 0 means the first did better; 95% CI by t with n − 1 df\n${aligned(PAIR_HEADER, pairRows(c))}`);
+  }
+  return parts.join('\n\n');
+}
+
+function mdTable(header: string[], rows: string[][]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  return [`| ${header.map(esc).join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
+
+export interface Machine { cores: number; cpu: string; node: string }
+
+export function thisMachine(): Machine {
+  return { cores: availableParallelism(), cpu: cpus()[0]?.model.trim() ?? 'unknown', node: process.version };
+}
+
+export interface ComparisonMeta {
+  date: string;
+  machine: Machine;
+  /** Where the cells came from: a matrix directory (gome bench --topology) or run directories (gome compare). */
+  source: string;
+  preset?: string | null;
+  /** Per column, what it ran (topology spec, brain), when known. */
+  columns?: { label: string; spec?: string; brain?: unknown }[];
+  interrupted?: boolean;
+}
+
+const fmtBudget = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} min` : `${(ms / 1000).toFixed(0)} s`);
+
+/** comparison.md: the setting (date, machine, budget, seeds, competitions), both tables and every cell. */
+export function renderMarkdown(c: Comparison, meta: ComparisonMeta): string {
+  const lines = [
+    '# Topologies side by side', '',
+    `- date: ${meta.date}`,
+    `- machine: ${meta.machine.cores} cores, ${meta.machine.cpu} (Node ${meta.machine.node})`,
+    `- budget: ${c.budgetsMs.length ? c.budgetsMs.map(fmtBudget).join(', ') : 'n/a'}${meta.preset ? `, preset ${meta.preset}` : ''}`,
+    `- seeds: ${c.seeds.join(', ') || 'none'}`,
+    `- competitions: ${c.competitions.join(', ') || 'none'}`,
+    `- topologies: ${c.topologies.map((t) => t.topology).join(', ')}`,
+    `- source: ${meta.source}${meta.interrupted ? ' (interrupted: the matrix is incomplete)' : ''}`,
+    '',
+    'Normalised score: (test − first draft\'s test) / (gold − first draft\'s test), oriented by the metric\'s direction: 0 is',
+    'the run\'s first valid submission, 1 is the gold threshold; undefined (n/a) when the first draft already reaches gold.',
+    'Waste is metrics.json `waste_frac`, GPU-node utilisation `gpu_utilisation`.',
+    '',
+    '## Per topology', '',
+    mdTable(TOPOLOGY_HEADER, topologyRows(c)),
+  ];
+  if (c.pairs.length) {
+    lines.push('', '## Paired comparisons', '',
+      'Over the (competition, seed) cells both topologies have; a difference > 0 means the first of the pair did better;',
+      '95% confidence intervals by Student\'s t with n − 1 degrees of freedom. Wins/ties/losses by oriented test score',
+      '(a valid submission beats an invalid one).', '',
+      mdTable(PAIR_HEADER, pairRows(c)));
+  }
+  lines.push('', '## Cells', '', mdTable(['topology', 'competition', 'seed', 'valid', 'medal', 'above median', 'test', 'first draft', 'gold', 'normalised', 'waste', 'GPU-node util', 'experiments'],
+    c.cells.map((x) => [x.topology, x.competition, String(x.seed), x.validSubmission ? 'yes' : 'no', x.anyMedal ? 'yes' : 'no', x.aboveMedian ? 'yes' : 'no',
+      x.testScore === null ? 'n/a' : String(x.testScore), x.firstDraftScore === null ? 'n/a' : String(x.firstDraftScore), x.goldThreshold === null ? 'n/a' : String(x.goldThreshold),
+      f3(x.normalisedScore), pct(x.wasteFrac), pct(x.gpuUtilisation), x.experiments === null ? 'n/a' : String(x.experiments)])));
+  return lines.join('\n') + '\n';
+}
+
+/** Writes comparison.json and comparison.md into `dir`. */
+export function writeComparison(dir: string, c: Comparison, meta: ComparisonMeta): { json: string; md: string } {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, 'comparison.json');
+  const md = join(dir, 'comparison.md');
+  writeJsonAtomic(json, { meta, ...c });
+  writeFileSync(md, renderMarkdown(c, meta));
+  return { json, md };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// gome compare RUN_DIR…
+
+/**
+ * The run directories an argument names: itself when it holds run_meta.json; else the runs below it (a runs root, or
+ * a matrix directory of gome bench --topology, whose runs are in runs/).
+ */
+export function runDirsOf(arg: string): string[] {
+  const dir = resolve(arg);
+  if (existsSync(join(dir, 'run_meta.json'))) return [dir];
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${arg} is neither a run directory (no run_meta.json) nor a folder of runs`);
+  const roots = existsSync(join(dir, 'runs')) && statSync(join(dir, 'runs')).isDirectory() ? [join(dir, 'runs')] : [dir];
+  return roots.flatMap((r) => readdirSync(r, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(r, d.name, 'run_meta.json'))).map((d) => join(r, d.name))).sort();
+}
+
+/** The comparison of existing run directories: grouped by topology (run_meta.json), paired by competition and seed. */
+export async function compareRunDirs(args: readonly string[], o: { out?: string; say?: (s: string) => void } = {}): Promise<{ comparison: Comparison; table: string; skipped: string[]; files: { json: string; md: string } | null }> {
+  const say = o.say ?? (() => {});
+  const dirs = [...new Set(args.flatMap(runDirsOf))];
+  if (!dirs.length) throw new Error(`no run directories in ${args.join(', ')}`);
+  const cells: Cell[] = [];
+  const skipped: string[] = [];
+  const seen = new Map<string, string>();
+  for (const d of dirs) {
+    let cell: Cell;
+    try { cell = await cellFromRunDir(d); } catch (e) {
+      if (!(e instanceof NotACell)) throw e;
+      skipped.push(e.message);
+      say(`skipped ${e.message}`);
+      continue;
+    }
+    const k = `${cell.topology}\u0000${key(cell)}`;
+    const before = seen.get(k);
+    if (before) say(`${cell.topology} on ${cell.competition} seed ${cell.seed} appears twice (${before} and ${d}); the comparison keeps ${d}`);
+    seen.set(k, d);
+    cells.push(cell);
+  }
+  const comparison = compareTopologies(cells);
+  const table = renderTable(comparison);
+  const files = o.out ? writeComparison(resolve(o.out), comparison, { date: new Date().toISOString(), machine: thisMachine(), source: dirs.length === 1 ? dirs[0]! : `${dirs.length} run directories` }) : null;
+  return { comparison, table, skipped, files };
+}

@@ -1,0 +1,196 @@
+// Topologies side by side: the pure aggregation (paired differences and their t intervals, rates, the normalised
+// score's orientation, cells one side lacks), the resumable matrix of gome bench --topology on one real run, and
+// gome compare giving the same table from the run directories.
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  compareRunDirs, compareTopologies, cellFromRunDir, meanCi, NotACell, normalisedScore, renderMarkdown, renderTable, tQuantile, thisMachine, type Cell,
+} from '../../cli/commands/topology-comparison.ts';
+import { columnFromSpec, rotation, runTopologyBench } from '../../cli/commands/topology-bench.ts';
+
+const REPO = resolve(import.meta.dirname, '../..');
+
+function cell(topology: string, competition: string, seed: number, o: Partial<Cell> = {}): Cell {
+  return {
+    topology, competition, seed, runDir: null, status: 'finished', budgetMs: 180_000, lowerIsBetter: false,
+    validSubmission: true, anyMedal: false, aboveMedian: false, testScore: 0.8, firstDraftScore: 0.7, goldThreshold: 0.9,
+    normalisedScore: 0.5, wasteFrac: 0, gpuUtilisation: 0.9, experiments: 10, ...o,
+  };
+}
+
+describe('topology comparison', () => {
+  it('topology comparison - the t quantile matches the table (two-sided 95%)', () => {
+    const table: [number, number][] = [[1, 12.7062], [2, 4.3027], [3, 3.1824], [5, 2.5706], [10, 2.2281], [20, 2.0860], [30, 2.0423], [120, 1.9799]];
+    for (const [df, t] of table) expect(tQuantile(0.975, df)).toBeCloseTo(t, 3);
+    expect(tQuantile(0.995, 4)).toBeCloseTo(4.6041, 3);
+    expect(tQuantile(0.025, 7)).toBeCloseTo(-2.3646, 3);
+    expect(tQuantile(0.975, 1e6)).toBeCloseTo(1.95996, 3);
+  });
+
+  it('topology comparison - the normalised score is 0 at the first draft and 1 at gold, for either direction', () => {
+    // higher is better: first 0.8, gold 0.9
+    expect(normalisedScore(0.8, 0.8, 0.9, false)).toBe(0);
+    expect(normalisedScore(0.9, 0.8, 0.9, false)).toBeCloseTo(1, 12);
+    expect(normalisedScore(0.85, 0.8, 0.9, false)).toBeCloseTo(0.5, 12);
+    expect(normalisedScore(0.75, 0.8, 0.9, false)).toBeCloseTo(-0.5, 12);
+    // lower is better (log loss): first 0.5, gold 0.3; a lower test score is better
+    expect(normalisedScore(0.4, 0.5, 0.3, true)).toBeCloseTo(0.5, 12);
+    expect(normalisedScore(0.3, 0.5, 0.3, true)).toBeCloseTo(1, 12);
+    expect(normalisedScore(0.6, 0.5, 0.3, true)).toBeCloseTo(-0.5, 12);
+    expect(normalisedScore(0.2, 0.5, 0.3, true)).toBeCloseTo(1.5, 12);
+    // no headroom (the first draft is at or beyond gold) or a missing figure: undefined
+    expect(normalisedScore(0.95, 0.92, 0.9, false)).toBeNull();
+    expect(normalisedScore(0.25, 0.3, 0.3, true)).toBeNull();
+    expect(normalisedScore(null, 0.5, 0.3, true)).toBeNull();
+    expect(normalisedScore(0.4, null, 0.3, true)).toBeNull();
+    expect(normalisedScore(0.4, 0.5, 0.3, null)).toBeNull();
+  });
+
+  it('topology comparison - rates, means and paired differences with a 95% CI by hand', () => {
+    const cells: Cell[] = [
+      cell('A', 'c1', 0, { normalisedScore: 0.5, testScore: 0.85, anyMedal: true, aboveMedian: true, wasteFrac: 0.1, gpuUtilisation: 0.8 }),
+      cell('A', 'c1', 1, { normalisedScore: 0.8, testScore: 0.88, aboveMedian: true, wasteFrac: 0.2, gpuUtilisation: 0.9 }),
+      // lower is better: A's 0.40 beats B's 0.45 by 0.05
+      cell('A', 'c2', 0, { lowerIsBetter: true, normalisedScore: 0.2, testScore: 0.40, firstDraftScore: 0.5, goldThreshold: 0.3, wasteFrac: 0, gpuUtilisation: 1 }),
+      cell('A', 'c2', 1, { validSubmission: false, testScore: null, normalisedScore: null, lowerIsBetter: true, wasteFrac: null, gpuUtilisation: null }),
+      cell('B', 'c1', 0, { normalisedScore: 0.1, testScore: 0.81 }),
+      cell('B', 'c1', 1, { normalisedScore: 0.6, testScore: 0.88 }),
+      cell('B', 'c2', 0, { lowerIsBetter: true, normalisedScore: 0.4, testScore: 0.45, firstDraftScore: 0.5, goldThreshold: 0.3, anyMedal: true }),
+      cell('B', 'c2', 1, { lowerIsBetter: true, normalisedScore: 0.3, testScore: 0.47 }),
+      // a cell only B has: no pair
+      cell('B', 'c3', 0, { normalisedScore: 0.9, testScore: 0.99 }),
+    ];
+    const c = compareTopologies(cells, ['A', 'B']);
+    const [a, b] = c.topologies;
+    expect(a).toMatchObject({ topology: 'A', cells: 4, valid_rate: 0.75, any_medal_rate: 0.25, above_median_rate: 0.5 });
+    expect(a!.normalised.n).toBe(3);
+    expect(a!.normalised.mean).toBeCloseTo(0.5, 12);
+    expect(a!.waste.mean).toBeCloseTo(0.1, 12);
+    expect(a!.gpu_utilisation.mean).toBeCloseTo(0.9, 12);
+    expect(b).toMatchObject({ topology: 'B', cells: 5, valid_rate: 1, any_medal_rate: 0.2, above_median_rate: 0 });
+    expect(b!.normalised.mean).toBeCloseTo((0.1 + 0.6 + 0.4 + 0.3 + 0.9) / 5, 12);
+
+    expect(c.pairs).toHaveLength(1);
+    const p = c.pairs[0]!;
+    expect(p).toMatchObject({ a: 'A', b: 'B', common: 4 });
+    // normalised differences where both are defined: 0.4, 0.2, −0.2 (c2 seed 1: A undefined; c3: B only)
+    const d = [0.4, 0.2, -0.2];
+    const m = (0.4 + 0.2 - 0.2) / 3;
+    const sd = Math.sqrt(d.reduce((s, x) => s + (x - m) ** 2, 0) / 2);
+    const half = 4.302653 * sd / Math.sqrt(3);
+    expect(p.normalised.n).toBe(3);
+    expect(p.normalised.mean).toBeCloseTo(m, 12);
+    expect(p.normalised.sd).toBeCloseTo(0.305505, 5);
+    expect(p.normalised.lo).toBeCloseTo(m - half, 5);
+    expect(p.normalised.hi).toBeCloseTo(m + half, 5);
+    expect(p.normalised.lo).toBeCloseTo(-0.625594, 4);
+    expect(p.normalised.hi).toBeCloseTo(0.892260, 4);
+    // test scores oriented (> 0: A better): +0.04, 0, +0.05 (lower is better); c2 seed 1 has no valid pair
+    expect(p.test.n).toBe(3);
+    expect(p.test.mean).toBeCloseTo(0.03, 12);
+    // wins/ties/losses over the 4 common cells: c1 s0 win, c1 s1 tie, c2 s0 win, c2 s1 loss (A invalid, B valid)
+    expect([p.wins, p.ties, p.losses]).toEqual([2, 1, 1]);
+
+    expect(c.competitions).toEqual(['c1', 'c2', 'c3']);
+    expect(c.seeds).toEqual([0, 1]);
+    const table = renderTable(c);
+    expect(table).toMatch(/^topology/);
+    expect(table).toContain('A vs B');
+    expect(table).toContain('+0.133 [-0.626, +0.892] (3)');
+    expect(table).toContain('2/1/1');
+    const md = renderMarkdown(c, { date: '2026-11-24T00:00:00.000Z', machine: thisMachine(), source: 'test' });
+    expect(md).toContain(`- machine: ${thisMachine().cores} cores, ${thisMachine().cpu}`);
+    expect(md).toContain('- budget: 3 min');
+    expect(md).toContain('- seeds: 0, 1');
+    expect(md).toContain('- competitions: c1, c2, c3');
+    expect(md).toContain('| A vs B | 4 |');
+  });
+
+  it('topology comparison - one value has no interval; a pair with no common cell is empty; missing cells are excluded', () => {
+    expect(meanCi([0.3])).toEqual({ n: 1, mean: 0.3, sd: null, lo: null, hi: null });
+    expect(meanCi([])).toEqual({ n: 0, mean: null, sd: null, lo: null, hi: null });
+    const c = compareTopologies([cell('A', 'c1', 0), cell('B', 'c1', 1), cell('C', 'c1', 0, { normalisedScore: 0.25, testScore: 0.7 })], ['A', 'B', 'C', 'D']);
+    expect(c.topologies.map((t) => [t.topology, t.cells])).toEqual([['A', 1], ['B', 1], ['C', 1], ['D', 0]]);
+    expect(c.topologies[3]!.valid_rate).toBeNull();
+    const ab = c.pairs.find((p) => p.a === 'A' && p.b === 'B')!;
+    expect(ab).toMatchObject({ common: 0, wins: 0, ties: 0, losses: 0 });
+    expect(ab.normalised.mean).toBeNull();
+    const ac = c.pairs.find((p) => p.a === 'A' && p.b === 'C')!;
+    expect(ac.common).toBe(1);
+    expect(ac.normalised).toMatchObject({ n: 1, lo: null });
+    expect(ac.normalised.mean).toBeCloseTo(0.25, 12);
+    expect(ac.test.mean).toBeCloseTo(0.1, 12);
+    expect(c.pairs).toHaveLength(6);
+    expect(renderTable(c)).toContain('n/a [n/a] (0)');
+  });
+
+  it('topology comparison - columns: presets with @noiseX, rotating order', () => {
+    const plain = columnFromSpec('gome-1trace');
+    expect(plain.label).toBe('gome-1trace');
+    expect(plain.topology.name).toBe('gome-1trace');
+    const noisy = columnFromSpec('tree-greedy@noise0.5', { preset: 'quick' });
+    expect(noisy.label).toBe('tree-greedy@noise0.5');
+    expect(noisy.config).toMatchObject({ preset: 'quick', brain: { kind: 'offline', noise: 0.5 }, topology: { name: 'tree-greedy', policy: { kind: 'tree-greedy' } } });
+    expect(columnFromSpec('gome-1trace@noise0').label).toBe('gome-1trace');
+    expect(() => columnFromSpec('gome-1trace@noise2')).toThrow(/from 0/);
+    expect(() => columnFromSpec('no-such-topology')).toThrow(/no topology preset named "no-such-topology"/);
+    expect(rotation(['a', 'b', 'c'], 0)).toEqual(['a', 'b', 'c']);
+    expect(rotation(['a', 'b', 'c'], 1)).toEqual(['b', 'c', 'a']);
+    expect(rotation(['a', 'b', 'c'], 5)).toEqual(['c', 'a', 'b']);
+  });
+
+  it('topology comparison - a run stopped by a signal, crashed or still running is not a cell', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'gome-cmp-'));
+    for (const [name, meta] of [['sig', { status: 'stopped', stopReason: 'signal SIGINT: stopped by the user' }], ['crash', { status: 'crashed' }], ['run', { status: 'running' }]] as const) {
+      mkdirSync(join(root, name));
+      writeFileSync(join(root, name, 'run_meta.json'), JSON.stringify({ ...meta, config: { topology: { name: 'gome' }, seed: 0 } }));
+    }
+    await expect(cellFromRunDir(join(root, 'sig'))).rejects.toBeInstanceOf(NotACell);
+    await expect(cellFromRunDir(join(root, 'crash'))).rejects.toThrow(/crashed/);
+    const r = await compareRunDirs([root]);
+    expect(r.skipped).toHaveLength(3);
+    expect(r.comparison.topologies).toEqual([]);
+  });
+
+  it('topology comparison - the matrix resumes: a second call runs nothing and reports the same cell; gome compare gives the same table', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'gome-topo-')), 'matrix');
+    const lines: string[] = [];
+    const opts = {
+      benchDir: join(REPO, 'bench'), topologies: ['gome-1trace'], only: ['house-votes'], seeds: 1, budgetMs: 30_000, out,
+      config: { preset: 'quick', limits: { debugMs: 30_000, fullMs: 60_000 } }, say: (l: string) => lines.push(l),
+    };
+    const first = await runTopologyBench(opts);
+    expect(first).toMatchObject({ dir: out, ran: 1, skipped: 0, failed: 0, planned: 1, interrupted: false });
+    expect(readdirSync(join(out, 'cells'))).toEqual(['gome-1trace__house-votes__s0.json']);
+    const saved = JSON.parse(readFileSync(join(out, 'cells', 'gome-1trace__house-votes__s0.json'), 'utf8')) as Cell;
+    expect(saved).toMatchObject({ topology: 'gome-1trace', competition: 'house-votes', seed: 0, budgetMs: 30_000, lowerIsBetter: false });
+    expect(existsSync(join(saved.runDir!, 'report.json'))).toBe(true);
+    expect(saved.validSubmission).toBe(true);
+    expect(saved.testScore).not.toBeNull();
+    expect(saved.firstDraftScore).not.toBeNull();
+    expect(saved.experiments).toBeGreaterThan(0);
+    expect(saved.gpuUtilisation).not.toBeNull();
+    expect(saved.wasteFrac).not.toBeNull();
+    // the normalised score from the figures it is made of
+    expect(saved.normalisedScore).toEqual(normalisedScore(saved.testScore, saved.firstDraftScore, saved.goldThreshold, false));
+    expect(existsSync(join(out, 'comparison.json'))).toBe(true);
+    expect(readFileSync(join(out, 'comparison.md'), 'utf8')).toContain('- competitions: house-votes');
+
+    const second = await runTopologyBench(opts);
+    expect(second).toMatchObject({ ran: 0, skipped: 1, failed: 0, interrupted: false });
+    expect(second.cells).toEqual(first.cells);
+    expect(second.table).toBe(first.table);
+    expect(readdirSync(join(out, 'runs'))).toHaveLength(1); // nothing ran again
+
+    // gome compare on the matrix directory (its runs) and on the run directory itself
+    const viaMatrix = await compareRunDirs([out]);
+    expect(viaMatrix.table).toBe(first.table);
+    const cmpOut = join(out, 'cmp');
+    const viaRun = await compareRunDirs([saved.runDir!], { out: cmpOut });
+    expect(viaRun.table).toBe(first.table);
+    expect(viaRun.comparison.cells).toEqual(first.cells);
+    expect(existsSync(join(cmpOut, 'comparison.md'))).toBe(true);
+  }, 240_000);
+});
