@@ -171,6 +171,15 @@ export function estimateMs(spec: PipelineSpec, task: TaskInfo, base: MeasuredBas
 }
 
 /** How much of the remaining budget one change may plan to take. */
+/**
+ * How much a change that needs `over` times what it may take loses in the brain's planning (1.5 to 5 points): it would
+ * be reshaped (fewer seeds, rounds, trees, rows or members) and may lose what made it worth trying. The gradient takes
+ * it off feasibility; a tree-search operator off its expected impact.
+ */
+export function overrunPenalty(over: number): number {
+  return Math.min(5, 1.5 + 1.5 * Math.log2(Math.max(1, over)));
+}
+
 export function allowedMs(remainingMs: number | null): number | null {
   return remainingMs === null ? null : Math.max(0, remainingMs * MAX_SHARE_OF_REMAINING);
 }

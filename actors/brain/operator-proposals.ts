@@ -1,11 +1,12 @@
 // The offline brain's own proposals for a tree-search operator (draft, or improve a selected node): the moves of the
 // catalogue that apply to the node, ranked by the brain's prior expectation of their impact, with what the brain
-// knows of their cost (a change that cannot fit in the budget left, even reshaped, comes last; boosting is slow with
-// many classes). No diagnosis, no five-axis weighting, no success memory: those are the gradient's, and tree search
-// is compared against it without them. The noise dial (reasoning-noise.ts) blurs the expected impact.
+// knows of their cost (a change that cannot fit in the budget left, even reshaped, comes last, and one that only fits
+// after a deep cut ranks low; boosting is slow with many classes). No diagnosis, no five-axis weighting, no success
+// memory: those are the gradient's, and tree search is compared against it without them. The noise dial
+// (reasoning-noise.ts) blurs the expected impact.
 import type { Hypothesis } from '../../protocols/domain.ts';
 import { MOVES, familyOfKind, isDraftKind, type Move, type MoveContext } from './catalogue.ts';
-import { allowedMs, estimateMs, measuredParts, reshapeToFit, type CostEstimate } from './cost-estimate.ts';
+import { allowedMs, estimateMs, measuredParts, overrunPenalty, reshapeToFit, type CostEstimate } from './cost-estimate.ts';
 import type { ResearchReply, ResearchRequest } from './brain.ts';
 import { fnv1a, hashUnit, stableStringify } from './hash.ts';
 import { NO_NOISE, noisyAxes, type ReasoningNoise } from './reasoning-noise.ts';
@@ -44,7 +45,9 @@ export function operatorProposals(req: ResearchRequest, brainName: string, noise
       if (cost && allowed !== null && cost.ms > allowed) {
         const shaped = reshapeToFit(after, req.task, measured, allowed);
         const unfit = !shaped || shaped.after.ms > allowed;
-        if (unfit) { key -= 10; note = `needs ~${(cost.ms / 1000).toFixed(0)} s of the ${(allowed / 1000).toFixed(0)} s left; it cannot fit even reshaped`; }
+        // reshaped far enough to fit, a change may lose what made it worth trying: the bigger the cut, the lower it ranks
+        key -= unfit ? 10 : overrunPenalty(cost.ms / Math.max(1, allowed));
+        note = `needs ~${(cost.ms / 1000).toFixed(0)} s of the ${(allowed / 1000).toFixed(0)} s left; ${unfit ? 'it cannot fit even reshaped' : 'it would be reshaped to fit'}`;
       }
     }
     proposals.push({ move, key, cost, note });

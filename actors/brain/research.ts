@@ -9,7 +9,7 @@ import { fnv1a, hashUnit, stableStringify } from './hash.ts';
 import { NO_NOISE, noiseSuffix, noisyAxes, noisyProblemWeights, type ReasoningNoise } from './reasoning-noise.ts';
 import { cloneSpec, draftSpec, type ModelFamily } from './pipeline-spec.ts';
 import { weightedScore } from '../researcher/scoring.ts';
-import { allowedMs, estimateMs, measuredParts, reshapeToFit, type CostEstimate } from './cost-estimate.ts';
+import { allowedMs, estimateMs, measuredParts, overrunPenalty, reshapeToFit, type CostEstimate } from './cost-estimate.ts';
 import { operatorProposals } from './operator-proposals.ts';
 import { mergeProposals } from './merge-proposals.ts';
 
@@ -157,7 +157,7 @@ export function research(req: ResearchRequest, noise: ReasoningNoise = NO_NOISE)
     if (after && cost && allowed !== null && cost.ms > allowed) {
       // it will be reshaped (fewer seeds, rounds, rows or members) before it runs, and may lose what made it worth trying
       const over = cost.ms / Math.max(1, allowed);
-      s.scores = { ...s.scores, feasibility: clampAxis(s.scores.feasibility - Math.min(5, 1.5 + 1.5 * Math.log2(over))) };
+      s.scores = { ...s.scores, feasibility: clampAxis(s.scores.feasibility - overrunPenalty(over)) };
       const shaped = reshapeToFit(after, req.task, measured, allowed);
       unfit = !shaped || shaped.after.ms > allowed;
       s.notes.push(`penalised: needs ~${(cost.ms / 1000).toFixed(0)} s of the ${(allowed / 1000).toFixed(0)} s a change may take; `

@@ -12,6 +12,7 @@ import { memoryMachine, traceTree } from '../../actors/memory/memory-machine.ts'
 import { developerMachine } from '../../actors/developer/developer-machine.ts';
 import { research } from '../../actors/brain/research.ts';
 import { rngSeed } from '../../runtime/rng.ts';
+import { draftSpec } from '../../actors/brain/pipeline-spec.ts';
 import { budget, one, Sim, sotaRef, task } from './harness.ts';
 import { experiment as sampleExperiment, hypothesis as sampleHypothesis } from '../helpers/envelopes.ts';
 
@@ -184,5 +185,20 @@ describe('tree search', () => {
     expect(withMemory.hypotheses.map((h) => h.kind)).toEqual(first.hypotheses.map((h) => h.kind));
     const drafts = research({ ...req, sota: null, operator: 'draft', tried: ['draft:hgb'] });
     expect(drafts.hypotheses.every((h) => h.kind.startsWith('draft:') && h.kind !== 'draft:hgb')).toBe(true);
+  });
+
+  it('tree search - a change that only fits the budget left after a deep cut ranks below the changes that fit', () => {
+    const base = sotaRef({ spec: draftSpec(task, 'et') as never, fullRunMs: 10_000 });
+    const req = { task, stage: 'improve' as const, budgetUsedFrac: 0.8, sota: base, successes: [], failures: [], siblings: [], tried: [], lastFeedback: null, operator: 'improve' as const };
+    const roomy = research({ ...req, remainingMs: null }).hypotheses.map((h) => h.kind);
+    const tight = research({ ...req, remainingMs: 12_000 }).hypotheses;
+    // with time to spare an ensemble is among the first proposals; with 12 s left it would need a deep cut, and drops
+    const firstEns = roomy.findIndex((k) => k.startsWith('ens:'));
+    expect(firstEns).toBeGreaterThanOrEqual(0);
+    expect(firstEns).toBeLessThan(3);
+    const tightKinds = tight.map((h) => h.kind);
+    const ensNow = tightKinds.findIndex((k) => k.startsWith('ens:'));
+    expect(ensNow === -1 || ensNow > firstEns).toBe(true);
+    expect(tight.some((h) => h.rationale.includes('would be reshaped'))).toBe(true); // the reshaping path was taken
   });
 });
