@@ -9,6 +9,8 @@ export interface DagNode {
   kind: string; component: Component; title: string; ts: number;
   /** A merge's other parents (the other traces' best pipelines it joined into `parent`). */
   mergedFrom?: string[];
+  /** The experiment as recorded (its code, spec, scores and why it failed): what a tree-search operator starts from. */
+  record: Experiment;
 }
 
 export const DAG_CHUNK = 64;
@@ -25,6 +27,12 @@ export function dagAppend(dag: Dag, node: DagNode): Dag {
 /** Every node, in the order experiments were recorded. */
 export function dagNodes(dag: Dag): DagNode[] {
   return dag.flat();
+}
+
+/** The node of an experiment, or undefined (a scan: asked a few times per iteration, never per record). */
+export function dagFind(dag: Dag, id: string): DagNode | undefined {
+  for (const chunk of dag) for (const n of chunk) if (n.id === id) return n;
+  return undefined;
 }
 
 export function dagSize(dag: Dag): number {

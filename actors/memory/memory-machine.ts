@@ -6,7 +6,7 @@ import { out, type SendEvent } from '../../runtime/machine-io.ts';
 import { addr } from '../addresses.ts';
 import { isBetter } from '../validator/run-checks.ts';
 import { momentumBias, relativeGain } from './momentum.ts';
-import { dagAppend, dagNodes, dagSize, type Dag, type DagNode } from './experiment-dag.ts';
+import { dagAppend, dagFind, dagNodes, dagSize, type Dag, type DagNode } from './experiment-dag.ts';
 
 export interface MemoryInput {
   lowerIsBetter: boolean; enabled: boolean;
@@ -22,8 +22,6 @@ interface Ctx extends MemoryInput {
   tried: Record<string, string[]>;
   lastKind: Record<string, string>;
   last: { id: string; improved: boolean } | null;
-  /** Tree search: every experiment as recorded (a node's code, spec and scores are what an operator starts from). */
-  records: Record<string, Experiment>;
 }
 
 const MAX_FAILURES = 10;
@@ -32,7 +30,7 @@ const MAX_SUCCESSES = 30;
 function applyRecord(c: Ctx, e: Experiment): Partial<Ctx> {
   const node: DagNode = { id: e.id, trace: e.trace, parent: e.parent, status: e.status, score: e.score,
     kind: e.hypothesis.kind, component: e.hypothesis.component, title: e.hypothesis.title, ts: e.ts,
-    ...(e.mergedFrom?.length ? { mergedFrom: e.mergedFrom } : {}) };
+    ...(e.mergedFrom?.length ? { mergedFrom: e.mergedFrom } : {}), record: e };
   const old = c.sota[e.trace];
   const improved = e.status === 'accepted' && e.score !== null && isBetter(e.score, old?.score ?? null, c.lowerIsBetter);
   const next: Partial<Ctx> = {
@@ -41,7 +39,6 @@ function applyRecord(c: Ctx, e: Experiment): Partial<Ctx> {
     tried: (c.tried[e.trace] ?? []).includes(e.hypothesis.kind) ? c.tried : { ...c.tried, [e.trace]: [...(c.tried[e.trace] ?? []), e.hypothesis.kind] },
     lastKind: { ...c.lastKind, [e.trace]: e.hypothesis.kind },
     last: { id: e.id, improved },
-    records: { ...c.records, [e.id]: e },
   };
   if (improved) {
     next.sota = { ...c.sota, [e.trace]: { experiment: e.id, score: e.score!, code: e.code, hypothesis: e.hypothesis.title,
@@ -67,16 +64,15 @@ function refOf(e: Experiment): SotaRef | null {
 }
 
 /** A trace's experiment tree for node selection (tree-policy.ts): each node with its fix depth. */
-export function traceTree(c: Pick<Ctx, 'dag' | 'records'>, trace: string): TreeNode[] {
+export function traceTree(c: Pick<Ctx, 'dag'>, trace: string): TreeNode[] {
   const depth = new Map<string, number>();
   const out: TreeNode[] = [];
   for (const n of dagNodes(c.dag)) {
     if (n.trace !== trace) continue;
-    const e = c.records[n.id];
-    const operator = e?.operator ?? null;
+    const operator = n.record.operator ?? null;
     const d = operator === 'debug' && n.parent !== null ? (depth.get(n.parent) ?? 0) + 1 : 0;
     depth.set(n.id, d);
-    out.push({ id: n.id, parent: n.parent, status: n.status, score: n.score, blame: e?.blame ?? 'none', kind: n.kind, operator, debugDepth: d });
+    out.push({ id: n.id, parent: n.parent, status: n.status, score: n.score, blame: n.record.blame, kind: n.kind, operator, debugDepth: d });
   }
   return out;
 }
@@ -103,7 +99,7 @@ export const memoryMachine = setup({
   types: {} as { context: Ctx; events: Envelope; input: MemoryInput; emitted: SendEvent },
 }).createMachine({
   id: 'memory',
-  context: ({ input }) => ({ ...input, dag: [], sota: {}, successes: [], failures: {}, tried: {}, lastKind: {}, last: null, records: {} }),
+  context: ({ input }) => ({ ...input, dag: [], sota: {}, successes: [], failures: {}, tried: {}, lastKind: {}, last: null }),
   initial: 'serving',
   states: {
     serving: {
@@ -131,9 +127,9 @@ export const memoryMachine = setup({
           guard: ({ event }) => event.payload.node !== undefined,
           actions: emit(({ context, event }) => {
             const { trace, node: id, operator } = event.payload;
-            const e = context.records[id!];
+            const e = dagFind(context.dag, id!)?.record;
             const debug = operator === 'debug';
-            const base = e ? (debug ? (e.parent ? context.records[e.parent] : undefined) : e) : undefined;
+            const base = e && debug ? (e.parent ? dagFind(context.dag, e.parent)?.record : undefined) : e;
             return out(event.from, 'memory.context', {
               sota: base ? refOf(base) : null,
               successes: [], failures: [], bias: {}, crossTrace: [],
