@@ -170,7 +170,6 @@ export function estimateMs(spec: PipelineSpec, task: TaskInfo, base: MeasuredBas
   return { ms: Math.round(base.runMs * ratio), basis: `the SOTA's measured ${(base.runMs / 1000).toFixed(1)} s × compute ratio ${ratio.toFixed(2)}` };
 }
 
-/** How much of the remaining budget one change may plan to take. */
 /**
  * How much a change that needs `over` times what it may take loses in the brain's planning (1.5 to 5 points): it would
  * be reshaped (fewer seeds, rounds, trees, rows or members) and may lose what made it worth trying. The gradient takes
@@ -180,6 +179,7 @@ export function overrunPenalty(over: number): number {
   return Math.min(5, 1.5 + 1.5 * Math.log2(Math.max(1, over)));
 }
 
+/** How much of the remaining budget one change may plan to take. */
 export function allowedMs(remainingMs: number | null): number | null {
   return remainingMs === null ? null : Math.max(0, remainingMs * MAX_SHARE_OF_REMAINING);
 }

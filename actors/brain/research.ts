@@ -123,8 +123,9 @@ function appliesInOrder(moves: Move[], ctx: MoveContext): boolean {
 }
 
 export function research(req: ResearchRequest, noise: ReasoningNoise = NO_NOISE): ResearchReply {
-  if (req.operator === 'merge') return mergeProposals(req, `offline-heuristic-v1${noiseSuffix(noise.level)}`); // the multi-trace merge
-  if (req.operator) return operatorProposals(req, `offline-heuristic-v1${noiseSuffix(noise.level)}`, noise); // tree search: the operator's own proposals
+  const brain = `offline-heuristic-v1${noiseSuffix(noise.level)}`;
+  if (req.operator === 'merge') return mergeProposals(req, brain); // the multi-trace merge
+  if (req.operator) return operatorProposals(req, brain, noise); // tree search: the operator's own proposals
   const reqHash = fnv1a(stableStringify(req));
   // the reasoning-quality dial: noise on the diagnosis's problem weights and on every candidate's axis scores
   const clean = diagnose(req);
@@ -249,7 +250,7 @@ export function research(req: ResearchRequest, noise: ReasoningNoise = NO_NOISE)
   return {
     diagnosis: diag.problems.map(({ category, summary, evidence }) => ({ category, summary, evidence })),
     hypotheses,
-    brain: `offline-heuristic-v1${noiseSuffix(noise.level)}`,
+    brain,
   };
 }
 

@@ -102,9 +102,8 @@ export const coordinatorMachine = setup({
       if (context.concurrency !== undefined) {
         remainingSlots = Math.min(remainingSlots, context.concurrency - context.busy.length);
         // round-robin: the idle traces in turn, starting after the one started last
-        const at = context.lastStarted === null ? -1 : context.traces.indexOf(context.lastStarted);
-        idle = [...idle].sort((a, b) => ((context.traces.indexOf(a) - at - 1 + context.traces.length) % context.traces.length)
-          - ((context.traces.indexOf(b) - at - 1 + context.traces.length) % context.traces.length));
+        const at = context.lastStarted === null ? 0 : context.traces.indexOf(context.lastStarted) + 1;
+        idle = [...context.traces.slice(at), ...context.traces.slice(0, at)].filter((t) => idle.includes(t));
       }
       // inside the merge window, the first idle trace (the best pipeline's own when it is idle) merges the other traces'
       // best pipelines into the best one, once

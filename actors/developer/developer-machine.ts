@@ -40,11 +40,14 @@ function treeParent(h: Payload<'research.hypothesis'>): string | null {
   return h.debug?.experiment ?? h.parent?.experiment ?? null;
 }
 
+/** A tree-search fix continues the buggy node's attempts: its first request is the repair path's second attempt. */
+const firstAttempt = (h: Payload<'research.hypothesis'>): number => (h.debug ? 2 : 1);
+
 /** The first code request: a change to the parent's pipeline, or (a tree-search fix) a repair of the buggy node's code. */
 function firstRequest(c: Ctx, h: Payload<'research.hypothesis'>): Payload<'brain.develop.request'> {
   return {
     task: c.task, hypothesis: stripScores(h.chosen), baseCode: h.parent?.code ?? null,
-    attempt: h.debug ? 2 : 1, error: h.debug?.error ?? null, previousCode: h.debug?.code ?? null,
+    attempt: firstAttempt(h), error: h.debug?.error ?? null, previousCode: h.debug?.code ?? null,
     baseSpec: h.parent?.spec ?? null, previousSpec: h.debug?.spec ?? null,
     remainingMs: h.remainingMs ?? null, baseRunMs: h.parent?.fullRunMs ?? null,
     baseFeedback: h.parent?.feedback ?? null,
@@ -105,7 +108,7 @@ export const developerMachine = setup({
         'research.hypothesis': {
           target: 'coding',
           actions: [
-            assign({ job: ({ event }) => event.payload, attempt: ({ event }) => (event.payload.debug ? 2 : 1), lastFailure: null, code: null, spec: null, startedAt: ({ event }) => event.ts, result: null }),
+            assign({ job: ({ event }) => event.payload, attempt: ({ event }) => firstAttempt(event.payload), lastFailure: null, code: null, spec: null, startedAt: ({ event }) => event.ts, result: null }),
             emit(({ context, event }) => out(addr.brain, 'brain.develop.request', firstRequest(context, event.payload))),
           ],
         },
