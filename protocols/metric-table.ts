@@ -70,6 +70,12 @@ export function metricsFor(kind: TaskKind): MetricName[] {
   return METRIC_NAMES.filter((m) => METRIC_TABLE[m].taskKinds.includes(kind));
 }
 
+/** a − b oriented by the metric's direction, so that > 0 means `a` is better; null unless both are finite numbers. */
+export function orientedDifference(a: number | null, b: number | null, lowerIsBetter: boolean): number | null {
+  if (a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b)) return null;
+  return lowerIsBetter ? b - a : a - b;
+}
+
 /** Direction by name, derived from the table (for callers that want a record). */
 export const LOWER_IS_BETTER: Readonly<Record<MetricName, boolean>> = Object.freeze(
   Object.fromEntries(METRIC_NAMES.map((m) => [m, METRIC_TABLE[m].lowerIsBetter])) as Record<MetricName, boolean>,

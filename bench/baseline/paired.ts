@@ -1,6 +1,7 @@
 // The paired comparison of bench:loop: per competition and seed, Gome's and the baseline's test scores oriented so
 // that a difference > 0 (or a ratio > 1) means Gome did better; per competition, the mean paired difference over the
 // seeds with its standard error, and whether Gome came out at least as good as the baseline.
+import { orientedDifference } from '../../protocols/metric-table.ts';
 
 /** One competition × seed: both test scores (null when that side handed in no valid submission). */
 export interface PairedScore {
@@ -11,11 +12,8 @@ export interface PairedScore {
   baseline: number | null;
 }
 
-/** Gome − baseline when higher is better, baseline − Gome when lower is better: > 0 means Gome better. */
-export function orientedDifference(gome: number | null, baseline: number | null, lowerIsBetter: boolean): number | null {
-  if (gome === null || baseline === null || !Number.isFinite(gome) || !Number.isFinite(baseline)) return null;
-  return lowerIsBetter ? baseline - gome : gome - baseline;
-}
+/** orientedDifference(gome, baseline, lowerIsBetter): Gome − baseline oriented, > 0 means Gome better (the metric table's). */
+export { orientedDifference };
 
 /** Gome / baseline when higher is better, baseline / Gome when lower is better: > 1 means Gome better (null unless both > 0). */
 export function orientedRatio(gome: number | null, baseline: number | null, lowerIsBetter: boolean): number | null {

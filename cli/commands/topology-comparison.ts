@@ -8,6 +8,8 @@ import { cpus, availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { loadCompetition } from '../../grading/competition.ts';
 import { grade } from '../../grading/grader.ts';
+import { meanSem } from '../../grading/report.ts';
+import { orientedDifference } from '../../protocols/metric-table.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // cells
@@ -54,12 +56,6 @@ export function normalisedScore(test: number | null, first: number | null, gold:
   if (!(headroom > 0)) return null;
   const gain = lowerIsBetter ? first - test : test - first;
   return gain / headroom;
-}
-
-/** a − b oriented so that > 0 means a is better; null unless both are numbers. */
-export function orientedDiff(a: number | null, b: number | null, lowerIsBetter: boolean): number | null {
-  if (a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b)) return null;
-  return lowerIsBetter ? b - a : a - b;
 }
 
 /** The column label of a run: its topology's name, plus the brain when it is not the exact offline one. */
@@ -254,11 +250,10 @@ export interface MeanCi {
 export function meanCi(xs: readonly number[]): MeanCi {
   const n = xs.length;
   if (n === 0) return { n, mean: null, sd: null, lo: null, hi: null };
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const { mean, sem } = meanSem(xs);
   if (n < 2) return { n, mean, sd: null, lo: null, hi: null };
-  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
-  const half = tQuantile(0.975, n - 1) * sd / Math.sqrt(n);
-  return { n, mean, sd, lo: mean - half, hi: mean + half };
+  const half = tQuantile(0.975, n - 1) * sem;
+  return { n, mean, sd: sem * Math.sqrt(n), lo: mean - half, hi: mean + half };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -348,7 +343,7 @@ export function compareTopologies(cellsIn: readonly Cell[], order?: readonly str
         if (ca.normalisedScore !== null && cb.normalisedScore !== null) normDiffs.push(ca.normalisedScore - cb.normalisedScore);
         const lower = ca.lowerIsBetter ?? cb.lowerIsBetter;
         const va = ca.validSubmission && ca.testScore !== null, vb = cb.validSubmission && cb.testScore !== null;
-        const d = lower === null ? null : orientedDiff(va ? ca.testScore : null, vb ? cb.testScore : null, lower);
+        const d = lower === null ? null : orientedDifference(va ? ca.testScore : null, vb ? cb.testScore : null, lower);
         if (d !== null) testDiffs.push(d);
         if (d !== null) { if (Math.abs(d) < 1e-12) ties++; else if (d > 0) wins++; else losses++; }
         else if (va && !vb) wins++;
