@@ -10,6 +10,7 @@ import { runCompetition, type RunResult } from '../../cli/run/run-session.ts';
 import { tempDir } from '../grading/helpers.ts';
 import { startChatServer, type ChatServer } from './chat-server.ts';
 import { playingModel } from './playing-model.ts';
+import { crashThenRepair } from './crash-repair-script.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const COMP = join(REPO, 'bench', 'breast-cancer-diagnosis');
@@ -121,16 +122,7 @@ describe('llm brain', () => {
   }, 600_000);
 
   it('llm - scripted: code that crashes is repaired from its error, and the repaired pipeline is accepted', async () => {
-    const handwritten = readFileSync(join(import.meta.dirname, 'handwritten_draft.py'), 'utf8').replace('__TASK__', 'binary').replace('__METRIC__', 'auc').replace('__POSITIVE__', '1');
-    const research = { diagnosis: [{ category: 'scenario', summary: 'No pipeline yet', evidence: '455 rows' }], hypotheses: [{
-      kind: 'draft:knn', component: 'model', title: 'k-NN baseline', rationale: 'quick', problem: null,
-      scores: { alignment: 8, impact: 5, novelty: 5, feasibility: 9, risk: 8 }, instruction: 'write a k-NN pipeline', estimatedSeconds: 5 }] };
-    const crashing = 'import pandas as pd\n# writes submission.csv and scores.csv\nraise RuntimeError("the first attempt breaks on purpose")\n';
-    const s = await startChatServer({ apiKey: KEY, script: [
-      { kind: 'reply', content: JSON.stringify(research) },
-      { kind: 'reply', content: JSON.stringify({ summary: 'k-NN', format: 'file', content: crashing }) },
-      { kind: 'reply', content: JSON.stringify({ summary: 'k-NN, fixed', format: 'file', content: handwritten, cause: 'the script raised before doing anything' }) },
-    ] });
+    const s = await startChatServer({ apiKey: KEY, script: crashThenRepair('the first attempt breaks on purpose', [{ category: 'scenario', summary: 'No pipeline yet', evidence: '455 rows' }]) });
     try {
       const r = await runCompetition({
         competitionDir: COMP, runsRoot: tempDir('gome-llm-repair-'), runId: 'llm-repair', progress: null,

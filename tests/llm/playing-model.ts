@@ -13,6 +13,11 @@ import type { Payload } from '../../protocols/messages.ts';
 import type { ScriptStep } from './chat-server.ts';
 
 const HANDWRITTEN = readFileSync(join(import.meta.dirname, 'handwritten_draft.py'), 'utf8');
+
+/** The hand-written k-NN draft (handwritten_draft.py) for a task. */
+export function handwrittenDraft(taskType: string, metric: string, positive = '1'): string {
+  return HANDWRITTEN.replace('__TASK__', taskType).replace('__METRIC__', metric).replace('__POSITIVE__', positive);
+}
 const HANDWRITTEN_TAG = '[hand-written draft]';
 const ACTION = /\[gome-action (\{[\s\S]*\})\]\s*$/;
 
@@ -71,7 +76,7 @@ export function playingModel(): { respond: (body: any) => ScriptStep; stats: Pla
     const instruction = String(ctx.hypothesis.change?.instruction ?? '');
     if (instruction.includes(HANDWRITTEN_TAG)) {
       stats.handwritten++; stats.files++;
-      const code = HANDWRITTEN.replace('__TASK__', task.taskType).replace('__METRIC__', task.metric).replace('__POSITIVE__', task.positiveClass ?? '1');
+      const code = handwrittenDraft(task.taskType, task.metric, task.positiveClass ?? '1');
       memory.set(sha(code), { code, spec: null });
       return reply({ summary: 'a hand-written k-NN first pipeline', format: 'file', content: code, ...(repairing ? { cause: 'unknown' } : {}) });
     }

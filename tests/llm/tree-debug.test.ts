@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runCompetition } from '../../cli/run/run-session.ts';
 import { tempDir } from '../grading/helpers.ts';
 import { startChatServer } from './chat-server.ts';
+import { crashThenRepair } from './crash-repair-script.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const COMP = join(REPO, 'bench', 'breast-cancer-diagnosis');
@@ -15,16 +16,7 @@ const KEY = 'sk-test-gome-tree-debug';
 
 describe('tree search with the llm brain', () => {
   it('tree search - tree-greedy debugs a buggy node: the fix repairs its code and becomes its child', async () => {
-    const handwritten = readFileSync(join(import.meta.dirname, 'handwritten_draft.py'), 'utf8').replace('__TASK__', 'binary').replace('__METRIC__', 'auc').replace('__POSITIVE__', '1');
-    const research = { diagnosis: [], hypotheses: [{
-      kind: 'draft:knn', component: 'model', title: 'k-NN baseline', rationale: 'quick', problem: null,
-      scores: { alignment: 8, impact: 5, novelty: 5, feasibility: 9, risk: 8 }, instruction: 'write a k-NN pipeline', estimatedSeconds: 5 }] };
-    const crashing = 'import pandas as pd\n# writes submission.csv and scores.csv\nraise RuntimeError("the draft breaks on purpose")\n';
-    const s = await startChatServer({ apiKey: KEY, script: [
-      { kind: 'reply', content: JSON.stringify(research) },
-      { kind: 'reply', content: JSON.stringify({ summary: 'k-NN', format: 'file', content: crashing }) },
-      { kind: 'reply', content: JSON.stringify({ summary: 'k-NN, fixed', format: 'file', content: handwritten, cause: 'the script raised before doing anything' }) },
-    ] });
+    const s = await startChatServer({ apiKey: KEY, script: crashThenRepair('the draft breaks on purpose') });
     process.env.GOME_TEST_TREE_KEY = KEY;
     try {
       const r = await runCompetition({
