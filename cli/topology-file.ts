@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { Topology } from '../protocols/topology.ts';
+import { valueAt } from '../protocols/config-errors.ts';
 import { TopologyFileInvalid, type TopologyProblem } from './topology-errors.ts';
 
 export { TopologyFileInvalid };
@@ -215,9 +216,7 @@ function schemaAt(root: z.ZodType, path: (string | number)[], input: unknown): z
 /** The keys allowed in the mapping at `path`. */
 function fieldsOf(root: z.ZodType, path: PropertyKey[], input: unknown): string[] | undefined {
   const at = schemaAt(root, path.map((k) => (typeof k === 'symbol' ? String(k) : k)), input);
-  let v = input;
-  for (const k of path) v = field(v, k as string);
-  const s = at && resolveUnion(at, v);
+  const s = at && resolveUnion(at, valueAt(input, path));
   if (!s) return undefined;
   const d = defOf(s);
   if (d.type === 'object' && d.shape) return Object.keys(d.shape);
@@ -275,8 +274,7 @@ type Issue = z.core.$ZodIssue;
 
 /** One problem, after the location: "expected a number from 0 to 10, got "high"". */
 function describeIssue(issue: Issue, input: unknown, path: (string | number)[]): string {
-  let given: unknown = input;
-  for (const k of path) given = field(given, k);
+  const given = valueAt(input, path);
   const got = given === undefined ? 'but it is missing' : `got ${show(given)}`;
   if (issue.code === 'custom') return `${issue.message}${given !== undefined && (given === null || typeof given !== 'object') ? ` (it is ${show(given)})` : ''}`;
   if (issue.code === 'invalid_union' && 'options' in issue && issue.options?.length) {

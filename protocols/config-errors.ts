@@ -45,7 +45,8 @@ export const CONFIG_FLAGS: Record<string, string> = {
   'messageLog.maxAgeMs': '--log-max-age',
 };
 
-function valueAt(input: unknown, path: PropertyKey[]): unknown {
+/** The value at a path in a parsed input (undefined when the path leaves the objects). */
+export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = input;
   for (const k of path) {
     if (v === null || typeof v !== 'object') return undefined;

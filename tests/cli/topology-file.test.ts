@@ -140,7 +140,7 @@ describe('topology', () => {
     expect(refused(file('bad one.yaml', 'traces: 0\n', dir)).message).toBe(`${join(dir, 'bad one.yaml')} line 1, field "traces": expected an integer from 1 to 16, got 0.`);
     // a copy of the package installed under a path with spaces finds its own presets from import.meta.url
     const install = join(tempDir('gome install '), 'node modules', 'gome');
-    for (const p of ['package.json', 'cli/topology-file.ts', 'cli/topology-errors.ts', 'protocols/topology.ts', ...PRESETS.map((n) => `bench/topologies/${n}.yaml`)]) {
+    for (const p of ['package.json', 'cli/topology-file.ts', 'cli/topology-errors.ts', 'protocols/topology.ts', 'protocols/config-errors.ts', ...PRESETS.map((n) => `bench/topologies/${n}.yaml`)]) {
       mkdirSync(join(install, p, '..'), { recursive: true });
       copyFileSync(join(REPO, p), join(install, p));
     }
