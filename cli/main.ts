@@ -218,9 +218,9 @@ export function buildProgram(): Command {
     .option('--actor <address>', 'replay this actor only (e.g. researcher.t0)')
     .option('--until <seq>', 'stop after this message of the log and print every actor\'s state and context', int)
     .option('--runs <dir>', 'where run directories are', 'runs')
-    .action((log: string, f: { actor?: string; until?: number; runs: string }) => {
+    .action(async (log: string, f: { actor?: string; until?: number; runs: string }) => {
       try {
-        for (const l of describeReplay(replayLog(log, f.runs, { ...(f.actor ? { actor: f.actor } : {}), ...(f.until !== undefined ? { until: f.until } : {}) }))) out(l);
+        for (const l of describeReplay(await replayLog(log, f.runs, { ...(f.actor ? { actor: f.actor } : {}), ...(f.until !== undefined ? { until: f.until } : {}) }))) out(l);
       } catch (e) {
         if (!(e instanceof ReplayDivergence)) throw e;
         err(`gome: ${e.message}`);

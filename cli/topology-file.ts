@@ -6,7 +6,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import { fileURLToPath } from 'node:url';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { Topology } from '../protocols/topology.ts';
+import { customRoles, Topology } from '../protocols/topology.ts';
 import { valueAt } from '../protocols/config-errors.ts';
 import { TopologyFileInvalid, type TopologyProblem } from './topology-errors.ts';
 
@@ -83,6 +83,13 @@ export function loadTopology(spec: string, opts: { topologiesDir?: string } = {}
   return { topology: parseTopologyText(text, file, display), source: file };
 }
 
+/** A custom role's machine file is named relative to the topology file: made absolute here, so runs from anywhere find it. */
+function withRoleFilesFrom(t: Topology, dir: string): Topology {
+  const custom = customRoles(t);
+  if (!custom.length) return t;
+  return { ...t, roles: { ...t.roles, ...Object.fromEntries(custom.map(([n, r]) => [n, r.machine ? { ...r, machine: resolve(dir, r.machine) } : r])) } };
+}
+
 /** Parses and validates a topology file's text; `file` gives the default name and the error's file. */
 export function parseTopologyText(text: string, file: string, display: string = displayPath(file)): Topology {
   const lineCounter = new LineCounter();
@@ -108,7 +115,7 @@ export function parseTopologyText(text: string, file: string, display: string = 
   const obj = input as Record<string, unknown>;
   if (!('name' in obj)) obj.name = basename(file, extname(file));
   const r = Topology.safeParse(obj);
-  if (r.success) return r.data;
+  if (r.success) return withRoleFilesFrom(r.data, dirname(file));
   const problems: TopologyProblem[] = [];
   for (const issue of r.error.issues) {
     if (issue.code === 'unrecognized_keys') {

@@ -4,6 +4,7 @@ import { headerIssues } from './envelope.ts';
 import { InvalidEnvelope, InvalidPayload, Undecodable, UnknownType, UnknownVersion } from './errors.ts';
 import { isMessageType, payloads, type Envelope } from './messages.ts';
 import { upgradeConfig } from './config.ts';
+import { customSchema } from './message-registry.ts';
 import { SUPPORTED_VERSIONS } from './version.ts';
 import type { z } from 'zod';
 
@@ -22,7 +23,8 @@ export function checkHeader(obj: unknown): Envelope {
   const v = (obj as { v?: unknown }).v;
   if (typeof v !== 'number' || !SUPPORTED_VERSIONS.includes(v)) throw new UnknownVersion(v, SUPPORTED_VERSIONS);
   const type = (obj as { type?: unknown }).type;
-  if (!isMessageType(type)) throw new UnknownType(type);
+  // a built-in type, or one a custom role registered (protocols/message-registry.ts); anything else is unknown
+  if (!isMessageType(type) && !customSchema(type)) throw new UnknownType(type);
   const bad = headerIssues(obj as Record<string, unknown>);
   if (bad.length) throw new InvalidEnvelope(bad);
   return obj as Envelope;
@@ -35,7 +37,8 @@ export function validate(obj: unknown): Envelope {
   // a run.start recorded by an older Gome carries its config in the old shape (replay reads old logs)
   const payload = type === 'run.start' && head.payload && typeof head.payload === 'object'
     ? { ...(head.payload as object), config: upgradeConfig((head.payload as { config?: unknown }).config) } : head.payload;
-  const body = payloads[type].safeParse(payload);
+  const schema = isMessageType(type) ? payloads[type] : customSchema(type)!;
+  const body = schema.safeParse(payload);
   if (!body.success) throw new InvalidPayload(type, issues(body.error));
   return { ...(head as object), payload: body.data } as Envelope;
 }

@@ -21,7 +21,7 @@ export class UnknownType extends ProtocolError {
   readonly code = 'UNKNOWN_TYPE' as const;
   constructor(readonly got: unknown) {
     super(`unknown message type ${JSON.stringify(got)}`,
-      'send one of the types listed in protocols/messages.ts (the sender may be a newer or mistyped build)');
+      'send one of the types listed in protocols/messages.ts or one a custom role of the run registers in its file (the sender may be a newer or mistyped build, or its role is not in this run\'s topology)');
   }
 }
 

@@ -6,6 +6,7 @@ import {
 } from './domain.ts';
 import { RunConfig } from './config.ts';
 import { JudgeAnswer, LlmCall, SelectAnswer } from './llm.ts';
+import { Route } from './route.ts';
 
 const Verdict = z.enum(['accept', 'reject']);
 const Level = z.enum(['L0', 'L1', 'L2', 'L3']);
@@ -171,7 +172,11 @@ export const payloads = {
   }),
   // ── the journal (gome.<run>._journal): what replay needs beyond the messages themselves ──
   /** A machine actor started: which machine (its xstate id) and the input it was built with. */
-  'actor.start': z.object({ machine: z.string(), input: z.unknown() }),
+  'actor.start': z.object({
+    machine: z.string(), input: z.unknown(),
+    /** The routes its host applied to what it sent (a custom role intercepting messages on their way): replay applies them too. */
+    routes: z.array(Route).optional(),
+  }),
   /** A machine actor stopped: how many messages its machine had been given, so replay feeds it no more. */
   'actor.stop': z.object({ consumed: z.number().int().nonnegative() }),
   /**

@@ -47,12 +47,30 @@ export const Scheduler = z.discriminatedUnion('kind', [
 ]);
 export type Scheduler = z.infer<typeof Scheduler>;
 
-/** The built-in roles; each trace has one researcher, developer and validator. */
+/** The built-in roles; each trace has one researcher, developer and validator, and the run one memory. */
 export const ROLE_NAMES = ['researcher', 'developer', 'validator', 'memory'] as const;
+/** Addresses the run itself uses: no role may take their names. */
+const RESERVED_ROLE_NAMES = ['coordinator', 'gpu', 'brain', 'cli'];
+/** A role's name is the first part of its actors' addresses (critic.t0): lower-case letters and dashes. */
+export const ROLE_NAME = /^[a-z][a-z-]*$/;
+const isBuiltInRole = (name: string): boolean => (ROLE_NAMES as readonly string[]).includes(name);
+
 const RoleSettings = z.strictObject({
   /** The LLM model this role's brain requests use (overrides the brain config's model for the role). */
   model: z.string().min(1).optional(),
+  /**
+   * A custom role: the file whose default export is its role factory (runtime/custom-role.ts), relative to the
+   * topology file (the loader makes it absolute). Only custom roles have one.
+   */
+  machine: z.string().min(1).optional(),
+  /** The machine file's sha256, filled in when the topology is loaded: replay and resume refuse a file that changed. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected the 64 hex digits of a sha256').optional(),
+  /** A custom role's actors: one per trace (critic.t0, critic.t1, …) or a fixed number (critic.0 …), traces shared in turn. */
+  count: z.union([z.literal('per-trace'), z.number().int().min(1).max(16)]).optional(),
+  /** A custom role's parameters, checked by the role's own schema when its file is loaded. */
+  params: z.record(z.string(), z.unknown()).optional(),
 });
+export type RoleSettings = z.infer<typeof RoleSettings>;
 
 export const Topology = z.strictObject({
   /** A name for tables and reports (the file's name when loaded from a file). */
@@ -75,7 +93,7 @@ export const Topology = z.strictObject({
   mergeWindow: z.number().min(0).max(0.9).default(0),
   /** best-validated: the best harness-validated candidate across traces, confirmed on the held-back slice. */
   selector: z.enum(['best-validated', 'llm']).default('best-validated'),
-  roles: z.partialRecord(z.enum(ROLE_NAMES), RoleSettings).default({}),
+  roles: z.record(z.string(), RoleSettings).default({}),
 })
   .refine((t) => t.mergeWindow === 0 || (t.traces > 1 && t.policy.kind === 'gradient'), {
     path: ['mergeWindow'], message: 'a merge joins the best ideas of several gradient traces: it needs traces > 1 and policy gradient (or mergeWindow 0)',
@@ -85,7 +103,33 @@ export const Topology = z.strictObject({
     path: ['concurrency'], error: (i) => `concurrency ${(i.input as { concurrency: number }).concurrency} exceeds the ${(i.input as { traces: number }).traces} trace(s); set it to at most the number of traces, or null for all of them`,
   })
   .refine((t) => t.scheduler.kind === 'round-robin', { path: ['scheduler'], message: 'the PUCT trace scheduler is not built yet; use "round-robin"' })
-  .refine((t) => !t.roles.memory?.model, { path: ['roles', 'memory', 'model'], message: 'memory asks no model; give models to the researcher, developer or validator (its judge)' });
+  .refine((t) => !t.roles.memory?.model, { path: ['roles', 'memory', 'model'], message: 'memory asks no model; give models to the researcher, developer or validator (its judge)' })
+  .superRefine((t, ctx) => {
+    for (const [name, r] of Object.entries(t.roles)) {
+      const at = (field?: string) => ['roles', name, ...(field ? [field] : [])];
+      if (!ROLE_NAME.test(name)) {
+        ctx.addIssue({ code: 'custom', path: at(), message: `"${name}" is not a role name; a role's name is lower-case letters and dashes (it becomes the first part of its actors' addresses)` });
+      } else if (RESERVED_ROLE_NAMES.includes(name)) {
+        ctx.addIssue({ code: 'custom', path: at(), message: `"${name}" is the run's own ${name} and cannot be configured as a role; name a custom role something else` });
+      } else if (isBuiltInRole(name)) {
+        for (const f of ['machine', 'sha256', 'count', 'params'] as const) {
+          if (r[f] !== undefined) {
+            ctx.addIssue({ code: 'custom', path: at(f), message: f === 'count'
+              ? `the built-in roles' counts follow the traces (one ${name === 'memory' ? 'memory for the run' : `${name} per trace`}); set traces instead`
+              : `${name} is a built-in role; ${f} belongs to custom roles (give the custom role its own name)` });
+          }
+        }
+      } else {
+        if (!r.machine) ctx.addIssue({ code: 'custom', path: at('machine'), message: `the custom role ${name} needs machine: the path of its role file (.ts or .js, relative to the topology file), whose default export is its role factory` });
+        if (r.model !== undefined) ctx.addIssue({ code: 'custom', path: at('model'), message: `the custom role ${name} asks the brain nothing through Gome, so a model would be ignored; remove model` });
+      }
+    }
+  });
+
+/** The topology's custom roles (every role that is not built in), by name in file order. */
+export function customRoles(t: Pick<Topology, 'roles'>): Array<[string, RoleSettings]> {
+  return Object.entries(t.roles).filter(([name]) => !isBuiltInRole(name));
+}
 export type Topology = z.infer<typeof Topology>;
 export type TopologyInput = z.input<typeof Topology>;
 

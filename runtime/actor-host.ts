@@ -17,6 +17,7 @@ import { collectSends } from './machine-io.ts';
 import { requestSpec, type DeadlineContext } from '../protocols/requests.ts';
 import { Limits } from '../protocols/config.ts';
 import { RequestLedger } from './request-ledger.ts';
+import { routedTo, type Route } from '../protocols/route.ts';
 
 export interface ServiceContext {
   logger: Logger; clock: Clock; address: string;
@@ -60,6 +61,8 @@ export interface ActorHostOptions {
   deadlines?: DeadlineContext;
   /** Continue a crashed run's actor from its log (gome resume) instead of starting it afresh. */
   resume?: ResumePoint;
+  /** Message types sent to one actor that go through another first (a custom role intercepting them; protocols/route.ts). */
+  routes?: readonly Route[];
 }
 
 /**
@@ -122,7 +125,9 @@ export class ActorHost {
       this.resume(this.o.resume);
     } else if (this.o.behavior.kind === 'machine') {
       // the machine and its input go in the log first: replay rebuilds the actor from them
-      this.journal({ to: this.address, type: 'actor.start', payload: { machine: this.o.behavior.machine.id, input: this.o.behavior.input ?? null } });
+      this.journal({ to: this.address, type: 'actor.start', payload: {
+        machine: this.o.behavior.machine.id, input: this.o.behavior.input ?? null, ...(this.o.routes?.length ? { routes: [...this.o.routes] } : {}),
+      } });
       const [snap, actions] = initialTransition(this.o.behavior.machine, this.o.behavior.input as never);
       this.snapshot = snap as AnyMachineSnapshot;
       this.o.inspect?.({ kind: 'transition', address: this.address, state: this.snapshot.value, env: null });
@@ -263,7 +268,7 @@ export class ActorHost {
 
   private emitAll(outs: Outgoing[], cause: Envelope | null): void {
     for (const out of outs) {
-      const env = this.factory.make(out, cause);
+      const env = routedTo(this.o.routes, this.address, this.factory.make(out, cause));
       this.o.inspect?.({ kind: 'sent', address: this.address, env });
       if (!this.stopped) this.ledger.track(env);
       this.post(env);

@@ -16,6 +16,7 @@ import { EnvelopeFactory, type Outgoing } from './envelope-factory.ts';
 import { GomeError } from './errors.ts';
 import type { LoggedMessage } from './gomelog.ts';
 import { RequestBook } from './request-ledger.ts';
+import { routedTo, type Route } from '../protocols/route.ts';
 
 export type MachineRegistry = Readonly<Record<string, AnyStateMachine>>;
 
@@ -85,6 +86,8 @@ interface Actor {
   book: RequestBook;
   /** The ids of its requests whose deadline notice is in the log. */
   expiring: Set<string>;
+  /** The routes its host applied (recorded in its actor.start). */
+  routes: readonly Route[];
 }
 
 /** A logged envelope: its stream sequence, whether it is a journal record, and the envelope. */
@@ -221,7 +224,7 @@ function startActor(m: Decoded, machines: MachineRegistry, expected: Map<string,
     // the same sender, run and trace as the recorded host; ids and times are not compared
     factory: new EnvelopeFactory(start.run, address, start.trace, { now: () => start.ts }),
     expected: expected.get(address) ?? [], next: 0, stops: stops.get(address) ?? [null], segment: 0, consumed: 0, unsent: [],
-    book: new RequestBook(), expiring: expiredIds.get(address) ?? new Set(),
+    book: new RequestBook(), expiring: expiredIds.get(address) ?? new Set(), routes: start.payload.routes ?? [],
   };
 }
 
@@ -265,7 +268,7 @@ function keptFromMachine(actor: Actor, env: Envelope): boolean {
 function check(actor: Actor, at: Decoded, outs: Array<{ out: Outgoing; cause: Envelope | null }>): number {
   for (const { out, cause } of outs) {
     const want = actor.expected[actor.next];
-    const made = actor.factory.make(out, cause);
+    const made = routedTo(actor.routes, actor.address, actor.factory.make(out, cause));
     if (!want && actor.stops[actor.stops.length - 1] === null) {
       // the log holds nothing more from this actor, and its last life ended at a crash: it owed this message then
       actor.unsent.push({ out, cause });

@@ -4,7 +4,10 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MACHINES } from '../../actors/machines.ts';
 import { readGomelog, type GomelogHeader, type LoggedMessage } from '../../runtime/gomelog.ts';
-import { replay, type ReplayOptions, type ReplayReport } from '../../runtime/replay.ts';
+import { replay, ReplayUnavailable, type ReplayOptions, type ReplayReport } from '../../runtime/replay.ts';
+import { Topology, upgradeLegacyTopology } from '../../protocols/topology.ts';
+import type { LoadedRole } from '../../actors/custom-role.ts';
+import { loadRoles, roleMachines } from '../run/role-loader.ts';
 import { RUN_LOG_FILE } from '../run/run-finalize.ts';
 import { resolveRunDir } from './export.ts';
 
@@ -19,15 +22,27 @@ export function loadLog(target: string, runsRoot: string): { file: string; heade
   return { file, ...readGomelog(file) };
 }
 
-export function replayLog(target: string, runsRoot: string, opts: ReplayOptions): { file: string; header: GomelogHeader; report: ReplayReport; ms: number } {
+export async function replayLog(target: string, runsRoot: string, opts: ReplayOptions): Promise<{ file: string; header: GomelogHeader; report: ReplayReport; ms: number }> {
   const { file, header, messages } = loadLog(target, runsRoot);
+  // the run's custom roles, from the files it recorded (their message types decode, their machines replay)
+  const roles = await logRoles(header);
   const t0 = performance.now();
-  const report = replay(messages, MACHINES, opts);
+  const report = replay(messages, { ...MACHINES, ...roleMachines(roles) }, opts);
   return { file, header, report, ms: performance.now() - t0 };
 }
 
+/** The custom roles a log's run had, loaded from the role files it recorded (none for a log without a topology). */
+export async function logRoles(header: GomelogHeader): Promise<LoadedRole[]> {
+  if (!header.topology) return [];
+  const t = Topology.safeParse(upgradeLegacyTopology(header.topology));
+  if (!t.success) return [];
+  try { return await loadRoles(t.data, { recorded: true }); } catch (e) {
+    throw new ReplayUnavailable((e as Error).message.split(' — fix:')[0]!, 'restore the role files the run used (replay runs the same machines the run ran)');
+  }
+}
+
 /** The human summary of a replay that found no divergence (and, with --until, every actor's state). */
-export function describeReplay(r: ReturnType<typeof replayLog>): string[] {
+export function describeReplay(r: Awaited<ReturnType<typeof replayLog>>): string[] {
   const { report } = r;
   const lines = [
     `replayed ${r.file} (run ${r.header.run}, recorded by gome ${r.header.gome}): ${report.messages} messages in ${r.ms.toFixed(0)} ms`,

@@ -1,5 +1,6 @@
 // The actors of one run, hosted on the bus: the GPU node and the brain (services given by the caller), memory, the
-// coordinator, and a researcher, developer and validator per trace, each machine built with its input from the config.
+// coordinator, a researcher, developer and validator per trace, and the topology's custom roles, each machine built
+// with its input from the config; every host applies the routes of what custom roles intercept.
 import type { RunConfig, TaskInfo } from '../../protocols/index.ts';
 import { REFIT_TIME_FACTOR } from '../../protocols/config.ts';
 import { ActorHost, type Behavior, type ResumePoint } from '../../runtime/actor-host.ts';
@@ -14,6 +15,7 @@ import { memoryMachine } from '../../actors/memory/memory-machine.ts';
 import { researcherMachine } from '../../actors/researcher/researcher-machine.ts';
 import { developerMachine } from '../../actors/developer/developer-machine.ts';
 import { validatorMachine } from '../../actors/validator/validator-machine.ts';
+import { interceptRoutes, roleActors, type LoadedRole, type RoleInput } from '../../actors/custom-role.ts';
 
 export interface ActorWiring {
   bus: Bus;
@@ -29,6 +31,8 @@ export interface ActorWiring {
   onEscalate?: (e: ActorEscalation) => void;
   /** A resumed run: where each actor continues (runtime/resume-plan.ts); every machine actor must have its point. */
   resume?: ReadonlyMap<string, ResumePoint>;
+  /** The topology's custom roles, loaded (cli/run/role-loader.ts): their actors, and the routes of what they intercept. */
+  roles?: readonly LoadedRole[];
 }
 
 /** Builds (does not start) every actor of the run; start them with host.start(). */
@@ -36,15 +40,17 @@ export function hostActors(w: ActorWiring): ActorHost[] {
   const { config, task } = w;
   const deadlines = { limits: config.limits, budgetMs: config.budgetMs };
   const hosts: ActorHost[] = [];
+  const traces = traceIds(config.topology.traces);
+  const roles = w.roles ?? [];
+  const routes = interceptRoutes(roles, traces);
   const host = (address: string, trace: string, behavior: Behavior) => {
     const resume = w.resume ? (w.resume.get(address) ?? { nextSeq: 0 }) : undefined;
     if (resume && behavior.kind === 'machine' && !resume.snapshot) {
       throw new RunNotResumable(w.runId, `its log holds no start of actor ${address}`, 'resume the run with the configuration it was recorded with (run_meta.json), or start it again');
     }
     hosts.push(new ActorHost({ bus: w.bus, run: w.runId, trace, address, behavior, clock: w.clock, logger: actorLogger(w.root, w.runId, address), deadlines,
-      ...(w.onEscalate ? { onEscalate: w.onEscalate } : {}), ...(resume ? { resume } : {}) }));
+      ...(w.onEscalate ? { onEscalate: w.onEscalate } : {}), ...(resume ? { resume } : {}), ...(routes.length ? { routes } : {}) }));
   };
-  const traces = traceIds(config.topology.traces);
   const topo = config.topology;
   // Without structured reasoning the gradient keeps its top-k draw but not its diagnosis-driven axis weights or momentum.
   const researchMode = topo.structuredReasoning ? 'gradient' : 'greedy';
@@ -59,6 +65,13 @@ export function hostActors(w: ActorWiring): ActorHost[] {
     } });
     host(addr.developer(t), t, { kind: 'machine', machine: developerMachine, input: { trace: t, maxRepairs: config.maxRepairs, task } });
     host(addr.validator(t), t, { kind: 'machine', machine: validatorMachine, input: { trace: t, task, debugMs: config.limits.debugMs, fullMs: config.limits.fullMs, overfitGap: config.overfitGap, ...(w.judge ? { judge: true } : {}) } });
+  }
+  // custom roles: one actor per trace (or a fixed number sharing the traces), each with its RoleInput
+  for (const r of roles) {
+    for (const a of roleActors(r.name, r.settings.count, traces)) {
+      const input: RoleInput = { role: r.name, address: a.address, trace: a.trace, traces: a.traces, task, params: r.params ?? null };
+      host(a.address, a.trace, { kind: 'machine', machine: r.definition.machine, input });
+    }
   }
   host(addr.coordinator, 'run', { kind: 'machine', machine: coordinatorMachine, input: {
     traces, maxIterations: config.maxIterations, minRemainingFrac: 0.02, refitFactor: config.finalRefit ? REFIT_TIME_FACTOR : null,

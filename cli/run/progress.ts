@@ -1,11 +1,13 @@
 // Human-readable progress on the terminal while a run goes: hypotheses chosen, job outcomes, validations, new bests.
 import type { Envelope } from '../../protocols/messages.ts';
+import { customTypeOwner } from '../../protocols/message-registry.ts';
 
 export function progressPrinter(startedAt: number, write: (line: string) => void): (env: Envelope) => void {
   const t = (ts: number) => `${((ts - startedAt) / 1000).toFixed(1).padStart(6)}s`;
   return (env) => {
     switch (env.type) {
       case 'research.hypothesis': {
+        if (!env.from.startsWith('researcher.')) break; // forwarded by a custom role that intercepts it: its own message says what it did
         const h = env.payload.chosen;
         write(`${t(env.ts)} [${env.trace}] ${env.payload.experiment} ${env.payload.stage}: ${h.title} (${h.kind}, score ${h.weighted.toFixed(2)}, ${env.payload.candidates.length} candidates)`);
         break;
@@ -21,9 +23,16 @@ export function progressPrinter(startedAt: number, write: (line: string) => void
         if (env.payload.verdict === 'reject') write(`${t(env.ts)} [${env.trace}]   rejected at ${env.payload.level}: ${env.payload.reasons.join('; ').slice(0, 200)}`);
         break;
       case 'iteration.done':
-        write(`${t(env.ts)} [${env.trace}] ${env.payload.experiment} ${env.payload.status}${env.payload.score !== null ? ` ${env.payload.score.toFixed(5)}` : ''}${env.payload.improved ? '  ★ new best for this trace' : ''}`);
+        write(`${t(env.ts)} [${env.trace}] ${env.payload.experiment} ${env.payload.status}${env.payload.score !== null ? ` ${env.payload.score.toFixed(5)}` : ''}${env.payload.improved ? '  ★ new best for this trace' : ''}${env.payload.reason ? ` — ${env.payload.reason.slice(0, 200)}` : ''}`);
         break;
-      default: break;
+      default: {
+        // a custom role's own message: its summary when it has one, else its payload
+        if (!customTypeOwner(env.type)) break;
+        const p = env.payload as unknown as Record<string, unknown> | null;
+        const text = p && typeof p.summary === 'string' ? p.summary : JSON.stringify(p);
+        write(`${t(env.ts)} [${env.trace}] ${env.from} ${env.type}: ${text.slice(0, 200)}`);
+        break;
+      }
     }
   };
 }

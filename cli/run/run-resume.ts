@@ -16,6 +16,7 @@ import { buildTaskInfo } from './task-info.ts';
 import { PID_FILE, reapOrphans } from './run-pid-file.ts';
 import { RunNotResumable } from './run-not-resumable.ts';
 import { drive, type RunOptions, type RunResult } from './run-session.ts';
+import { loadRoles } from './role-loader.ts';
 
 export interface ResumeOptions extends Pick<RunOptions, 'natsUrl' | 'brain' | 'logLevel' | 'handleSignals' | 'progress'> {
   /** A run directory or a run id under runsRoot. */
@@ -61,9 +62,14 @@ export async function resumeRun(opts: ResumeOptions): Promise<RunResult> {
   delete (resumedMeta as Record<string, unknown>).error;
   delete (resumedMeta as Record<string, unknown>).finishedAt;
   writeFileSync(metaPath, JSON.stringify(resumedMeta, null, 2));
+  // the custom roles the run recorded, from the same files (a file that changed is refused: the machines must be the same)
+  let roles;
+  try { roles = await loadRoles(config.topology, { recorded: true }); } catch (e) {
+    throw new RunNotResumable(runId, (e as Error).message, 'restore the role files the run used');
+  }
   say(`gome resume ${runId}\n  run dir ${runDir}\n  competition ${comp.id} (${comp.taskType}, ${comp.metric}), budget ${(config.budgetMs / 1000).toFixed(0)} s`);
   return drive({ opts, say, runId, runDir, comp, task, config, meta: resumedMeta, clock, startedAt: Number.isFinite(startedAt) ? startedAt : clock.now(),
-    fullDataDir: split.fullDataDir, scorer, resume: true });
+    fullDataDir: split.fullDataDir, scorer, resume: true, roles });
 }
 
 function readOwner(runDir: string): ProcessIdentity | null {

@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RunConfig, parseConfig, safeRunId, type RunConfigInput, type TaskInfo } from '../../protocols/index.ts';
+import { customRoles } from '../../protocols/topology.ts';
 import { roleModels } from '../../protocols/config.ts';
 import { prepareHarnessData } from '../../grading/harness-split.ts';
 import { HarnessScorer } from '../../grading/harness-scorer.ts';
@@ -38,6 +39,9 @@ import { RunStopper, type StopRequest } from './run-stopper.ts';
 import { finalRefit, type RefitResult } from './final-refit.ts';
 import { finalizeRun, summarise, type FinalizedRun, type RunBasics, type RunStatus } from './run-finalize.ts';
 import { hostActors } from './actor-wiring.ts';
+import { loadRoles, roleMachines, withRoleFiles } from './role-loader.ts';
+import type { LoadedRole } from '../../actors/custom-role.ts';
+import type { MachineRegistry } from '../../runtime/replay.ts';
 import { GOME_VERSION } from '../version.ts';
 
 export interface RunOptions {
@@ -75,7 +79,10 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   const runsRoot = resolve(opts.runsRoot ?? 'runs');
   for (const r of reapOrphans(runsRoot)) say(`reaped an earlier run that was killed: ${r.runDir}${r.killed.length ? ` (stopped ${r.killed.join(', ')})` : ''}`);
   const configIn = { budgetMs: 300_000, ...opts.config };
-  parseConfig(RunConfig, { ...configIn, runId: 'preflight', competitionDir: '.', runDir: '.' }); // config errors before any work
+  const preflight = parseConfig(RunConfig, { ...configIn, runId: 'preflight', competitionDir: '.', runDir: '.' }); // config errors before any work
+  // the topology's custom roles, loaded and checked before any work; the run records each file's path and sha256
+  const roles = await loadRoles(preflight.topology);
+  if (roles.length) configIn.topology = withRoleFiles(preflight.topology, roles);
   const python = configIn.python ?? '/usr/bin/python3';
   const comp = await ensurePrepared(opts.competitionDir, python, say, opts.metric, opts.positive);
   const publicTask = await buildTaskInfo(comp);
@@ -97,13 +104,14 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   say(describeTask(task)); // the task as understood (type, metric, direction, target, positive class / classes)
   say(`  harness: ${split.folds} fixed folds over ${split.trainRows} rows, ${split.holdoutRows} rows held back (their labels never enter the sandbox); a change is accepted beyond ${config.acceptK} corrected SE`);
   if (!sealed) say('  WARNING: --sandbox none: jobs run unsealed and could read the answers; run_meta.json and the report say so.');
-  return drive({ opts, say, runId, runDir, comp, task, config, meta, clock, startedAt, fullDataDir: split.fullDataDir, scorer, resume: false });
+  return drive({ opts, say, runId, runDir, comp, task, config, meta, clock, startedAt, fullDataDir: split.fullDataDir, scorer, resume: false, roles });
 }
 
 /** The run's topology in one line: `topology gome (policy gradient, traces 4, memory on, reasoning on)`. */
 export function describeTopology(t: RunConfig['topology']): string {
   const on = (b: boolean) => (b ? 'on' : 'off');
-  return `topology ${t.name} (policy ${t.policy.kind}, traces ${t.traces}, memory ${on(t.memory)}, reasoning ${on(t.structuredReasoning)})`;
+  const custom = customRoles(t).map(([n, r]) => `${n} ×${r.count === undefined || r.count === 'per-trace' ? ' per trace' : ` ${r.count}`}`);
+  return `topology ${t.name} (policy ${t.policy.kind}, traces ${t.traces}, memory ${on(t.memory)}, reasoning ${on(t.structuredReasoning)}${custom.length ? `, custom roles ${custom.join(', ')}` : ''})`;
 }
 
 /** A run ready to go: fresh (runCompetition) or continued from its log (resumeRun). */
@@ -117,6 +125,8 @@ export interface Session extends RunBasics {
   scorer: HarnessScorer;
   /** Continue from the run's own log (its NATS store) instead of starting the loop. */
   resume: boolean;
+  /** The topology's custom roles, loaded (cli/run/role-loader.ts). */
+  roles: readonly LoadedRole[];
 }
 
 /** Starts NATS and every actor (fresh, or rebuilt from the log), drives the loop to its end, refits and reports. */
@@ -180,7 +190,7 @@ export async function drive(s: Session): Promise<RunResult> {
     const url = opts.natsUrl ?? nats!.url;
     bus = await Bus.connect({ servers: url, name: `gome-${runId}`, logger: root.child({ component: 'bus' }) });
     recorder = await Recorder.ensure(bus.nc, runId, { maxBytes: config.messageLog.maxBytes, maxAgeMs: config.messageLog.maxAgeMs });
-    const plan = s.resume ? await readPlan(recorder, say) : null;
+    const plan = s.resume ? await readPlan(recorder, say, { ...MACHINES, ...roleMachines(s.roles) }) : null;
     gpu = new GpuNode({
       jobsRoot: join(runDir, 'jobs'), budget, sandbox: config.sandbox === 'none' ? 'none' : 'bwrap', python: config.python,
       seal: sealFor(comp.root), scorer,
@@ -208,7 +218,7 @@ export async function drive(s: Session): Promise<RunResult> {
     // the CLI's inbox is open before any actor sends (a resumed coordinator may owe run.finished at once)
     cli = new Client(bus, runId, addr.cli, clock, 'run', plan?.points.get(addr.cli)?.nextSeq ?? 0).start();
     const finishedP = new Promise<Envelope<'run.finished'>>((res) => cli!.onMessage((e) => { if (e.type === 'run.finished') res(e as Envelope<'run.finished'>); }));
-    hosts.push(...hostActors({ bus, runId, clock, config, task, root, gpu: gpuNodeBehavior(gpu), brain: brainBehavior(brain), judge: runBrain.judge,
+    hosts.push(...hostActors({ bus, runId, clock, config, task, root, gpu: gpuNodeBehavior(gpu), brain: brainBehavior(brain), judge: runBrain.judge, roles: s.roles,
       onEscalate: (e) => stopper.stop({ status: 'failed', reason: `actor escalated: ${e.message}`, error: e }),
       ...(plan ? { resume: plan.points } : {}) }));
     // every inbox first, then the actors begin: what a resumed actor owes another reaches it
@@ -263,12 +273,12 @@ export async function drive(s: Session): Promise<RunResult> {
 }
 
 /** Reads the run's log from its NATS store and works out how it continues. */
-async function readPlan(recorder: Recorder, say: (l: string) => void): Promise<ResumePlan> {
+async function readPlan(recorder: Recorder, say: (l: string) => void, machines: MachineRegistry): Promise<ResumePlan> {
   const messages: LoggedMessage[] = [];
   for await (const m of recorder.readRaw()) messages.push({ seq: m.seq, subject: m.subject, body: bodyOf(m.data) });
   if (messages.length === 0) throw new RunNotResumable(recorder.run, 'its message log is empty (it crashed before its actors started)', 'start the run again with gome run');
   let plan: ResumePlan;
-  try { plan = planResume(messages, MACHINES); } catch (e) {
+  try { plan = planResume(messages, machines); } catch (e) {
     throw new RunNotResumable(recorder.run, `its log cannot be continued: ${(e as Error).message}`, 'resume it with the Gome version that recorded it, or start the run again');
   }
   const redo = [...plan.points.values()].flatMap((p) => p.redeliver ?? []);
