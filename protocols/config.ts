@@ -20,6 +20,8 @@ export const LlmRoleModels = z.strictObject({
   researcher: z.string().min(1), developer: z.string().min(1),
   /** With a judge model, the Validator asks it for the final judgement of every change the harness accepts (it may veto, never accept what the harness rejected). */
   judge: z.string().min(1).optional(),
+  /** The final selector's model (topology selector: llm); the researcher's model when none is given. */
+  selector: z.string().min(1).optional(),
 });
 export type LlmRoleModels = z.infer<typeof LlmRoleModels>;
 
@@ -153,13 +155,18 @@ export const RunConfig = z.object({
   .refine((c) => c.brain.kind === 'openai' || !Object.values(c.topology.roles).some((r) => r?.model), {
     path: ['topology', 'roles'], message: 'a model per role (topology roles.*.model) needs an LLM brain: add --llm openai:MODEL, or remove the models from the topology',
   })
+  .refine((c) => c.brain.kind === 'openai' || c.topology.selector !== 'llm', {
+    path: ['topology', 'selector'], message: 'the LLM final selector (selector: llm) needs an LLM brain: add --llm openai:MODEL, or use selector best-validated',
+  })
   .readonly();
 
 /** The LLM models each role uses: the brain config's, with the topology's per-role models over them (validator: its judge). */
 export function roleModels(c: Pick<RunConfig, 'topology'> & { brain: Extract<BrainConfig, { kind: 'openai' }> }): LlmRoleModels {
   const r = c.topology.roles;
   const judge = r.validator?.model ?? c.brain.models.judge;
-  return { researcher: r.researcher?.model ?? c.brain.models.researcher, developer: r.developer?.model ?? c.brain.models.developer, ...(judge ? { judge } : {}) };
+  const researcher = r.researcher?.model ?? c.brain.models.researcher;
+  const selector = c.topology.selector === 'llm' ? (c.brain.models.selector ?? researcher) : undefined;
+  return { researcher, developer: r.developer?.model ?? c.brain.models.developer, ...(judge ? { judge } : {}), ...(selector ? { selector } : {}) };
 }
 export type RunConfig = z.infer<typeof RunConfig>;
 export type RunConfigInput = z.input<typeof RunConfig>;

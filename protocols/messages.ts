@@ -19,6 +19,11 @@ export const payloads = {
     reason: z.enum(['budget', 'stopped', 'iterations', 'error']),
     best: z.object({ experiment: z.string(), trace: z.string(), score: z.number(), submissionPath: z.string().nullable() }).nullable(),
     iterations: z.number().int().nonnegative(),
+    /**
+     * How `best` was chosen: the best harness-validated pipeline, or the LLM final selector's pick among the traces'
+     * best pipelines (its reason; bestValidated names the one it was chosen over, so the held-back slice can compare).
+     */
+    selection: z.object({ by: z.enum(['best-validated', 'llm']), reason: z.string().nullable(), bestValidated: z.string().nullable() }).optional(),
   }),
   'research.request': z.object({
     iteration: z.number().int().nonnegative(), budget: Budget,

@@ -91,18 +91,24 @@ export const Topology = z.strictObject({
    * below it, the trace holding the best pipeline makes one experiment from its best and the other traces' bests.
    */
   mergeWindow: z.number().min(0).max(0.9).default(0),
-  /** best-validated: the best harness-validated candidate across traces, confirmed on the held-back slice. */
+  /**
+   * best-validated: the best harness-validated candidate across traces, confirmed on the held-back slice. llm: once the
+   * loop is over, the LLM brain's selector model chooses among the traces' best pipelines (their harness figures and
+   * code, never their held-back scores); the held-back slice then confirms the choice beside the best validated one.
+   */
   selector: z.enum(['best-validated', 'llm']).default('best-validated'),
   roles: z.record(z.string(), RoleSettings).default({}),
 })
   .refine((t) => t.mergeWindow === 0 || (t.traces > 1 && t.policy.kind === 'gradient'), {
     path: ['mergeWindow'], message: 'a merge joins the best ideas of several gradient traces: it needs traces > 1 and policy gradient (or mergeWindow 0)',
   })
-  .refine((t) => t.selector === 'best-validated', { path: ['selector'], message: 'the LLM final selector is not built yet; use "best-validated"' })
+  .refine((t) => t.selector === 'best-validated' || t.traces > 1, { path: ['selector'], message: 'the LLM final selector chooses among the traces\' best pipelines: it needs traces > 1 (or selector best-validated)' })
   .refine((t) => t.concurrency === null || t.concurrency <= t.traces, {
     path: ['concurrency'], error: (i) => `concurrency ${(i.input as { concurrency: number }).concurrency} exceeds the ${(i.input as { traces: number }).traces} trace(s); set it to at most the number of traces, or null for all of them`,
   })
-  .refine((t) => t.scheduler.kind === 'round-robin', { path: ['scheduler'], message: 'the PUCT trace scheduler is not built yet; use "round-robin"' })
+  .refine((t) => t.scheduler.kind === 'round-robin' || (t.concurrency !== null && t.concurrency < t.traces), {
+    path: ['scheduler'], message: 'the PUCT scheduler chooses which idle trace starts when fewer may run than there are traces: set concurrency below traces (or use round-robin)',
+  })
   .refine((t) => !t.roles.memory?.model, { path: ['roles', 'memory', 'model'], message: 'memory asks no model; give models to the researcher, developer or validator (its judge)' })
   .superRefine((t, ctx) => {
     for (const [name, r] of Object.entries(t.roles)) {

@@ -1,10 +1,12 @@
-// Run coordinator: starts iterations on idle traces while budget remains, tracks the best, and ends the run.
+// Run coordinator: starts iterations on idle traces while budget remains, tracks the best, and ends the run (with the
+// LLM final selector, after the brain chose among the traces' best pipelines).
 import { assign, emit, enqueueActions, setup } from 'xstate';
-import type { Budget, TaskInfo } from '../../protocols/domain.ts';
+import type { Budget, SotaRef, TaskInfo } from '../../protocols/domain.ts';
 import type { Envelope, Payload } from '../../protocols/messages.ts';
 import { out, type SendEvent } from '../../runtime/machine-io.ts';
 import { addr } from '../addresses.ts';
 import { isBetter } from '../validator/run-checks.ts';
+import { puctOrder } from './trace-scheduler.ts';
 
 export interface CoordinatorInput {
   traces: string[];
@@ -18,15 +20,23 @@ export interface CoordinatorInput {
   refitFactor?: number | null;
   /** At most this many traces have an iteration under way at once, started in turn (round-robin); absent: all. */
   concurrency?: number;
+  /** Under a concurrency limit, which idle trace starts next: by PUCT over the traces' results (trace-scheduler.ts); absent: in turn. */
+  scheduler?: { kind: 'puct'; c: number };
   /**
    * The merge window, a share of the budget (absent or 0: no merge): once the remaining budget is below it and two or
    * more traces have a best pipeline, the next trace to start (the best one's own when idle) is asked, once, to merge
    * the other traces' best pipelines into the best one.
    */
   mergeWindow?: number;
+  /**
+   * The final selector: llm asks the brain (brain.select.request) to choose among the traces' best pipelines once the
+   * loop is over, with their harness figures and code and never their held-back scores; absent: the best validated.
+   */
+  selector?: 'llm';
 }
 
 type Best = NonNullable<Payload<'run.finished'>['best']>;
+type Selection = NonNullable<Payload<'run.finished'>['selection']>;
 
 interface Ctx extends CoordinatorInput {
   task: TaskInfo | null;
@@ -43,6 +53,10 @@ interface Ctx extends CoordinatorInput {
   merged: boolean;
   /** The best pipeline's measured full-run time (the final refit's cost basis). */
   bestRunMs: number | null;
+  /** Each trace's best pipeline (the LLM selector chooses among them). */
+  traceBests: Record<string, SotaRef>;
+  /** How the final pipeline was chosen (set when the loop ends). */
+  selection: Selection | null;
   stopping: string | null;
   /** Set when the run cannot go on (the GPU node stopped answering budget requests). */
   error: string | null;
@@ -77,6 +91,18 @@ export function mergeDue(c: Pick<Ctx, 'mergeWindow' | 'merged' | 'budget' | 'bes
     && c.budget.remainingMs <= c.mergeWindow * c.budget.budgetMs;
 }
 
+/** The traces' best pipelines, best first (the best validated one leads; ties keep trace order). */
+function selectionCandidates(c: Pick<Ctx, 'traceBests' | 'traces' | 'task'>): Array<{ trace: string; sota: SotaRef }> {
+  const lower = c.task?.lowerIsBetter ?? false;
+  return c.traces.filter((t) => c.traceBests[t]).map((t) => ({ trace: t, sota: c.traceBests[t]! }))
+    .sort((a, b) => (isBetter(a.sota.score, b.sota.score, lower) ? -1 : isBetter(b.sota.score, a.sota.score, lower) ? 1 : 0));
+}
+
+/** The LLM selector has a choice to make: asked for, and two or more traces with a best pipeline. */
+export function selectionDue(c: Pick<Ctx, 'selector' | 'traceBests' | 'traces' | 'task' | 'error'>): boolean {
+  return c.selector === 'llm' && !c.error && selectionCandidates(c).length >= 2;
+}
+
 function finishedReason(c: Ctx): Payload<'run.finished'>['reason'] | null {
   if (c.error) return 'error';
   if (c.stopping) return 'stopped';
@@ -93,6 +119,15 @@ export const coordinatorMachine = setup({
   actions: {
     finish: emit(({ context }) => out(context.requester, 'run.finished', {
       reason: finishedReason(context) ?? 'stopped', best: context.best, iterations: context.iterations,
+      // only an LLM selector's run says how (the best validated pipeline is what a run without one hands in)
+      ...(context.selection ? { selection: context.selection } : {}),
+    })),
+    askSelector: emit(({ context }) => out(addr.brain, 'brain.select.request', {
+      task: context.task!,
+      candidates: selectionCandidates(context).map((c) => ({
+        experiment: c.sota.experiment, trace: c.trace, hypothesis: c.sota.hypothesis, score: c.sota.score, folds: c.sota.folds,
+        cvStd: c.sota.cvStd, trainScore: c.sota.trainScore, code: c.sota.code,
+      })),
     })),
     dispatch: enqueueActions(({ context, enqueue }) => {
       if (finishedReason(context) !== null) return;
@@ -101,9 +136,15 @@ export const coordinatorMachine = setup({
       let remainingSlots = context.maxIterations === null ? Infinity : context.maxIterations - context.iterations - context.busy.length;
       if (context.concurrency !== undefined) {
         remainingSlots = Math.min(remainingSlots, context.concurrency - context.busy.length);
-        // round-robin: the idle traces in turn, starting after the one started last
-        const at = context.lastStarted === null ? 0 : context.traces.indexOf(context.lastStarted) + 1;
-        idle = [...context.traces.slice(at), ...context.traces.slice(0, at)].filter((t) => idle.includes(t));
+        if (context.scheduler?.kind === 'puct') {
+          // PUCT: the idle traces by Q + c·P·sqrt(N)/(1 + n), over their best scores and the iterations each was given
+          const best = Object.fromEntries(Object.entries(context.traceBests).map(([t, s]) => [t, s.score]));
+          idle = puctOrder(idle, context.traces, { started: context.nextIteration, best, lowerIsBetter: context.task?.lowerIsBetter ?? false }, context.scheduler.c);
+        } else {
+          // round-robin: the idle traces in turn, starting after the one started last
+          const at = context.lastStarted === null ? 0 : context.traces.indexOf(context.lastStarted) + 1;
+          idle = [...context.traces.slice(at), ...context.traces.slice(0, at)].filter((t) => idle.includes(t));
+        }
       }
       // inside the merge window, the first idle trace (the best pipeline's own when it is idle) merges the other traces'
       // best pipelines into the best one, once
@@ -131,7 +172,10 @@ export const coordinatorMachine = setup({
   },
 }).createMachine({
   id: 'coordinator',
-  context: ({ input }) => ({ ...input, task: null, requester: addr.cli, busy: [], nextIteration: {}, lastStarted: null, iterations: 0, best: null, sotaTraces: [], merged: false, bestRunMs: null, stopping: null, error: null, budget: null }),
+  context: ({ input }) => ({
+    ...input, task: null, requester: addr.cli, busy: [], nextIteration: {}, lastStarted: null, iterations: 0, best: null, sotaTraces: [], merged: false,
+    bestRunMs: null, traceBests: {}, selection: null, stopping: null, error: null, budget: null,
+  }),
   initial: 'idle',
   states: {
     idle: {
@@ -160,7 +204,8 @@ export const coordinatorMachine = setup({
                 bestRunMs = p.sota.fullRunMs ?? null;
               }
               const sotaTraces = p.sota && !context.sotaTraces.includes(p.trace) ? [...context.sotaTraces, p.trace] : context.sotaTraces;
-              return { busy: context.busy.filter((t) => t !== p.trace), iterations: context.iterations + 1, best, bestRunMs, sotaTraces };
+              const traceBests = p.sota ? { ...context.traceBests, [p.trace]: p.sota } : context.traceBests;
+              return { busy: context.busy.filter((t) => t !== p.trace), iterations: context.iterations + 1, best, bestRunMs, sotaTraces, traceBests };
             }),
             emit(({ context }) => budgetRequest(context)),
           ],
@@ -181,7 +226,52 @@ export const coordinatorMachine = setup({
           },
         ],
       },
-      always: [{ guard: 'shouldFinish', target: 'done', actions: 'finish' }],
+      always: [
+        { guard: ({ context }) => context.busy.length === 0 && finishedReason(context) !== null && selectionDue(context), target: 'selecting', actions: 'askSelector' },
+        {
+          guard: 'shouldFinish', target: 'done',
+          actions: [
+            assign(({ context }) => (context.selector === 'llm' ? { selection: {
+              by: 'best-validated' as const, reason: 'fewer than two traces have a best pipeline: there was nothing to choose among', bestValidated: context.best?.experiment ?? null,
+            } } : {})),
+            'finish',
+          ],
+        },
+      ],
+    },
+    // the loop is over: the brain chooses among the traces' best pipelines (the held-back slice then confirms the choice)
+    selecting: {
+      on: {
+        'brain.select.reply': {
+          target: 'done',
+          actions: [
+            assign(({ context, event }) => {
+              const bestValidated = context.best?.experiment ?? null;
+              const chosen = selectionCandidates(context).find((c) => c.sota.experiment === event.payload.experiment);
+              if (!chosen) {
+                return { selection: { by: 'best-validated' as const, reason: `the selector named ${event.payload.experiment}, which is none of the candidates; the best validated pipeline stands`, bestValidated } };
+              }
+              return {
+                best: { experiment: chosen.sota.experiment, trace: chosen.trace, score: chosen.sota.score, submissionPath: null },
+                bestRunMs: chosen.sota.fullRunMs ?? null,
+                selection: { by: 'llm' as const, reason: event.payload.reason, bestValidated },
+              };
+            }),
+            'finish',
+          ],
+        },
+        'request.failed': {
+          guard: ({ event }) => event.payload.request === 'brain.select.request',
+          target: 'done',
+          actions: [
+            assign(({ context, event }) => ({ selection: {
+              by: 'best-validated' as const, reason: `the selector gave no answer (${event.payload.code}: ${event.payload.reason}); the best validated pipeline stands`,
+              bestValidated: context.best?.experiment ?? null,
+            } })),
+            'finish',
+          ],
+        },
+      },
     },
     done: { type: 'final' },
   },

@@ -76,7 +76,9 @@ export function hostActors(w: ActorWiring): ActorHost[] {
   host(addr.coordinator, 'run', { kind: 'machine', machine: coordinatorMachine, input: {
     traces, maxIterations: config.maxIterations, minRemainingFrac: 0.02, refitFactor: config.finalRefit ? REFIT_TIME_FACTOR : null,
     ...(topo.concurrency !== null && topo.concurrency < traces.length ? { concurrency: topo.concurrency } : {}),
+    ...(topo.scheduler.kind === 'puct' ? { scheduler: topo.scheduler } : {}),
     ...(topo.mergeWindow > 0 ? { mergeWindow: topo.mergeWindow } : {}),
+    ...(topo.selector === 'llm' ? { selector: 'llm' as const } : {}),
   } });
   return hosts;
 }

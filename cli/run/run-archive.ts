@@ -17,7 +17,11 @@ export class RunArchive {
   readonly trajectory: TrajectoryPoint[] = [];
   firstValidAt: number | null = null;
   bestAt: number | null = null;
+  /** The best harness-validated experiment … */
   best: Experiment | null = null;
+  /** … and the LLM final selector's choice among the traces' best pipelines, when it chose one (choose()). */
+  selected: Experiment | null = null;
+  selectionReason: string | null = null;
   /** Every job submitted and its result: waste and cost-model accuracy for metrics.json. */
   readonly jobs = new JobLedger();
   private listeners: Array<(env: Envelope) => void> = [];
@@ -74,10 +78,26 @@ export class RunArchive {
     this.trajectory.push({ t, experiment: e.id, trace: e.trace, score: e.score, status: e.status, best: this.best?.score ?? null });
   }
 
-  /** The archived copy of the best experiment's submission, if any. */
+  /**
+   * The final selector chose this experiment (an accepted one the archive holds): it becomes the final pipeline, the
+   * one refit and handed in. Returns false (and changes nothing) for an id the archive does not hold as accepted.
+   */
+  choose(id: string, reason: string | null): boolean {
+    const e = this.experiments.find((x) => x.id === id && x.status === 'accepted' && x.score !== null);
+    if (!e) return false;
+    this.selected = e;
+    this.selectionReason = reason;
+    return true;
+  }
+
+  /** The pipeline the run hands in: the selector's choice, else the best validated one. */
+  get final(): Experiment | null { return this.selected ?? this.best; }
+
+  /** The archived copy of the final pipeline's submission, if any. */
   bestSubmission(): string | null {
-    if (!this.best) return null;
-    const p = join(this.runDir, 'submissions', `${this.best.id}.csv`);
+    const f = this.final;
+    if (!f) return null;
+    const p = join(this.runDir, 'submissions', `${f.id}.csv`);
     return existsSync(p) ? p : null;
   }
 }

@@ -117,7 +117,7 @@ export async function finalizeRun(i: FinalizeInput): Promise<FinalizedRun> {
     })), undefined);
   }
 
-  const bestExp = i.archive?.best ?? null;
+  const bestExp = i.archive?.final ?? null;
   const finished: Finished = i.finished ?? {
     reason: i.status === 'failed' ? 'error' : 'stopped',
     best: bestExp ? { experiment: bestExp.id, trace: bestExp.trace, score: bestExp.score!, submissionPath: null } : null,
@@ -137,7 +137,7 @@ function emptyMetrics(budgetMs: number, usedMs: number): RunMetrics {
     time_to_best_ms: null, first_score: null, best_score: null, selection_score: null, confirmation_score: null,
     first_confirmation_score: null, self_reported_best: null, accepted_after_first: 0, budget_ms: budgetMs, budget_used_ms: usedMs,
     budget_used_frac: budgetMs > 0 ? usedMs / budgetMs : 0, gpu_utilisation: 0, gpu_utilisation_after_first_job: 0,
-    orchestration_overhead_ms_per_iteration: null, ...new JobLedger().waste(budgetMs), cost_model: new JobLedger().costAccuracy(), trajectory: [], llm: null,
+    orchestration_overhead_ms_per_iteration: null, ...new JobLedger().waste(budgetMs), cost_model: new JobLedger().costAccuracy(), trajectory: [], llm: null, selection: null,
   };
 }
 

@@ -39,6 +39,14 @@ export interface RunMetrics {
   trajectory: RunArchive['trajectory'];
   /** LLM use (an LLM brain's runs): tokens, latency and cost in all, per role and per model; null for the offline brain. */
   llm: LlmUsageSummary | null;
+  /**
+   * The LLM final selector's choice beside the best validated pipeline, each with its harness and held-back scores (the
+   * held-back slice, which no selection saw, shows whether the choice paid); null without an LLM selector's choice.
+   */
+  selection: {
+    by: 'llm'; reason: string | null; chosen: string; chosen_score: number | null; chosen_holdout: number | null;
+    best_validated: string | null; best_validated_score: number | null; best_validated_holdout: number | null;
+  } | null;
 }
 
 export function computeMetrics(a: RunArchive, budget: Budget, gpu: { busyMs: number; elapsedMs: number }, wallMs: number): RunMetrics {
@@ -55,10 +63,10 @@ export function computeMetrics(a: RunArchive, budget: Budget, gpu: { busyMs: num
     time_to_best_ms: a.bestAt,
     first_score: first?.score ?? null,
     best_score: a.best?.score ?? null,
-    selection_score: a.best?.score ?? null,
-    confirmation_score: a.best?.holdout ?? null,
+    selection_score: a.final?.score ?? null,
+    confirmation_score: a.final?.holdout ?? null,
     first_confirmation_score: first?.holdout ?? null,
-    self_reported_best: a.best?.selfReported ?? null,
+    self_reported_best: a.final?.selfReported ?? null,
     accepted_after_first: Math.max(0, a.experiments.filter((e) => e.status === 'accepted').length - 1),
     budget_ms: budget.budgetMs,
     budget_used_ms: budget.usedMs,
@@ -70,5 +78,9 @@ export function computeMetrics(a: RunArchive, budget: Budget, gpu: { busyMs: num
     cost_model: a.jobs.costAccuracy(),
     trajectory: a.trajectory,
     llm: summariseLlmCalls(a.llmCalls),
+    selection: a.selected ? {
+      by: 'llm', reason: a.selectionReason, chosen: a.selected.id, chosen_score: a.selected.score, chosen_holdout: a.selected.holdout,
+      best_validated: a.best?.id ?? null, best_validated_score: a.best?.score ?? null, best_validated_holdout: a.best?.holdout ?? null,
+    } : null,
   };
 }

@@ -236,9 +236,18 @@ export async function drive(s: Session): Promise<RunResult> {
     // the last records (the killed job's result, the final experiment) arrive within a short window; a service
     // still stuck on a request that already failed (a brain that never answers) is not waited for
     await Promise.race([Promise.all(hosts.map((h) => h.idle())), stopper.abandoned, new Promise((r) => setTimeout(r, SETTLE_MS).unref())]);
+    // the LLM final selector's choice becomes the final pipeline (the held-back slice confirms it in metrics.json)
+    const sel = finished?.payload.selection;
+    if (sel) {
+      if (sel.by === 'llm' && finished!.payload.best && archive.choose(finished!.payload.best.experiment, sel.reason)) {
+        say(`final selection: the LLM chose ${finished!.payload.best.experiment}${sel.bestValidated && sel.bestValidated !== finished!.payload.best.experiment ? ` over the best validated ${sel.bestValidated}` : ' (the best validated one)'}: ${sel.reason ?? ''}`);
+      } else {
+        say(`final selection: the best validated pipeline${sel.reason ? ` (${sel.reason})` : ''}`);
+      }
+    }
     if (finished && config.finalRefit) {
       // the GPU node admits work only within the budget (refunds included) and never past the stop time
-      refit = await finalRefit({ cli, best: archive.best, fullDataDir: s.fullDataDir, runDir, remainingMs: Math.min(stopAt - clock.now(), budget.remainingMs()) });
+      refit = await finalRefit({ cli, best: archive.final, fullDataDir: s.fullDataDir, runDir, remainingMs: Math.min(stopAt - clock.now(), budget.remainingMs()) });
       say(`final refit: ${refit.reason}`);
     }
     await bus.flush().catch(() => {});

@@ -231,5 +231,46 @@ describe('coordinator (duplicates)', () => {
     const outs = c.send(addr.coordinator, 'request.failed', { request: 'budget.request', requestId: 'x', to: addr.gpu, code: 'crash', reason: 'gpu.0 crashed' });
     expect(one(outs, 'run.finished').payload).toMatchObject({ reason: 'error', iterations: 0 });
   });
-});
 
+  it('coordinator - with the LLM selector the run ends only after the brain chose among the traces\' best pipelines, never shown their held-back scores', () => {
+    const c = coordinator({ traces: ['t0', 't1'], selector: 'llm' });
+    c.send(addr.gpu, 'budget.status', budget(0.1));
+    done(c, 't0', sotaRef({ experiment: 't0-e0', score: 0.91, cvStd: 0.03, holdout: 0.123457 }));
+    done(c, 't1', sotaRef({ experiment: 't1-e0', score: 0.93, cvStd: 0.05, holdout: 0.654321 }));
+    const outs = c.send(addr.gpu, 'budget.status', budget(1));
+    expect(ofType(outs, 'run.finished')).toEqual([]);
+    const ask = one(outs, 'brain.select.request');
+    expect(ask.to).toBe(addr.brain);
+    expect(ask.payload.candidates.map((x) => x.experiment)).toEqual(['t1-e0', 't0-e0']); // best validated first
+    expect(JSON.stringify(ask.payload)).not.toMatch(/"holdout"|0\.123457|0\.654321/);
+    expect(c.value).toBe('selecting');
+    const fin = one(c.send(addr.brain, 'brain.select.reply', { experiment: 't0-e0', reason: 'steadier across folds', brain: 'llm' }), 'run.finished');
+    expect(fin.payload.best).toMatchObject({ experiment: 't0-e0', trace: 't0', score: 0.91 });
+    expect(fin.payload.selection).toEqual({ by: 'llm', reason: 'steadier across folds', bestValidated: 't1-e0' });
+  });
+
+  it('coordinator - the LLM selector that fails or names no candidate leaves the best validated pipeline, and says why', () => {
+    for (const answer of ['fail', 'stranger'] as const) {
+      const c = coordinator({ traces: ['t0', 't1'], selector: 'llm' });
+      c.send(addr.gpu, 'budget.status', budget(0.1));
+      done(c, 't0', sotaRef({ experiment: 't0-e0', score: 0.91 }));
+      done(c, 't1', sotaRef({ experiment: 't1-e0', score: 0.93 }));
+      one(c.send(addr.gpu, 'budget.status', budget(1)), 'brain.select.request');
+      const outs = answer === 'fail'
+        ? c.send(addr.coordinator, 'request.failed', { request: 'brain.select.request', requestId: 'x', to: addr.brain, code: 'deadline', reason: 'brain.0 did not answer' })
+        : c.send(addr.brain, 'brain.select.reply', { experiment: 't9-e9', reason: 'made up', brain: 'llm' });
+      const fin = one(outs, 'run.finished');
+      expect(fin.payload.best?.experiment).toBe('t1-e0');
+      expect(fin.payload.selection?.by).toBe('best-validated');
+      expect(fin.payload.selection?.reason).toMatch(answer === 'fail' ? /gave no answer \(deadline/ : /t9-e9, which is none of the candidates/);
+    }
+    // one trace with a best pipeline: nothing to choose among, no question asked
+    const c = coordinator({ traces: ['t0', 't1'], selector: 'llm' });
+    c.send(addr.gpu, 'budget.status', budget(0.1));
+    done(c, 't0', sotaRef({ experiment: 't0-e0', score: 0.91 }));
+    done(c, 't1');
+    const outs = c.send(addr.gpu, 'budget.status', budget(1));
+    expect(ofType(outs, 'brain.select.request')).toEqual([]);
+    expect(one(outs, 'run.finished').payload.selection?.reason).toMatch(/fewer than two traces/);
+  });
+});

@@ -92,7 +92,8 @@ describe('topology', () => {
     const range = refused(file('range.yml', 'traces: 2\npolicy: { kind: tree-mcts, c: 11 }\nroles:\n  boss: { model: big }\n'));
     expect(range.problems).toEqual([
       { path: 'policy.c', line: 2, message: 'expected a number from 0 to 10, got 11' },
-      { path: 'roles.boss', line: 4, message: 'this field is unknown; the fields of "roles" are researcher, developer, validator, memory' },
+      { path: 'roles.boss.machine', line: 4, message: 'the custom role boss needs machine: the path of its role file (.ts or .js, relative to the topology file), whose default export is its role factory' },
+      { path: 'roles.boss.model', line: 4, message: 'the custom role boss asks the brain nothing through Gome, so a model would be ignored; remove model (it is "big")' },
     ]);
 
     const kind = refused(file('kind.yaml', 'traces: 1\npolicy:\n  kind: random\n'));
@@ -102,12 +103,13 @@ describe('topology', () => {
     expect(missing.problems).toEqual([{ path: 'policy.kind', line: 2, message: 'expected one of "gradient", "tree-greedy", "tree-mcts", but it is missing' }]);
   });
 
-  it('topology - a merge window needs several gradient traces; features not built yet are refused with a sentence saying so', () => {
+  it('topology - a merge window needs several gradient traces; a selector or scheduler that would have nothing to do is refused with a sentence saying so', () => {
     expect(loadTopology(file('merge.yaml', 'name: m\ntraces: 4\nmergeWindow: 0.3\n')).topology.mergeWindow).toBe(0.3);
     const merge = refused(file('merge1.yaml', 'name: m\ntraces: 1\nmergeWindow: 0.3\n'));
     expect(merge.problems).toEqual([{ path: 'mergeWindow', line: 3, message: 'a merge joins the best ideas of several gradient traces: it needs traces > 1 and policy gradient (or mergeWindow 0) (it is 0.3)' }]);
-    expect(refused(file('sel.yaml', 'selector: llm\n')).problems[0]).toMatchObject({ path: 'selector', line: 1, message: expect.stringMatching(/not built yet/) });
-    expect(refused(file('puct2.yaml', 'traces: 3\nscheduler:\n  kind: puct\n')).problems[0]).toMatchObject({ path: 'scheduler', line: 2, message: expect.stringMatching(/not built yet/) });
+    expect(refused(file('sel.yaml', 'selector: llm\n')).problems[0]).toMatchObject({ path: 'selector', line: 1, message: expect.stringMatching(/it needs traces > 1/) });
+    expect(refused(file('puct2.yaml', 'traces: 3\nscheduler:\n  kind: puct\n')).problems[0]).toMatchObject({ path: 'scheduler', line: 2, message: expect.stringMatching(/set concurrency below traces/) });
+    expect(loadTopology(file('puct3.yaml', 'traces: 3\nconcurrency: 1\nscheduler: { kind: puct, c: 0.5 }\nselector: llm\n')).topology).toMatchObject({ scheduler: { kind: 'puct', c: 0.5 }, selector: 'llm' });
   });
 
   it('topology - a YAML syntax error names its line', () => {
@@ -181,9 +183,9 @@ describe('topology', () => {
     const one = gome('run', 'bench/breast-cancer-diagnosis', '--runs', runs, '--topology', conc, '--traces', '1');
     expect(one.status).toBe(1);
     expect(one.stderr).toMatch(/--topology \(field "concurrency"\) was .*concurrency 2 exceeds the 1 trace/);
-    // a feature not built yet is refused, never accepted and ignored
+    // a setting that would do nothing is refused, never accepted and ignored
     const puct = file('puct.yaml', 'traces: 2\nscheduler: { kind: puct }\n');
-    expect(() => loadTopology(puct)).toThrow(/field "scheduler".*the PUCT trace scheduler is not built yet/);
+    expect(() => loadTopology(puct)).toThrow(/field "scheduler".*the PUCT scheduler chooses which idle trace starts when fewer may run than there are traces/);
     expect(readdirSync(runs)).toEqual([]); // nothing was started
     const help = gome('run', '--help');
     expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/--topology <name\|file>.*gome, gome-1trace, gome-no-memory, gome-no-multitrace, gome-no-reasoning, tree-greedy, tree-mcts/);

@@ -23,7 +23,7 @@ const ACTION = /\[gome-action (\{[\s\S]*\})\]\s*$/;
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-export interface PlayStats { research: number; develop: number; repair: number; judge: number; handwritten: number; diffs: number; files: number }
+export interface PlayStats { research: number; develop: number; repair: number; judge: number; select: number; handwritten: number; diffs: number; files: number }
 
 /** The JSON block a Gome prompt ends with (the same facts as data). */
 export function contextOf(body: { messages: Array<{ role: string; content: string }> }): Record<string, unknown> {
@@ -39,7 +39,7 @@ function asTask(t: Record<string, unknown>): TaskInfo {
 
 export function playingModel(): { respond: (body: any) => ScriptStep; stats: PlayStats } {
   const memory = new Map<string, { code: string; spec: BrainSpec | null }>();
-  const stats: PlayStats = { research: 0, develop: 0, repair: 0, judge: 0, handwritten: 0, diffs: 0, files: 0 };
+  const stats: PlayStats = { research: 0, develop: 0, repair: 0, judge: 0, select: 0, handwritten: 0, diffs: 0, files: 0 };
   const reply = (v: unknown): ScriptStep => ({ kind: 'reply', content: JSON.stringify(v) });
 
   function research(ctx: Record<string, any>): ScriptStep {
@@ -116,6 +116,13 @@ export function playingModel(): { respond: (body: any) => ScriptStep; stats: Pla
           observations: [`per-fold scores ${ctx.folds.map((x: number) => x.toFixed(4)).join(', ')}`, ...(suspicious ? ['the train score is perfect: the model memorises the training rows'] : [])],
           reason: 'the gain is beyond noise and the change is sound',
         });
+      }
+      if (ctx.role === 'selector') {
+        // a cautious selector: the candidate whose per-fold scores spread least (the first on a tie)
+        stats.select++;
+        const cs = ctx.candidates as Array<{ experiment: string; cvStd: number | null }>;
+        const pick = cs.reduce((a, b) => ((b.cvStd ?? Infinity) < (a.cvStd ?? Infinity) ? b : a));
+        return reply({ experiment: pick.experiment, reason: `the steadiest across folds (spread ${pick.cvStd})` });
       }
       return { kind: 'status', status: 400, body: { error: { message: `the playing model has no answer for role ${String(ctx.role)}`, type: 'invalid_request_error' } } };
     },

@@ -87,7 +87,7 @@ describe('topology roles', () => {
     const roles = { researcher: { model: 'big' }, validator: { model: 'judge-m' } };
     expect(problems({ ...base, topology: { roles } }).join(' ')).toContain('needs an LLM brain');
     expect(problems({ ...base, topology: { roles: { memory: { model: 'x' } } } }).join(' ')).toContain('memory asks no model');
-    expect(problems({ ...base, topology: { traces: 2, scheduler: { kind: 'puct' } } }).join(' ')).toContain('not built yet');
+    expect(problems({ ...base, topology: { traces: 2, scheduler: { kind: 'puct' } } }).join(' ')).toContain('set concurrency below traces');
     const c = parseConfig(RunConfig, { ...base, topology: { roles }, brain: { kind: 'openai', baseURL: 'http://localhost:1/v1', models: { researcher: 'r', developer: 'd' } } });
     expect(c.brain.kind).toBe('openai');
     if (c.brain.kind === 'openai') expect(roleModels({ topology: c.topology, brain: c.brain })).toEqual({ researcher: 'big', developer: 'd', judge: 'judge-m' });

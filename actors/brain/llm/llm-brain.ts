@@ -34,8 +34,8 @@ export interface Transport {
 
 export interface LlmBrainOptions {
   name: string;
-  /** The role models of the config; a selector model comes with the topologies' final selector (not configurable yet). */
-  models: LlmRoleModels & { selector?: string };
+  /** The role models of the config (roleModels(): the topology's per-role models, the selector's with selector llm). */
+  models: LlmRoleModels;
   settings: (model: string) => LlmModelSettings;
   temperature: number;
   replyRetries: number;
