@@ -17,6 +17,11 @@ export interface ResearcherInput {
   ordinal?: number;
   /** How the next change is chosen: the gradient (the default) or a tree search. */
   policy?: SearchPolicy;
+  /**
+   * Put before every experiment id so ids are unique beyond the run (the run draws it at random and records it in this
+   * input, so replay and resume make the same ids): "k3f9a2qx-t0-e3". Absent: "t0-e3", unique within the run.
+   */
+  idPrefix?: string;
 }
 
 interface Ctx extends ResearcherInput {
@@ -40,8 +45,8 @@ function iterationStart(e: Envelope<'research.request'>): Pick<Ctx, 'iteration' 
   return { iteration: e.payload.iteration, usedFrac: b.usedMs / b.budgetMs, remainingMs: Math.max(0, b.remainingMs - (e.payload.reserveMs ?? 0)), memory: null };
 }
 
-/** The experiment id of an iteration (unique in the run: trace ids are). */
-const experimentId = (c: Pick<Ctx, 'trace' | 'iteration'>): string => `${c.trace}-e${c.iteration}`;
+/** The experiment id of an iteration: the run's id prefix, the trace and the iteration (trace ids are unique in the run). */
+const experimentId = (c: Pick<Ctx, 'trace' | 'iteration' | 'idPrefix'>): string => `${c.idPrefix ?? ''}${c.trace}-e${c.iteration}`;
 
 /** Tree search: the brain's proposals for the operator, ranked by the brain alone (no axis weighting, no momentum). */
 function operatorRanking(hs: Payload<'brain.research.reply'>['hypotheses']): ScoredHypothesis[] {
@@ -67,7 +72,7 @@ export const researcherMachine = setup({
     gaveUp: emit(({ context, event }) => {
       const why = event.type === 'request.failed' ? `${event.payload.request} failed (${event.payload.code}): ${event.payload.reason}` : 'a request failed';
       return out(addr.coordinator, 'iteration.done', {
-        experiment: `${context.trace}-e${context.iteration}`, trace: context.trace, status: 'failed', score: null, improved: false,
+        experiment: experimentId(context), trace: context.trace, status: 'failed', score: null, improved: false,
         sota: context.memory?.sota ?? null, reason: why,
       }, context.trace);
     }),
@@ -240,7 +245,7 @@ export const researcherMachine = setup({
               const p = context.pick!;
               const sota: SotaRef | null = context.memory!.sota;
               return out(addr.developer(context.trace), 'research.hypothesis', {
-                experiment: `${context.trace}-e${context.iteration}`,
+                experiment: experimentId(context),
                 iteration: context.iteration,
                 stage: stageFor(context.usedFrac, sota !== null),
                 parent: sota,
@@ -254,7 +259,7 @@ export const researcherMachine = setup({
               });
             }),
             emit(({ context }) => out(addr.memory, 'memory.claim', {
-              trace: context.trace, experiment: `${context.trace}-e${context.iteration}`, kind: context.pick!.ranked[context.pick!.index]!.kind,
+              trace: context.trace, experiment: experimentId(context), kind: context.pick!.ranked[context.pick!.index]!.kind,
             })),
           ],
         },

@@ -33,6 +33,8 @@ export interface ActorWiring {
   resume?: ReadonlyMap<string, ResumePoint>;
   /** The topology's custom roles, loaded (cli/run/role-loader.ts): their actors, and the routes of what they intercept. */
   roles?: readonly LoadedRole[];
+  /** Put before every experiment id (the run's random tag: ids unique beyond the run); absent: ids unique within it. */
+  idPrefix?: string;
 }
 
 /** Builds (does not start) every actor of the run; start them with host.start(). */
@@ -62,6 +64,7 @@ export function hostActors(w: ActorWiring): ActorHost[] {
     host(addr.researcher(t), t, { kind: 'machine', machine: researcherMachine, input: {
       trace: t, seed: config.seed, topK: config.topK, mode: researchMode, task, ...(diverse ? { ordinal } : {}),
       ...(topo.policy.kind !== 'gradient' ? { policy: topo.policy } : {}),
+      ...(w.idPrefix ? { idPrefix: w.idPrefix } : {}),
     } });
     host(addr.developer(t), t, { kind: 'machine', machine: developerMachine, input: { trace: t, maxRepairs: config.maxRepairs, task } });
     host(addr.validator(t), t, { kind: 'machine', machine: validatorMachine, input: { trace: t, task, debugMs: config.limits.debugMs, fullMs: config.limits.fullMs, overfitGap: config.overfitGap, ...(w.judge ? { judge: true } : {}) } });

@@ -69,7 +69,9 @@ export async function resumeRun(opts: ResumeOptions): Promise<RunResult> {
   }
   say(`gome resume ${runId}\n  run dir ${runDir}\n  competition ${comp.id} (${comp.taskType}, ${comp.metric}), budget ${(config.budgetMs / 1000).toFixed(0)} s`);
   return drive({ opts, say, runId, runDir, comp, task, config, meta: resumedMeta, clock, startedAt: Number.isFinite(startedAt) ? startedAt : clock.now(),
-    fullDataDir: split.fullDataDir, scorer, resume: true, roles });
+    fullDataDir: split.fullDataDir, scorer, resume: true, roles,
+    // the machines continue from the log with the prefix they were started with; this one only names a fresh actor's
+    idPrefix: typeof meta.experimentIdPrefix === 'string' ? meta.experimentIdPrefix : '' });
 }
 
 function readOwner(runDir: string): ProcessIdentity | null {

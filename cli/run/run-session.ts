@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RunConfig, parseConfig, safeRunId, type RunConfigInput, type TaskInfo } from '../../protocols/index.ts';
 import { customRoles } from '../../protocols/topology.ts';
+import { randomBytes } from 'node:crypto';
 import { roleModels } from '../../protocols/config.ts';
 import { prepareHarnessData } from '../../grading/harness-split.ts';
 import { HarnessScorer } from '../../grading/harness-scorer.ts';
@@ -97,14 +98,21 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   const clock = new SystemClock();
   const startedAt = clock.now();
   const sealed = config.sandbox !== 'none';
-  const meta = { gome: GOME_VERSION, node: process.version, status: 'running', startedAt: new Date(startedAt).toISOString(), sealed, config, task: { ...task, description: undefined } };
+  // experiment ids unique beyond this run: a random tag before each (k3f9a2qx-t0-e3); replay and resume take it from the log
+  const idPrefix = `${experimentTag()}-`;
+  const meta = { gome: GOME_VERSION, node: process.version, status: 'running', startedAt: new Date(startedAt).toISOString(), sealed, experimentIdPrefix: idPrefix, config, task: { ...task, description: undefined } };
   writeFileSync(join(runDir, 'run_meta.json'), JSON.stringify(meta, null, 2));
   say(`gome run ${runId}\n  competition ${comp.id} (${comp.taskType}, ${comp.metric}, ${task.nTrainRows} train rows)\n  budget ${(config.budgetMs / 1000).toFixed(0)} s (hard stop at +${config.graceMs / 1000} s), seed ${config.seed}, brain ${config.brain.kind}, sandbox ${config.sandbox}\n  ${describeTopology(config.topology)}\n  resolved topology ${JSON.stringify(config.topology)}\n  run dir ${runDir}
   config ${JSON.stringify(config)}`);
   say(describeTask(task)); // the task as understood (type, metric, direction, target, positive class / classes)
   say(`  harness: ${split.folds} fixed folds over ${split.trainRows} rows, ${split.holdoutRows} rows held back (their labels never enter the sandbox); a change is accepted beyond ${config.acceptK} corrected SE`);
   if (!sealed) say('  WARNING: --sandbox none: jobs run unsealed and could read the answers; run_meta.json and the report say so.');
-  return drive({ opts, say, runId, runDir, comp, task, config, meta, clock, startedAt, fullDataDir: split.fullDataDir, scorer, resume: false, roles });
+  return drive({ opts, say, runId, runDir, comp, task, config, meta, clock, startedAt, fullDataDir: split.fullDataDir, scorer, resume: false, roles, idPrefix });
+}
+
+/** 40 random bits in base 36 (8 characters): the tag that makes a run's experiment ids unique beyond it. */
+export function experimentTag(): string {
+  return BigInt(`0x${randomBytes(5).toString('hex')}`).toString(36).padStart(8, '0');
 }
 
 /** The run's topology in one line: `topology gome (policy gradient, traces 4, memory on, reasoning on)`. */
@@ -127,6 +135,8 @@ export interface Session extends RunBasics {
   resume: boolean;
   /** The topology's custom roles, loaded (cli/run/role-loader.ts). */
   roles: readonly LoadedRole[];
+  /** The run's experiment id prefix (a random tag, recorded in run_meta.json and in the researchers' inputs). */
+  idPrefix: string;
 }
 
 /** Starts NATS and every actor (fresh, or rebuilt from the log), drives the loop to its end, refits and reports. */
@@ -218,7 +228,7 @@ export async function drive(s: Session): Promise<RunResult> {
     // the CLI's inbox is open before any actor sends (a resumed coordinator may owe run.finished at once)
     cli = new Client(bus, runId, addr.cli, clock, 'run', plan?.points.get(addr.cli)?.nextSeq ?? 0).start();
     const finishedP = new Promise<Envelope<'run.finished'>>((res) => cli!.onMessage((e) => { if (e.type === 'run.finished') res(e as Envelope<'run.finished'>); }));
-    hosts.push(...hostActors({ bus, runId, clock, config, task, root, gpu: gpuNodeBehavior(gpu), brain: brainBehavior(brain), judge: runBrain.judge, roles: s.roles,
+    hosts.push(...hostActors({ bus, runId, clock, config, task, root, gpu: gpuNodeBehavior(gpu), brain: brainBehavior(brain), judge: runBrain.judge, roles: s.roles, idPrefix: s.idPrefix,
       onEscalate: (e) => stopper.stop({ status: 'failed', reason: `actor escalated: ${e.message}`, error: e }),
       ...(plan ? { resume: plan.points } : {}) }));
     // every inbox first, then the actors begin: what a resumed actor owes another reaches it

@@ -12,14 +12,19 @@ const quick = { preset: 'quick', limits: { debugMs: 60_000, fullMs: 120_000 } };
 const rows = (p: string) => readFileSync(p, 'utf8').trim().split('\n').length - 1;
 
 describe('final refit', () => {
+  let firstPrefix = '';
   it('refit - the confirmed pipeline is refitted on every labelled row and its predictions are submitted', async () => {
     const r = await runCompetition({ competitionDir: COMP, runsRoot: tempDir('gome-refit-'), runId: 'refit', progress: null,
       config: { ...quick, budgetMs: 90_000, maxIterations: 1 } });
     const meta = JSON.parse(readFileSync(join(r.runDir, 'run_meta.json'), 'utf8'));
-    expect(meta.finalRefit).toMatchObject({ used: true, status: 'ok', experiment: 't0-e0' });
+    // experiment ids are unique beyond the run: a random tag before each (the other run below draws another)
+    expect(meta.experimentIdPrefix).toMatch(/^[0-9a-z]{8}-$/);
+    firstPrefix = meta.experimentIdPrefix;
+    const first = `${meta.experimentIdPrefix}t0-e0`;
+    expect(meta.finalRefit).toMatchObject({ used: true, status: 'ok', experiment: first });
     const refitted = readFileSync(join(r.runDir, 'submissions', 'final-refit.csv'), 'utf8');
     expect(readFileSync(r.submissionPath!, 'utf8')).toBe(refitted);
-    expect(refitted).not.toBe(readFileSync(join(r.runDir, 'submissions', 't0-e0.csv'), 'utf8')); // more rows, another model
+    expect(refitted).not.toBe(readFileSync(join(r.runDir, 'submissions', `${first}.csv`), 'utf8')); // more rows, another model
     expect(r.report?.valid_submission).toBe(true);
     // it saw every labelled row: train.csv of the refit's data dir holds the held-back slice too
     const split = JSON.parse(readFileSync(join(r.runDir, 'harness', 'split.json'), 'utf8'));
@@ -37,6 +42,8 @@ describe('final refit', () => {
       config: { ...quick, budgetMs: 90_000, maxIterations: 1, finalRefit: false } });
     const meta = JSON.parse(readFileSync(join(r.runDir, 'run_meta.json'), 'utf8'));
     expect(meta.finalRefit).toBeNull();
-    expect(readFileSync(r.submissionPath!, 'utf8')).toBe(readFileSync(join(r.runDir, 'submissions', 't0-e0.csv'), 'utf8'));
+    expect(meta.experimentIdPrefix).toMatch(/^[0-9a-z]{8}-$/);
+    expect(meta.experimentIdPrefix).not.toBe(firstPrefix);
+    expect(readFileSync(r.submissionPath!, 'utf8')).toBe(readFileSync(join(r.runDir, 'submissions', `${meta.experimentIdPrefix}t0-e0.csv`), 'utf8'));
   }, 180_000);
 });

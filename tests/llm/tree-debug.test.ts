@@ -28,8 +28,9 @@ describe('tree search with the llm brain', () => {
         },
       });
       const [buggy, fix] = readFileSync(join(r.runDir, 'experiments.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-      expect(buggy).toMatchObject({ id: 't0-e0', operator: 'draft', status: 'failed', blame: 'code', attempts: 1 });
-      expect(fix).toMatchObject({ id: 't0-e1', operator: 'debug', parent: 't0-e0', status: 'accepted' });
+      const p = JSON.parse(readFileSync(join(r.runDir, 'run_meta.json'), 'utf8')).experimentIdPrefix;
+      expect(buggy).toMatchObject({ id: `${p}t0-e0`, operator: 'draft', status: 'failed', blame: 'code', attempts: 1 });
+      expect(fix).toMatchObject({ id: `${p}t0-e1`, operator: 'debug', parent: `${p}t0-e0`, status: 'accepted' });
       expect(fix.hypothesis.kind).toBe('draft:knn');
       const calls = s.requests.filter((q) => q.path.endsWith('/chat/completions')).map((q) => q.body);
       expect(calls.length).toBe(3); // one proposal (the draft), its code, and the repair: a fix asks for no new proposal
