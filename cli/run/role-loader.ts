@@ -70,6 +70,13 @@ export async function loadRoles(topology: Topology, opts: { recorded?: boolean }
     try { registerMessageTypes(name, def.messages ?? {}); } catch (e) { throw bad((e as Error).message, 'rename the role\'s message types "<role>.<name>"'); }
     loaded.push({ name, file, sha256, definition: def, params, settings });
   }
+  // replay finds a role's machine by its id: two roles may not share one
+  const ids = new Map<string, string>();
+  for (const r of loaded) {
+    const other = ids.get(r.definition.machine.id);
+    if (other) throw new RoleFileInvalid(r.name, r.file, `its machine's id "${r.definition.machine.id}" is role ${other}'s too`, `give each role's machine its own id (e.g. id: "${r.name}")`);
+    ids.set(r.definition.machine.id, r.name);
+  }
   // two roles intercepting one message on its way to one role would pass it back and forth
   const seen = new Map<string, string>();
   for (const r of loaded) {

@@ -101,6 +101,8 @@ describe('custom roles', () => {
     const twice = PROBE.replace("messages:", "intercepts: [{ type: 'research.hypothesis', to: 'developer' }], messages:");
     await refused({ probe: { machine: roleFile(twice) }, other: { machine: roleFile(twice.replace(/probe/g, 'other'), 'other.ts') } },
       /roles probe and other both intercept research\.hypothesis on its way to developer/);
+    await refused({ probe: { machine: roleFile(PROBE) }, other: { machine: roleFile(PROBE.replace(/'probe\.ping'/g, "'other.ping'"), 'other.ts') } },
+      /its machine's id "probe" is role probe's too/);
     unregisterMessageTypes('other');
   });
 
