@@ -1,8 +1,8 @@
 // One Gome run end to end: prepare, configure, start NATS and every actor, drive the loop to the budget, then report.
 // Every run ends: at the budget, at the hard wall-clock deadline (budget + grace), on a signal, when the GPU node's
 // circuit breaker opens, or when an actor escalates; whichever way, the run directory is completed and consistent.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { RunConfig, parseConfig, safeRunId, type RunConfigInput, type TaskInfo } from '../../protocols/index.ts';
 import { customRoles } from '../../protocols/topology.ts';
 import { randomBytes } from 'node:crypto';
@@ -98,8 +98,9 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   const clock = new SystemClock();
   const startedAt = clock.now();
   const sealed = config.sandbox !== 'none';
-  // experiment ids unique beyond this run: a random tag before each (k3f9a2qx-t0-e3); replay and resume take it from the log
-  const idPrefix = `${experimentTag()}-`;
+  // experiment ids unique beyond this run: a random tag before each (k3f9a2qx-t0-e3); replay and resume take it from the
+  // log. A cassette re-run reproduces the recorded run's experiments, prompts and all, so it keeps that run's ids.
+  const idPrefix = config.brain.kind === 'replay' ? recordedIdPrefix(config.brain.cassette) : `${experimentTag()}-`;
   const meta = { gome: GOME_VERSION, node: process.version, status: 'running', startedAt: new Date(startedAt).toISOString(), sealed, experimentIdPrefix: idPrefix, config, task: { ...task, description: undefined } };
   writeFileSync(join(runDir, 'run_meta.json'), JSON.stringify(meta, null, 2));
   say(`gome run ${runId}\n  competition ${comp.id} (${comp.taskType}, ${comp.metric}, ${task.nTrainRows} train rows)\n  budget ${(config.budgetMs / 1000).toFixed(0)} s (hard stop at +${config.graceMs / 1000} s), seed ${config.seed}, brain ${config.brain.kind}, sandbox ${config.sandbox}\n  ${describeTopology(config.topology)}\n  resolved topology ${JSON.stringify(config.topology)}\n  run dir ${runDir}
@@ -113,6 +114,15 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
 /** 40 random bits in base 36 (8 characters): the tag that makes a run's experiment ids unique beyond it. */
 export function experimentTag(): string {
   return BigInt(`0x${randomBytes(5).toString('hex')}`).toString(36).padStart(8, '0');
+}
+
+/** The experiment id prefix of the run a cassette was recorded in (run_meta.json beside it); none for runs made before ids had one. */
+function recordedIdPrefix(cassette: string): string {
+  const dir = existsSync(cassette) && statSync(cassette).isDirectory() ? cassette : dirname(cassette);
+  try {
+    const p = (JSON.parse(readFileSync(join(dir, 'run_meta.json'), 'utf8')) as { experimentIdPrefix?: unknown }).experimentIdPrefix;
+    return typeof p === 'string' ? p : '';
+  } catch { return ''; }
 }
 
 /** The run's topology in one line: `topology gome (policy gradient, traces 4, memory on, reasoning on)`. */
