@@ -22,6 +22,7 @@ import { initFromCsv } from './commands/init.ts';
 import { exportRun } from './commands/export.ts';
 import { reapOrphans } from './run/run-pid-file.ts';
 import { describeReplay, replayLog } from './commands/replay.ts';
+import { writeNatsAuth } from './commands/nats-auth.ts';
 import { exportLog, importLog, loadForShow, LOG_FORMATS, renderLog, type LogFormat } from './commands/log.ts';
 import { ReplayDivergence } from '../runtime/replay.ts';
 
@@ -50,7 +51,7 @@ function int(v: string): number {
 
 interface RunFlags {
   budget: number; seed: number; preset: string; traces?: number; topology?: string; memory: boolean;
-  nats?: string; runs: string; maxIterations?: number; sandbox: string; debugLimit?: number; fullLimit?: number;
+  nats?: string; natsKey?: string; runs: string; maxIterations?: number; sandbox: string; debugLimit?: number; fullLimit?: number;
   brainLimit?: number; grace?: number; finalRefit: boolean; brain?: string; llm?: string; llmBaseUrl?: string; llmResearcher?: string; llmDeveloper?: string; llmJudge?: string;
   llmConfig?: string; maxLlmUsd?: number; maxLlmTokens?: number; logMaxMb?: number; logMaxAge?: number; folds?: number; holdout?: number; acceptK?: number; topK?: number; maxRepairs?: number; logLevel: string; metric?: MetricName;
 }
@@ -102,6 +103,7 @@ function runOptions(cmd: Command): Command {
     .option('--topology <name|file>', `the run's topology (traces, search policy, ablations): a preset (${listTopologyPresets().join(', ') || 'see bench/topologies'}) or a .yaml/.json file; replaces the --preset's topology, and --traces / --no-memory override it`)
     .option('--no-memory', 'ablation: disable success memory (no momentum)')
     .option('--nats <url>', 'use this NATS server instead of the embedded one')
+    .option('--nats-key <file>', 'the nkey seed file of this host\'s NATS user (gome nats-auth writes it), for a --nats server with users')
     .option('--runs <dir>', 'where run directories go', 'runs')
     .option('--max-iterations <n>', 'stop after this many iterations', int)
     .option('--sandbox <kind>', 'job sandbox: bwrap (sealed: workspace, public data and the interpreter only) or none (unsealed; run_meta.json and the report say so)', 'bwrap')
@@ -139,7 +141,7 @@ export function buildProgram(): Command {
     .description('run the optimisation loop on a competition folder (MLE-bench layout) and hand in the best submission.csv')
     .option('--positive <label>', 'binary probability target: the class whose probability is submitted (one of the labels in train.csv); needed when neither competition.json nor the description says'))
     .action(async (competition: string, f: RunFlags & { positive?: string }) => {
-      const r = await runCompetition({ competitionDir: competition, runsRoot: f.runs, natsUrl: f.nats, config: configFrom(f), logLevel: f.logLevel, handleSignals: true, ...(f.metric ? { metric: f.metric } : {}), ...(f.positive !== undefined ? { positive: f.positive } : {}) });
+      const r = await runCompetition({ competitionDir: competition, runsRoot: f.runs, natsUrl: f.nats, ...(f.natsKey ? { natsKeyFile: f.natsKey } : {}), config: configFrom(f), logLevel: f.logLevel, handleSignals: true, ...(f.metric ? { metric: f.metric } : {}), ...(f.positive !== undefined ? { positive: f.positive } : {}) });
       out(r.runDir);
       if (r.status === 'stopped' && r.stopReason?.startsWith('signal')) process.exitCode = 130;
     });
@@ -288,6 +290,17 @@ export function buildProgram(): Command {
     .action((names: string[], f: { force?: boolean }) => {
       const r = spawnSync('/usr/bin/python3', [join(REPO, 'bench', 'prepare_all.py'), ...(f.force ? ['--force'] : []), ...names], { stdio: 'inherit' });
       process.exitCode = r.status ?? 1;
+    });
+
+  program.command('nats-auth')
+    .description('NATS users per host for a server shared by several hosts: each may publish only as its own roles and read only its own inboxes; writes the server\'s authorization block (public keys only) and one nkey seed file per user')
+    .requiredOption('--user <name=roles>', 'a host\'s user and the roles it runs, e.g. worker-a=researcher,developer,validator (repeat; the coordinating host needs cli)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .requiredOption('--out <dir>', 'where auth.conf and the <name>.nk seed files go')
+    .action((f: { user: string[]; out: string }) => {
+      const r = writeNatsAuth(f.user, f.out);
+      out(r.conf);
+      for (const k of r.keys) out(k);
+      err(`include ${r.conf} in the nats-server config (include ./auth.conf); give each host its .nk file: gome run … --nats URL --nats-key FILE`);
     });
 
   program.command('doctor')

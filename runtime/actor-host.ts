@@ -4,7 +4,7 @@ import type { Subscription } from 'nats';
 import { decode, encode } from '../protocols/codec.ts';
 import { ProtocolError } from '../protocols/errors.ts';
 import type { Envelope } from '../protocols/messages.ts';
-import { subjects } from '../protocols/subjects.ts';
+import { roleOf, subjects } from '../protocols/subjects.ts';
 import type { Bus } from './bus.ts';
 import type { Clock } from './clock.ts';
 import { DeadLetterOffice } from './dead-letters.ts';
@@ -113,7 +113,7 @@ export class ActorHost {
 
   /** Subscribes to the inbox (start() does it too): call it on every host first when actors send to each other at start. */
   listen(): this {
-    if (!this.sub) this.sub = this.o.bus.subscribe(subjects.inbox(this.o.run, this.o.address), (data, subject) => this.accept(data, subject));
+    if (!this.sub) this.sub = this.o.bus.subscribe(subjects.inboxFilter(this.o.run, this.o.address), (data, subject) => this.accept(data, subject));
     return this;
   }
 
@@ -191,6 +191,12 @@ export class ActorHost {
     }
     if (env.to !== this.address) {
       this.deadLetter('MISROUTED', `envelope for ${env.to} arrived at ${this.address}`, subject, data);
+      return;
+    }
+    // the subject names the role the server let the sender publish as; an envelope claiming another is refused
+    const sender = subjects.senderRole(subject);
+    if (sender !== null && sender !== roleOf(env.from)) {
+      this.deadLetter('IMPERSONATION', `envelope from ${env.from} was published as role ${sender}`, subject, data);
       return;
     }
     this.mailbox.push(env);
@@ -279,7 +285,7 @@ export class ActorHost {
   private journal(out: Outgoing): void {
     const env = this.factory.make(out);
     if (this.o.sink) this.o.sink(env);
-    else this.o.bus.publishRaw(subjects.journal(this.o.run), encode(env));
+    else this.o.bus.publishRaw(subjects.journal(this.o.run, roleOf(this.address)), encode(env));
   }
 
   private post(env: Envelope): void {

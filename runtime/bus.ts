@@ -1,5 +1,5 @@
 // The NATS connection: connect with reconnect, publish encoded envelopes, subscribe to subjects.
-import { connect, type NatsConnection, type Subscription, type ConnectionOptions } from 'nats';
+import { connect, nkeyAuthenticator, type NatsConnection, type Subscription, type ConnectionOptions } from 'nats';
 import { encode } from '../protocols/codec.ts';
 import { subjects } from '../protocols/subjects.ts';
 import type { Envelope } from '../protocols/messages.ts';
@@ -11,6 +11,8 @@ export interface BusOptions {
   name?: string;
   logger?: Logger;
   timeoutMs?: number;
+  /** The nkey seed of this host's NATS user (runtime/nats-permissions.ts); absent: no authentication. */
+  nkeySeed?: string;
 }
 
 export class Bus {
@@ -25,6 +27,7 @@ export class Bus {
       reconnectTimeWait: 250,
       timeout: opts.timeoutMs ?? 5000,
       pingInterval: 10_000,
+      ...(opts.nkeySeed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(opts.nkeySeed.trim())) } : {}),
     };
     let nc: NatsConnection;
     try {
@@ -43,9 +46,9 @@ export class Bus {
     }
   }
 
-  /** Publishes a validated envelope to the recipient's inbox. */
+  /** Publishes a validated envelope to the recipient's inbox, on the subject that names the sender's role. */
   send(env: Envelope): void {
-    this.nc.publish(subjects.inbox(env.run, env.to), encode(env));
+    this.nc.publish(subjects.delivery(env.run, env.to, env.from), encode(env));
   }
 
   publishRaw(subject: string, data: Uint8Array): void {

@@ -20,7 +20,7 @@ export class Client {
   }
 
   start(): this {
-    this.sub = this.bus.subscribe(subjects.inbox(this.run, this.address), (data) => {
+    this.sub = this.bus.subscribe(subjects.inboxFilter(this.run, this.address), (data) => {
       let env: Envelope;
       try { env = decode(data); } catch { return; }
       const w = env.causation ? this.waiting.get(env.causation) : undefined;

@@ -1,6 +1,6 @@
-// Dead letters: anything an actor cannot accept goes to gome.<run>._dlq with the reason, and is logged.
+// Dead letters: anything an actor cannot accept goes to gome.<run>._dlq.<its role> with the reason, and is logged.
 import { Packr } from 'msgpackr';
-import { subjects } from '../protocols/subjects.ts';
+import { roleOf, subjects } from '../protocols/subjects.ts';
 import type { Bus } from './bus.ts';
 import type { Logger } from './logger.ts';
 
@@ -25,6 +25,6 @@ export class DeadLetterOffice {
 
   post(d: Omit<DeadLetter, 'kind'>): void {
     this.logger.warn({ code: d.code, reason: d.reason, subject: d.subject, actor: d.actor }, 'dead letter');
-    this.bus.publishRaw(subjects.deadLetter(this.run), encodeDeadLetter({ kind: 'dead-letter', ...d }));
+    this.bus.publishRaw(subjects.deadLetter(this.run, roleOf(d.actor)), encodeDeadLetter({ kind: 'dead-letter', ...d }));
   }
 }

@@ -101,7 +101,7 @@ export class Recorder {
   }
 
   private toRecorded(seq: number, subject: string, data: Uint8Array): RecordedMessage {
-    const dead = subject === subjects.deadLetter(this.run);
+    const dead = subjects.isDeadLetter(subject);
     let body: unknown;
     try {
       body = dead ? summariseDeadLetter(decodeDeadLetter(data)) : decodeRaw(data);

@@ -17,6 +17,7 @@ import { GomeError } from './errors.ts';
 import type { LoggedMessage } from './gomelog.ts';
 import { RequestBook } from './request-ledger.ts';
 import { routedTo, type Route } from '../protocols/route.ts';
+import { subjects } from '../protocols/subjects.ts';
 
 export type MachineRegistry = Readonly<Record<string, AnyStateMachine>>;
 
@@ -201,11 +202,11 @@ function run(log: readonly Decoded[], machines: MachineRegistry, opts: ReplayOpt
 export function decodeAll(messages: readonly LoggedMessage[]): Decoded[] {
   const out: Decoded[] = [];
   for (const m of messages) {
-    if (m.subject.endsWith('._dlq')) continue;
+    if (subjects.isDeadLetter(m.subject)) continue;
     let env: Envelope;
     // payloads were validated when they were published; the header check keeps out what a host dead-lettered
     try { env = checkHeader(m.body); } catch { continue; }
-    out.push({ seq: m.seq, journal: m.subject.endsWith('._journal'), env });
+    out.push({ seq: m.seq, journal: subjects.isJournal(m.subject), env });
   }
   return out;
 }

@@ -83,7 +83,7 @@ interface Row { seq: number; subject: string; env: Envelope | null; dead: Record
 export function selectMessages(messages: readonly LoggedMessage[], f: LogFilter): { rows: Row[]; t0: number } {
   const rows: Row[] = messages.map((m) => {
     const b = m.body as Record<string, unknown> | null;
-    const dead = m.subject.endsWith('._dlq') ? (b ?? {}) : null;
+    const dead = subjects.isDeadLetter(m.subject) ? (b ?? {}) : null;
     return { seq: m.seq, subject: m.subject, env: !dead && b && typeof b === 'object' && 'type' in b ? (b as unknown as Envelope) : null, dead };
   });
   const t0 = Math.min(...rows.map((r) => r.env?.ts ?? Infinity));
@@ -138,7 +138,7 @@ function summary(e: Envelope): string {
 }
 
 function mermaid(rows: Row[]): string[] {
-  const envs = rows.filter((r) => r.env && !r.subject.endsWith('._journal')) as Array<Row & { env: Envelope }>;
+  const envs = rows.filter((r) => r.env && !subjects.isJournal(r.subject)) as Array<Row & { env: Envelope }>;
   const ids = new Map<string, string>();
   const id = (a: string): string => { if (!ids.has(a)) ids.set(a, `A${ids.size}`); return ids.get(a)!; };
   for (const r of envs) { id(r.env.from); id(r.env.to); }

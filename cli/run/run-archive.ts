@@ -35,7 +35,7 @@ export class RunArchive {
 
   attach(bus: Bus): void {
     bus.subscribe(subjects.all(this.run), (data, subject) => {
-      if (subject === subjects.deadLetter(this.run)) return;
+      if (subjects.isDeadLetter(subject)) return;
       let env: Envelope;
       try { env = decode(data); } catch { return; }
       this.observe(env);

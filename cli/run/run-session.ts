@@ -3,7 +3,7 @@
 // circuit breaker opens, or when an actor escalates; whichever way, the run directory is completed and consistent.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { RunConfig, parseConfig, safeRunId, type RunConfigInput, type TaskInfo } from '../../protocols/index.ts';
+import { ConfigInvalid, RunConfig, parseConfig, safeRunId, type RunConfigInput, type TaskInfo } from '../../protocols/index.ts';
 import { customRoles } from '../../protocols/topology.ts';
 import { randomBytes } from 'node:crypto';
 import { roleModels } from '../../protocols/config.ts';
@@ -50,6 +50,8 @@ export interface RunOptions {
   runsRoot?: string;
   runId?: string;
   natsUrl?: string;
+  /** The nkey seed file of this host's NATS user (gome nats-auth), for a natsUrl server with users. */
+  natsKeyFile?: string;
   config?: Partial<RunConfigInput>;
   /** Overrides the brain (tests, LLM brains); defaults to the config's brain. */
   brain?: Brain;
@@ -80,6 +82,10 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   const runsRoot = resolve(opts.runsRoot ?? 'runs');
   for (const r of reapOrphans(runsRoot)) say(`reaped an earlier run that was killed: ${r.runDir}${r.killed.length ? ` (stopped ${r.killed.join(', ')})` : ''}`);
   const configIn = { budgetMs: 300_000, ...opts.config };
+  if (opts.natsKeyFile !== undefined) {
+    if (!opts.natsUrl) throw new ConfigInvalid(['--nats-key was given without --nats: the embedded NATS server has no users; give the --nats URL of the server the key belongs to.']);
+    if (!existsSync(opts.natsKeyFile)) throw new ConfigInvalid([`--nats-key was ${JSON.stringify(opts.natsKeyFile)}, but there is no such file: give the .nk file gome nats-auth wrote for this host.`]);
+  }
   const preflight = parseConfig(RunConfig, { ...configIn, runId: 'preflight', competitionDir: '.', runDir: '.' }); // config errors before any work
   // the topology's custom roles, loaded and checked before any work; the run records each file's path and sha256
   const roles = await loadRoles(preflight.topology);
@@ -134,7 +140,7 @@ export function describeTopology(t: RunConfig['topology']): string {
 
 /** A run ready to go: fresh (runCompetition) or continued from its log (resumeRun). */
 export interface Session extends RunBasics {
-  opts: Pick<RunOptions, 'natsUrl' | 'brain' | 'logLevel' | 'handleSignals'>;
+  opts: Pick<RunOptions, 'natsUrl' | 'natsKeyFile' | 'brain' | 'logLevel' | 'handleSignals'>;
   say: (line: string) => void;
   clock: SystemClock;
   /** When the run first started (clock ms). */
@@ -208,7 +214,7 @@ export async function drive(s: Session): Promise<RunResult> {
     nats = opts.natsUrl ? null : await EmbeddedNats.start({ storeDir: join(runDir, 'nats') });
     if (nats) pidFile.addChild(nats.pid, 'nats-server');
     const url = opts.natsUrl ?? nats!.url;
-    bus = await Bus.connect({ servers: url, name: `gome-${runId}`, logger: root.child({ component: 'bus' }) });
+    bus = await Bus.connect({ servers: url, name: `gome-${runId}`, logger: root.child({ component: 'bus' }), ...(opts.natsKeyFile ? { nkeySeed: readFileSync(opts.natsKeyFile, 'utf8') } : {}) });
     recorder = await Recorder.ensure(bus.nc, runId, { maxBytes: config.messageLog.maxBytes, maxAgeMs: config.messageLog.maxAgeMs });
     const plan = s.resume ? await readPlan(recorder, say, { ...MACHINES, ...roleMachines(s.roles) }) : null;
     gpu = new GpuNode({

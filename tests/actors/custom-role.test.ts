@@ -60,13 +60,13 @@ describe('custom roles', () => {
     expect(role!.params).toEqual({ n: 3 });
     const run = 'custom1';
     const dl: DeadLetter[] = [];
-    nats.bus.subscribe(subjects.deadLetter(run), (d) => dl.push(decodeDeadLetter(d)));
+    nats.bus.subscribe(subjects.deadLetters(run), (d) => dl.push(decodeDeadLetter(d)));
     const input: RoleInput = { role: 'probe', address: 'probe.t0', trace: 't0', traces: ['t0'], task: {} as RoleInput['task'], params: role!.params };
     const h = new ActorHost({ bus: nats.bus, run, trace: 't0', address: 'probe.t0', clock: new SystemClock(), logger: silentLogger(),
       behavior: { kind: 'machine', machine: role!.definition.machine, input } }).start();
     await nats.bus.flush();
     const f = new EnvelopeFactory(run, 'cli.0', 't0', new SystemClock());
-    const inbox = subjects.inbox(run, 'probe.t0');
+    const inbox = subjects.delivery(run, 'probe.t0', 'cli.0');
     const ping = (n: unknown, type = 'probe.ping') => encodeRaw({ ...f.make({ to: 'probe.t0', type: 'run.stop', payload: { reason: '' } }), type, payload: { n } });
     nats.bus.publishRaw(inbox, ping(7));
     nats.bus.publishRaw(inbox, ping('seven'));

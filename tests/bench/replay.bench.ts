@@ -6,6 +6,7 @@
 // recorded wall time. Log size is reported per experiment for the synthetic log and for the replay fixtures, which
 // are real runs (tests/fixtures/replay). Env: GOME_REPLAY_MESSAGES (default 100000), GOME_REPLAY_OUT=path.json,
 // GOME_REPLAY_LOG=path.gomelog (keeps the synthetic log).
+import { subjects } from '../../protocols/subjects.ts';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -161,7 +162,7 @@ function spanOf(ms: typeof messages): number {
   let lo = Infinity;
   let hi = -Infinity;
   for (const m of ms) {
-    if (m.subject.endsWith('._dlq')) continue;
+    if (subjects.isDeadLetter(m.subject)) continue;
     const ts = (m.body as { ts?: unknown } | null)?.ts;
     if (typeof ts !== 'number') continue;
     lo = Math.min(lo, ts); hi = Math.max(hi, ts);

@@ -27,7 +27,7 @@ function host(run: string, address: string, extra: Partial<ConstructorParameters
 
 function collectDeadLetters(run: string): DeadLetter[] {
   const got: DeadLetter[] = [];
-  nats.bus.subscribe(subjects.deadLetter(run), (d) => got.push(decodeDeadLetter(d)));
+  nats.bus.subscribe(subjects.deadLetters(run), (d) => got.push(decodeDeadLetter(d)));
   return got;
 }
 
@@ -37,22 +37,24 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
 }
 
 describe('actor host', () => {
-  it('dead letters - bad version, unknown type, invalid payload and garbage each land in the DLQ with a typed code', async () => {
+  it('dead letters - bad version, unknown type, invalid payload, garbage, a misrouted and an impersonating envelope each land in the DLQ with a typed code', async () => {
     const run = 'dlq1';
     const dl = collectDeadLetters(run);
     const h = host(run, 'echo.0');
     const f = new EnvelopeFactory(run, 'cli.0', 't0', clock);
     const good = f.make({ to: 'echo.0', type: 'run.stop', payload: { reason: 'x' } });
-    const inbox = subjects.inbox(run, 'echo.0');
+    const inbox = subjects.delivery(run, 'echo.0', 'cli.0');
     await nats.bus.flush();
     nats.bus.publishRaw(inbox, encodeRaw({ ...good, v: 7 }));
     nats.bus.publishRaw(inbox, encodeRaw({ ...good, type: 'nope.never' }));
     nats.bus.publishRaw(inbox, encodeRaw({ ...good, payload: { reason: 1 } }));
     nats.bus.publishRaw(inbox, new Uint8Array([0xc1, 0xc1, 0xc1]));
     nats.bus.publishRaw(inbox, encodeRaw({ ...good, to: 'other.0' }));
-    await until(() => dl.length === 5);
-    expect(dl.map((d) => d.code)).toEqual(['UNKNOWN_VERSION', 'UNKNOWN_TYPE', 'INVALID_PAYLOAD', 'UNDECODABLE', 'MISROUTED']);
-    for (const d of dl) { expect(d.actor).toBe('echo.0'); expect(d.raw.length).toBeGreaterThan(0); expect(d.reason).toMatch(/fix:|arrived/); }
+    // published as the GPU node while the envelope says cli.0: the subject's sender role and the envelope disagree
+    nats.bus.publishRaw(subjects.delivery(run, 'echo.0', 'gpu.0'), encodeRaw(good));
+    await until(() => dl.length === 6);
+    expect(dl.map((d) => d.code)).toEqual(['UNKNOWN_VERSION', 'UNKNOWN_TYPE', 'INVALID_PAYLOAD', 'UNDECODABLE', 'MISROUTED', 'IMPERSONATION']);
+    for (const d of dl) { expect(d.actor).toBe('echo.0'); expect(d.raw.length).toBeGreaterThan(0); expect(d.reason).toMatch(/fix:|arrived|published as role/); }
     expect((h.state?.context as { seen: string[] }).seen).toEqual([]);
     await h.stop();
   });
@@ -132,7 +134,7 @@ describe('actor host', () => {
     const c = new Client(nats.bus, run, 'cli.0', clock).start();
     await nats.bus.flush();
     const journal: Envelope[] = [];
-    nats.bus.subscribe(subjects.journal(run), (d) => journal.push(decode(d)));
+    nats.bus.subscribe(subjects.journals(run), (d) => journal.push(decode(d)));
     await nats.bus.flush();
     for (const r of ['boom', 'boom', 'boom', 'late']) c.send('echo.0', 'run.stop', { reason: r });
     await until(() => escalations.length === 1);
@@ -149,7 +151,7 @@ describe('actor host', () => {
   it('journal - a machine actor records its machine and input at start, and at stop how many messages its machine was given', async () => {
     const run = 'journal1';
     const journal: Envelope[] = [];
-    nats.bus.subscribe(subjects.journal(run), (d) => journal.push(decode(d)));
+    nats.bus.subscribe(subjects.journals(run), (d) => journal.push(decode(d)));
     await nats.bus.flush();
     const h = new ActorHost({ bus: nats.bus, run, trace: 't0', address: 'echo.0', clock, logger: silentLogger(),
       behavior: { kind: 'machine', machine: echoMachine, input: { note: 'start input' } } }).start();

@@ -1,6 +1,7 @@
 // Multi-trace scheduling, checked from a recorded log (tests/fixtures/replay/house-votes-4traces.gomelog, a real
 // 4-trace run): the GPU node never sits idle while a submitted job waits, and from its first job to the end of the
 // loop it is busy at least 90% of the time — while one trace's job runs, the other traces prepare theirs.
+import { subjects } from '../../protocols/subjects.ts';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../protocols/codec.ts';
@@ -11,7 +12,7 @@ const FIXTURES = resolve(import.meta.dirname, '..', 'fixtures', 'replay');
 const START_SLACK_MS = 300;
 
 function schedule(name: string) {
-  const envs = readGomelog(join(FIXTURES, `${name}.gomelog`)).messages.filter((m) => !m.subject.endsWith('._dlq')).map((m) => validate(m.body));
+  const envs = readGomelog(join(FIXTURES, `${name}.gomelog`)).messages.filter((m) => !subjects.isDeadLetter(m.subject)).map((m) => validate(m.body));
   const submitted = new Map<string, number>();
   const jobs: { id: string; submitted: number; started: number; ended: number }[] = [];
   let finished = 0;

@@ -1,6 +1,7 @@
 // Replay of recorded runs (tests/fixtures/replay, recorded by npm run fixtures:record from real runs): zero
 // divergences on the fixtures, a tampered job result caught at the first decision it changes, a changed scoring
 // weight caught, time travel with --until, and the log format's refusals.
+import { subjects } from '../../protocols/subjects.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../..');
 const FIXTURES = join(REPO, 'tests', 'fixtures', 'replay');
 const fixture = (name: string) => readGomelog(join(FIXTURES, `${name}.gomelog`));
-const envelopes = (ms: readonly LoggedMessage[]) => ms.filter((m) => !m.subject.endsWith('._dlq')).map((m) => ({ seq: m.seq, subject: m.subject, env: validate(m.body) }));
+const envelopes = (ms: readonly LoggedMessage[]) => ms.filter((m) => !subjects.isDeadLetter(m.subject)).map((m) => ({ seq: m.seq, subject: m.subject, env: validate(m.body) }));
 
 /** The log with one message's body changed (not validated, as in a tampered file). */
 function tamper(ms: readonly LoggedMessage[], seq: number, change: (env: Record<string, any>) => void): LoggedMessage[] {
@@ -49,7 +50,7 @@ describe('replay', () => {
     expect(r.actors.map((a) => a.address).sort()).toEqual([...machineActors].sort());
     expect(machineActors.length).toBe(name.endsWith('4traces') ? 2 + 3 * 4 : 5); // memory, coordinator, and 3 per trace
     // every message a machine sent (its host's deadline and crash notices aside) was re-emitted and matched
-    const sent = all.filter((m) => !m.subject.endsWith('._journal') && machineActors.includes(m.env.from) && m.env.type !== 'request.failed').length;
+    const sent = all.filter((m) => !subjects.isJournal(m.subject) && machineActors.includes(m.env.from) && m.env.type !== 'request.failed').length;
     expect(r.compared).toBe(sent);
     expect(sent).toBeGreaterThan(30);
     expect(r.notReplayed).toEqual(['brain.0', 'cli.0', 'gpu.0']);
@@ -95,7 +96,7 @@ describe('replay', () => {
     const researcher = r.actors.find((a) => a.address === 'researcher.t0')!;
     expect(researcher.value).toBe('gathering'); // it asked memory for context and waits for it
     expect((researcher.context as { iteration: number }).iteration).toBe((request.env as Envelope<'research.request'>).payload.iteration);
-    expect(researcher.consumed).toBe(all.filter((m) => m.seq <= request.seq && m.env.to === 'researcher.t0' && !m.subject.endsWith('._journal')).length);
+    expect(researcher.consumed).toBe(all.filter((m) => m.seq <= request.seq && m.env.to === 'researcher.t0' && !subjects.isJournal(m.subject)).length);
     // memory holds exactly the experiments recorded up to there
     const memory = r.actors.find((a) => a.address === 'memory.0')!;
     const recorded = all.filter((m) => m.seq <= request.seq && m.env.type === 'experiment.record').map((m) => (m.env as Envelope<'experiment.record'>).payload.id);
@@ -107,7 +108,7 @@ describe('replay', () => {
     const { messages } = fixture('house-votes-4traces');
     const r = replay(messages, MACHINES, { actor: 'validator.t2' });
     expect(r.actors.map((a) => a.address)).toEqual(['validator.t2']);
-    expect(r.compared).toBe(envelopes(messages).filter((m) => m.env.from === 'validator.t2' && !m.subject.endsWith('._journal')).length);
+    expect(r.compared).toBe(envelopes(messages).filter((m) => m.env.from === 'validator.t2' && !subjects.isJournal(m.subject)).length);
     expect(() => replay(messages, MACHINES, { actor: 'researcher.t9' })).toThrow(/has no machine actor researcher\.t9/);
   });
 

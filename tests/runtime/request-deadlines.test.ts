@@ -83,7 +83,7 @@ describe('request deadlines', () => {
     coordinator.onMessage((e) => toCoordinator.push(e));
     developer.onMessage((e) => toDeveloper.push(e));
     const onBus: Envelope[] = []; // the deadline notice travels the bus (and so the recorded log) like any message
-    nats.bus.subscribe(subjects.inbox(run, addr.researcher('t0')), (d) => onBus.push(decode(d)));
+    nats.bus.subscribe(subjects.inboxFilter(run, addr.researcher('t0')), (d) => onBus.push(decode(d)));
     await nats.bus.flush();
 
     const t0 = Date.now();
@@ -120,7 +120,7 @@ describe('request deadlines', () => {
     expect(late).toHaveLength(1);
     const r = replay(logged, MACHINES);
     const replayed = r.actors.find((a) => a.address === addr.researcher('t0'))!;
-    const toResearcher = logged.filter((m) => (m.body as Envelope).to === addr.researcher('t0') && !m.subject.endsWith('._journal'));
+    const toResearcher = logged.filter((m) => (m.body as Envelope).to === addr.researcher('t0') && !subjects.isJournal(m.subject));
     expect(replayed.consumed).toBe(toResearcher.length - 1); // everything but the late reply
     expect(replayed.compared).toBeGreaterThanOrEqual(5);
     // fed the late reply as if it were on time, the researcher would decide differently: replay must not do that

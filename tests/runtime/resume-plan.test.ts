@@ -2,6 +2,7 @@
 // log ending mid-flight): every machine rebuilt by replay with its consumption count, what a machine owed at the cut
 // (its outputs for inputs it had been given), the service requests nobody answered (a job running at the crash), and
 // ids that go on after the log's. A log cut this way replays without a divergence.
+import { subjects } from '../../protocols/subjects.ts';
 import { describe, expect, it } from 'vitest';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,7 @@ import { planResume } from '../../runtime/resume-plan.ts';
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { messages } = readGomelog(join(REPO, 'tests', 'fixtures', 'replay', 'breast-cancer-1trace.gomelog'));
 const envOf = (m: LoggedMessage) => validate(m.body) as Envelope;
-const live = messages.filter((m) => !m.subject.endsWith('._dlq'));
+const live = messages.filter((m) => !subjects.isDeadLetter(m.subject));
 
 /** The log as a kill -9 leaves it: everything before `seq` (exclusive), and no actor.stop records. */
 function crashedBefore(seq: number): LoggedMessage[] {
@@ -36,7 +37,7 @@ describe('resume plan', () => {
     expect(plan.points.get('validator.t0')?.pending?.map((e) => e.id)).toContain(job.id);
     // each machine consumed every message the log addressed to it
     for (const address of plan.machines) {
-      const addressed = log.filter((m) => !m.subject.endsWith('._journal') && envOf(m).to === address).length;
+      const addressed = log.filter((m) => !subjects.isJournal(m.subject) && envOf(m).to === address).length;
       expect(plan.points.get(address)?.consumed, address).toBe(addressed);
     }
     // ids go on after the log's: a resumed sender never reuses one

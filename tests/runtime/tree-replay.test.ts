@@ -2,6 +2,7 @@
 // fixtures:record with the tree-greedy and tree-mcts presets): both replay with zero divergences; every improvement
 // tree-greedy made was of the best-scoring node of the tree it saw, after its five drafts; every node tree-mcts chose
 // is the one UCT selects on the recorded tree, with the visit counts and values its rationale states.
+import { subjects } from '../../protocols/subjects.ts';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../protocols/codec.ts';
@@ -18,7 +19,7 @@ const FIXTURES = resolve(import.meta.dirname, '..', 'fixtures', 'replay');
 
 /** Each tree the researcher was shown, with the hypothesis it then sent. */
 function decisions(name: string): { nodes: TreeNode[]; hypothesis: Envelope<'research.hypothesis'>['payload'] }[] {
-  const envs = readGomelog(join(FIXTURES, `${name}.gomelog`)).messages.filter((m) => !m.subject.endsWith('._dlq')).map((m) => validate(m.body));
+  const envs = readGomelog(join(FIXTURES, `${name}.gomelog`)).messages.filter((m) => !subjects.isDeadLetter(m.subject)).map((m) => validate(m.body));
   const out: { nodes: TreeNode[]; hypothesis: Envelope<'research.hypothesis'>['payload'] }[] = [];
   let tree: TreeNode[] | null = null;
   for (const e of envs) {
