@@ -7,14 +7,15 @@ import { assign, emit, enqueueActions, setup, type AnyStateMachine } from 'xstat
 import { z } from 'zod';
 import type { Route } from '../protocols/route.ts';
 import { isMessageType } from '../protocols/messages.ts';
-import { CUSTOM_TYPE } from '../protocols/message-registry.ts';
+import { isOwnType } from '../protocols/message-registry.ts';
 import type { TaskInfo } from '../protocols/domain.ts';
 import type { RoleSettings } from '../protocols/topology.ts';
 import type { Outgoing } from '../runtime/envelope-factory.ts';
 import type { SendEvent } from '../runtime/machine-io.ts';
+import { addr } from './addresses.ts';
+import { MACHINES } from './machines.ts';
 
 export type { SendEvent };
-import { addr } from './addresses.ts';
 
 /** What a role factory is given: the same xstate and zod Gome runs with, so a role file needs no imports of its own. */
 export interface RoleKit {
@@ -84,12 +85,12 @@ export function definitionProblems(name: string, d: unknown, customRoleNames: re
   const m = def.machine as { id?: unknown; transition?: unknown; config?: unknown } | undefined;
   if (!m || typeof m !== 'object' || typeof m.id !== 'string' || typeof m.transition !== 'function') {
     problems.push('machine is not an xstate machine: build it with kit.setup({ … }).createMachine({ id, … })');
-  } else if (m.id === 'coordinator' || m.id === 'memory' || m.id === 'researcher' || m.id === 'developer' || m.id === 'validator') {
+  } else if (Object.prototype.hasOwnProperty.call(MACHINES, m.id)) {
     problems.push(`its machine's id "${m.id}" is a built-in machine's; give it the role's name, e.g. id: "${name}"`);
   }
   const own = Object.keys(def.messages ?? {});
   for (const t of own) {
-    if (!t.startsWith(`${name}.`) || !CUSTOM_TYPE.test(t)) problems.push(`its message type "${t}" must be named "${name}.<name>" in lower case`);
+    if (!isOwnType(name, t)) problems.push(`its message type "${t}" must be named "${name}.<name>" in lower case`);
   }
   for (const [i, ic] of (def.intercepts ?? []).entries()) {
     if (!ic || typeof ic.type !== 'string' || typeof ic.to !== 'string') { problems.push(`intercepts[${i}] must be { type, to }`); continue; }
@@ -108,28 +109,28 @@ export function roleActors(name: string, count: RoleSettings['count'], traces: r
     .filter((a) => a.traces.length > 0);
 }
 
-/** The address of the role's actor that serves a trace. */
-function actorFor(name: string, count: RoleSettings['count'], traces: readonly string[], trace: string): string {
-  return roleActors(name, count, traces).find((a) => a.traces.includes(trace))!.address;
+/** The address of the role's actor that serves each trace. */
+function servingActors(name: string, count: RoleSettings['count'], traces: readonly string[]): Map<string, string> {
+  return new Map(roleActors(name, count, traces).flatMap((a) => a.traces.map((t) => [t, a.address] as const)));
 }
 
 /**
  * The routes that put every custom role's interceptions in place: for each trace, a message of the intercepted type
- * on its way to the target role's actor goes to the role's actor serving that trace.
+ * on its way to the target role's actor goes to the role's actor serving that trace. A target with one actor per trace
+ * (developer.t0) tells the trace by its address; a target that serves several (memory.0) needs the route's trace.
  */
 export function interceptRoutes(roles: readonly LoadedRole[], traces: readonly string[]): Route[] {
   const routes: Route[] = [];
   for (const r of roles) {
+    const via = servingActors(r.name, r.settings.count, traces);
     for (const ic of r.definition.intercepts ?? []) {
-      for (const t of traces) {
-        const via = actorFor(r.name, r.settings.count, traces, t);
-        const target = roles.find((o) => o.name === ic.to);
-        const to = (PER_TRACE_TARGETS as readonly string[]).includes(ic.to) ? `${ic.to}.${t}`
-          : SINGLE_TARGETS[ic.to] ?? actorFor(target!.name, target!.settings.count, traces, t);
-        routes.push({ type: ic.type, to, via, ...(to.endsWith(`.${t}`) ? {} : { trace: t }) });
-      }
+      const custom = roles.find((o) => o.name === ic.to);
+      const targets: Map<string, string> = (PER_TRACE_TARGETS as readonly string[]).includes(ic.to) ? new Map(traces.map((t) => [t, `${ic.to}.${t}`]))
+        : custom ? servingActors(custom.name, custom.settings.count, traces)
+          : new Map(traces.map((t) => [t, SINGLE_TARGETS[ic.to]!]));
+      const perTrace = new Set(targets.values()).size === traces.length;
+      for (const t of traces) routes.push({ type: ic.type, to: targets.get(t)!, via: via.get(t)!, ...(perTrace ? {} : { trace: t }) });
     }
   }
-  // a single target's routes hold a trace each; a per-trace target's address says it already
   return routes;
 }

@@ -2,7 +2,7 @@
 // built-in ones, and a type nobody registered is still unknown (dead-lettered). A role owns the types under its name:
 // "critic.verdict" belongs to the role "critic", so two roles cannot claim one type and no role can shadow a built-in.
 import type { z } from 'zod';
-import { payloads } from './messages.ts';
+import { isMessageType } from './messages.ts';
 
 interface Registered { owner: string; schema: z.ZodType }
 
@@ -10,6 +10,11 @@ const registry = new Map<string, Registered>();
 
 /** A role's own message type: "<role>.<name>", lower-case words joined by dots and dashes. */
 export const CUSTOM_TYPE = /^[a-z][a-z-]*(\.[a-z][a-z0-9-]*)+$/;
+
+/** Is `type` one the role `owner` may register: "<owner>.<name>" in lower case? */
+export function isOwnType(owner: string, type: string): boolean {
+  return type.startsWith(`${owner}.`) && CUSTOM_TYPE.test(type);
+}
 
 export class MessageTypeRefused extends Error {
   constructor(readonly owner: string, readonly type: string, reason: string, readonly fix: string) {
@@ -25,10 +30,10 @@ export class MessageTypeRefused extends Error {
 export function registerMessageTypes(owner: string, schemas: Readonly<Record<string, z.ZodType>>): string[] {
   const types = Object.keys(schemas);
   for (const type of types) {
-    if (Object.prototype.hasOwnProperty.call(payloads, type)) {
+    if (isMessageType(type)) {
       throw new MessageTypeRefused(owner, type, 'it is a built-in message type', `name the role's own types "${owner}.<name>"`);
     }
-    if (!type.startsWith(`${owner}.`) || !CUSTOM_TYPE.test(type)) {
+    if (!isOwnType(owner, type)) {
       throw new MessageTypeRefused(owner, type, `a role's own types are named "${owner}.<name>" in lower case`, `rename it, e.g. "${owner}.${type.split('.').pop()!.toLowerCase().replace(/[^a-z0-9-]/g, '-') || 'message'}"`);
     }
     const had = registry.get(type);

@@ -59,7 +59,7 @@ const RoleSettings = z.strictObject({
   /** The LLM model this role's brain requests use (overrides the brain config's model for the role). */
   model: z.string().min(1).optional(),
   /**
-   * A custom role: the file whose default export is its role factory (runtime/custom-role.ts), relative to the
+   * A custom role: the file whose default export is its role factory (actors/custom-role.ts), relative to the
    * topology file (the loader makes it absolute). Only custom roles have one.
    */
   machine: z.string().min(1).optional(),

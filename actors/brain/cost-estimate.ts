@@ -27,6 +27,19 @@ const ROW_EXP: Record<ModelFamily, number> = { hgb: 1, xgb: 1, rf: 1.1, et: 1.05
 const OVERHEAD = 40;
 /** Histogram boosting with early stopping stops, on average, well before its cap. */
 const EARLY_STOP_SHARE = 0.6;
+/** The feature count the relative costs were measured at (letter-recognition's 16 columns, CNN_EPOCH's reference). */
+const REFERENCE_WIDTH = 16;
+
+/**
+ * How a table's width scales every cost that reads its columns, against REFERENCE_WIDTH: histograms, splits,
+ * distances, coefficients and parsing all grow linearly with the columns. A network reads only its image's pixels
+ * (its cost is in its own side²), so it is the one family this leaves alone. One factor for every tabular family and
+ * the overhead keeps their ratios, and so every tabular estimate, as fitted; it decides what a tabular model costs
+ * against a network (784 pixel columns: 49 times a 16-column table).
+ */
+export function widthFactor(task: TaskInfo): number {
+  return Math.max(1, task.columns.length) / REFERENCE_WIDTH;
+}
 
 function num(m: ModelSpec, key: string, dflt: number): number {
   const v = m.params[key];
@@ -56,7 +69,8 @@ function modelCost(m: ModelSpec, spec: PipelineSpec, task: TaskInfo): number {
     : m.family === 'hgb' ? Math.sqrt(Math.max(2, num(m, 'max_leaf_nodes', 31)) / 31)
     : m.family === 'cnn' ? (Math.max(4, num(m, 'width', 16)) / 16) ** 2 * ((task.image?.side ?? 28) / 28) ** 2 : 1;
   const rows = fitRows(spec, task) / 1000;
-  return (PER_ESTIMATOR[m.family] * n * perClass * size + FIXED[m.family]) * Math.max(0.05, rows) ** ROW_EXP[m.family];
+  const width = m.family === 'cnn' ? 1 : widthFactor(task);
+  return (PER_ESTIMATOR[m.family] * n * perClass * size + FIXED[m.family]) * Math.max(0.05, rows) ** ROW_EXP[m.family] * width;
 }
 
 /** Share of a fold's training rows each search trial fits on (models.py: 1 - SEARCH_INNER_FRACTION). */
@@ -96,7 +110,7 @@ export function specCost(spec: PipelineSpec, task: TaskInfo): number {
   const rows = Math.max(0.05, Math.min(task.nTrainRows, spec.maxTrainRows) / 1000);
   const models = spec.models.reduce((a, m) => a + modelCost(m, spec, task), 0);
   const fe = featureFactor(spec);
-  return (models * folds * spec.seeds * fe * level2Factor(spec)) + searchCost(spec, task) * folds * fe + OVERHEAD * rows;
+  return (models * folds * spec.seeds * fe * level2Factor(spec)) + searchCost(spec, task) * folds * fe + OVERHEAD * rows * widthFactor(task);
 }
 
 export interface CostEstimate { ms: number; basis: string }

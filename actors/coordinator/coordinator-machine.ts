@@ -103,6 +103,11 @@ export function selectionDue(c: Pick<Ctx, 'selector' | 'traceBests' | 'traces' |
   return c.selector === 'llm' && !c.error && selectionCandidates(c).length >= 2;
 }
 
+/** The best validated pipeline stands as the final choice, for `reason` (an LLM selector that could not or did not choose). */
+function keepBestValidated(c: Pick<Ctx, 'best'>, reason: string): { selection: Selection } {
+  return { selection: { by: 'best-validated', reason, bestValidated: c.best?.experiment ?? null } };
+}
+
 function finishedReason(c: Ctx): Payload<'run.finished'>['reason'] | null {
   if (c.error) return 'error';
   if (c.stopping) return 'stopped';
@@ -111,10 +116,16 @@ function finishedReason(c: Ctx): Payload<'run.finished'>['reason'] | null {
   return null;
 }
 
+/** No iteration under way, and none may start: the run ends (after the LLM selector's choice, when one is due). */
+function loopOver(c: Ctx): boolean {
+  return c.busy.length === 0 && finishedReason(c) !== null;
+}
+
 export const coordinatorMachine = setup({
   types: {} as { context: Ctx; events: Envelope; input: CoordinatorInput; emitted: SendEvent },
   guards: {
-    shouldFinish: ({ context }) => context.busy.length === 0 && finishedReason(context) !== null,
+    shouldFinish: ({ context }) => loopOver(context),
+    shouldSelect: ({ context }) => loopOver(context) && selectionDue(context),
   },
   actions: {
     finish: emit(({ context }) => out(context.requester, 'run.finished', {
@@ -227,13 +238,11 @@ export const coordinatorMachine = setup({
         ],
       },
       always: [
-        { guard: ({ context }) => context.busy.length === 0 && finishedReason(context) !== null && selectionDue(context), target: 'selecting', actions: 'askSelector' },
+        { guard: 'shouldSelect', target: 'selecting', actions: 'askSelector' },
         {
           guard: 'shouldFinish', target: 'done',
           actions: [
-            assign(({ context }) => (context.selector === 'llm' ? { selection: {
-              by: 'best-validated' as const, reason: 'fewer than two traces have a best pipeline: there was nothing to choose among', bestValidated: context.best?.experiment ?? null,
-            } } : {})),
+            assign(({ context }) => (context.selector === 'llm' ? keepBestValidated(context, 'fewer than two traces have a best pipeline: there was nothing to choose among') : {})),
             'finish',
           ],
         },
@@ -246,15 +255,12 @@ export const coordinatorMachine = setup({
           target: 'done',
           actions: [
             assign(({ context, event }) => {
-              const bestValidated = context.best?.experiment ?? null;
               const chosen = selectionCandidates(context).find((c) => c.sota.experiment === event.payload.experiment);
-              if (!chosen) {
-                return { selection: { by: 'best-validated' as const, reason: `the selector named ${event.payload.experiment}, which is none of the candidates; the best validated pipeline stands`, bestValidated } };
-              }
+              if (!chosen) return keepBestValidated(context, `the selector named ${event.payload.experiment}, which is none of the candidates; the best validated pipeline stands`);
               return {
                 best: { experiment: chosen.sota.experiment, trace: chosen.trace, score: chosen.sota.score, submissionPath: null },
                 bestRunMs: chosen.sota.fullRunMs ?? null,
-                selection: { by: 'llm' as const, reason: event.payload.reason, bestValidated },
+                selection: { by: 'llm' as const, reason: event.payload.reason, bestValidated: context.best?.experiment ?? null },
               };
             }),
             'finish',
@@ -264,10 +270,7 @@ export const coordinatorMachine = setup({
           guard: ({ event }) => event.payload.request === 'brain.select.request',
           target: 'done',
           actions: [
-            assign(({ context, event }) => ({ selection: {
-              by: 'best-validated' as const, reason: `the selector gave no answer (${event.payload.code}: ${event.payload.reason}); the best validated pipeline stands`,
-              bestValidated: context.best?.experiment ?? null,
-            } })),
+            assign(({ context, event }) => keepBestValidated(context, `the selector gave no answer (${event.payload.code}: ${event.payload.reason}); the best validated pipeline stands`)),
             'finish',
           ],
         },

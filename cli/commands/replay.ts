@@ -2,12 +2,11 @@
 // message they emit against the recorded one; --until SEQ prints each actor's state there, --actor replays one actor.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { MACHINES } from '../../actors/machines.ts';
 import { readGomelog, type GomelogHeader, type LoggedMessage } from '../../runtime/gomelog.ts';
 import { replay, ReplayUnavailable, type ReplayOptions, type ReplayReport } from '../../runtime/replay.ts';
 import { Topology, upgradeLegacyTopology } from '../../protocols/topology.ts';
 import type { LoadedRole } from '../../actors/custom-role.ts';
-import { loadRoles, roleMachines } from '../run/role-loader.ts';
+import { loadRoles, machinesWith } from '../run/role-loader.ts';
 import { RUN_LOG_FILE } from '../run/run-finalize.ts';
 import { resolveRunDir } from './export.ts';
 
@@ -27,7 +26,7 @@ export async function replayLog(target: string, runsRoot: string, opts: ReplayOp
   // the run's custom roles, from the files it recorded (their message types decode, their machines replay)
   const roles = await logRoles(header);
   const t0 = performance.now();
-  const report = replay(messages, { ...MACHINES, ...roleMachines(roles) }, opts);
+  const report = replay(messages, machinesWith(roles), opts);
   return { file, header, report, ms: performance.now() - t0 };
 }
 

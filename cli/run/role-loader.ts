@@ -11,6 +11,8 @@ import { registerMessageTypes } from '../../protocols/message-registry.ts';
 import { describeConfigIssue } from '../../protocols/config-errors.ts';
 import { definitionProblems, ROLE_KIT, type LoadedRole, type RoleDefinition } from '../../actors/custom-role.ts';
 import { RoleFileInvalid } from './role-file-invalid.ts';
+import { MACHINES } from '../../actors/machines.ts';
+import type { MachineRegistry } from '../../runtime/replay.ts';
 
 const ROLE_FILE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 
@@ -96,7 +98,7 @@ export function withRoleFiles(topology: Topology, roles: readonly LoadedRole[]):
   return { ...topology, roles: { ...topology.roles, ...Object.fromEntries(roles.map((r) => [r.name, { ...r.settings, machine: r.file, sha256: r.sha256 }])) } };
 }
 
-/** The machines of the loaded roles by their xstate id (what replay and resume add to the built-in ones). */
-export function roleMachines(roles: readonly LoadedRole[]): Record<string, LoadedRole['definition']['machine']> {
-  return Object.fromEntries(roles.map((r) => [r.definition.machine.id, r.definition.machine]));
+/** The machines replay and resume rebuild actors from: the built-in ones and the loaded roles', by xstate id. */
+export function machinesWith(roles: readonly LoadedRole[]): MachineRegistry {
+  return { ...MACHINES, ...Object.fromEntries(roles.map((r) => [r.definition.machine.id, r.definition.machine])) };
 }

@@ -13,7 +13,6 @@ import type { Envelope, Payload } from '../../protocols/messages.ts';
 import type { JobOutcome } from '../../protocols/domain.ts';
 import { bodyOf, type LoggedMessage } from '../../runtime/gomelog.ts';
 import { planResume, type ResumePlan } from '../../runtime/resume-plan.ts';
-import { MACHINES } from '../../actors/machines.ts';
 import { RunNotResumable } from './run-not-resumable.ts';
 import type { ActorHost } from '../../runtime/actor-host.ts';
 import { Bus } from '../../runtime/bus.ts';
@@ -40,7 +39,7 @@ import { RunStopper, type StopRequest } from './run-stopper.ts';
 import { finalRefit, type RefitResult } from './final-refit.ts';
 import { finalizeRun, summarise, type FinalizedRun, type RunBasics, type RunStatus } from './run-finalize.ts';
 import { hostActors } from './actor-wiring.ts';
-import { loadRoles, roleMachines, withRoleFiles } from './role-loader.ts';
+import { loadRoles, machinesWith, withRoleFiles } from './role-loader.ts';
 import type { LoadedRole } from '../../actors/custom-role.ts';
 import type { MachineRegistry } from '../../runtime/replay.ts';
 import { GOME_VERSION } from '../version.ts';
@@ -216,7 +215,7 @@ export async function drive(s: Session): Promise<RunResult> {
     const url = opts.natsUrl ?? nats!.url;
     bus = await Bus.connect({ servers: url, name: `gome-${runId}`, logger: root.child({ component: 'bus' }), ...(opts.natsKeyFile ? { nkeySeed: readFileSync(opts.natsKeyFile, 'utf8') } : {}) });
     recorder = await Recorder.ensure(bus.nc, runId, { maxBytes: config.messageLog.maxBytes, maxAgeMs: config.messageLog.maxAgeMs });
-    const plan = s.resume ? await readPlan(recorder, say, { ...MACHINES, ...roleMachines(s.roles) }) : null;
+    const plan = s.resume ? await readPlan(recorder, say, machinesWith(s.roles)) : null;
     gpu = new GpuNode({
       jobsRoot: join(runDir, 'jobs'), budget, sandbox: config.sandbox === 'none' ? 'none' : 'bwrap', python: config.python,
       seal: sealFor(comp.root), scorer,

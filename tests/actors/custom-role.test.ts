@@ -15,9 +15,8 @@ import { EnvelopeFactory } from '../../runtime/envelope-factory.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import { readGomelog } from '../../runtime/gomelog.ts';
 import { replay } from '../../runtime/replay.ts';
-import { MACHINES } from '../../actors/machines.ts';
 import { interceptRoutes, type RoleInput } from '../../actors/custom-role.ts';
-import { loadRoles, roleMachines } from '../../cli/run/role-loader.ts';
+import { loadRoles, machinesWith } from '../../cli/run/role-loader.ts';
 import { RoleFileInvalid } from '../../cli/run/role-file-invalid.ts';
 import { runCompetition, describeTopology } from '../../cli/run/run-session.ts';
 import { loadTopology, parseTopologyText, TopologyFileInvalid } from '../../cli/topology-file.ts';
@@ -172,7 +171,7 @@ describe('custom roles', () => {
     // replay rebuilds the critic from the file the run recorded and applies the recorded routes: zero divergences
     const { messages } = readGomelog(join(r.runDir, 'run.gomelog'));
     const roles = await loadRoles(Topology.parse(meta.config.topology), { recorded: true });
-    const report = replay(messages, { ...MACHINES, ...roleMachines(roles) });
+    const report = replay(messages, machinesWith(roles));
     expect(report.actors.map((a) => a.address)).toContain('critic.t0');
     expect(report.actors.find((a) => a.address === 'critic.t0')!.compared).toBe(verdicts.length + proposed.length);
   }, 180_000);

@@ -196,6 +196,29 @@ describe('planning', () => {
     expect(rows.spec.maxTrainRows).toBeLessThanOrEqual(Math.floor(5441 / 2));
   });
 
+  it('cost-estimate - a tabular model on 784 pixel columns costs what its width says against a network, and width leaves tabular ratios alone', () => {
+    // fashion-mnist as the harness splits it, with its 784 pixel columns; the base is the 5-epoch network measured at 118 s
+    const pixels = Array.from({ length: 784 }, (_, i) => ({ name: `pixel${i}`, dtype: 'numeric' as const, missingFrac: 0 }));
+    const images = { ...taskFor('multiclass', 'accuracy'), nTrainRows: 8000, nClasses: 10, columns: pixels,
+      harness: { folds: 5, holdoutRows: 1199, acceptK: 2 }, image: { side: 28, channels: 1 as const, prefix: 'pixel' } };
+    const cnn = draftSpec(images, 'cnn');
+    cnn.models[0]!.params['epochs'] = 5;
+    const base = { spec: cnn, runMs: 118_000 };
+    const xgb = draftSpec(images, 'cnn');
+    xgb.models = [modelSpec('xgb', { ...tunedParams('xgb'), n_estimators: 125 })];
+    renameModels(xgb);
+    // (before: priced without the columns, the switch was planned at ~0.5x the network and fitted in 300 s; its full
+    // run was killed at its 300 s limit)
+    expect(estimateMs(xgb, images, base)!.ms).toBeGreaterThan(300_000 * 3);
+    // the same two specs on a 16-column table: only a network's price moves with the width
+    const narrow = { ...images, columns: pixels.slice(0, 16) };
+    expect(estimateMs(xgb, narrow, base)!.ms).toBeLessThan(estimateMs(xgb, images, base)!.ms / 10);
+    const hgb = draftSpec(task, 'hgb');
+    const wide = { ...task, columns: pixels };
+    const ratio = (t: typeof task) => specCost(ensembleSpec(), t) / specCost(hgb, t);
+    expect(ratio(wide)).toBeCloseTo(ratio(task), 9);
+  });
+
   it('research - a change that would not fit even reshaped is not proposed while one that fits is left', () => {
     const sota = { experiment: 't0-e1', score: 0.9, code: 'x', hypothesis: 'draft', cvStd: 0.01, trainScore: 0.95, folds: [0.9, 0.9, 0.9, 0.9, 0.9],
       holdout: 0.9, feedback: null, spec: draftSpec(task, 'hgb'), fullRunMs: 8_000 };
