@@ -11,6 +11,7 @@ APT_PACKAGES=(
   r-cran-aer r-cran-dslabs                      # real datasets for fertility-work (AER Fertility) and tweet-source (dslabs trump_tweets)
   dataset-fashion-mnist                         # images for the bundled fashion-mnist-10k competition
   bubblewrap                                    # no-network job sandbox
+  docker.io debootstrap                         # the Docker job sandbox (--sandbox docker) and its image, built from a debootstrap root
   iproute2 procps                               # network namespaces for multi-host tests; ps for process checks
   util-linux                                    # setpriv: helpers (nats-server, jobs) die with the gome process
 )

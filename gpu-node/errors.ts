@@ -3,7 +3,7 @@ import { GomeError } from '../runtime/errors.ts';
 
 export type GpuNodeErrorCode =
   | 'MISSING_BINARY' | 'SANDBOX_UNAVAILABLE' | 'SANDBOX_PROBE' | 'SPAWN_FAILED' | 'WORKSPACE_FAILED' | 'INVALID_JOB' | 'NODE_CLOSED'
-  | 'BUDGET_FILE';
+  | 'BUDGET_FILE' | 'DOCKER_UNAVAILABLE';
 
 export abstract class GpuNodeError extends GomeError {
   abstract readonly code: GpuNodeErrorCode;
@@ -81,5 +81,13 @@ export class BudgetFileInvalid extends GpuNodeError {
   constructor(readonly path: string, cause: string) {
     super(`budget file ${path} cannot be resumed: ${cause}`,
       'restore budget.json from the run log, or start the run fresh (the budget clock restarts at zero)');
+  }
+}
+
+/** The Docker job backend cannot run here: no engine answers, or the job image is not built. */
+export class DockerUnavailable extends GpuNodeError {
+  readonly code = 'DOCKER_UNAVAILABLE' as const;
+  constructor(readonly detail: string, fix: string) {
+    super(`the docker job sandbox cannot start: ${detail}`, fix);
   }
 }

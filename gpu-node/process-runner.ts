@@ -52,7 +52,10 @@ export interface ProcessResult {
   wallMs: number;
   cpuMs: number;
   peakRssKb: number;
-  usageSource: 'rusage' | 'proc';
+  /** rusage: the wrapper's; proc: sampled from /proc; container: the engine's (wall time only, when the wrapper died). */
+  usageSource: 'rusage' | 'proc' | 'container';
+  /** The kernel's OOM killer ended the job inside its memory limit (container backends report it). */
+  oomKilled?: boolean;
   stdoutTail: string;
   stderrTail: string;
   /** null when the wrapper wrote no stats (killed, crashed, or not wrapped) */

@@ -7,9 +7,11 @@ import type { ProcessResult } from './process-runner.ts';
 import { BinaryNotFound, SandboxUnavailable } from './errors.ts';
 import { BwrapSandbox } from './sandbox-bwrap.ts';
 import { SubprocessSandbox } from './sandbox-subprocess.ts';
+import { resolveDocker } from './docker-engine.ts';
 
-/** "bwrap": sealed (default). "none": a plain subprocess that sees the whole host; only when asked for. */
-export type SandboxKind = 'bwrap' | 'none';
+/** "bwrap": sealed (default). "docker": sealed in a container of the job image. "none": a plain subprocess that sees
+ * the whole host; only when asked for. */
+export type SandboxKind = 'bwrap' | 'docker' | 'none';
 
 /** Everything a backend needs to run one job (main.py in its workspace). Paths are HOST paths. */
 export interface JobExecSpec {
@@ -44,6 +46,8 @@ export interface SandboxBackend {
   readonly name: string;
   /** Whether the job is sealed: no network, nothing of the host beyond its allow-list. */
   readonly isolated: boolean;
+  /** The memory limit the backend itself enforces on every job (a container's), in MB; absent: none of its own. */
+  readonly memoryLimitMb?: number | null;
   /** The paths as the job sees them (its environment carries these), given the host workspace and data dir. */
   view(host: { workdir: string; dataDir: string }): JobView;
   execute(spec: JobExecSpec): Promise<ProcessResult>;
@@ -102,11 +106,12 @@ export function clearSandboxProbeCache(): void { probeCache.clear(); }
  * (naming the cause and the fixes) — never a silent fallback to an unsealed job.
  */
 export async function resolveSandbox(kind: SandboxKind, opts: { logger?: Logger; bwrap?: string } = {}): Promise<SandboxBackend> {
+  if (kind === 'docker') return resolveDocker({ logger: opts.logger });
   if (kind === 'none') {
     opts.logger?.warn('sandbox "none": jobs run unsealed and can read the answers, the repository and the home directory');
     return new SubprocessSandbox();
   }
-  if (kind !== 'bwrap') throw new SandboxUnavailable(String(kind), 'unknown sandbox kind; use "bwrap" (sealed) or "none" (unsealed)');
+  if (kind !== 'bwrap') throw new SandboxUnavailable(String(kind), 'unknown sandbox kind; use "bwrap" (sealed), "docker" (sealed, in containers) or "none" (unsealed)');
   const probe = await probeBwrap(opts.bwrap ?? 'bwrap');
   if (probe.ok) return new BwrapSandbox(probe.path);
   throw new SandboxUnavailable('bwrap', probe.detail, probe.missing);

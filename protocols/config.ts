@@ -69,7 +69,8 @@ const OfflineBrain = z.object({
 export const BrainConfig = z.discriminatedUnion('kind', [OfflineBrain, OpenAiBrain, ReplayBrain]);
 export type BrainConfig = z.infer<typeof BrainConfig>;
 
-/** Job sandboxes: bwrap seals the job (the default); none runs it unsealed and says so; docker is not built yet. */
+/** Job sandboxes: bwrap seals the job (the default); docker seals it in a container of the job image (gpu-node/sandbox-docker.ts);
+ * none runs it unsealed and says so. */
 export const SandboxName = z.enum(['bwrap', 'none', 'docker']);
 export type SandboxName = z.infer<typeof SandboxName>;
 
@@ -131,9 +132,7 @@ export const RunConfig = z.object({
   maxRepairs: z.number().int().min(0).max(10).default(2),
   topK: z.number().int().min(1).max(5).default(3),
   maxIterations: z.number().int().positive().nullable().default(null),
-  sandbox: SandboxName.default('bwrap').refine((s) => s !== 'docker', {
-    message: 'the Docker job backend is not built yet; use "bwrap" (sealed, the default) or "none" (unsealed, said so in the report)',
-  }),
+  sandbox: SandboxName.default('bwrap'),
   /** The run's fixed cross-validation folds, given to every job (folds.csv). */
   folds: z.number().int().min(2).max(10).default(5),
   /** Share of the training rows held back (labels never enter the sandbox) to confirm the final choice. */

@@ -15,6 +15,14 @@ export interface BusOptions {
   nkeySeed?: string;
 }
 
+/** The servers of a --nats value: one URL, or several separated by commas (the nodes of a cluster). */
+export function natsServers(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** JetStream replicas for what a run keeps: three (R3) on a cluster of at least three nodes, else one. */
+export const CLUSTER_REPLICAS = 3;
+
 export class Bus {
   private constructor(readonly nc: NatsConnection, private readonly logger: Logger | undefined) {}
 
@@ -60,6 +68,16 @@ export class Bus {
   }
 
   async flush(): Promise<void> { await this.nc.flush(); }
+
+  /** The nodes of the cluster the connected server belongs to (its gossiped client URLs; 1 for a lone server). */
+  clusterSize(): number {
+    return Math.max(1, new Set(this.nc.info?.connect_urls ?? []).size);
+  }
+
+  /** How many copies a run's streams keep here: R3 on a cluster of three or more nodes, else one. */
+  replicas(): number {
+    return this.clusterSize() >= CLUSTER_REPLICAS ? CLUSTER_REPLICAS : 1;
+  }
 
   async close(): Promise<void> {
     if (this.nc.isClosed()) return;

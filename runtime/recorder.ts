@@ -16,6 +16,29 @@ export interface RecordedMessage {
   deadLetter: boolean;
 }
 
+/** How long one JetStream API call may wait before it is tried again. */
+const API_ATTEMPT_MS = 1_000;
+/** How long reads keep trying while a cluster elects a new leader for the run's stream (a lost node's streams). */
+export const API_PATIENCE_MS = 20_000;
+
+/** A JetStream API failure worth another try: a timeout or no responder while a stream or its leader moves. */
+function transient(e: unknown): boolean {
+  const code = String((e as { code?: unknown }).code ?? '');
+  const msg = (e as Error).message ?? '';
+  return code === 'TIMEOUT' || code === '503' || /temporarily unavailable|no responders|leader/i.test(msg);
+}
+
+/** Runs a JetStream API call, again and again while it fails transiently, until API_PATIENCE_MS have passed. */
+async function patiently<T>(fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + API_PATIENCE_MS;
+  for (let wait = 100; ; wait = Math.min(1_000, wait * 2)) {
+    try { return await fn(); } catch (e) {
+      if (!transient(e) || Date.now() + wait > deadline) throw e;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
 export class Recorder {
   private constructor(private readonly nc: NatsConnection, readonly run: string, readonly stream: string) {}
 
@@ -43,8 +66,10 @@ export class Recorder {
   }
 
   async count(): Promise<number> {
-    const jsm = await this.nc.jetstreamManager();
-    return (await jsm.streams.info(this.stream)).state.messages;
+    return patiently(async () => {
+      const jsm = await this.nc.jetstreamManager({ timeout: API_ATTEMPT_MS });
+      return (await jsm.streams.info(this.stream)).state.messages;
+    });
   }
 
   /** Waits until the stream holds at least n messages (or the timeout passes); returns the count seen. */
@@ -62,11 +87,14 @@ export class Recorder {
   async *readRaw(): AsyncGenerator<{ seq: number; subject: string; data: Uint8Array }> {
     const total = await this.count();
     if (total === 0) return;
-    const jsm = await this.nc.jetstreamManager();
-    const info = await jsm.consumers.add(this.stream, {
+    const jsm = await this.nc.jetstreamManager({ timeout: API_ATTEMPT_MS });
+    const info = await patiently(() => jsm.consumers.add(this.stream, {
       ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, inactive_threshold: nanos(60_000), mem_storage: true,
-    });
-    const consumer = await this.nc.jetstream().consumers.get(this.stream, info.name);
+      // a reader needs no copies: on an R3 stream a replicated consumer waits for its own election (seconds after a
+      // node is lost)
+      num_replicas: 1,
+    }));
+    const consumer = await patiently(() => this.nc.jetstream().consumers.get(this.stream, info.name));
     let seen = 0;
     let lastSeq = 0;
     let empty = 0;
@@ -119,15 +147,29 @@ export class Recorder {
 
   /** Writes the log as JSON lines (one recorded message per line). Returns the number of lines. */
   async export(file: string): Promise<number> {
-    const ws = createWriteStream(file);
+    return (await this.exportBoth(file, null, null)).messages;
+  }
+
+  /**
+   * One read of the stream written twice: as JSON lines for people (jsonlFile) and, when given, as a .gomelog for
+   * replay (logFile). Returns the message count.
+   */
+  async exportBoth(jsonlFile: string, logFile: string | null, header: { config: unknown; topology: unknown; gome: string } | null): Promise<{ messages: number }> {
+    const ws = createWriteStream(jsonlFile);
+    const w = logFile && header ? new GomelogWriter(logFile, { run: this.run, ...header }) : null;
     let n = 0;
-    for await (const m of this.read()) {
-      if (!ws.write(JSON.stringify(m) + '\n')) await once(ws, 'drain');
-      n++;
+    try {
+      for await (const m of this.readRaw()) {
+        w?.append({ seq: m.seq, subject: m.subject, body: bodyOf(m.data) });
+        if (!ws.write(JSON.stringify(this.toRecorded(m.seq, m.subject, m.data)) + '\n')) await once(ws, 'drain');
+        n++;
+      }
+    } finally {
+      w?.close();
+      ws.end();
+      await once(ws, 'finish');
     }
-    ws.end();
-    await once(ws, 'finish');
-    return n;
+    return { messages: n };
   }
 }
 

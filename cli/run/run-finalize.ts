@@ -66,7 +66,7 @@ export interface FinalizedRun {
 }
 
 /** The message log export may not hang the end of a run (NATS may be the part that failed). */
-const EXPORT_TIMEOUT_MS = 5_000;
+const EXPORT_TIMEOUT_MS = 10_000;
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, new Promise<T>((_, rej) => { setTimeout(() => rej(new Error(`${what} took longer than ${ms} ms`)), ms).unref(); })]);
@@ -100,14 +100,12 @@ export async function finalizeRun(i: FinalizeInput): Promise<FinalizedRun> {
     : emptyMetrics(budgetSnap.budgetMs, budgetSnap.usedMs);
   await step('metrics.json', () => writeFileSync(join(i.runDir, 'metrics.json'), JSON.stringify(metrics, null, 2)), undefined);
 
+  // one read of the run's stream gives both logs: messages.jsonl for people, run.gomelog (the messages' own bytes) for
+  // gome replay RUN
   const messages = i.recorder
-    ? await step('messages.jsonl', () => withTimeout(i.recorder!.export(join(i.runDir, 'messages.jsonl')), EXPORT_TIMEOUT_MS, 'exporting the message log'), null)
+    ? await step('messages.jsonl', async () => (await withTimeout(i.recorder!.exportBoth(join(i.runDir, 'messages.jsonl'), join(i.runDir, RUN_LOG_FILE),
+      { config: i.config, topology: i.config.topology, gome: GOME_VERSION }), EXPORT_TIMEOUT_MS, 'exporting the message log')).messages, null)
     : null;
-  if (i.recorder) {
-    // the same messages, as their own bytes, for replay (gome replay RUN)
-    await step(RUN_LOG_FILE, () => withTimeout(i.recorder!.exportLog(join(i.runDir, RUN_LOG_FILE), { config: i.config, topology: i.config.topology, gome: GOME_VERSION }),
-      EXPORT_TIMEOUT_MS, 'exporting the replay log'), null);
-  }
 
   if (i.archive) {
     const archive = i.archive;

@@ -85,7 +85,6 @@ describe('cli', () => {
     const runs = mkdtempSync(join(tmpdir(), 'gome-cli-runs-'));
     const cases: Array<[string[], RegExp]> = [
       [['--traces', '0'], /--traces was 0, but it must be at least 1\./],
-      [['--sandbox', 'docker'], /--sandbox was "docker": the Docker job backend is not built yet; use "bwrap"/],
       [['--sandbox', 'auto'], /--sandbox was "auto", but allowed values are "bwrap", "none", "docker"\./],
       [['--grace', '5m'], /--grace was 300000, but it must be at most 60000\./],
       [['--log-max-mb', '0'], /--log-max-mb was 0, but it must be/],
@@ -103,6 +102,21 @@ describe('cli', () => {
     const r = gome('run', '--help');
     expect(r.stdout).not.toMatch(/replay exactly|subprocess|auto,/);
     expect(r.stdout).toMatch(/--sandbox <kind>.*bwrap/);
+  });
+
+  it('cli - with --sandbox docker and no engine the run stops at once with the cause and the fix, and never falls back', () => {
+    const runs = mkdtempSync(join(tmpdir(), 'gome-nodocker-runs-'));
+    const socket = join(runs, 'no-engine.sock');
+    const r = spawnSync(process.execPath, [join(REPO, 'bin/gome.mjs'), 'run', 'bench/breast-cancer-diagnosis', '--budget', '5m', '--runs', runs, '--sandbox', 'docker'],
+      { encoding: 'utf8', cwd: REPO, timeout: 120_000, env: { ...process.env, DOCKER_HOST: `unix://${socket}` } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`the docker job sandbox cannot start: no Docker engine answered at unix://${socket.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    expect(r.stderr).toMatch(/--sandbox bwrap/);
+    const [run] = readdirSync(runs).filter((d) => d !== 'no-engine.sock');
+    const meta = JSON.parse(readFileSync(join(runs, run!, 'run_meta.json'), 'utf8'));
+    expect(meta.status).toBe('failed');
+    expect(meta.error.name).toBe('DockerUnavailable');
+    expect(existsSync(join(runs, run!, 'jobs')) ? readdirSync(join(runs, run!, 'jobs')) : []).toEqual([]); // no job ran
   });
 
   it('cli - when bubblewrap cannot start the run stops at once with the cause and the fix, and never runs unsealed', () => {
