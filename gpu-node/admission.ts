@@ -1,10 +1,13 @@
-// Admission control: a pure decision whether a job may start, given its limit, its estimate (from the debug run) and the remaining budget.
+// Admission control: a pure decision whether a job may start, given its limit, its estimate (the debug run's, or the
+// brain's plan where that is larger) and the remaining budget.
 import { ADMISSION_SAFETY } from '../protocols/config.ts';
 
 export interface AdmissionInput {
   jobLimitMs: number;
-  /** Estimated runtime from the debug run; null when unknown (debug runs). */
+  /** Estimated runtime from the debug run (or the brain's plan, see estimateFrom); null when unknown (debug runs). */
   estimatedMs: number | null;
+  /** Where the estimate comes from (job.submit estimateFrom); default the debug run. */
+  estimateFrom?: 'debug' | 'plan';
   remainingBudgetMs: number;
   /**
    * Budget held back from this job (the final refit's reserve, for scored jobs): its estimate must fit in what
@@ -25,6 +28,7 @@ export type AdmissionDecision =
   | { admit: false; effectiveLimitMs: number; reason: string; refusal: 'budget-exhausted' | 'too-slow' };
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const basis = (i: AdmissionInput): string => (i.estimateFrom === 'plan' ? "from the brain's plan, which exceeds the debug run's extrapolation" : 'from the debug run');
 
 /** The limit a job actually runs under: its own limit, capped by what is left of the budget. */
 export function effectiveLimitMs(jobLimitMs: number, remainingBudgetMs: number): number {
@@ -64,11 +68,11 @@ export function decideAdmission(input: AdmissionInput): AdmissionDecision {
   if (est !== null && Number.isFinite(est)) {
     if (est * safety > usable) {
       return { admit: false, effectiveLimitMs: effective, refusal: 'too-slow',
-        reason: `estimated runtime ${s(est)} (from the debug run)${margin(safety)} exceeds the remaining budget ${s(usable)}${held(input)}` };
+        reason: `estimated runtime ${s(est)} (${basis(input)})${margin(safety)} exceeds the remaining budget ${s(usable)}${held(input)}` };
     }
     if (est * safety > input.jobLimitMs) {
       return { admit: false, effectiveLimitMs: effective, refusal: 'too-slow',
-        reason: `estimated runtime ${s(est)} (from the debug run)${margin(safety)} exceeds the job limit ${s(input.jobLimitMs)}` };
+        reason: `estimated runtime ${s(est)} (${basis(input)})${margin(safety)} exceeds the job limit ${s(input.jobLimitMs)}` };
     }
   }
   return { admit: true, effectiveLimitMs: effective };

@@ -207,7 +207,7 @@ export class GpuNode {
     const remaining = this.opts.budget.snapshot().remainingMs;
     // scored jobs (every job but the final refit) leave the refit's reserve alone and fit with a margin
     const scored = job.score !== false;
-    const decision = decideAdmission({ jobLimitMs: job.limitMs, estimatedMs: job.estimatedMs, remainingBudgetMs: remaining,
+    const decision = decideAdmission({ jobLimitMs: job.limitMs, estimatedMs: job.estimatedMs, estimateFrom: job.estimateFrom ?? 'debug', remainingBudgetMs: remaining,
       reservedMs: scored ? this.refitReserve : 0, safety: scored ? ADMISSION_SAFETY : 1,
       fastestFullMs: scored && job.mode === 'debug' ? this.fastestFullMs : null });
     if (!decision.admit) {

@@ -113,6 +113,8 @@ export const payloads = {
     code: z.string(), summary: z.string(), brain: z.string(),
     /** The pipeline's spec as data beside its code (null for brains without one). */
     spec: BrainSpec.nullable().optional(),
+    /** The brain's own estimate of the full run's time (its plan, from the base pipeline's measured run); null: none. */
+    plannedMs: z.number().nullable().optional(),
   }),
   // ── validator ⇄ brain: the final judgement of a candidate the harness accepted (LLM brains with a judge model) ──
   'brain.judge.request': z.object({
@@ -136,6 +138,8 @@ export const payloads = {
     experiment: z.string(), code: z.string(), baseCode: z.string().nullable(), attempt: z.number().int().positive(),
     /** The SOTA's harness score and per-fold scores, for the paired comparison; null for a first pipeline. */
     sota: z.object({ score: z.number(), folds: z.array(z.number()) }).nullable(), task: TaskInfo,
+    /** The brain's planned full-run time (brain.develop.reply plannedMs): admission weighs it beside the debug run's. */
+    plannedMs: z.number().nullable().optional(),
   }),
   'validate.result': z.object({
     experiment: z.string(), verdict: Verdict, level: Level, reasons: z.array(z.string()), repairable: z.boolean(), blame: Blame,
@@ -154,6 +158,8 @@ export const payloads = {
     rawEstimatedMs: z.number().nullable().optional(),
     /** … and the debug run's job id (a refused full run makes that debug run wasted time). */
     after: z.string().nullable().optional(),
+    /** Where estimatedMs comes from: the debug run (default), or the brain's plan where that is the larger. */
+    estimateFrom: z.enum(['debug', 'plan']).optional(),
     sampleSubmission: z.string().nullable(),
     /** Score the predictions with the run's harness (false only for the final refit on all rows, after every selection). */
     score: z.boolean().optional(),

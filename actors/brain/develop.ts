@@ -200,7 +200,7 @@ export function develop(req: DevelopRequest): DevelopReply {
         const label = reshapeNote(r, limit);
         r.spec.notes = [...prev.notes, `repair#${req.attempt}: ${label}`].slice(-12);
         return { code: generateCode(r.spec, task, `${hypothesis.title} (${label})`), spec: r.spec,
-          summary: `Repair attempt ${req.attempt} of "${hypothesis.kind}": ${label}.`, brain: 'offline-heuristic-v1' };
+          summary: `Repair attempt ${req.attempt} of "${hypothesis.kind}": ${label}.`, brain: 'offline-heuristic-v1', plannedMs: r.after.ms };
       }
     }
     const { spec: repaired, label } = repairSpec(prev, req.error, req.attempt, task);
@@ -210,7 +210,8 @@ export function develop(req: DevelopRequest): DevelopReply {
       spec = simplify(spec, 3);
       code = generateCode(spec, task, `${hypothesis.title} (repair attempt ${req.attempt}: minimal)`);
     }
-    return { code, spec, summary: `Repair attempt ${req.attempt} of "${hypothesis.kind}": ${label}.`, brain: 'offline-heuristic-v1' };
+    return { code, spec, summary: `Repair attempt ${req.attempt} of "${hypothesis.kind}": ${label}.`, brain: 'offline-heuristic-v1',
+      plannedMs: estimateMs(spec, task, measured)?.ms ?? null };
   }
   const applied = applyHypothesis(base, hypothesis, task);
   let spec = applied.spec;
@@ -235,5 +236,6 @@ export function develop(req: DevelopRequest): DevelopReply {
       + `${task.harness ? `the run's ${task.harness.folds} fixed folds` : `${spec.folds} folds`}, ${spec.seeds} seed(s), encoding ${spec.encoding}`
       + `${est ? `; estimated full run ${(est.ms / 1000).toFixed(1)} s` : ''}${shaped ? `; ${shaped}` : ''}.`,
     brain: 'offline-heuristic-v1',
+    plannedMs: est?.ms ?? null,
   };
 }

@@ -124,6 +124,7 @@ export const developerMachine = setup({
             emit(({ context, event }) => out(addr.validator(context.trace), 'validate.request', {
               experiment: context.job!.experiment, code: event.payload.code, baseCode: context.job!.parent?.code ?? null,
               attempt: context.attempt, sota: sotaScores(context.job!.parent), task: context.task,
+              ...(typeof event.payload.plannedMs === 'number' ? { plannedMs: event.payload.plannedMs } : {}),
             })),
           ],
         },

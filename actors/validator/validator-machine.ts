@@ -41,11 +41,24 @@ function reject(c: Ctx, level: Result['level'], reasons: string[], repairable: b
 
 function jobId(c: Ctx, mode: 'debug' | 'full'): string { return `${c.req!.experiment}-a${c.req!.attempt}-${mode}`; }
 
-/** A debug run, or the full run estimated from the debug run `debug` (its corrected and raw estimates ride along). */
+/**
+ * The full run's estimate for admission: the larger of the debug run's (corrected) extrapolation and the brain's plan.
+ * The two fail differently — a tiny debug fit extrapolates badly where fixed costs hide how a fit grows (wide tables),
+ * a plan badly where its relative costs were never measured — and a run killed at its limit wastes all of its time
+ * where a refused one wastes only its debug run.
+ */
+export function fullRunEstimate(debugMs: number | null, plannedMs: number | null | undefined): { ms: number | null; from: 'debug' | 'plan' } {
+  if (typeof plannedMs === 'number' && Number.isFinite(plannedMs) && (debugMs === null || plannedMs > debugMs)) return { ms: plannedMs, from: 'plan' };
+  return { ms: debugMs, from: 'debug' };
+}
+
+/** A debug run, or the full run estimated from the debug run `debug` and the plan (the raw debug estimate rides along). */
 function submit(c: Ctx, mode: 'debug' | 'full', debug: JobOutcome | null): SendEvent {
+  const est = mode === 'full' ? fullRunEstimate(debug?.estimatedFullMs ?? null, c.req!.plannedMs) : { ms: null, from: 'debug' as const };
   return out(addr.gpu, 'job.submit', {
     jobId: jobId(c, mode), mode, code: c.req!.code, dataDir: c.task.dataDir,
-    limitMs: mode === 'debug' ? c.debugMs : c.fullMs, estimatedMs: debug?.estimatedFullMs ?? null,
+    limitMs: mode === 'debug' ? c.debugMs : c.fullMs, estimatedMs: est.ms,
+    ...(mode === 'full' && est.from === 'plan' ? { estimateFrom: 'plan' as const } : {}),
     ...(debug ? { rawEstimatedMs: debug.rawEstimatedFullMs, after: debug.jobId } : {}),
     sampleSubmission: `${c.task.dataDir}/sample_submission.csv`,
   });

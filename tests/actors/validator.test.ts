@@ -7,6 +7,7 @@ import { validatorMachine } from '../../actors/validator/validator-machine.ts';
 import { staticChecks } from '../../actors/validator/static-checks.ts';
 import { checkRun, decide } from '../../actors/validator/run-checks.ts';
 import { job, loglossTask, one, Sim, task } from './harness.ts';
+import { decideAdmission } from '../../gpu-node/admission.ts';
 
 const DEBUG_MS = 30_000;
 const FULL_MS = 900_000;
@@ -161,6 +162,23 @@ describe('validator', () => {
     expect(outs).toHaveLength(1);
     expect(s.payload).toMatchObject({ jobId: 't0-e2-a2-full', mode: 'full', code: CHANGED, limitMs: FULL_MS, estimatedMs: 345_000 });
     expect(v.value).toBe('fullRun');
+  });
+
+  it('validator - the full run is admitted on the larger of the debug run\'s estimate and the brain\'s plan, and says which', () => {
+    // Fashion-MNIST: a histogram-boosting member's tiny debug fit extrapolated to 76 s; the plan said ~600 s; it was
+    // killed at its 300 s limit (before, the plan never reached admission)
+    const planned = validator();
+    planned.send(dev, 'validate.request', request({ attempt: 1, plannedMs: 600_000 }));
+    const s = one(planned.send(addr.gpu, 'job.result', debugOk({ estimatedFullMs: 76_000 })), 'job.submit');
+    expect(s.payload).toMatchObject({ mode: 'full', estimatedMs: 600_000, estimateFrom: 'plan' });
+    // a plan below the debug run's estimate changes nothing
+    const low = validator();
+    low.send(dev, 'validate.request', request({ attempt: 1, plannedMs: 50_000 }));
+    const t = one(low.send(addr.gpu, 'job.result', debugOk({ estimatedFullMs: 76_000 })), 'job.submit');
+    expect(t.payload.estimatedMs).toBe(76_000);
+    expect(t.payload.estimateFrom).toBeUndefined();
+    expect(decideAdmission({ jobLimitMs: 300_000, estimatedMs: 600_000, estimateFrom: 'plan', remainingBudgetMs: 800_000, safety: 1.5 }))
+      .toMatchObject({ admit: false, refusal: 'too-slow', reason: expect.stringMatching(/estimated runtime 600\.0 s \(from the brain's plan, which exceeds the debug run's extrapolation\)/) });
   });
 
   it('validator - stale job.result for another job id is ignored', () => {
