@@ -177,7 +177,7 @@ function signalName(n: number): string {
   return `SIG${n}`;
 }
 
-function readWrapperStats(path: string | null | undefined): WrapperStats | null {
+export function readWrapperStats(path: string | null | undefined): WrapperStats | null {
   if (!path) return null;
   try {
     const s = JSON.parse(readFileSync(path, 'utf8')) as WrapperStats;
@@ -186,16 +186,30 @@ function readWrapperStats(path: string | null | undefined): WrapperStats | null 
 }
 
 function closeStream(s: WriteStream): Promise<void> {
-  return new Promise((resolve) => { s.end(() => resolve()); });
+  return new Promise((resolve) => { if (s.writableEnded) resolve(); else s.end(() => resolve()); });
+}
+
+/** A job's two output streams: each teed to its log file and a tail kept in memory. */
+export interface JobOutput {
+  out: TailBuffer; err: TailBuffer; outLog: WriteStream; errLog: WriteStream;
+  /** Flushes and closes both log files (idempotent). */
+  close(): Promise<void>;
+}
+
+export function openJobOutput(spec: { stdoutPath: string; stderrPath: string; tailBytes?: number }): JobOutput {
+  const tailBytes = spec.tailBytes ?? DEFAULT_TAIL_BYTES;
+  const outLog = createWriteStream(spec.stdoutPath);
+  const errLog = createWriteStream(spec.stderrPath);
+  return {
+    out: new TailBuffer(tailBytes), err: new TailBuffer(tailBytes), outLog, errLog,
+    close: async () => { await Promise.all([closeStream(outLog), closeStream(errLog)]); },
+  };
 }
 
 /** Spawns `spec.file` detached (own process group) and resolves when it has exited and its output is flushed. */
 export function runProcess(spec: RunSpec): Promise<ProcessResult> {
-  const tailBytes = spec.tailBytes ?? DEFAULT_TAIL_BYTES;
-  const outTail = new TailBuffer(tailBytes);
-  const errTail = new TailBuffer(tailBytes);
-  const outLog = createWriteStream(spec.stdoutPath);
-  const errLog = createWriteStream(spec.stderrPath);
+  const io = openJobOutput(spec);
+  const { out: outTail, err: errTail, outLog, errLog } = io;
   const t0 = performance.now();
 
   return new Promise<ProcessResult>((resolve, reject) => {
@@ -207,7 +221,7 @@ export function runProcess(spec: RunSpec): Promise<ProcessResult> {
     child.once('error', (err) => {
       if (settled) return;
       settled = true;
-      void Promise.all([closeStream(outLog), closeStream(errLog)]).then(() => reject(new SpawnFailed(spec.file, err.message)));
+      void io.close().then(() => reject(new SpawnFailed(spec.file, err.message)));
     });
     const pid = child.pid;
     if (pid === undefined) return; // 'error' follows
@@ -246,7 +260,7 @@ export function runProcess(spec: RunSpec): Promise<ProcessResult> {
       void Promise.race([streamsDone, grace]).then(async () => {
         child.stdout!.destroy();
         child.stderr!.destroy();
-        await Promise.all([closeStream(outLog), closeStream(errLog)]);
+        await io.close();
         const wrapper = timedOut || aborted ? null : readWrapperStats(spec.statsPath);
         let exitCode: number | null = code;
         let signal: string | null = sig;

@@ -4,12 +4,12 @@
 // every container carries its owner (host, pid, process start), so a sweep at start-up removes the leftovers of
 // processes that crashed. A job killed by the kernel's OOM killer inside its memory limit is reported as such.
 import { hostname } from 'node:os';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { JobExecSpec, JobView, SandboxBackend } from './sandbox.ts';
-import { JOB_WRAPPER, TailBuffer, DEFAULT_TAIL_BYTES, wrappedPythonArgv, type ProcessResult, type WrapperStats } from './process-runner.ts';
+import { JOB_WRAPPER, openJobOutput, readWrapperStats, wrappedPythonArgv, type ProcessResult, type TailBuffer, type WrapperStats } from './process-runner.ts';
 import { identify, isAlive, type ProcessIdentity } from '../runtime/process-identity.ts';
 
 /** Where the job sees its workspace, its data, the wrapper and the interpreter inside the container. */
@@ -88,11 +88,7 @@ export class DockerSandbox implements SandboxBackend {
 
   async execute(spec: JobExecSpec): Promise<ProcessResult> {
     const docker = this.opts.docker;
-    const tailBytes = spec.tailBytes ?? DEFAULT_TAIL_BYTES;
-    const outTail = new TailBuffer(tailBytes);
-    const errTail = new TailBuffer(tailBytes);
-    const outLog = createWriteStream(spec.stdoutPath);
-    const errLog = createWriteStream(spec.stderrPath);
+    const io = openJobOutput(spec);
     const t0 = performance.now();
     let container: Docker.Container | null = null;
     let timedOut = false;
@@ -108,7 +104,7 @@ export class DockerSandbox implements SandboxBackend {
       container = await docker.createContainer(this.containerSpec(spec));
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
       const drained = new Promise<void>((r) => { stream.once('end', r); stream.once('close', r); stream.once('error', () => r()); });
-      docker.modem.demuxStream(stream, tee(outTail, outLog), tee(errTail, errLog));
+      docker.modem.demuxStream(stream, tee(io.out, io.outLog), tee(io.err, io.errLog));
       if (spec.signal?.aborted) throw new Error('the job was cancelled before it started');
       spec.signal?.addEventListener('abort', onAbort, { once: true });
       await container.start();
@@ -117,13 +113,13 @@ export class DockerSandbox implements SandboxBackend {
       const wallMs = performance.now() - t0;
       await Promise.race([drained, new Promise<void>((r) => setTimeout(r, 1000).unref())]);
       const state = (await container.inspect()).State;
-      await Promise.all([closeStream(outLog), closeStream(errLog)]);
-      const wrapper = timedOut || aborted ? null : readStats(spec.statsPath);
-      return resultOf({ waited: waited.StatusCode, oomKilled: !!state.OOMKilled, wrapper, timedOut, aborted, wallMs, outTail, errTail, pid: state.Pid ?? 0 });
+      await io.close();
+      const wrapper = timedOut || aborted ? null : readWrapperStats(spec.statsPath);
+      return resultOf({ waited: waited.StatusCode, oomKilled: !!state.OOMKilled, wrapper, timedOut, aborted, wallMs, outTail: io.out, errTail: io.err, pid: state.Pid ?? 0 });
     } finally {
       if (timer) clearTimeout(timer);
       spec.signal?.removeEventListener('abort', onAbort);
-      await Promise.all([closeStream(outLog), closeStream(errLog)]);
+      await io.close();
       if (container) await removeContainer(container, spec.logger);
     }
   }
@@ -148,17 +144,6 @@ function resultOf(r: { waited: number; oomKilled: boolean; wrapper: WrapperStats
 
 function tee(tail: TailBuffer, log: WriteStream): Writable {
   return new Writable({ write(chunk: Buffer, _enc, cb) { tail.push(chunk); log.write(chunk); cb(); } });
-}
-
-function closeStream(s: WriteStream): Promise<void> {
-  return new Promise((resolve) => { if (s.closed || s.writableEnded) resolve(); else s.end(() => resolve()); });
-}
-
-function readStats(path: string): WrapperStats | null {
-  try {
-    const s = JSON.parse(readFileSync(path, 'utf8')) as WrapperStats;
-    return typeof s.returncode === 'number' ? s : null;
-  } catch { return null; }
 }
 
 async function removeContainer(c: Docker.Container, logger?: Logger): Promise<void> {
