@@ -180,7 +180,7 @@ describe('planning', () => {
     expect(estimateMs(spec, task, { spec: prev, runMs: 90_000 })!.ms).toBeLessThanOrEqual(24_000);
   });
 
-  it('cost-estimate - a network refused as too slow loses epochs first, and a row subsample halves the rows each fold really fits on', () => {
+  it('cost-estimate - a network refused as too slow loses the epochs it must and no more, and a row subsample halves the rows each fold really fits on', () => {
     // fashion-mnist as the harness splits it: 8,000 rows, 1,199 held back, 5 folds (5,441 rows per fold's fit)
     const images = { ...taskFor('multiclass', 'accuracy'), nTrainRows: 8000, nClasses: 10, harness: { folds: 5, holdoutRows: 1199, acceptK: 2 },
       image: { side: 28, channels: 1 as const, prefix: 'pixel' } };
@@ -188,8 +188,13 @@ describe('planning', () => {
     const refused = { spec: cnn, runMs: 252_400 };
     const r = reshapeToFit(cnn, images, refused, 160_000)!;
     expect(r.steps[0]).toMatch(/epochs/);
-    expect(r.spec.models[0]!.params['epochs']).toBe(5);
+    // cut by what is needed (63% of the estimate fits): 6 epochs, where halving kept 5
+    expect(r.spec.models[0]!.params['epochs']).toBe(6);
     expect(r.after.ms).toBeLessThanOrEqual(160_000);
+    // the 2026-11-25 Fashion run: 10 epochs refused at 338.5 s for a 160 s target kept 3 epochs by halving; now 4
+    const today = reshapeToFit(cnn, images, { spec: cnn, runMs: 338_500 }, 160_000)!;
+    expect(today.spec.models[0]!.params['epochs']).toBe(4);
+    expect(today.after.ms).toBeLessThanOrEqual(160_000);
     // (before the fix: the subsample halved the 8,000 public rows to 4,000, which cut a fold's 5,441 only to 4,000)
     const rows = reshapeToFit(cnn, images, refused, 40_000)!;
     expect(rows.steps).toContain('fit on a row subsample');
