@@ -4,10 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Docker from 'dockerode';
 import { which } from '../../runtime/which.ts';
 import { SandboxUnavailable } from '../../gpu-node/errors.ts';
 import { probeBwrap } from '../../gpu-node/sandbox.ts';
+import { dockerClient, jobImageName, JOB_IMAGE_DIR } from '../../gpu-node/docker-engine.ts';
 import { probeSandbox, type ProbeCheck, type SandboxProbeReport } from '../../gpu-node/sandbox-probe.ts';
 import { ensurePrepared } from '../run/prepare.ts';
 
@@ -46,13 +46,17 @@ export async function runChecks(python = '/usr/bin/python3'): Promise<Check[]> {
 
   let dockerDetail = 'no engine answering';
   let dockerOk = false;
+  let dockerFix = 'apt-get install -y docker.io && dockerd --data-root /var/lib/gome-docker -H unix:///run/gome-docker.sock --bridge=none --iptables=false & export DOCKER_HOST=unix:///run/gome-docker.sock';
+  const { docker, where } = dockerClient();
+  const image = jobImageName();
   try {
-    const d = new Docker(process.env.DOCKER_HOST ? undefined : { socketPath: '/var/run/docker.sock' });
-    const v = await Promise.race([d.version(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 3000))]);
-    dockerOk = true; dockerDetail = `engine ${v.Version}`;
-  } catch (e) { dockerDetail = `no engine: ${(e as Error).message.split('\n')[0]}`; }
-  checks.push({ name: 'Docker engine (optional job sandbox)', ok: dockerOk, required: false, detail: dockerDetail,
-    fix: 'apt-get install -y docker.io && dockerd --data-root /var/lib/gome-docker --bridge=none --iptables=false &' });
+    const v = await Promise.race([docker.version(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 3000))]);
+    const built = await docker.getImage(image).inspect().then(() => true, () => false);
+    dockerOk = built;
+    dockerDetail = `engine ${v.Version} at ${where}; job image ${image} ${built ? 'present' : 'not built'}`;
+    if (!built) dockerFix = `sudo DOCKER_HOST=${where} ${resolve(JOB_IMAGE_DIR, 'build.sh')}`;
+  } catch (e) { dockerDetail = `no engine at ${where}: ${(e as Error).message.split('\n')[0]}`; }
+  checks.push({ name: 'Docker engine and job image (optional: --sandbox docker)', ok: dockerOk, required: false, detail: dockerDetail, fix: dockerFix });
 
   const nodeMajor = Number(process.versions.node.split('.')[0]);
   checks.push({ name: 'Node.js ≥ 20', ok: nodeMajor >= 20, required: true, detail: process.version, fix: 'install Node.js 20 or newer' });

@@ -2,6 +2,7 @@
 // socket, --bridge=none --iptables=false) and the job image built from deploy/job-image: sealing, the memory limit,
 // kills at the limit, container removal and the start-up sweep. Where no engine can start, every test skips and the
 // reason is printed.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +117,12 @@ describe('docker sandbox', () => {
     expect(left).toContain(elsewhere.id);
     await live.remove({ force: true });
     await elsewhere.remove({ force: true });
+  });
+
+  it('docker - gome doctor names the engine and whether the job image is built', (ctx) => {
+    if (!engine) return ctx.skip(unavailable);
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin/gome.mjs'), 'doctor'], { encoding: 'utf8', env: { ...process.env, DOCKER_HOST: engine.host }, timeout: 60_000 });
+    expect(r.stdout + r.stderr).toMatch(new RegExp(`ok +Docker engine and job image .*at ${engine.host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; job image ${engine.image} present`));
   });
 
   it('docker - the container is asked for no network, a read-only root, dropped capabilities and the limits', (ctx) => {
