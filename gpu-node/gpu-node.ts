@@ -293,16 +293,8 @@ export class GpuNode {
       workdir, sandbox: ready.backend.name, budgetCapped: cappedByBudget,
     };
     if (res.aborted) return this.infra(job, startedAt, `job was killed because ${new NodeClosed().message}`, partial);
-    if (res.oomKilled) {
-      // the job's fault, not the node's: it used more memory than its limit allows
-      this.counts.error++;
-      this.breaker.success();
-      const limit = this.opts.memoryLimitMb ?? ready.backend.memoryLimitMb ?? null;
-      const reason = `killed for exceeding its memory limit${limit ? ` of ${limit} MB` : ''} (out of memory): use less memory, e.g. fewer rows, features or models at once`;
-      this.opts.logger.warn({ jobId: job.jobId, peakRssKb: partial.usage!.peakRssKb }, 'job killed by its memory limit');
-      return { ...this.base(job, startedAt, this.opts.clock.now()), ...partial, status: 'error', reason };
-    }
-    if (!res.timedOut && (!res.wrapper || res.wrapper.error)) {
+    // a job the OOM killer ended may leave no wrapper report; it is the job's fault (an error), not the node's
+    if (!res.timedOut && !res.oomKilled && (!res.wrapper || res.wrapper.error)) {
       const why = res.wrapper?.error ?? `the sandbox or job wrapper exited (${res.exitCode ?? res.signal}) without reporting: ${lastLine(res.stderrTail) || 'no stderr'}`;
       return this.infra(job, startedAt, why, partial);
     }
@@ -322,6 +314,10 @@ export class GpuNode {
     if (res.timedOut) {
       status = 'timeout';
       reason = `killed at its limit of ${(limitMs / 1000).toFixed(1)} s${cappedByBudget ? ' (the limit was capped by the remaining budget)' : ''}`;
+    } else if (res.oomKilled) {
+      status = 'error';
+      const limit = this.opts.memoryLimitMb ?? ready.backend.memoryLimitMb ?? null;
+      reason = `killed for exceeding its memory limit${limit ? ` of ${limit} MB` : ''} (out of memory): use less memory, e.g. fewer rows, features or models at once`;
     } else if (res.exitCode === 0) {
       status = 'ok';
       reason = outputReasons.length ? outputReasons.join('; ') : null;

@@ -177,6 +177,28 @@ function signalName(n: number): string {
   return `SIG${n}`;
 }
 
+/** How a job ended and what it used, as one backend or another measured it. */
+export type JobUsage = Pick<ProcessResult, 'exitCode' | 'signal' | 'cpuMs' | 'peakRssKb' | 'usageSource'>;
+
+/** A job's end measured from outside (the process group, the container), told more precisely by the wrapper's own
+ * report when there is one: its child's return code or signal, rusage CPU time and the larger peak RSS. */
+export function withWrapperStats(outside: JobUsage, wrapper: WrapperStats | null): JobUsage {
+  if (!wrapper) return outside;
+  const died = wrapper.returncode < 0;
+  return {
+    exitCode: died ? null : wrapper.returncode,
+    signal: died ? signalName(-wrapper.returncode) : null,
+    cpuMs: typeof wrapper.user_s === 'number' && typeof wrapper.sys_s === 'number' ? (wrapper.user_s + wrapper.sys_s) * 1000 : outside.cpuMs,
+    peakRssKb: Math.max(outside.peakRssKb, wrapper.maxrss_kb ?? 0),
+    usageSource: 'rusage',
+  };
+}
+
+/** A container's exit status as a code or a signal (128 + n: its first process died of signal n). */
+export function exitStatus(status: number): Pick<JobUsage, 'exitCode' | 'signal'> {
+  return status > 128 ? { exitCode: null, signal: signalName(status - 128) } : { exitCode: status, signal: null };
+}
+
 export function readWrapperStats(path: string | null | undefined): WrapperStats | null {
   if (!path) return null;
   try {
@@ -262,20 +284,10 @@ export function runProcess(spec: RunSpec): Promise<ProcessResult> {
         child.stderr!.destroy();
         await io.close();
         const wrapper = timedOut || aborted ? null : readWrapperStats(spec.statsPath);
-        let exitCode: number | null = code;
-        let signal: string | null = sig;
-        let cpuMs = sampler.cpuMs;
-        let peakRssKb = sampler.peakRssKb;
-        let usageSource: ProcessResult['usageSource'] = 'proc';
-        if (wrapper) {
-          usageSource = 'rusage';
-          if (wrapper.returncode < 0) { exitCode = null; signal = signalName(-wrapper.returncode); } else { exitCode = wrapper.returncode; signal = null; }
-          if (typeof wrapper.user_s === 'number' && typeof wrapper.sys_s === 'number') cpuMs = (wrapper.user_s + wrapper.sys_s) * 1000;
-          peakRssKb = Math.max(peakRssKb, wrapper.maxrss_kb ?? 0);
-        }
+        const usage = withWrapperStats({ exitCode: code, signal: sig, cpuMs: sampler.cpuMs, peakRssKb: sampler.peakRssKb, usageSource: 'proc' }, wrapper);
         settled = true;
         resolve({
-          pid, exitCode, signal, timedOut, aborted, wallMs, cpuMs, peakRssKb, usageSource,
+          pid, ...usage, timedOut, aborted, wallMs,
           stdoutTail: outTail.toString(), stderrTail: errTail.toString(), wrapper,
         });
       });

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { JobExecSpec, JobView, SandboxBackend } from './sandbox.ts';
-import { JOB_WRAPPER, openJobOutput, readWrapperStats, wrappedPythonArgv, type ProcessResult, type TailBuffer, type WrapperStats } from './process-runner.ts';
+import { exitStatus, JOB_WRAPPER, openJobOutput, readWrapperStats, withWrapperStats, wrappedPythonArgv, type ProcessResult, type TailBuffer, type WrapperStats } from './process-runner.ts';
 import { identify, isAlive, type ProcessIdentity } from '../runtime/process-identity.ts';
 
 /** Where the job sees its workspace, its data, the wrapper and the interpreter inside the container. */
@@ -127,17 +127,10 @@ export class DockerSandbox implements SandboxBackend {
 
 function resultOf(r: { waited: number; oomKilled: boolean; wrapper: WrapperStats | null; timedOut: boolean; aborted: boolean; wallMs: number;
   outTail: TailBuffer; errTail: TailBuffer; pid: number }): ProcessResult {
-  let exitCode: number | null = r.waited;
-  let signal: string | null = null;
-  // 128 + n: the container's first process died of signal n (9: a kill at the limit or by the OOM killer)
-  if (!r.wrapper && r.waited > 128) { exitCode = null; signal = r.waited === 137 ? 'SIGKILL' : `SIG${r.waited - 128}`; }
-  if (r.wrapper) {
-    if (r.wrapper.returncode < 0) { exitCode = null; signal = r.wrapper.returncode === -9 ? 'SIGKILL' : `SIG${-r.wrapper.returncode}`; } else exitCode = r.wrapper.returncode;
-  }
-  const cpuMs = r.wrapper && typeof r.wrapper.user_s === 'number' && typeof r.wrapper.sys_s === 'number' ? (r.wrapper.user_s + r.wrapper.sys_s) * 1000 : 0;
+  // the engine knows only the container's status (137: a kill at the limit or by the OOM killer); the wrapper more
+  const usage = withWrapperStats({ ...exitStatus(r.waited), cpuMs: 0, peakRssKb: 0, usageSource: 'container' }, r.wrapper);
   return {
-    pid: r.pid, exitCode, signal, timedOut: r.timedOut, aborted: r.aborted, wallMs: r.wallMs, cpuMs,
-    peakRssKb: r.wrapper?.maxrss_kb ?? 0, usageSource: r.wrapper ? 'rusage' : 'container', oomKilled: r.oomKilled && !r.timedOut && !r.aborted,
+    pid: r.pid, ...usage, timedOut: r.timedOut, aborted: r.aborted, wallMs: r.wallMs, oomKilled: r.oomKilled && !r.timedOut && !r.aborted,
     stdoutTail: r.outTail.toString(), stderrTail: r.errTail.toString(), wrapper: r.wrapper,
   };
 }

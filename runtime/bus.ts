@@ -7,6 +7,7 @@ import { NatsUnavailable } from './errors.ts';
 import type { Logger } from './logger.ts';
 
 export interface BusOptions {
+  /** One server URL, several separated by commas (the nodes of a cluster), or a list of them. */
   servers: string | string[];
   name?: string;
   logger?: Logger;
@@ -16,7 +17,7 @@ export interface BusOptions {
 }
 
 /** The servers of a --nats value: one URL, or several separated by commas (the nodes of a cluster). */
-export function natsServers(value: string): string[] {
+function natsServers(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
@@ -28,7 +29,7 @@ export class Bus {
 
   static async connect(opts: BusOptions): Promise<Bus> {
     const co: ConnectionOptions = {
-      servers: opts.servers,
+      servers: typeof opts.servers === 'string' ? natsServers(opts.servers) : opts.servers,
       name: opts.name ?? 'gome',
       reconnect: true,
       maxReconnectAttempts: -1,

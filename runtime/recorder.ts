@@ -39,6 +39,9 @@ async function patiently<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** What a .gomelog's header says of its run besides the run id. */
+export interface LogHeader { config: unknown; topology: unknown; gome: string }
+
 export class Recorder {
   private constructor(private readonly nc: NatsConnection, readonly run: string, readonly stream: string) {}
 
@@ -118,14 +121,8 @@ export class Recorder {
   }
 
   /** Writes the log as a .gomelog file (runtime/gomelog.ts): the messages' own bytes, framed. Returns the message count. */
-  async exportLog(file: string, header: { config: unknown; topology: unknown; gome: string }): Promise<number> {
-    const w = new GomelogWriter(file, { run: this.run, ...header });
-    try {
-      for await (const m of this.readRaw()) w.append({ seq: m.seq, subject: m.subject, body: bodyOf(m.data) });
-    } finally {
-      w.close();
-    }
-    return w.written;
+  async exportLog(file: string, header: LogHeader): Promise<number> {
+    return this.exportTo({ log: { file, header } });
   }
 
   private toRecorded(seq: number, subject: string, data: Uint8Array): RecordedMessage {
@@ -147,29 +144,28 @@ export class Recorder {
 
   /** Writes the log as JSON lines (one recorded message per line). Returns the number of lines. */
   async export(file: string): Promise<number> {
-    return (await this.exportBoth(file, null, null)).messages;
+    return this.exportTo({ jsonl: file });
   }
 
   /**
-   * One read of the stream written twice: as JSON lines for people (jsonlFile) and, when given, as a .gomelog for
-   * replay (logFile). Returns the message count.
+   * One read of the stream, written as JSON lines for people (jsonl) and/or as a .gomelog for replay (log). Returns the
+   * message count.
    */
-  async exportBoth(jsonlFile: string, logFile: string | null, header: { config: unknown; topology: unknown; gome: string } | null): Promise<{ messages: number }> {
-    const ws = createWriteStream(jsonlFile);
-    const w = logFile && header ? new GomelogWriter(logFile, { run: this.run, ...header }) : null;
+  async exportTo(to: { jsonl?: string; log?: { file: string; header: LogHeader } }): Promise<number> {
+    const ws = to.jsonl ? createWriteStream(to.jsonl) : null;
+    const w = to.log ? new GomelogWriter(to.log.file, { run: this.run, ...to.log.header }) : null;
     let n = 0;
     try {
       for await (const m of this.readRaw()) {
         w?.append({ seq: m.seq, subject: m.subject, body: bodyOf(m.data) });
-        if (!ws.write(JSON.stringify(this.toRecorded(m.seq, m.subject, m.data)) + '\n')) await once(ws, 'drain');
+        if (ws && !ws.write(JSON.stringify(this.toRecorded(m.seq, m.subject, m.data)) + '\n')) await once(ws, 'drain');
         n++;
       }
     } finally {
       w?.close();
-      ws.end();
-      await once(ws, 'finish');
+      if (ws) { ws.end(); await once(ws, 'finish'); }
     }
-    return { messages: n };
+    return n;
   }
 }
 

@@ -54,11 +54,12 @@ export function fullRunEstimate(debugMs: number | null, plannedMs: number | null
 
 /** A debug run, or the full run estimated from the debug run `debug` and the plan (the raw debug estimate rides along). */
 function submit(c: Ctx, mode: 'debug' | 'full', debug: JobOutcome | null): SendEvent {
-  const est = mode === 'full' ? fullRunEstimate(debug?.estimatedFullMs ?? null, c.req!.plannedMs) : { ms: null, from: 'debug' as const };
+  // a debug run has neither: it is what makes the first estimate
+  const est = fullRunEstimate(debug?.estimatedFullMs ?? null, mode === 'full' ? c.req!.plannedMs : null);
   return out(addr.gpu, 'job.submit', {
     jobId: jobId(c, mode), mode, code: c.req!.code, dataDir: c.task.dataDir,
     limitMs: mode === 'debug' ? c.debugMs : c.fullMs, estimatedMs: est.ms,
-    ...(mode === 'full' && est.from === 'plan' ? { estimateFrom: 'plan' as const } : {}),
+    ...(est.from === 'plan' ? { estimateFrom: 'plan' as const } : {}),
     ...(debug ? { rawEstimatedMs: debug.rawEstimatedFullMs, after: debug.jobId } : {}),
     sampleSubmission: `${c.task.dataDir}/sample_submission.csv`,
   });

@@ -103,8 +103,9 @@ export async function finalizeRun(i: FinalizeInput): Promise<FinalizedRun> {
   // one read of the run's stream gives both logs: messages.jsonl for people, run.gomelog (the messages' own bytes) for
   // gome replay RUN
   const messages = i.recorder
-    ? await step('messages.jsonl', async () => (await withTimeout(i.recorder!.exportBoth(join(i.runDir, 'messages.jsonl'), join(i.runDir, RUN_LOG_FILE),
-      { config: i.config, topology: i.config.topology, gome: GOME_VERSION }), EXPORT_TIMEOUT_MS, 'exporting the message log')).messages, null)
+    ? await step('messages.jsonl', () => withTimeout(i.recorder!.exportTo({ jsonl: join(i.runDir, 'messages.jsonl'),
+      log: { file: join(i.runDir, RUN_LOG_FILE), header: { config: i.config, topology: i.config.topology, gome: GOME_VERSION } } }),
+    EXPORT_TIMEOUT_MS, 'exporting the message log'), null)
     : null;
 
   if (i.archive) {

@@ -15,7 +15,7 @@ import { bodyOf, type LoggedMessage } from '../../runtime/gomelog.ts';
 import { planResume, type ResumePlan } from '../../runtime/resume-plan.ts';
 import { RunNotResumable } from './run-not-resumable.ts';
 import type { ActorHost } from '../../runtime/actor-host.ts';
-import { Bus, natsServers } from '../../runtime/bus.ts';
+import { Bus } from '../../runtime/bus.ts';
 import { Client } from '../../runtime/client.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import { EmbeddedNats, killAllEmbedded } from '../../runtime/embedded-nats.ts';
@@ -213,10 +213,11 @@ export async function drive(s: Session): Promise<RunResult> {
     nats = opts.natsUrl ? null : await EmbeddedNats.start({ storeDir: join(runDir, 'nats') });
     if (nats) pidFile.addChild(nats.pid, 'nats-server');
     const url = opts.natsUrl ?? nats!.url;
-    bus = await Bus.connect({ servers: natsServers(url), name: `gome-${runId}`, logger: root.child({ component: 'bus' }), ...(opts.natsKeyFile ? { nkeySeed: readFileSync(opts.natsKeyFile, 'utf8') } : {}) });
+    bus = await Bus.connect({ servers: url, name: `gome-${runId}`, logger: root.child({ component: 'bus' }), ...(opts.natsKeyFile ? { nkeySeed: readFileSync(opts.natsKeyFile, 'utf8') } : {}) });
     // on a cluster the run's log is kept on three nodes (R3), so it outlives any one of them
-    recorder = await Recorder.ensure(bus.nc, runId, { maxBytes: config.messageLog.maxBytes, maxAgeMs: config.messageLog.maxAgeMs, replicas: bus.replicas() });
-    root.info({ replicas: bus.replicas(), clusterSize: bus.clusterSize() }, 'message log stream');
+    const replicas = bus.replicas();
+    recorder = await Recorder.ensure(bus.nc, runId, { maxBytes: config.messageLog.maxBytes, maxAgeMs: config.messageLog.maxAgeMs, replicas });
+    root.info({ replicas, clusterSize: bus.clusterSize() }, 'message log stream');
     const plan = s.resume ? await readPlan(recorder, say, machinesWith(s.roles)) : null;
     gpu = new GpuNode({
       jobsRoot: join(runDir, 'jobs'), budget, sandbox: config.sandbox, python: config.python,
