@@ -1,9 +1,10 @@
 // Docker job backend (dockerode), sealed like bwrap: a container of the job image with no network, memory, CPU and
 // process limits, a read-only root, the job's workspace as its only writable mount and the competition's public data
-// read-only. The container is always removed — after an exit, a kill at the limit, an abort or an engine error — and
+// read-only; the datasets competitions were cut from are hidden as in bwrap. The container is always removed — after an exit, a kill at the limit, an abort or an engine error — and
 // every container carries its owner (host, pid, process start), so a sweep at start-up removes the leftovers of
 // processes that crashed. A job killed by the kernel's OOM killer inside its memory limit is reported as such.
 import { hostname } from 'node:os';
+import { join, relative } from 'node:path';
 import type { WriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import Docker from 'dockerode';
@@ -11,6 +12,7 @@ import type { Logger } from 'pino';
 import type { JobExecSpec, JobView, SandboxBackend } from './sandbox.ts';
 import { exitStatus, JOB_WRAPPER, openJobOutput, readWrapperStats, withWrapperStats, wrappedPythonArgv, type ProcessResult, type TailBuffer, type WrapperStats } from './process-runner.ts';
 import { identify, isAlive, type ProcessIdentity } from '../runtime/process-identity.ts';
+import { isWithin, maskTargets } from './sandbox-mounts.ts';
 
 /** Where the job sees its workspace, its data, the wrapper and the interpreter inside the container. */
 export const CONTAINER_PATHS = { workdir: '/gome/work', dataDir: '/gome/data', wrapper: '/gome/wrapper/job_wrapper.py', python: '/usr/bin/python3', tmp: '/tmp' } as const;
@@ -21,6 +23,8 @@ export const JOB_LABEL = 'gome.job';
 const PIDS_LIMIT = 4096;
 /** The private /tmp of a job. */
 const TMPFS = 'rw,nosuid,nodev,size=2g';
+/** An empty, read-only directory over a hidden one. */
+const MASK_TMPFS = 'ro,nosuid,nodev,size=4k';
 
 export interface DockerSandboxOptions {
   docker: Docker;
@@ -60,6 +64,11 @@ export class DockerSandbox implements SandboxBackend {
     const env = { ...spec.env, PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
     const uid = process.getuid?.() ?? 0;
     const gid = process.getgid?.() ?? 0;
+    // the image ships the same Debian packages as the host, and with them the datasets competitions were cut from
+    // (sklearn's breast_cancer.csv, …): the recorded sources and R's trees are hidden at the same paths, as in bwrap
+    const place = (host: string): string | null => (isWithin(host, spec.dataDir) ? join(CONTAINER_PATHS.dataDir, relative(spec.dataDir, host))
+      : isWithin(host, spec.workdir) ? null : host);
+    const masks = maskTargets(spec.maskPaths ?? [], place);
     return {
       Image: this.opts.image,
       // the memory limit is the container's (the OOM killer), not the wrapper's address-space limit
@@ -72,9 +81,10 @@ export class DockerSandbox implements SandboxBackend {
       AttachStdout: true, AttachStderr: true, Tty: false, OpenStdin: false,
       HostConfig: {
         NetworkMode: 'none',
-        Binds: [`${spec.workdir}:${CONTAINER_PATHS.workdir}:rw`, `${spec.dataDir}:${CONTAINER_PATHS.dataDir}:ro`, `${JOB_WRAPPER}:${CONTAINER_PATHS.wrapper}:ro`],
+        Binds: [`${spec.workdir}:${CONTAINER_PATHS.workdir}:rw`, `${spec.dataDir}:${CONTAINER_PATHS.dataDir}:ro`, `${JOB_WRAPPER}:${CONTAINER_PATHS.wrapper}:ro`,
+          ...masks.filter((m) => !m.dir).map((m) => `/dev/null:${m.dest}:ro`)],
         ReadonlyRootfs: true,
-        Tmpfs: { [CONTAINER_PATHS.tmp]: TMPFS },
+        Tmpfs: { [CONTAINER_PATHS.tmp]: TMPFS, ...Object.fromEntries(masks.filter((m) => m.dir).map((m) => [m.dest, MASK_TMPFS])) },
         ...(memoryMb ? { Memory: memoryMb * 1024 * 1024, MemorySwap: memoryMb * 1024 * 1024 } : {}),
         ...(this.opts.cpus ? { NanoCpus: Math.round(this.opts.cpus * 1e9) } : {}),
         PidsLimit: PIDS_LIMIT,

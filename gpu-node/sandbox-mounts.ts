@@ -121,19 +121,31 @@ export function mountPlan(input: MountPlanInput): MountOp[] {
     if (isWithin(host, dataDir)) return join(INNER.dataDir, relative(dataDir, host));
     return null; // invisible (the writable workspace is the job's own)
   };
+  for (const t of maskTargets(input.maskPaths, inner, masked)) ops.push(t.dir ? { op: 'tmpfs', dest: t.dest } : { op: 'mask-file', dest: t.dest });
+  return ops;
+}
+
+/**
+ * The masks over recorded sources and R's trees, for any sealed backend: each host path that exists, where the job
+ * would see it (`place`; null: invisible), directories first, none inside a directory already hidden (`hidden`).
+ */
+export function maskTargets(maskPaths: readonly string[], place: (host: string) => string | null, hidden: readonly string[] = []): Array<{ dest: string; dir: boolean }> {
   const targets: Array<{ dest: string; dir: boolean }> = [];
-  for (const m of new Set(input.maskPaths)) {
+  for (const m of new Set(maskPaths)) {
     const host = real(m);
     const st = lstatOrNull(host);
-    const dest = st ? inner(host) : null;
+    const dest = st ? place(host) : null;
     if (dest && (st!.isDirectory() || st!.isFile())) targets.push({ dest, dir: st!.isDirectory() });
   }
   targets.sort((a, b) => Number(b.dir) - Number(a.dir) || a.dest.length - b.dest.length);
+  const masked = [...hidden];
+  const out: Array<{ dest: string; dir: boolean }> = [];
   for (const t of targets) {
     if (masked.some((m) => isWithin(t.dest, m))) continue;
-    if (t.dir) { ops.push({ op: 'tmpfs', dest: t.dest }); masked.push(t.dest); } else ops.push({ op: 'mask-file', dest: t.dest });
+    if (t.dir) masked.push(t.dest);
+    out.push(t);
   }
-  return ops;
+  return out;
 }
 
 /** bwrap arguments for a plan. */

@@ -10,6 +10,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DockerSandbox, OWNER_LABEL, sweepContainers } from '../../gpu-node/sandbox-docker.ts';
 import { REPO_ROOT } from '../../gpu-node/process-runner.ts';
+import { sealFor } from '../../gpu-node/seal.ts';
 import { startTestEngine, type TestEngine } from '../helpers/dockerd.ts';
 import { fixture, job, makeNode, type Fixture } from './helpers.ts';
 
@@ -38,10 +39,14 @@ afterAll(async () => {
 const gomeContainers = async () => (await engine!.docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } })).map((c) => c.Id);
 
 describe('docker sandbox', () => {
-  it('docker - a job runs sealed: no network, read-only data and root, none of the host; its outputs land in its workspace', async (ctx) => {
+  it('docker - a job runs sealed: no network, read-only data and root, none of the host, no source dataset; its outputs land in its workspace', async (ctx) => {
     if (!engine) return ctx.skip(unavailable);
     fx = fixture();
-    const node = makeNode(fx, { sandbox: 'docker' });
+    // the seal of a bundled competition: its recorded source (sklearn's breast_cancer.csv, which the image ships too)
+    const seal = sealFor(join(REPO_ROOT, 'bench', 'breast-cancer-diagnosis'));
+    const source = seal.maskPaths.find((p) => p.endsWith('breast_cancer.csv'))!;
+    expect(source).toBeTruthy();
+    const node = makeNode(fx, { sandbox: 'docker', seal });
     const probe = [
       'import json, os, socket',
       'seen = {}',
@@ -55,6 +60,10 @@ describe('docker sandbox', () => {
       'attempt("write root", lambda: open("/usr/x", "w"))',
       `attempt("repository", lambda: os.stat(${JSON.stringify(REPO_ROOT)}))`,
       'seen["train rows"] = len(open(os.environ["GOME_DATA_DIR"] + "/train.csv").read().splitlines()) - 1',
+      'try:',
+      `    seen["source bytes"] = len(open(${JSON.stringify(source)}).read())`,
+      'except Exception as e:',
+      '    seen["source bytes"] = type(e).__name__',
       'seen["interfaces"] = sorted(n for _, n in socket.if_nameindex())',
       'import sklearn, xgboost, torch',
       'open(os.environ["GOME_OUTPUT_DIR"] + "/probe.json", "w").write(json.dumps(seen))',
@@ -69,6 +78,8 @@ describe('docker sandbox', () => {
     expect(seen['write root']).toMatch(/OSError|PermissionError/);
     expect(seen['repository']).toBe('FileNotFoundError');
     expect(seen['train rows']).toBe(4);
+    // the dataset the answers were cut from is hidden (before: a job read all 569 labelled rows of it)
+    expect(seen['source bytes'] === 0 || typeof seen['source bytes'] === 'string', String(seen['source bytes'])).toBe(true);
     expect(out.usage.cpuMs).toBeGreaterThan(0); // the wrapper's rusage, from inside the container
     await node.close();
     expect(await gomeContainers()).toEqual([]);
