@@ -23,6 +23,8 @@ import { exportRun } from './commands/export.ts';
 import { reapOrphans } from './run/run-pid-file.ts';
 import { describeReplay, replayLog } from './commands/replay.ts';
 import { writeNatsAuth } from './commands/nats-auth.ts';
+import { serveGpuNode, type GpuNodeFlags } from './commands/gpu-node.ts';
+import { serveWorker, type WorkerFlags } from './commands/worker.ts';
 import { exportLog, importLog, loadForShow, LOG_FORMATS, renderLog, type LogFormat } from './commands/log.ts';
 import { ReplayDivergence } from '../runtime/replay.ts';
 
@@ -139,9 +141,11 @@ export function buildProgram(): Command {
 
   runOptions(program.command('run <competition>')
     .description('run the optimisation loop on a competition folder (MLE-bench layout) and hand in the best submission.csv')
-    .option('--positive <label>', 'binary probability target: the class whose probability is submitted (one of the labels in train.csv); needed when neither competition.json nor the description says'))
-    .action(async (competition: string, f: RunFlags & { positive?: string }) => {
-      const r = await runCompetition({ competitionDir: competition, runsRoot: f.runs, natsUrl: f.nats, ...(f.natsKey ? { natsKeyFile: f.natsKey } : {}), config: configFrom(f), logLevel: f.logLevel, handleSignals: true, ...(f.metric ? { metric: f.metric } : {}), ...(f.positive !== undefined ? { positive: f.positive } : {}) });
+    .option('--positive <label>', 'binary probability target: the class whose probability is submitted (one of the labels in train.csv); needed when neither competition.json nor the description says')
+    .option('--remote-gpu', 'run the jobs on a GPU node on another host (gome gpu-node) reached through --nats: the data goes to it through the object store, submissions come back by id; the GPU host chooses its sandbox')
+    .option('--remote', 'coordinate only: the researcher, developer, validator and memory actors run on workers (gome worker) and the jobs on a GPU node (gome gpu-node), all reached through --nats'))
+    .action(async (competition: string, f: RunFlags & { positive?: string; remoteGpu?: boolean; remote?: boolean }) => {
+      const r = await runCompetition({ competitionDir: competition, runsRoot: f.runs, natsUrl: f.nats, ...(f.natsKey ? { natsKeyFile: f.natsKey } : {}), config: configFrom(f), logLevel: f.logLevel, handleSignals: true, ...(f.metric ? { metric: f.metric } : {}), ...(f.positive !== undefined ? { positive: f.positive } : {}), ...(f.remoteGpu ? { remoteGpu: true } : {}), ...(f.remote ? { remote: true } : {}) });
       out(r.runDir);
       if (r.status === 'stopped' && r.stopReason?.startsWith('signal')) process.exitCode = 130;
     });
@@ -302,6 +306,26 @@ export function buildProgram(): Command {
       for (const k of r.keys) out(k);
       err(`include ${r.conf} in the nats-server config (include ./auth.conf); give each host its .nk file: gome run … --nats URL --nats-key FILE`);
     });
+
+  program.command('gpu-node')
+    .description('serve as the GPU node of runs on other hosts (gome run --remote-gpu) until SIGINT/SIGTERM: each run\'s data arrives through the NATS object store, its jobs come through a durable inbox, so a job running when this process dies runs again (its lost time refunded) when it is restarted')
+    .requiredOption('--nats <url>', 'the NATS server or cluster (URLs separated by commas) the runs use')
+    .option('--work <dir>', 'this node\'s folder: fetched data, each run\'s budget and job workspaces', 'gpu-node')
+    .option('--sandbox <kind>', 'job sandbox on this host: bwrap, docker or none (unsealed)', 'bwrap')
+    .option('--python <path>', 'interpreter for generated code', '/usr/bin/python3')
+    .option('--cpus <n>', 'threads each job may use (default: this machine\'s cpu count)', int)
+    .option('--log-level <level>', 'pino level for <work>/gpu-node.log', 'info')
+    .action(async (f: GpuNodeFlags) => { await serveGpuNode(f, err); });
+
+  program.command('worker')
+    .description('host the actors of some roles for runs coordinated on other hosts (gome run --remote) until SIGINT/SIGTERM: their inboxes are durable, so messages wait while the worker is down, and a worker restarted with the same --work takes up its roles, each actor rebuilt from the run\'s log')
+    .requiredOption('--nats <url>', 'the NATS server or cluster (URLs separated by commas) the runs use')
+    .requiredOption('--roles <roles>', 'the roles to host, comma-separated: researcher, developer, validator, memory')
+    .option('--run <run>', 'serve this run only')
+    .option('--any', 'serve any run that asks (one worker per role takes each run)')
+    .option('--work <dir>', 'this worker\'s folder: the roles it holds, its log', 'gome-worker')
+    .option('--log-level <level>', 'pino level for <work>/worker.log', 'info')
+    .action(async (f: WorkerFlags) => { await serveWorker(f, err); });
 
   program.command('doctor')
     .description('check nats-server, the Python ML stack, datasets, bubblewrap and Docker; print exact fixes')

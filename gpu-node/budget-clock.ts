@@ -9,6 +9,8 @@ export const BUDGET_FILE = 'budget.json';
 /** Refunded infrastructure time never exceeds this share of the budget (so failing infrastructure cannot stretch a run). */
 export const MAX_REFUND_FRAC = 0.1;
 export const DEFAULT_BUDGET_MS = 12 * 3600 * 1000;
+/** How often a running clock is saved (persistEvery): a crash loses at most this much charged time. */
+export const PERSIST_EVERY_MS = 1_000;
 
 /** What budget.json holds. `elapsedMs` is gross wall time counted so far (refunds not subtracted). */
 export interface BudgetFileContent {
@@ -100,6 +102,16 @@ export class BudgetClock {
     const usedMs = this.usedAt(now);
     this.persist();
     return { startedAt: this.startedAt, budgetMs: this.budgetMs, usedMs, remainingMs: this.remainingAt(now), refundedMs: this.refunded };
+  }
+
+  /**
+   * Saves the clock every `ms` (a crash then loses at most that much charged time) until the returned function is
+   * called, which saves it once more.
+   */
+  persistEvery(ms = PERSIST_EVERY_MS): () => void {
+    const t = setInterval(() => this.persist(), ms);
+    t.unref();
+    return () => { clearInterval(t); this.persist(); };
   }
 
   /** Writes the current state to the budget file (atomic rename). No-op without a file. */

@@ -1,14 +1,16 @@
 // The GPU node: one serialised queue of sandboxed Python jobs under the run's budget clock, with admission control;
 // every submitted job ends as a JobOutcome (ok / error / timeout / refused / infra), never as a thrown error.
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Budget, HarnessScores, JobOutcome, JobStatus } from '../protocols/domain.ts';
 import type { JobScorer } from '../grading/harness-scorer.ts';
 import type { Payload } from '../protocols/messages.ts';
 import { ADMISSION_SAFETY } from '../protocols/config.ts';
 import type { Clock } from '../runtime/clock.ts';
+import { fileSha, type ArtifactStore } from '../runtime/artifact-store.ts';
 import { decideAdmission, scoredJobsClosed } from './admission.ts';
 import { CircuitBreaker, classifyInfra, type InfrastructureFailing } from './circuit-breaker.ts';
 import { CostModel } from './cost-model.ts';
@@ -16,7 +18,7 @@ import type { BudgetClock } from './budget-clock.ts';
 import { InvalidJob, NodeClosed, WorkspaceFailed } from './errors.ts';
 import { cudaVisibleDevices, detectGpus, type GpuInfo } from './gpu-detect.ts';
 import { JobQueue, type QueueStats } from './job-queue.ts';
-import { collectOutputs, type JobOutputs } from './outputs.ts';
+import { collectOutputs, SUBMISSION_FILE, type JobOutputs } from './outputs.ts';
 import type { ProcessResult } from './process-runner.ts';
 import { requirePython, resolveSandbox, type JobView, type SandboxBackend, type SandboxKind } from './sandbox.ts';
 import type { Seal } from './seal.ts';
@@ -53,6 +55,10 @@ export interface GpuNodeOptions {
   costModel?: CostModel;
   /** Scores each finished job's prediction files on labels the job never saw (the harness's side of the contract). */
   scorer?: JobScorer;
+  /** The data folders this node holds, by artifact id (a job names its data by id: job.submit's `data`). */
+  datasets?: ReadonlyMap<string, string>;
+  /** Where a job's submission.csv is put for another host to fetch (a remote node); absent: only its id is computed. */
+  artifacts?: ArtifactStore;
 }
 
 export interface GpuNodeStats extends QueueStats {
@@ -65,6 +71,10 @@ interface Ready { backend: SandboxBackend; python: string; gpus: GpuInfo[] }
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 const STATS_DIR = '.gome';
+/** Every job start, one line each (job id, node incarnation, clock ms), in the jobs root: counted from outside the node. */
+export const STARTS_LOG = '.starts.log';
+/** A job's own start record in its workspace: which incarnation of the node started it, at what charged time. */
+const START_FILE = 'start.json';
 
 function lastLine(text: string): string {
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
@@ -85,10 +95,15 @@ export class GpuNode {
   private refitReserve = 0;
   /** The fastest scored full run measured in this run: a debug run whose full run could not be faster is not started. */
   private fastestFullMs: number | null = null;
+  /** This process's life of the node (a job started by another life and found again was cut by that life's end) … */
+  private readonly incarnation = randomBytes(6).toString('hex');
+  /** … and the charged time when it began (what an earlier life charged ends there). */
+  private readonly elapsedAtOpen: number;
 
   constructor(private readonly opts: GpuNodeOptions) {
     this.queue = new JobQueue(opts.clock);
     this.cost = opts.costModel ?? new CostModel();
+    this.elapsedAtOpen = opts.budget.elapsedMs();
   }
 
   /** The cost model's current correction factor and how many measured pairs it rests on. */
@@ -173,13 +188,52 @@ export class GpuNode {
 
   private workdirOf(jobId: string): string { return join(resolve(this.opts.jobsRoot), jobId); }
 
+  /**
+   * A job found started by an earlier life of the node (which died with it, e.g. its host lost) runs again; the time
+   * that life charged for it is refunded: a lost attempt is the infrastructure's, not the job's.
+   */
+  private async refundLostAttempt(job: JobSubmit, workdir: string): Promise<void> {
+    let start: { incarnation?: unknown; elapsedMs?: unknown };
+    try { start = JSON.parse(await readFile(join(workdir, STATS_DIR, START_FILE), 'utf8')); } catch { return; }
+    if (start.incarnation === this.incarnation || typeof start.elapsedMs !== 'number') return;
+    const lost = Math.max(0, this.elapsedAtOpen - start.elapsedMs);
+    this.opts.budget.refund(lost);
+    this.opts.logger.warn({ jobId: job.jobId, refundedMs: lost }, 'job runs again after the node that started it was lost; its time is refunded');
+  }
+
+  /** The job's data on this host: the folder its artifact id names, else (older senders) its path. */
+  private dataDirOf(job: JobSubmit): string {
+    if (job.data === undefined) return resolve(job.dataDir);
+    const dir = this.opts.datasets?.get(job.data);
+    if (!dir) throw new InvalidJob(job.jobId, `its data ${job.data} is not a dataset this GPU node holds`, 'attach the run to this node first (gome run --remote-gpu uploads its data and names it by id)');
+    return dir;
+  }
+
+  /** The sample submission a job's output is checked against: by its file name within the job's data on this host. */
+  private sampleOf(job: JobSubmit): string | null {
+    if (job.sampleSubmission === null) return null;
+    return job.data === undefined ? job.sampleSubmission : join(this.dataDirOf(job), basename(job.sampleSubmission));
+  }
+
+  /** The submission's artifact id, put in the store for a remote coordinator; null without a valid one (or on a failed put). */
+  private async submissionIdOf(workdir: string, outputs: JobOutputs | null, reasons: string[]): Promise<string | null> {
+    if (!outputs?.submission?.ok) return null;
+    const path = join(workdir, SUBMISSION_FILE);
+    try {
+      return this.opts.artifacts ? (await this.opts.artifacts.putFile(path)).id : await fileSha(path);
+    } catch (e) {
+      reasons.push(`submission.csv could not be stored for the coordinating host: ${(e as Error).message}`);
+      return null;
+    }
+  }
+
   private base(job: JobSubmit, startedAt: number, endedAt: number): JobOutcome {
     return {
       jobId: job.jobId, mode: job.mode, status: 'infra', exitCode: null, signal: null, reason: null,
       stdoutTail: '', stderrTail: '', usage: { wallMs: 0, cpuMs: 0, peakRssKb: 0 }, startedAt, endedAt,
       estimatedFullMs: null, scores: null, feedback: null, submission: null,
       workdir: this.workdirOf(job.jobId), sandbox: this.ready_?.backend.name ?? this.opts.backend?.name ?? this.opts.sandbox,
-      budgetCapped: false, harness: null, rawEstimatedFullMs: null, refusal: null,
+      budgetCapped: false, harness: null, rawEstimatedFullMs: null, refusal: null, submissionId: null,
     };
   }
 
@@ -226,7 +280,7 @@ export class GpuNode {
       if (!SAFE_ID.test(job.jobId)) {
         throw new InvalidJob(job.jobId, 'the id is not a safe directory name', 'use letters, digits, ".", "_" and "-" only');
       }
-      const dataDir = resolve(job.dataDir);
+      const dataDir = this.dataDirOf(job);
       const st = await stat(dataDir).catch(() => null);
       if (!st?.isDirectory()) {
         throw new InvalidJob(job.jobId, `data dir ${dataDir} does not exist or is not a directory`, "pass the competition's public/ directory as dataDir");
@@ -235,11 +289,14 @@ export class GpuNode {
       statsPath = join(workdir, STATS_DIR, 'job_stats.json');
       try {
         if (await stat(workdir).catch(() => null)) {
+          await this.refundLostAttempt(job, workdir);
           logger.warn({ jobId: job.jobId, workdir }, 'job workspace already exists; replacing it');
           await rm(workdir, { recursive: true, force: true });
         }
         await mkdir(dirname(statsPath), { recursive: true });
         await writeFile(join(workdir, 'main.py'), job.code);
+        await writeFile(join(workdir, STATS_DIR, START_FILE), JSON.stringify({ incarnation: this.incarnation, elapsedMs: this.opts.budget.elapsedMs() }));
+        await appendFile(join(resolve(this.opts.jobsRoot), STARTS_LOG), `${job.jobId}\t${this.incarnation}\t${Math.round(clock.now())}\n`);
       } catch (e) {
         throw new WorkspaceFailed(workdir, (e as Error).message);
       }
@@ -303,12 +360,13 @@ export class GpuNode {
     const outputReasons: string[] = [];
     try {
       const stdout = await readFile(join(workdir, 'stdout.log'), 'utf8').catch(() => res.stdoutTail);
-      outputs = await collectOutputs(workdir, { mode: job.mode, stdout, sampleSubmission: job.sampleSubmission });
+      outputs = await collectOutputs(workdir, { mode: job.mode, stdout, sampleSubmission: this.sampleOf(job) });
       outputReasons.push(...outputs.reasons);
     } catch (e) {
       outputReasons.push(`outputs could not be read: ${(e as Error).message}`);
     }
 
+    const submissionId = await this.submissionIdOf(workdir, outputs, outputReasons);
     let status: JobStatus;
     let reason: string | null;
     if (res.timedOut) {
@@ -346,7 +404,7 @@ export class GpuNode {
       ...this.base(job, startedAt, endedAt), ...partial, status, reason,
       estimatedFullMs: job.mode === 'debug' ? this.cost.correct(rawEstimate) : outputs?.estimatedFullMs ?? null,
       rawEstimatedFullMs: rawEstimate, scores: outputs?.scores ?? null,
-      feedback: outputs?.feedback ?? null, submission: outputs?.submission ?? null, harness,
+      feedback: outputs?.feedback ?? null, submission: outputs?.submission ?? null, harness, submissionId,
     };
   }
 }

@@ -5,8 +5,7 @@
 import { join } from 'node:path';
 import type { HarnessScores, JobMode, MetricName } from '../protocols/domain.ts';
 import { canonicalLabel, readCsv, type CsvTable } from './csv.ts';
-import type { Competition } from './competition.ts';
-import { scoreTables } from './grader.ts';
+import { scoreTables, type GradingTarget } from './grader.ts';
 import { CONTRACT_INPUTS, type HarnessSplit } from './harness-split.ts';
 
 /** File names of the job contract's outputs (in the job's output dir); all in the sample submission's format. */
@@ -21,7 +20,7 @@ function subset(t: CsvTable, rows: string[][]): CsvTable { return { path: t.path
 
 export class HarnessScorer implements JobScorer {
   private constructor(
-    private readonly c: Competition,
+    private readonly c: GradingTarget,
     /** train.csv as the jobs see it: id + label columns are what the scorer reads */
     private readonly labels: CsvTable,
     private readonly labelRowOf: Map<string, number>,
@@ -32,7 +31,7 @@ export class HarnessScorer implements JobScorer {
 
   get metric(): MetricName { return this.c.metric; }
 
-  static async load(c: Competition, split: HarnessSplit): Promise<HarnessScorer> {
+  static async load(c: GradingTarget, split: Pick<HarnessSplit, 'dataDir' | 'holdoutLabelsPath' | 'folds'>): Promise<HarnessScorer> {
     const train = await readCsv(join(split.dataDir, CONTRACT_INPUTS.train));
     const folds = await readCsv(join(split.dataDir, CONTRACT_INPUTS.folds));
     const idJ = train.header.indexOf(c.idColumn);

@@ -138,6 +138,8 @@ export const JobOutcome = z.object({
   refusal: z.enum(['budget-exhausted', 'too-slow']).nullable().optional(),
   /** The harness's scores of the job's predictions; null when the job did not run to completion. */
   harness: HarnessScores.nullable().default(null),
+  /** The artifact id (sha256) of the job's submission.csv, in the object store when the node is remote; null without one. */
+  submissionId: z.string().nullable().optional(),
 });
 export type JobOutcome = z.infer<typeof JobOutcome>;
 
@@ -182,6 +184,8 @@ export const Experiment = z.object({
   attempts: z.number().int().positive(),
   wallMs: z.number().nonnegative(),
   submissionPath: z.string().nullable(),
+  /** The submission's artifact id (fetched from the object store when the GPU node is on another host). */
+  submissionId: z.string().nullable().optional(),
   ts: z.number(),
   /** Harness per-fold scores, held-back score, and what the job claimed about itself (information only). */
   folds: z.array(z.number()).default([]),
@@ -236,8 +240,13 @@ export const TaskInfo = z.object({
   idColumn: z.string(),
   targetColumns: z.array(z.string()).min(1),
   taskType: z.enum(['binary', 'multiclass', 'regression']),
-  /** Absolute path of the competition's public/ folder. */
+  /** Absolute path of the competition's public/ folder (on the coordinating host: the brain reads it there). */
   dataDir: z.string(),
+  /**
+   * The jobs' data by artifact id (runtime/artifact-store.ts folderId: the sha256 of its manifest), which job.submit
+   * carries instead of a path: a GPU node on another host fetches it from the object store. Absent in older logs.
+   */
+  data: z.string().optional(),
   nTrainRows: z.number().int().nonnegative(),
   /** Distinct labels in train (classification); null for regression. */
   nClasses: z.number().int().nonnegative().nullable(),

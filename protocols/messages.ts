@@ -152,7 +152,11 @@ export const payloads = {
   }),
   // ── validator ⇄ gpu node ──────────────────────────────────────
   'job.submit': z.object({
-    jobId: z.string(), mode: JobMode, code: z.string(), dataDir: z.string(),
+    jobId: z.string(), mode: JobMode, code: z.string(),
+    /** The data on the sending host (used by a GPU node on the same host when `data` is absent, as in older logs) … */
+    dataDir: z.string(),
+    /** … and by artifact id (a folder's manifest): what a GPU node resolves to its own copy, on any host. */
+    data: z.string().optional(),
     limitMs: z.number().int().positive(), estimatedMs: z.number().nullable(),
     /** For a full run: the debug run's raw estimate (the cost model learns from it against the measured time) … */
     rawEstimatedMs: z.number().nullable().optional(),

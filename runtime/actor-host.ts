@@ -18,6 +18,7 @@ import { requestSpec, type DeadlineContext } from '../protocols/requests.ts';
 import { Limits } from '../protocols/config.ts';
 import { RequestLedger } from './request-ledger.ts';
 import { routedTo, type Route } from '../protocols/route.ts';
+import type { Delivery, DurableInbox } from './durable-inbox.ts';
 
 export interface ServiceContext {
   logger: Logger; clock: Clock; address: string;
@@ -63,6 +64,13 @@ export interface ActorHostOptions {
   resume?: ResumePoint;
   /** Message types sent to one actor that go through another first (a custom role intercepting them; protocols/route.ts). */
   routes?: readonly Route[];
+  /**
+   * The inbox as a JetStream durable consumer (runtime/durable-inbox.ts) instead of a subscription: each message is
+   * acked once handled, and one that was not comes back to the actor's next incarnation, on any host.
+   */
+  durable?: DurableInbox;
+  /** Ids of messages an earlier incarnation already answered: a durable inbox acks them again without handling them. */
+  handled?: Iterable<string>;
 }
 
 /**
@@ -95,6 +103,11 @@ export class ActorHost {
   private journaledStop = false;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly ledger: RequestLedger;
+  /** Durable inbox: messages handled (acked, and acked again without handling when delivered again) … */
+  private readonly done: Set<string>;
+  /** … and those delivered but not yet handled, with how to ack them. */
+  private readonly unsettled = new Map<string, Delivery>();
+  private durableStarted = false;
   readonly log: Logger;
 
   constructor(private readonly o: ActorHostOptions) {
@@ -105,6 +118,7 @@ export class ActorHost {
     this.dlo = new DeadLetterOffice(o.bus, o.run, o.logger);
     this.mailbox = new Mailbox((env) => this.handle(env));
     this.ledger = new RequestLedger(o.deadlines ?? DEFAULT_DEADLINES, (req) => this.deadlinePassed(req));
+    this.done = new Set(o.handled ?? []);
   }
 
   get address(): string { return this.o.address; }
@@ -113,7 +127,17 @@ export class ActorHost {
 
   /** Subscribes to the inbox (start() does it too): call it on every host first when actors send to each other at start. */
   listen(): this {
-    if (!this.sub) this.sub = this.o.bus.subscribe(subjects.inboxFilter(this.o.run, this.o.address), (data, subject) => this.accept(data, subject));
+    if (this.o.durable) {
+      if (!this.durableStarted) {
+        this.durableStarted = true;
+        this.o.durable.start((d) => this.accept(d.data, d.subject, d)).catch((e: unknown) => {
+          this.log.error({ err: (e as Error).message }, 'the durable inbox could not start');
+          this.o.onEscalate?.(new ActorEscalation(this.address, 0, `its durable inbox could not start: ${(e as Error).message}`));
+        });
+      }
+    } else if (!this.sub) {
+      this.sub = this.o.bus.subscribe(subjects.inboxFilter(this.o.run, this.o.address), (data, subject) => this.accept(data, subject));
+    }
     return this;
   }
 
@@ -168,6 +192,7 @@ export class ActorHost {
     this.stopped = true;
     this.ledger.clear();
     this.sub?.unsubscribe();
+    await this.o.durable?.stop(); // what was not handled stays in the consumer for the next incarnation
     await this.mailbox.idle();
     this.journalStop();
     return this.mailbox.close();
@@ -180,26 +205,47 @@ export class ActorHost {
     this.journal({ to: this.address, type: 'actor.stop', payload: { consumed: this.consumed } });
   }
 
-  private accept(data: Uint8Array, subject: string): void {
+  private accept(data: Uint8Array, subject: string, delivery?: Delivery): void {
+    const env = this.admit(data, subject);
+    if (!env) { delivery?.ack(); return; } // dead-lettered: settled
+    if (delivery) {
+      if (this.done.has(env.id)) { delivery.ack(); return; } // handled already (by this incarnation or an earlier one)
+      const again = this.unsettled.has(env.id);
+      this.unsettled.set(env.id, delivery);
+      if (again) return; // delivered again while still being handled: the newest delivery is acked when it is done
+    }
+    this.mailbox.push(env);
+  }
+
+  /** Decodes and checks a delivery: the envelope, or null once it is dead-lettered. */
+  private admit(data: Uint8Array, subject: string): Envelope | null {
     let env: Envelope;
     try {
       env = decode(data);
     } catch (e) {
       const code = e instanceof ProtocolError ? e.code : 'UNDECODABLE';
       this.deadLetter(code, (e as Error).message, subject, data);
-      return;
+      return null;
     }
     if (env.to !== this.address) {
       this.deadLetter('MISROUTED', `envelope for ${env.to} arrived at ${this.address}`, subject, data);
-      return;
+      return null;
     }
     // the subject names the role the server let the sender publish as; an envelope claiming another is refused
     const sender = subjects.senderRole(subject);
     if (sender !== null && sender !== roleOf(env.from)) {
       this.deadLetter('IMPERSONATION', `envelope from ${env.from} was published as role ${sender}`, subject, data);
-      return;
+      return null;
     }
-    this.mailbox.push(env);
+    return env;
+  }
+
+  /** A durable inbox's message is handled: acked, and remembered so that a redelivery is not handled twice. */
+  private settle(env: Envelope): void {
+    if (!this.o.durable) return;
+    this.done.add(env.id);
+    this.unsettled.get(env.id)?.ack();
+    this.unsettled.delete(env.id);
   }
 
   private deadLetter(code: string, reason: string, subject: string, raw: Uint8Array): void {
@@ -208,22 +254,28 @@ export class ActorHost {
   }
 
   private async handle(env: Envelope): Promise<void> {
-    if (this.stopped && this.sub === null) return;
+    if (this.stopped && this.sub === null) {
+      this.unsettled.get(env.id)?.release(); // a durable inbox's message goes back for the next incarnation
+      this.unsettled.delete(env.id);
+      return;
+    }
     if (this.ledger.settle(env, this.address) === 'late') {
       // the answer to a request whose deadline already passed: the requester has moved on (it is in the log)
       this.o.inspect?.({ kind: 'late', address: this.address, env });
       this.log.warn({ type: env.type, from: env.from, causation: env.causation }, 'late reply after the deadline; ignored');
+      this.settle(env);
       return;
     }
     this.o.inspect?.({ kind: 'received', address: this.address, env });
     const b = this.o.behavior;
     if (b.kind === 'machine') this.consumed++;
     if (b.kind === 'service' && b.concurrent) {
-      const p = this.process(env).finally(() => this.inFlight.delete(p));
+      const p = this.process(env).finally(() => { this.inFlight.delete(p); this.settle(env); });
       this.inFlight.add(p);
       return;
     }
     await this.process(env);
+    this.settle(env);
   }
 
   private async process(env: Envelope): Promise<void> {

@@ -37,10 +37,38 @@ function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
   return new ReadableStream({ start(c) { c.enqueue(bytes); c.close(); } });
 }
 
-async function fileSha(path: string): Promise<string> {
+/** A file's sha256 (its artifact id), streamed. */
+export async function fileSha(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest('hex');
+}
+
+/** A folder's files in manifest order (sorted, depth first), by path relative to it with "/" separators. */
+function filesOf(dir: string): Array<{ rel: string; abs: string }> {
+  const out: Array<{ rel: string; abs: string }> = [];
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push({ rel: relative(dir, p).split(sep).join('/'), abs: p });
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const manifestBytes = (files: Manifest['files']): Uint8Array => new TextEncoder().encode(JSON.stringify({ kind: 'gome-manifest', files } satisfies Manifest));
+
+/**
+ * The artifact id a folder would have in the store (putDir's), computed here without a store: a host names its data
+ * by id in every message, and uploads it only when another host needs it.
+ */
+export async function folderId(dir: string): Promise<ArtifactRef> {
+  const files: Manifest['files'] = [];
+  for (const f of filesOf(dir)) files.push({ path: f.rel, id: await fileSha(f.abs), size: statSync(f.abs).size });
+  const bytes = manifestBytes(files);
+  return { id: sha256(bytes), size: bytes.byteLength };
 }
 
 export class ArtifactStore {
@@ -71,16 +99,8 @@ export class ArtifactStore {
   /** A folder's files, each stored, and their manifest stored as the folder's artifact. */
   async putDir(dir: string): Promise<ArtifactRef> {
     const files: Manifest['files'] = [];
-    const walk = async (d: string): Promise<void> => {
-      for (const name of readdirSync(d).sort()) {
-        const p = join(d, name);
-        if (statSync(p).isDirectory()) await walk(p);
-        else files.push({ path: relative(dir, p).split(sep).join('/'), ...(await this.putFile(p)) });
-      }
-    };
-    await walk(dir);
-    const manifest: Manifest = { kind: 'gome-manifest', files };
-    return this.putBytes(new TextEncoder().encode(JSON.stringify(manifest)));
+    for (const f of filesOf(dir)) files.push({ path: f.rel, ...(await this.putFile(f.abs)) });
+    return this.putBytes(manifestBytes(files));
   }
 
   /** The artifact's bytes, verified against its id (from this host's cache when it holds them). */

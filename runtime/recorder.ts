@@ -86,17 +86,22 @@ export class Recorder {
     return c;
   }
 
-  /** Reads the whole stream in order through an ordered consumer: each message's sequence, subject and bytes. */
-  async *readRaw(): AsyncGenerator<{ seq: number; subject: string; data: Uint8Array }> {
-    const total = await this.count();
-    if (total === 0) return;
+  /**
+   * Reads the whole stream in order through an ordered consumer (or only the subjects `filter` matches): each message's
+   * sequence, subject and bytes.
+   */
+  async *readRaw(filter?: string): AsyncGenerator<{ seq: number; subject: string; data: Uint8Array }> {
+    if (!filter && (await this.count()) === 0) return;
     const jsm = await this.nc.jetstreamManager({ timeout: API_ATTEMPT_MS });
     const info = await patiently(() => jsm.consumers.add(this.stream, {
       ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, inactive_threshold: nanos(60_000), mem_storage: true,
       // a reader needs no copies: on an R3 stream a replicated consumer waits for its own election (seconds after a
       // node is lost)
       num_replicas: 1,
+      ...(filter ? { filter_subject: filter } : {}),
     }));
+    const total = info.num_pending;
+    if (total === 0) { await jsm.consumers.delete(this.stream, info.name).catch(() => undefined); return; }
     const consumer = await patiently(() => this.nc.jetstream().consumers.get(this.stream, info.name));
     let seen = 0;
     let lastSeq = 0;

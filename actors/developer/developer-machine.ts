@@ -28,7 +28,7 @@ function record(c: Ctx, r: Payload<'validate.result'>, ts: number): Experiment {
     id: h.experiment, trace: c.trace, parent: treeParent(h), iteration: h.iteration, stage: h.stage,
     hypothesis: stripScores(h.chosen), code: c.code ?? '', status, level: r.level, reasons: r.reasons, blame: r.blame,
     score: r.score, cvStd: r.cvStd, trainScore: r.trainScore, attempts: c.attempt,
-    wallMs: Math.max(0, ts - c.startedAt), submissionPath: sub, ts, folds: r.folds, holdout: r.holdout, selfReported: r.selfReported,
+    wallMs: Math.max(0, ts - c.startedAt), submissionPath: sub, ...(sub && r.full?.submissionId ? { submissionId: r.full.submissionId } : {}), ts, folds: r.folds, holdout: r.holdout, selfReported: r.selfReported,
     feedback: r.full?.feedback ?? null, spec: c.spec, fullRunMs: r.full?.status === 'ok' ? r.full.usage.wallMs : null,
     ...(h.operator ? { operator: h.operator } : {}),
     ...(h.mergedFrom?.length ? { mergedFrom: h.mergedFrom } : {}),

@@ -57,7 +57,7 @@ function submit(c: Ctx, mode: 'debug' | 'full', debug: JobOutcome | null): SendE
   // a debug run has neither: it is what makes the first estimate
   const est = fullRunEstimate(debug?.estimatedFullMs ?? null, mode === 'full' ? c.req!.plannedMs : null);
   return out(addr.gpu, 'job.submit', {
-    jobId: jobId(c, mode), mode, code: c.req!.code, dataDir: c.task.dataDir,
+    jobId: jobId(c, mode), mode, code: c.req!.code, dataDir: c.task.dataDir, ...(c.task.data ? { data: c.task.data } : {}),
     limitMs: mode === 'debug' ? c.debugMs : c.fullMs, estimatedMs: est.ms,
     ...(est.from === 'plan' ? { estimateFrom: 'plan' as const } : {}),
     ...(debug ? { rawEstimatedMs: debug.rawEstimatedFullMs, after: debug.jobId } : {}),

@@ -7,6 +7,8 @@ import { ActorHost, type Behavior, type ResumePoint } from '../../runtime/actor-
 import type { Bus } from '../../runtime/bus.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { ActorEscalation } from '../../runtime/errors.ts';
+import type { DurableInbox } from '../../runtime/durable-inbox.ts';
+import { roleOf } from '../../protocols/subjects.ts';
 import { actorLogger, type Logger } from '../../runtime/logger.ts';
 import { RunNotResumable } from './run-not-resumable.ts';
 import { addr, traceIds } from '../../actors/addresses.ts';
@@ -24,8 +26,10 @@ export interface ActorWiring {
   config: RunConfig;
   task: TaskInfo;
   root: Logger;
-  gpu: Behavior;
-  brain: Behavior;
+  /** The GPU node's behaviour, or null when a node on another host serves the run (gome gpu-node). */
+  gpu: Behavior | null;
+  /** The brain's behaviour, or null when this process hosts no brain (a worker). */
+  brain: Behavior | null;
   /** The brain gives final judgements (an LLM brain with a judge model): validators ask it after the harness accepts. */
   judge?: boolean;
   onEscalate?: (e: ActorEscalation) => void;
@@ -35,6 +39,10 @@ export interface ActorWiring {
   roles?: readonly LoadedRole[];
   /** Put before every experiment id (the run's random tag: ids unique beyond the run); absent: ids unique within it. */
   idPrefix?: string;
+  /** Host only the actors of these roles (the others run elsewhere: gome worker, gome gpu-node); absent: every role. */
+  only?: ReadonlySet<string>;
+  /** Actors whose inbox is a durable consumer (runtime/durable-inbox.ts), by address, with what each already handled. */
+  durable?: ReadonlyMap<string, { inbox: DurableInbox; handled: Iterable<string> }>;
 }
 
 /** Builds (does not start) every actor of the run; start them with host.start(). */
@@ -46,19 +54,22 @@ export function hostActors(w: ActorWiring): ActorHost[] {
   const roles = w.roles ?? [];
   const routes = interceptRoutes(roles, traces);
   const host = (address: string, trace: string, behavior: Behavior) => {
+    if (w.only && !w.only.has(roleOf(address))) return;
+    const durable = w.durable?.get(address);
     const resume = w.resume ? (w.resume.get(address) ?? { nextSeq: 0 }) : undefined;
     if (resume && behavior.kind === 'machine' && !resume.snapshot) {
       throw new RunNotResumable(w.runId, `its log holds no start of actor ${address}`, 'resume the run with the configuration it was recorded with (run_meta.json), or start it again');
     }
     hosts.push(new ActorHost({ bus: w.bus, run: w.runId, trace, address, behavior, clock: w.clock, logger: actorLogger(w.root, w.runId, address), deadlines,
-      ...(w.onEscalate ? { onEscalate: w.onEscalate } : {}), ...(resume ? { resume } : {}), ...(routes.length ? { routes } : {}) }));
+      ...(w.onEscalate ? { onEscalate: w.onEscalate } : {}), ...(resume ? { resume } : {}), ...(routes.length ? { routes } : {}),
+      ...(durable ? { durable: durable.inbox, handled: durable.handled } : {}) }));
   };
   const topo = config.topology;
   // Without structured reasoning the gradient keeps its top-k draw but not its diagnosis-driven axis weights or momentum.
   const researchMode = topo.structuredReasoning ? 'gradient' : 'greedy';
   const diverse = topo.diversity === 'siblings';
-  host(addr.gpu, 'run', w.gpu);
-  host(addr.brain, 'run', w.brain);
+  if (w.gpu) host(addr.gpu, 'run', w.gpu);
+  if (w.brain) host(addr.brain, 'run', w.brain);
   host(addr.memory, 'run', { kind: 'machine', machine: memoryMachine, input: { lowerIsBetter: task.lowerIsBetter, enabled: topo.memory, ...(diverse ? {} : { diversity: false }) } });
   for (const [ordinal, t] of traces.entries()) {
     host(addr.researcher(t), t, { kind: 'machine', machine: researcherMachine, input: {

@@ -23,7 +23,20 @@ export interface RefitResult {
 }
 
 
-export async function finalRefit(o: { cli: Client; best: Experiment | null; fullDataDir: string; runDir: string; remainingMs: number }): Promise<RefitResult> {
+/** Copies a job's submission to `dst` (from its workspace, or from the object store when the node is remote); false when it has none. */
+export type SubmissionCollector = (job: JobOutcome, dst: string) => Promise<boolean>;
+
+/** The job's workspace is on this host. */
+export const localSubmission: SubmissionCollector = async (job, dst) => {
+  const src = join(job.workdir, 'submission.csv');
+  if (!existsSync(src)) return false;
+  copyFileSync(src, dst);
+  return true;
+};
+
+export async function finalRefit(o: {
+  cli: Client; best: Experiment | null; fullDataDir: string; fullData?: string; runDir: string; remainingMs: number; collect?: SubmissionCollector;
+}): Promise<RefitResult> {
   const none = (reason: string, extra: Partial<RefitResult> = {}): RefitResult =>
     ({ used: false, reason, experiment: o.best?.id ?? null, status: null, wallMs: null, submissionPath: null, ...extra });
   if (!o.best) return none('no pipeline was accepted');
@@ -34,7 +47,7 @@ export async function finalRefit(o: { cli: Client; best: Experiment | null; full
     return none(`no time left for the final refit (it needs about ${(estimateMs / 1000).toFixed(0)} s, ${(Math.max(0, limitMs) / 1000).toFixed(0)} s are left); the submission is the fold models' average`);
   }
   const reply = await o.cli.request(addr.gpu, 'job.submit', {
-    jobId: FINAL_REFIT_JOB, mode: 'full', code: o.best.code, dataDir: o.fullDataDir, limitMs, estimatedMs: estimateMs,
+    jobId: FINAL_REFIT_JOB, mode: 'full', code: o.best.code, dataDir: o.fullDataDir, ...(o.fullData ? { data: o.fullData } : {}), limitMs, estimatedMs: estimateMs,
     sampleSubmission: join(o.fullDataDir, 'sample_submission.csv'), score: false,
   }, limitMs + 10_000).catch((e: unknown) => e as Error);
   if (reply instanceof Error) return none(`the final refit got no answer: ${reply.message}`);
@@ -42,9 +55,8 @@ export async function finalRefit(o: { cli: Client; best: Experiment | null; full
   const job = reply.payload;
   const done = { status: job.status, wallMs: job.usage.wallMs };
   if (job.status !== 'ok' || !job.submission?.ok) return none(`the final refit did not produce a valid submission (${job.status}: ${job.reason ?? job.submission?.error ?? 'no submission'}); the fold models' submission stands`, done);
-  const src = join(job.workdir, 'submission.csv');
-  if (!existsSync(src)) return none('the final refit\'s submission.csv is missing', done);
   const dst = join(o.runDir, 'submissions', `${FINAL_REFIT_JOB}.csv`);
-  copyFileSync(src, dst);
+  const got = await (o.collect ?? localSubmission)(job, dst).catch((e: Error) => e);
+  if (got !== true) return none(`the final refit's submission.csv could not be collected${got instanceof Error ? `: ${got.message}` : ' (it is missing)'}`, done);
   return { used: true, reason: `refit of ${o.best.id} on every labelled row (the held-back slice included) in ${(job.usage.wallMs / 1000).toFixed(1)} s`, experiment: o.best.id, ...done, submissionPath: dst };
 }

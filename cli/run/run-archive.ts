@@ -7,6 +7,7 @@ import type { Experiment } from '../../protocols/domain.ts';
 import type { Envelope } from '../../protocols/messages.ts';
 import { subjects } from '../../protocols/subjects.ts';
 import type { Bus } from '../../runtime/bus.ts';
+import type { ArtifactStore } from '../../runtime/artifact-store.ts';
 import { isBetter } from '../../actors/validator/run-checks.ts';
 import { JobLedger } from './job-ledger.ts';
 
@@ -25,6 +26,11 @@ export class RunArchive {
   /** Every job submitted and its result: waste and cost-model accuracy for metrics.json. */
   readonly jobs = new JobLedger();
   private listeners: Array<(env: Envelope) => void> = [];
+  /** A GPU node on another host: submissions come from the object store by id, never from its paths. */
+  private store: ArtifactStore | null = null;
+  private readonly fetching: Array<Promise<void>> = [];
+  /** Submissions that could not be fetched, with why (the report's finalize problems). */
+  readonly fetchProblems: string[] = [];
 
   constructor(readonly runDir: string, readonly run: string, readonly startedAt: number, readonly lowerIsBetter: boolean) {
     for (const d of ['code', 'submissions']) mkdirSync(join(runDir, d), { recursive: true });
@@ -43,6 +49,12 @@ export class RunArchive {
   }
 
   onEnvelope(fn: (env: Envelope) => void): void { this.listeners.push(fn); }
+
+  /** Submissions are fetched from this object store by artifact id (the jobs ran on another host). */
+  fetchFrom(store: ArtifactStore): void { this.store = store; }
+
+  /** Every submission fetch started so far has ended. */
+  async settled(): Promise<void> { await Promise.all(this.fetching); }
 
   /** A resumed run: the archive rebuilt from the log (experiments.jsonl written again from it, code and submissions kept). */
   restore(envs: readonly Envelope[]): void {
@@ -67,8 +79,15 @@ export class RunArchive {
     this.experiments.push(e);
     appendFileSync(join(this.runDir, 'experiments.jsonl'), JSON.stringify({ ...e, code: undefined }) + '\n');
     const t = e.ts - this.startedAt;
-    if (e.submissionPath && existsSync(e.submissionPath)) {
-      copyFileSync(e.submissionPath, join(this.runDir, 'submissions', `${e.id}.csv`));
+    const dest = join(this.runDir, 'submissions', `${e.id}.csv`);
+    if (this.store) {
+      if (e.submissionId) {
+        const id = e.submissionId;
+        this.fetching.push(this.store.getFile(id, dest).then(() => undefined, (err: Error) => { this.fetchProblems.push(`submission of ${e.id} (${id}): ${err.message}`); }));
+        if (this.firstValidAt === null) this.firstValidAt = t;
+      }
+    } else if (e.submissionPath && existsSync(e.submissionPath)) {
+      copyFileSync(e.submissionPath, dest);
       if (this.firstValidAt === null) this.firstValidAt = t;
     }
     if (e.status === 'accepted' && e.score !== null && (!this.best || isBetter(e.score, this.best.score, this.lowerIsBetter))) {

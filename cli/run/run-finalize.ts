@@ -9,7 +9,6 @@ import type { Recorder } from '../../runtime/recorder.ts';
 import { gradeToReport, medalLabel, type CompetitionReport } from '../../grading/report.ts';
 import type { Competition } from '../../grading/competition.ts';
 import type { BudgetClock } from '../../gpu-node/budget-clock.ts';
-import type { GpuNode } from '../../gpu-node/gpu-node.ts';
 import type { RunArchive } from './run-archive.ts';
 import { computeMetrics, type RunMetrics } from './run-metrics.ts';
 import { JobLedger } from './job-ledger.ts';
@@ -48,7 +47,8 @@ export interface FinalizeInput extends RunBasics {
   archive: RunArchive | null;
   recorder: Recorder | null;
   budget: BudgetClock | null;
-  gpu: GpuNode | null;
+  /** The GPU node's figures (its own, or what a remote node answered at detach); null when there are none. */
+  gpuStats: { busyMs: number; elapsedMs: number } | null;
   startedAt: number;
   wallMs: number;
   sealed: boolean;
@@ -93,7 +93,8 @@ export async function finalizeRun(i: FinalizeInput): Promise<FinalizedRun> {
     }, null);
   }
 
-  const stats = i.gpu?.stats() ?? null;
+  const stats = i.gpuStats;
+  problems.push(...(i.archive?.fetchProblems ?? []));
   const budgetSnap = i.budget?.snapshot() ?? { startedAt: i.startedAt, budgetMs: i.config.budgetMs, usedMs: i.wallMs, remainingMs: i.config.budgetMs - i.wallMs, refundedMs: 0 };
   const metrics = i.archive
     ? computeMetrics(i.archive, budgetSnap, { busyMs: stats?.busyMs ?? 0, elapsedMs: stats?.elapsedMs ?? i.wallMs }, i.wallMs)

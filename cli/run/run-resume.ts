@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RunConfig, parseConfig, type TaskInfo } from '../../protocols/index.ts';
 import { upgradeConfig } from '../../protocols/config.ts';
-import { prepareHarnessData } from '../../grading/harness-split.ts';
+import { prepareRunData } from './run-data.ts';
 import { HarnessScorer } from '../../grading/harness-scorer.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import { isAlive, type ProcessIdentity } from '../../runtime/process-identity.ts';
@@ -51,10 +51,11 @@ export async function resumeRun(opts: ResumeOptions): Promise<RunResult> {
   if (publicTask.metric !== meta.task?.metric || publicTask.nTrainRows !== meta.task?.nTrainRows) {
     throw new RunNotResumable(runId, `the competition at ${config.competitionDir} is not the one the run was started on (metric or rows differ)`, 'restore the competition folder the run used');
   }
+  if (meta.remoteGpu === true) {
+    throw new RunNotResumable(runId, 'its jobs ran on a GPU node on another host, and resuming such a run is not built yet', 'start the run again with gome run --remote-gpu');
+  }
   // the same seeded split as the run's start (every job and the log refer to it)
-  const split = await prepareHarnessData(comp, runDir, { folds: config.folds, holdoutFrac: config.holdoutFrac, seed: config.seed });
-  const scorer = await HarnessScorer.load(comp, split);
-  const task: TaskInfo = { ...publicTask, dataDir: split.dataDir, harness: { folds: split.folds, holdoutRows: split.holdoutRows, acceptK: config.acceptK } };
+  const data = await prepareRunData(comp, runDir, config, publicTask);
   const clock = new SystemClock();
   const startedAt = Date.parse(String(meta.startedAt));
   const resumes = [...((meta.resumes as unknown[] | undefined) ?? []), { at: new Date(clock.now()).toISOString(), after: meta.status ?? 'running' }];
@@ -68,8 +69,8 @@ export async function resumeRun(opts: ResumeOptions): Promise<RunResult> {
     throw new RunNotResumable(runId, (e as Error).message, 'restore the role files the run used');
   }
   say(`gome resume ${runId}\n  run dir ${runDir}\n  competition ${comp.id} (${comp.taskType}, ${comp.metric}), budget ${(config.budgetMs / 1000).toFixed(0)} s`);
-  return drive({ opts, say, runId, runDir, comp, task, config, meta: resumedMeta, clock, startedAt: Number.isFinite(startedAt) ? startedAt : clock.now(),
-    fullDataDir: split.fullDataDir, scorer, resume: true, roles,
+  return drive({ opts, say, runId, runDir, comp, task: data.task, config, meta: resumedMeta, clock, startedAt: Number.isFinite(startedAt) ? startedAt : clock.now(),
+    data, resume: true, roles,
     // the machines continue from the log with the prefix they were started with; this one only names a fresh actor's
     idPrefix: typeof meta.experimentIdPrefix === 'string' ? meta.experimentIdPrefix : '' });
 }

@@ -7,8 +7,11 @@ import { ConfigInvalid, RunConfig, parseConfig, safeRunId, type RunConfigInput, 
 import { customRoles } from '../../protocols/topology.ts';
 import { randomBytes } from 'node:crypto';
 import { roleModels } from '../../protocols/config.ts';
-import { prepareHarnessData } from '../../grading/harness-split.ts';
-import { HarnessScorer } from '../../grading/harness-scorer.ts';
+import { prepareRunData, type RunData } from './run-data.ts';
+import { attachRemoteGpu, detachRemoteGpu } from './remote-gpu.ts';
+import { attachWorkers, detachWorkers } from './remote-workers.ts';
+import { ArtifactStore } from '../../runtime/artifact-store.ts';
+import type { GpuNodeFigures } from '../../gpu-node/attach-protocol.ts';
 import type { Envelope, Payload } from '../../protocols/messages.ts';
 import type { JobOutcome } from '../../protocols/domain.ts';
 import { bodyOf, type LoggedMessage } from '../../runtime/gomelog.ts';
@@ -63,6 +66,13 @@ export interface RunOptions {
   logLevel?: string;
   /** Handle SIGINT/SIGTERM (graceful stop, a second signal forces the exit). The CLI sets it; library callers need not. */
   handleSignals?: boolean;
+  /** Jobs run on a GPU node on another host (gome gpu-node) reached through natsUrl, not in this process. */
+  remoteGpu?: boolean;
+  /**
+   * Coordinate only: the Researcher, Developer, Validator and Memory actors run on workers (gome worker) and the jobs
+   * on a GPU node (gome gpu-node), all reached through natsUrl; this process hosts the coordinator and the brain.
+   */
+  remote?: boolean;
 }
 
 /** What a run hands back: its directory, final status, submission, report and metrics. */
@@ -70,6 +80,8 @@ export type RunResult = FinalizedRun;
 
 /** After run.finished, how long trailing messages (the last records) may take before the reports are written. */
 const SETTLE_MS = 3_000;
+/** What the coordinating host of a --remote run hosts itself: the loop's coordinator and the brain. */
+const COORDINATING_ROLES: ReadonlySet<string> = new Set(['coordinator', 'brain']);
 
 function defaultRunId(comp: string, seed: number): string {
   const t = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
@@ -85,9 +97,15 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
     if (!opts.natsUrl) throw new ConfigInvalid(['--nats-key was given without --nats: the embedded NATS server has no users; give the --nats URL of the server the key belongs to.']);
     if (!existsSync(opts.natsKeyFile)) throw new ConfigInvalid([`--nats-key was ${JSON.stringify(opts.natsKeyFile)}, but there is no such file: give the .nk file gome nats-auth wrote for this host.`]);
   }
+  const flag = opts.remote ? '--remote' : '--remote-gpu';
+  if (opts.remoteGpu || opts.remote) {
+    if (!opts.natsUrl) throw new ConfigInvalid([`${flag} was given without --nats: actors on other hosts are reached through a NATS server the hosts share; give its --nats URL.`]);
+    if (opts.natsKeyFile !== undefined) throw new ConfigInvalid([`${flag} with --nats-key is not built yet: the users of GPU nodes and workers have no JetStream permissions for their durable inboxes; use a NATS server without users on a private network for now.`]);
+  }
   const preflight = parseConfig(RunConfig, { ...configIn, runId: 'preflight', competitionDir: '.', runDir: '.' }); // config errors before any work
   // the topology's custom roles, loaded and checked before any work; the run records each file's path and sha256
   const roles = await loadRoles(preflight.topology);
+  if (opts.remote && roles.length) throw new ConfigInvalid(['--remote with custom roles is not built yet: workers host the built-in roles only; run the topology without --remote.']);
   if (roles.length) configIn.topology = withRoleFiles(preflight.topology, roles);
   const python = configIn.python ?? '/usr/bin/python3';
   const comp = await ensurePrepared(opts.competitionDir, python, say, opts.metric, opts.positive);
@@ -96,24 +114,23 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   const runDir = resolve(runsRoot, runId);
   const config = parseConfig(RunConfig, { ...configIn, runId, competitionDir: comp.root, runDir });
   mkdirSync(runDir, { recursive: true });
-  // the harness's fixed split: every job sees <runDir>/data (folds.csv, holdout.csv without labels), never public/
-  const split = await prepareHarnessData(comp, runDir, { folds: config.folds, holdoutFrac: config.holdoutFrac, seed: config.seed });
-  const scorer = await HarnessScorer.load(comp, split);
-  const task: TaskInfo = { ...publicTask, dataDir: split.dataDir, harness: { folds: split.folds, holdoutRows: split.holdoutRows, acceptK: config.acceptK } };
+  const data = await prepareRunData(comp, runDir, config, publicTask);
+  const { split, task } = data;
   const clock = new SystemClock();
   const startedAt = clock.now();
   const sealed = config.sandbox !== 'none';
   // experiment ids unique beyond this run: a random tag before each (k3f9a2qx-t0-e3); replay and resume take it from the
   // log. A cassette re-run reproduces the recorded run's experiments, prompts and all, so it keeps that run's ids.
   const idPrefix = config.brain.kind === 'replay' ? recordedIdPrefix(config.brain.cassette) : `${experimentTag()}-`;
-  const meta = { gome: GOME_VERSION, node: process.version, status: 'running', startedAt: new Date(startedAt).toISOString(), sealed, experimentIdPrefix: idPrefix, config, task: { ...task, description: undefined } };
+  const meta = { gome: GOME_VERSION, node: process.version, status: 'running', startedAt: new Date(startedAt).toISOString(), sealed, experimentIdPrefix: idPrefix, config,
+    ...(opts.remoteGpu || opts.remote ? { remoteGpu: true } : {}), ...(opts.remote ? { remoteWorkers: true } : {}), task: { ...task, description: undefined } };
   writeFileSync(join(runDir, 'run_meta.json'), JSON.stringify(meta, null, 2));
   say(`gome run ${runId}\n  competition ${comp.id} (${comp.taskType}, ${comp.metric}, ${task.nTrainRows} train rows)\n  budget ${(config.budgetMs / 1000).toFixed(0)} s (hard stop at +${config.graceMs / 1000} s), seed ${config.seed}, brain ${config.brain.kind}, sandbox ${config.sandbox}\n  ${describeTopology(config.topology)}\n  resolved topology ${JSON.stringify(config.topology)}\n  run dir ${runDir}
   config ${JSON.stringify(config)}`);
   say(describeTask(task)); // the task as understood (type, metric, direction, target, positive class / classes)
   say(`  harness: ${split.folds} fixed folds over ${split.trainRows} rows, ${split.holdoutRows} rows held back (their labels never enter the sandbox); a change is accepted beyond ${config.acceptK} corrected SE`);
   if (!sealed) say('  WARNING: --sandbox none: jobs run unsealed and could read the answers; run_meta.json and the report say so.');
-  return drive({ opts, say, runId, runDir, comp, task, config, meta, clock, startedAt, fullDataDir: split.fullDataDir, scorer, resume: false, roles, idPrefix });
+  return drive({ opts, say, runId, runDir, comp, task, config, meta, clock, startedAt, data, resume: false, roles, idPrefix });
 }
 
 /** 40 random bits in base 36 (8 characters): the tag that makes a run's experiment ids unique beyond it. */
@@ -139,13 +156,13 @@ export function describeTopology(t: RunConfig['topology']): string {
 
 /** A run ready to go: fresh (runCompetition) or continued from its log (resumeRun). */
 export interface Session extends RunBasics {
-  opts: Pick<RunOptions, 'natsUrl' | 'natsKeyFile' | 'brain' | 'logLevel' | 'handleSignals'>;
+  opts: Pick<RunOptions, 'natsUrl' | 'natsKeyFile' | 'brain' | 'logLevel' | 'handleSignals' | 'remoteGpu' | 'remote'>;
   say: (line: string) => void;
   clock: SystemClock;
   /** When the run first started (clock ms). */
   startedAt: number;
-  fullDataDir: string;
-  scorer: HarnessScorer;
+  /** The run's split, scorer and data ids (cli/run/run-data.ts). */
+  data: RunData;
   /** Continue from the run's own log (its NATS store) instead of starting the loop. */
   resume: boolean;
   /** The topology's custom roles, loaded (cli/run/role-loader.ts). */
@@ -156,7 +173,10 @@ export interface Session extends RunBasics {
 
 /** Starts NATS and every actor (fresh, or rebuilt from the log), drives the loop to its end, refits and reports. */
 export async function drive(s: Session): Promise<RunResult> {
-  const { opts, say, runId, runDir, comp, task, config, meta, clock, startedAt, scorer } = s;
+  const { opts, say, runId, runDir, comp, task, config, meta, clock, startedAt } = s;
+  const { scorer, split, datasets } = s.data;
+  const remote = opts.remoteGpu === true || opts.remote === true;
+  const workers = opts.remote === true;
   const sealed = config.sandbox !== 'none';
   const metaPath = join(runDir, 'run_meta.json');
   const root = createRootLogger({ level: opts.logLevel ?? 'info', destination: join(runDir, 'gome.log') });
@@ -169,6 +189,10 @@ export async function drive(s: Session): Promise<RunResult> {
   let nats: EmbeddedNats | null = null;
   let bus: Bus | null = null;
   let gpu: GpuNode | null = null;
+  /** A remote GPU node's figures, as it answered the detach. */
+  let remoteFigures: GpuNodeFigures | null = null;
+  let detached: Promise<GpuNodeFigures | null> | null = null;
+  const detach = (): Promise<GpuNodeFigures | null> => (detached ??= bus ? detachRemoteGpu(bus, runId) : Promise.resolve(null));
   let cli: Client | null = null;
   let recorder: Recorder | null = null;
   let archive: RunArchive | null = null;
@@ -180,8 +204,7 @@ export async function drive(s: Session): Promise<RunResult> {
   const stopAt = budgetEndsAt + config.graceMs / 3;
   budget.endWorkBy(stopAt);
   // a crash loses at most a second of charged time
-  const persistTimer = setInterval(() => budget.persist(), 1000);
-  persistTimer.unref();
+  const stopPersisting = budget.persistEvery();
   const stopper = new RunStopper({
     stopAt,
     abandonAt: budgetEndsAt + (2 * config.graceMs) / 3,
@@ -193,6 +216,7 @@ export async function drive(s: Session): Promise<RunResult> {
       cli?.send(addr.coordinator, 'run.stop', { reason: req.reason });
       runBrain?.abort(); // LLM calls in flight are cancelled
       void gpu?.close(); // kills the running job's process group; queued jobs resolve as infra
+      if (remote) void detach(); // the remote node does the same
     },
     onForce: (sig) => {
       // a second signal: nothing may keep running, and the run directory must still say what happened
@@ -219,14 +243,20 @@ export async function drive(s: Session): Promise<RunResult> {
     recorder = await Recorder.ensure(bus.nc, runId, { maxBytes: config.messageLog.maxBytes, maxAgeMs: config.messageLog.maxAgeMs, replicas });
     root.info({ replicas, clusterSize: bus.clusterSize() }, 'message log stream');
     const plan = s.resume ? await readPlan(recorder, say, machinesWith(s.roles)) : null;
-    gpu = new GpuNode({
-      jobsRoot: join(runDir, 'jobs'), budget, sandbox: config.sandbox, python: config.python,
-      seal: sealFor(comp.root), scorer,
-      logger: root.child({ actor: addr.gpu }), clock,
-      onBreakerOpen: (err) => stopper.stop({ status: 'failed', reason: err.message, error: err }),
-    });
-    if (plan) gpu.restore(jobHistory(plan.envelopes), lastRefitReserve(plan.envelopes));
-    await gpu.ready();
+    const store = remote ? await ArtifactStore.open(bus.nc, { replicas }) : null;
+    if (store) {
+      const took = await attachRemoteGpu({ bus, servers: opts.natsUrl!, store, run: runId, budgetMs: budget.remainingMs(), split, datasets, comp });
+      say(`  GPU node ${took.node} took the run (sandbox ${took.sandbox}, ${took.gpus} GPU${took.gpus === 1 ? '' : 's'}); the run's data went to it through the object store`);
+    } else {
+      gpu = new GpuNode({
+        jobsRoot: join(runDir, 'jobs'), budget, sandbox: config.sandbox, python: config.python,
+        seal: sealFor(comp.root), scorer, datasets: new Map([[datasets.data, split.dataDir], [datasets.fullData, split.fullDataDir]]),
+        logger: root.child({ actor: addr.gpu }), clock,
+        onBreakerOpen: (err) => stopper.stop({ status: 'failed', reason: err.message, error: err }),
+      });
+      if (plan) gpu.restore(jobHistory(plan.envelopes), lastRefitReserve(plan.envelopes));
+      await gpu.ready();
+    }
     runBrain = opts.brain ? { brain: opts.brain, abort: () => opts.brain?.close?.(), judge: !!opts.brain.judge } : createBrain(config.brain.kind === 'openai' ? { ...config.brain, models: roleModels({ topology: config.topology, brain: config.brain }) } : config.brain, {
       runDir, seed: config.seed,
       onCap: (reason) => {
@@ -240,13 +270,19 @@ export async function drive(s: Session): Promise<RunResult> {
     const brain = runBrain.brain;
     archive = new RunArchive(runDir, runId, startedAt, task.lowerIsBetter);
     if (plan) archive.restore(plan.envelopes); // experiments, code and submissions as the log has them
+    if (store) archive.fetchFrom(store);
     archive.attach(bus);
     archive.onEnvelope(progressPrinter(segmentStart, say));
 
     // the CLI's inbox is open before any actor sends (a resumed coordinator may owe run.finished at once)
     cli = new Client(bus, runId, addr.cli, clock, 'run', plan?.points.get(addr.cli)?.nextSeq ?? 0).start();
     const finishedP = new Promise<Envelope<'run.finished'>>((res) => cli!.onMessage((e) => { if (e.type === 'run.finished') res(e as Envelope<'run.finished'>); }));
-    hosts.push(...hostActors({ bus, runId, clock, config, task, root, gpu: gpuNodeBehavior(gpu), brain: brainBehavior(brain), judge: runBrain.judge, roles: s.roles, idPrefix: s.idPrefix,
+    if (workers) {
+      for (const t of await attachWorkers({ bus, servers: opts.natsUrl!, run: runId, config, task, idPrefix: s.idPrefix, judge: runBrain.judge })) {
+        say(`  worker ${t.worker} took the ${t.role} role (${t.actors.join(', ')})`);
+      }
+    }
+    hosts.push(...hostActors({ bus, runId, clock, config, task, root, ...(workers ? { only: COORDINATING_ROLES } : {}), gpu: gpu ? gpuNodeBehavior(gpu) : null, brain: brainBehavior(brain), judge: runBrain.judge, roles: s.roles, idPrefix: s.idPrefix,
       onEscalate: (e) => stopper.stop({ status: 'failed', reason: `actor escalated: ${e.message}`, error: e }),
       ...(plan ? { resume: plan.points } : {}) }));
     // every inbox first, then the actors begin: what a resumed actor owes another reaches it
@@ -273,9 +309,14 @@ export async function drive(s: Session): Promise<RunResult> {
         say(`final selection: the best validated pipeline${sel.reason ? ` (${sel.reason})` : ''}`);
       }
     }
-    if (finished && config.finalRefit) {
+    if (finished && config.finalRefit && detached) {
+      // a stopped run released its remote node (as a local node closes): no job can run any more
+      refit = { used: false, reason: 'the run was stopped and its GPU node released; the submission is the fold models\' average', experiment: archive.final?.id ?? null, status: null, wallMs: null, submissionPath: null };
+      say(`final refit: ${refit.reason}`);
+    } else if (finished && config.finalRefit) {
       // the GPU node admits work only within the budget (refunds included) and never past the stop time
-      refit = await finalRefit({ cli, best: archive.final, fullDataDir: s.fullDataDir, runDir, remainingMs: Math.min(stopAt - clock.now(), budget.remainingMs()) });
+      refit = await finalRefit({ cli, best: archive.final, fullDataDir: split.fullDataDir, fullData: datasets.fullData, runDir, remainingMs: Math.min(stopAt - clock.now(), budget.remainingMs()),
+        ...(store ? { collect: async (job, dst) => { if (!job.submissionId) return false; await store.getFile(job.submissionId, dst); return true; } } : {}) });
       say(`final refit: ${refit.reason}`);
     }
     await bus.flush().catch(() => {});
@@ -287,18 +328,21 @@ export async function drive(s: Session): Promise<RunResult> {
   for (const h of hosts) await h.stop().catch(() => []);
   await bus?.flush().catch(() => {});
   runBrain?.abort();
+  if (remote) remoteFigures = await detach();
+  if (workers && bus) detachWorkers(bus, runId);
+  await archive?.settled();
   const stop = stopper.stopped;
   const status: RunStatus = stop ? stop.status : 'finished';
   try {
     const result = await finalizeRun({
       runId, runDir, comp, task, config, meta, status, stopReason: stop?.reason ?? brainStop, error: stop?.error ?? null,
-      finished: finished?.payload ?? null, refit, archive, recorder, budget, gpu, startedAt, wallMs: budget.elapsedMs(), sealed,
+      finished: finished?.payload ?? null, refit, archive, recorder, budget, gpuStats: gpu?.stats() ?? remoteFigures, startedAt, wallMs: budget.elapsedMs(), sealed,
     });
     if (result.status !== 'failed') summarise(say, comp, task, result);
     if (stop?.status === 'failed') throw stop.error ?? new Error(stop.reason);
     return result;
   } finally {
-    clearInterval(persistTimer);
+    stopPersisting();
     stopper.dispose();
     cli?.stop();
     for (const h of hosts) await h.stop();

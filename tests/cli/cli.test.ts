@@ -15,7 +15,7 @@ describe('cli', () => {
   it('cli - --help lists every command', () => {
     const r = gome('--help');
     expect(r.status).toBe(0);
-    for (const c of ['run', 'bench', 'grade', 'export', 'replay', 'log', 'init', 'prepare', 'doctor']) expect(r.stdout).toContain(c);
+    for (const c of ['run', 'bench', 'grade', 'export', 'replay', 'log', 'init', 'prepare', 'doctor', 'gpu-node', 'worker', 'nats-auth', 'resume']) expect(r.stdout).toContain(c);
   });
 
   it('cli - doctor reports the required dependencies as present on this machine', () => {
@@ -88,6 +88,8 @@ describe('cli', () => {
       [['--sandbox', 'auto'], /--sandbox was "auto", but allowed values are "bwrap", "none", "docker"\./],
       [['--grace', '5m'], /--grace was 300000, but it must be at most 60000\./],
       [['--log-max-mb', '0'], /--log-max-mb was 0, but it must be/],
+      [['--remote-gpu'], /--remote-gpu was given without --nats: .*give its --nats URL\./],
+      [['--remote-gpu', '--nats', 'nats://127.0.0.1:9', '--nats-key', 'README.md'], /--remote-gpu with --nats-key is not built yet/],
     ];
     for (const [flags, want] of cases) {
       const r = gome('run', 'bench/breast-cancer-diagnosis', '--runs', runs, ...flags);
@@ -96,6 +98,19 @@ describe('cli', () => {
       expect(r.stderr).not.toMatch(/"code":|\[\s*\{/); // no raw validation dump
     }
     expect(readdirSync(runs)).toEqual([]); // nothing was started
+  });
+
+  it('cli - gome worker refuses roles it cannot host and a missing --run/--any with sentences', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--roles', 'researcher,gpu', '--any'], /--roles was "researcher,gpu", but a worker hosts only researcher, developer, validator, memory/],
+      [['--roles', 'researcher'], /a worker needs --run RUN \(serve that run only\) or --any/],
+      [['--roles', 'memory', '--any', '--run', 'r1'], /--run and --any were both given/],
+    ];
+    for (const [flags, want] of cases) {
+      const r = gome('worker', '--nats', 'nats://127.0.0.1:9', ...flags);
+      expect(r.status, flags.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(want);
+    }
   });
 
   it('cli - the help text claims only what exists', () => {

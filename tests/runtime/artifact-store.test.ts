@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArtifactCorrupt, ArtifactMissing, ArtifactStore } from '../../runtime/artifact-store.ts';
+import { ArtifactCorrupt, ArtifactMissing, ArtifactStore, folderId } from '../../runtime/artifact-store.ts';
 import { startNats, type NatsFixture } from '../helpers/nats.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -49,6 +49,7 @@ describe('artifact store', () => {
     writeFileSync(join(src, 'public', 'sub dir', 'notes.md'), readFileSync(join(REPO, 'README.md')));
     const sender = await ArtifactStore.open(nats.bus.nc, { bucket: 'A3' });
     const ref = await sender.putDir(src);
+    expect(await folderId(src)).toEqual(ref); // the id a host names its data by before any upload is the stored one
     const cache = join(dir, 'cache on gpu host');
     const receiver = await ArtifactStore.open(nats.bus.nc, { bucket: 'A3', cacheDir: cache });
     const dest = join(dir, 'gpu host', 'data');

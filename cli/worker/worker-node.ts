@@ -1,0 +1,134 @@
+// A worker (gome worker): hosts the actors of some roles (researcher, developer, validator, memory) for runs
+// coordinated on other hosts. It takes a role of a run on request, builds that role's actors from the run's
+// configuration and task as the coordinating host would (cli/run/actor-wiring.ts), and hosts each on a durable inbox,
+// so messages wait for it while it is down. Restarted, it takes up the roles it held (kept in <work>/runs/<run>/),
+// rebuilding each actor by replaying the run's log (runtime/resume-plan.ts, as gome resume does): its snapshot, what
+// it owed, its envelope ids; messages the log shows it was given are acked again without being handled twice.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Msg, Subscription } from 'nats';
+import { roleOf } from '../../protocols/subjects.ts';
+import type { ActorHost, ResumePoint } from '../../runtime/actor-host.ts';
+import type { Bus } from '../../runtime/bus.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import { DurableInbox } from '../../runtime/durable-inbox.ts';
+import { bodyOf, type LoggedMessage } from '../../runtime/gomelog.ts';
+import { encodeBody, parseBody } from '../../runtime/json-body.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import { Recorder } from '../../runtime/recorder.ts';
+import { planResume } from '../../runtime/resume-plan.ts';
+import { hostActors } from '../run/actor-wiring.ts';
+import { machinesWith } from '../run/role-loader.ts';
+import { WorkerAttach, workerSubjects, type WorkerAttachReply, type WorkerRole } from './worker-protocol.ts';
+
+export interface WorkerOptions {
+  bus: Bus;
+  workDir: string;
+  roles: readonly WorkerRole[];
+  /** Serve this run only (else any run, in each role's queue group). */
+  run?: string;
+  logger: Logger;
+  clock: Clock;
+}
+
+interface Held { req: WorkerAttach; hosts: ActorHost[]; inboxes: DurableInbox[] }
+
+export class WorkerNode {
+  /** Roles held, by run and role. */
+  private readonly held = new Map<string, Held>();
+  private readonly subs: Subscription[] = [];
+  readonly name = `${hostname()}:${process.pid}`;
+
+  constructor(private readonly o: WorkerOptions) {}
+
+  /** Takes up the roles it held before a restart, then answers requests for its roles. */
+  async start(): Promise<void> {
+    const runs = join(this.o.workDir, 'runs');
+    mkdirSync(runs, { recursive: true });
+    for (const run of readdirSync(runs)) {
+      for (const f of readdirSync(join(runs, run)).filter((n) => n.endsWith('.json'))) {
+        const parsed = parseBody(WorkerAttach, readFileSync(join(runs, run, f)));
+        if (!parsed.ok) { this.o.logger.warn({ run, file: f, error: parsed.error }, 'a kept role cannot be read; it is not taken up again'); continue; }
+        const r = await this.attach(parsed.value, true);
+        this.o.logger.info({ run, role: parsed.value.role, ok: r.ok, ...(r.ok ? {} : { error: r.error }) }, 'role taken up again after a restart');
+      }
+    }
+    const nc = this.o.bus.nc;
+    for (const role of this.o.roles) {
+      const sub = this.o.run
+        ? nc.subscribe(workerSubjects.forRun(this.o.run, role), { callback: (_e, m) => void this.onAttach(m) })
+        : nc.subscribe(workerSubjects.any(role), { queue: workerSubjects.anyQueue(role), callback: (_e, m) => void this.onAttach(m) });
+      this.subs.push(sub);
+    }
+    this.subs.push(nc.subscribe(workerSubjects.detach, { callback: (_e, m) => void this.detach(new TextDecoder().decode(m.data)) }));
+    await nc.flush();
+  }
+
+  /** The actors hosted now (tests, progress). */
+  get actors(): string[] { return [...this.held.values()].flatMap((h) => h.hosts.map((x) => x.address)); }
+
+  private async onAttach(m: Msg): Promise<void> {
+    const parsed = parseBody(WorkerAttach, m.data);
+    const reply: WorkerAttachReply = parsed.ok ? await this.attach(parsed.value, false) : { ok: false, error: parsed.error };
+    m.respond(encodeBody(reply));
+  }
+
+  /** Hosts a role's actors of a run; `takeUp`: after a restart, each rebuilt from the run's log. */
+  async attach(req: WorkerAttach, takeUp: boolean): Promise<WorkerAttachReply> {
+    const key = `${req.run}/${req.role}`;
+    if (this.held.has(key)) return { ok: true, worker: this.name, actors: this.held.get(key)!.hosts.map((h) => h.address), resumed: false };
+    if (!this.o.roles.includes(req.role)) return { ok: false, error: `worker ${this.name} does not host role ${req.role} (it hosts ${this.o.roles.join(', ')})` };
+    const log = this.o.logger.child({ run: req.run, role: req.role });
+    try {
+      const dir = join(this.o.workDir, 'runs', req.run);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${req.role}.json`), JSON.stringify(req));
+      const only = new Set<string>([req.role]);
+      const recorder = await Recorder.ensure(this.o.bus.nc, req.run, { replicas: this.o.bus.replicas() });
+      const messages: LoggedMessage[] = [];
+      if (takeUp) for await (const m of recorder.readRaw()) messages.push({ seq: m.seq, subject: m.subject, body: bodyOf(m.data) });
+      // an actor that was started (its actor.start is in the log) continues from its replayed state
+      const plan = messages.length ? planResume(messages, machinesWith([])) : null;
+      const mine = (a: string) => roleOf(a) === req.role;
+      const resumed = plan ? [...plan.machines].filter(mine) : [];
+      const given = new Map<string, string[]>();
+      for (const env of plan?.envelopes ?? []) if (mine(env.to)) (given.get(env.to) ?? given.set(env.to, []).get(env.to)!).push(env.id);
+      // the role's addresses, from a dry build (nothing is started); then each gets its durable inbox
+      const probe = hostActors({ bus: this.o.bus, runId: req.run, clock: this.o.clock, config: req.config, task: req.task, root: log,
+        gpu: null, brain: null, judge: req.judge, idPrefix: req.idPrefix, only });
+      const durable = new Map<string, { inbox: DurableInbox; handled: Iterable<string> }>();
+      for (const h of probe) durable.set(h.address, { inbox: await DurableInbox.open(this.o.bus.nc, req.run, h.address), handled: given.get(h.address) ?? [] });
+      const resume = resumed.length ? new Map<string, ResumePoint>(resumed.map((a) => [a, plan!.points.get(a)!])) : undefined;
+      const hosts = hostActors({ bus: this.o.bus, runId: req.run, clock: this.o.clock, config: req.config, task: req.task, root: log,
+        gpu: null, brain: null, judge: req.judge, idPrefix: req.idPrefix, only, durable, ...(resume ? { resume } : {}) });
+      for (const h of hosts) h.listen();
+      for (const h of hosts) h.start();
+      this.held.set(key, { req, hosts, inboxes: [...durable.values()].map((d) => d.inbox) });
+      log.info({ actors: hosts.map((h) => h.address), resumed: resumed.length }, 'role attached');
+      return { ok: true, worker: this.name, actors: hosts.map((h) => h.address), resumed: resumed.length > 0 };
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'role could not be attached');
+      return { ok: false, error: `worker ${this.name} could not take role ${req.role} of run ${req.run}: ${(e as Error).message}` };
+    }
+  }
+
+  /** A run is over: its actors here stop, their consumers are removed, and the kept roles are forgotten. */
+  async detach(run: string): Promise<void> {
+    for (const [key, h] of [...this.held]) {
+      if (h.req.run !== run) continue;
+      this.held.delete(key);
+      for (const host of h.hosts) await host.stop();
+      for (const i of h.inboxes) await i.remove();
+      rmSync(join(this.o.workDir, 'runs', run, `${h.req.role}.json`), { force: true });
+    }
+    if (existsSync(join(this.o.workDir, 'runs', run)) && readdirSync(join(this.o.workDir, 'runs', run)).length === 0) rmSync(join(this.o.workDir, 'runs', run), { recursive: true });
+  }
+
+  /** Stops hosting (a signal): actors stop, what they had not handled stays in their consumers for the next life. */
+  async close(): Promise<void> {
+    for (const s of this.subs) s.unsubscribe();
+    for (const h of this.held.values()) for (const host of h.hosts) await host.stop();
+    this.held.clear();
+  }
+}

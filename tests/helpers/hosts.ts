@@ -1,0 +1,40 @@
+// Test helper: gome processes as separate "hosts" (each in its own mount namespace, with the other hosts' folders
+// hidden under an empty tmpfs), and what is seen of them from outside: /proc, and a GPU node's start log.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { STARTS_LOG } from '../../gpu-node/gpu-node.ts';
+
+const GOME = join(resolve(import.meta.dirname, '../..'), 'bin', 'gome.mjs');
+
+export interface Host { child: ChildProcess; output: () => string; exited: Promise<number | null> }
+
+/** A gome process as its own "host": in a fresh mount namespace where every folder of `hide` is an empty tmpfs. */
+export function host(cwd: string, hide: string[], args: string[]): Host {
+  const script = 'n=$1; shift; i=0; while [ "$i" -lt "$n" ]; do mount -t tmpfs -o size=1m gome-hidden "$1" || exit 97; shift; i=$((i+1)); done; exec "$@"';
+  const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', String(hide.length), ...hide, process.execPath, GOME, ...args],
+    { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout!.on('data', (d) => { output += String(d); });
+  child.stderr!.on('data', (d) => { output += String(d); });
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return { child, output: () => output, exited };
+}
+
+/** Command lines of the live processes that mention `text` (read from /proc, i.e. from outside every process). */
+export function processesMentioning(text: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(text) && !/^\s*$/.test(cmd)) found.push(`${pid}: ${cmd}`);
+    } catch { /* gone */ }
+  }
+  return found;
+}
+
+/** Job ids in the node's start log, one per start. */
+export function starts(jobsDir: string): string[] {
+  const f = join(jobsDir, STARTS_LOG);
+  return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split('\t')[0]!) : [];
+}
