@@ -12,7 +12,7 @@ APT_PACKAGES=(
   dataset-fashion-mnist                         # images for the bundled fashion-mnist-10k competition
   bubblewrap                                    # no-network job sandbox
   docker.io debootstrap                         # the Docker job sandbox (--sandbox docker) and its image, built from a debootstrap root
-  iproute2 procps                               # network namespaces for multi-host tests; ps for process checks
+  iproute2 nftables procps                      # network namespaces and partitions (nft) for multi-host tests; ps for process checks
   util-linux                                    # setpriv: helpers (nats-server, jobs) die with the gome process
 )
 ${GOME_EXTRA_APT:+APT_PACKAGES+=($GOME_EXTRA_APT)}

@@ -9,11 +9,15 @@ const GOME = join(resolve(import.meta.dirname, '../..'), 'bin', 'gome.mjs');
 
 export interface Host { child: ChildProcess; output: () => string; exited: Promise<number | null> }
 
-/** A gome process as its own "host": in a fresh mount namespace where every folder of `hide` is an empty tmpfs. */
-export function host(cwd: string, hide: string[], args: string[]): Host {
+/**
+ * A gome process as its own "host": in a fresh mount namespace where every folder of `hide` is an empty tmpfs, and in
+ * the network namespace `netns` when given (tests/helpers/netns.ts).
+ */
+export function host(cwd: string, hide: string[], args: string[], netns?: string): Host {
   const script = 'n=$1; shift; i=0; while [ "$i" -lt "$n" ]; do mount -t tmpfs -o size=1m gome-hidden "$1" || exit 97; shift; i=$((i+1)); done; exec "$@"';
-  const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', String(hide.length), ...hide, process.execPath, GOME, ...args],
-    { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const inner = ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', String(hide.length), ...hide, process.execPath, GOME, ...args];
+  const argv = netns ? ['ip', 'netns', 'exec', netns, ...inner] : inner;
+  const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout!.on('data', (d) => { output += String(d); });
   child.stderr!.on('data', (d) => { output += String(d); });
