@@ -314,6 +314,7 @@ export function buildProgram(): Command {
     .option('--sandbox <kind>', 'job sandbox on this host: bwrap, docker or none (unsealed)', 'bwrap')
     .option('--python <path>', 'interpreter for generated code', '/usr/bin/python3')
     .option('--cpus <n>', 'threads each job may use (default: this machine\'s cpu count)', int)
+    .option('--nats-key <file>', 'the nkey seed file of this host\'s NATS user (gome nats-auth --user NAME=gpu)')
     .option('--log-level <level>', 'pino level for <work>/gpu-node.log', 'info')
     .action(async (f: GpuNodeFlags) => { await serveGpuNode(f, err); });
 
@@ -324,6 +325,7 @@ export function buildProgram(): Command {
     .option('--run <run>', 'serve this run only')
     .option('--any', 'serve any run that asks (one worker per role takes each run)')
     .option('--work <dir>', 'this worker\'s folder: the roles it holds, its log', 'gome-worker')
+    .option('--nats-key <file>', 'the nkey seed file of this host\'s NATS user (gome nats-auth --user NAME=ROLES with its roles)')
     .option('--log-level <level>', 'pino level for <work>/worker.log', 'info')
     .action(async (f: WorkerFlags) => { await serveWorker(f, err); });
 

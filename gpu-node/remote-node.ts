@@ -17,7 +17,7 @@ import type { Bus } from '../runtime/bus.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { DurableInbox } from '../runtime/durable-inbox.ts';
 import { actorLogger, type Logger } from '../runtime/logger.ts';
-import { Recorder } from '../runtime/recorder.ts';
+import { readerName, Recorder } from '../runtime/recorder.ts';
 import { encodeBody, GPU_QUEUE, GPU_SUBJECTS, GpuAttach, GpuDetach, parseBody, type GpuAttachReply, type GpuDetachReply } from './attach-protocol.ts';
 import { BudgetClock } from './budget-clock.ts';
 import { gpuNodeBehavior } from './gpu-actor.ts';
@@ -176,7 +176,7 @@ async function sentBefore(bus: Bus, run: string, address: string): Promise<{ nex
       if (env.causation) answered.add(env.causation);
     } catch { /* not an envelope: not ours */ }
   };
-  for await (const m of rec.readRaw(`gome.${run}.*.*.${role}`)) take(m.data);
-  for await (const m of rec.readRaw(subjects.journal(run, role))) take(m.data);
+  for await (const m of rec.readRaw(`gome.${run}.*.*.${role}`, readerName(role))) take(m.data);
+  for await (const m of rec.readRaw(subjects.journal(run, role), readerName(role))) take(m.data);
   return { nextSeq, answered };
 }

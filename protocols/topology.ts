@@ -34,6 +34,9 @@ const TreeMctsPolicy = z.strictObject({
   maxDebugDepth: z.number().int().min(0).max(10).default(2),
 });
 
+/** The most traces a topology may run (each trace's actors have their own inboxes). */
+export const MAX_TRACES = 16;
+
 export const SearchPolicy = z.discriminatedUnion('kind', [GradientPolicy, TreeGreedyPolicy, TreeMctsPolicy]);
 export type SearchPolicy = z.infer<typeof SearchPolicy>;
 export type TreePolicy = Extract<SearchPolicy, { kind: 'tree-greedy' | 'tree-mcts' }>;
@@ -75,7 +78,7 @@ export type RoleSettings = z.infer<typeof RoleSettings>;
 export const Topology = z.strictObject({
   /** A name for tables and reports (the file's name when loaded from a file). */
   name: z.string().min(1).default('custom'),
-  traces: z.number().int().min(1).max(16).default(1),
+  traces: z.number().int().min(1).max(MAX_TRACES).default(1),
   /** How many traces may have an iteration under way at once (null: all of them). */
   concurrency: z.number().int().min(1).max(16).nullable().default(null),
   policy: SearchPolicy.default({ kind: 'gradient' }),

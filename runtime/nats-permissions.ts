@@ -4,6 +4,10 @@
 // host, which records the run's stream) also reads every subject of its runs and uses the JetStream API. Users
 // authenticate with nkeys (ed25519): the server config holds public keys only; each host keeps its seed.
 import { nkeys } from 'nats';
+import { ARTIFACT_BUCKET } from './artifact-store.ts';
+import { durableName } from './durable-inbox.ts';
+import { readerName } from './recorder.ts';
+import { MAX_TRACES } from '../protocols/topology.ts';
 
 /** The roles whose actors run on the coordinating host and need the run's whole stream (the recorder, the archive). */
 export const OWNER_ROLE = 'cli';
@@ -15,7 +19,51 @@ export interface NatsUserSpec {
   roles: string[];
 }
 
-export interface NatsPermissions { publish: { allow: string[] }; subscribe: { allow: string[] } }
+export interface NatsPermissions {
+  publish: { allow: string[] };
+  subscribe: { allow: string[] };
+  /** May answer requests it received (a GPU node or worker taking a run), on their reply subjects only. */
+  allow_responses?: boolean;
+}
+
+/** The roles a host can serve for runs coordinated elsewhere, and the request subjects each takes runs on. */
+const SERVED_ROLES: Readonly<Record<string, string[]>> = {
+  gpu: ['gome._gpu.attach', 'gome._gpu.detach'],
+  ...Object.fromEntries(['researcher', 'developer', 'validator', 'memory'].map((r) => [r, [`gome._workers.*.attach.${r}`, 'gome._workers.detach']])),
+};
+
+/** The artifact bucket's stream (runtime/artifact-store.ts): its API, its chunks and its acks. */
+function artifactSubjects(): string[] {
+  const s = `OBJ_${ARTIFACT_BUCKET}`;
+  return [
+    `$JS.API.STREAM.INFO.${s}`, '$JS.API.STREAM.NAMES', `$JS.API.STREAM.CREATE.${s}`, `$JS.API.STREAM.PURGE.${s}`, `$JS.API.STREAM.MSG.GET.${s}`,
+    `$JS.API.DIRECT.GET.${s}`, `$JS.API.DIRECT.GET.${s}.>`, `$JS.API.CONSUMER.CREATE.${s}`, `$JS.API.CONSUMER.CREATE.${s}.>`,
+    `$JS.API.CONSUMER.INFO.${s}.>`, `$JS.API.CONSUMER.MSG.NEXT.${s}.>`, `$JS.API.CONSUMER.DELETE.${s}.>`,
+    `$O.${ARTIFACT_BUCKET}.>`, `$JS.ACK.${s}.>`,
+  ];
+}
+
+/** The durable consumers a served role's actors read from (runtime/durable-inbox.ts durableName), and its log reader. */
+function consumerNames(role: string): string[] {
+  const instances = role === 'gpu' || role === 'memory' ? ['0'] : Array.from({ length: MAX_TRACES }, (_, i) => `t${i}`);
+  return [...instances.map((i) => durableName(`${role}.${i}`)), readerName(role)];
+}
+
+/**
+ * What a host serving `role` for runs on other hosts may do on the runs' streams: create consumers only with filters
+ * on its role's inboxes (its durable inboxes) or on what its role sent and journaled (reading its own history back),
+ * and pull from, ack and delete only the consumers its role's actors use, named exactly (NATS wildcards match whole
+ * tokens only): never another role's messages.
+ */
+function servedRoleSubjects(role: string): string[] {
+  const names = consumerNames(role);
+  return [
+    '$JS.API.INFO', '$JS.API.STREAM.INFO.*', '$JS.API.STREAM.NAMES',
+    `$JS.API.CONSUMER.CREATE.*.*.gome.*.${role}.*.*`, `$JS.API.CONSUMER.CREATE.*.*.gome.*.*.*.${role}`,
+    `$JS.API.CONSUMER.CREATE.*.*.gome.*._journal.${role}`,
+    ...names.flatMap((n) => [`$JS.API.CONSUMER.INFO.*.${n}`, `$JS.API.CONSUMER.MSG.NEXT.*.${n}`, `$JS.API.CONSUMER.DELETE.*.${n}`, `$JS.ACK.*.${n}.>`]),
+  ];
+}
 
 const ROLE = /^[a-z][a-z-]*$/;
 
@@ -27,11 +75,19 @@ export function rolePermissions(roles: readonly string[]): NatsPermissions {
   const publish = roles.flatMap((r) => [`gome.*.*.*.${r}`, `gome.*._journal.${r}`, `gome.*._dlq.${r}`]);
   const subscribe = roles.map((r) => `gome.*.${r}.*.*`);
   if (roles.includes(OWNER_ROLE)) {
-    // the run's owner creates and reads the run's stream and watches every message of its runs
-    publish.push('$JS.API.>');
+    // the run's owner creates and reads the run's stream, watches every message of its runs, puts the run's data in
+    // the object store and asks GPU nodes and workers to take its runs
+    publish.push('$JS.API.>', '$O.>', '$JS.ACK.>', 'gome._gpu.>', 'gome._workers.>');
     subscribe.push('gome.>', '_INBOX.>');
+    return { publish: { allow: [...new Set(publish)] }, subscribe: { allow: [...new Set(subscribe)] } };
   }
-  return { publish: { allow: publish }, subscribe: { allow: subscribe } };
+  const served = roles.filter((r) => SERVED_ROLES[r]);
+  if (!served.length) return { publish: { allow: publish }, subscribe: { allow: subscribe } };
+  // a host serving runs coordinated elsewhere: their requests, durable inboxes of its roles, and the artifact store
+  for (const r of served) { subscribe.push(...SERVED_ROLES[r]!); publish.push(...servedRoleSubjects(r)); }
+  publish.push(...artifactSubjects());
+  subscribe.push('_INBOX.>');
+  return { publish: { allow: [...new Set(publish)] }, subscribe: { allow: [...new Set(subscribe)] }, allow_responses: true };
 }
 
 export interface GeneratedUser extends NatsUserSpec {
@@ -59,7 +115,7 @@ export function authorizationConfig(users: readonly Pick<GeneratedUser, 'name' |
   const list = (xs: readonly string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
   const lines = users.map((u) => {
     const p = rolePermissions(u.roles);
-    return `    # ${u.name}: ${u.roles.join(', ')}\n    { nkey: ${JSON.stringify(u.publicKey)}, permissions: { publish: { allow: ${list(p.publish.allow)} }, subscribe: { allow: ${list(p.subscribe.allow)} } } }`;
+    return `    # ${u.name}: ${u.roles.join(', ')}\n    { nkey: ${JSON.stringify(u.publicKey)}, permissions: { publish: { allow: ${list(p.publish.allow)} }, subscribe: { allow: ${list(p.subscribe.allow)} }${p.allow_responses ? ', allow_responses: true' : ''} } }`;
   });
   return `authorization {\n  users = [\n${lines.join('\n')}\n  ]\n}\n`;
 }

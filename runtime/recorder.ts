@@ -39,6 +39,12 @@ async function patiently<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The consumer a host serving `role` reads a run's log with: one name per role and run (its NATS user may use no other,
+ * runtime/nats-permissions.ts); a reader left by a crash is removed before the next read.
+ */
+export function readerName(role: string): string { return `${role}_read`; }
+
 /** What a .gomelog's header says of its run besides the run id. */
 export interface LogHeader { config: unknown; topology: unknown; gome: string }
 
@@ -88,17 +94,20 @@ export class Recorder {
 
   /**
    * Reads the whole stream in order through an ordered consumer (or only the subjects `filter` matches): each message's
-   * sequence, subject and bytes.
+   * sequence, subject and bytes. `name` names the reading consumer (a host whose NATS user may create only consumers
+   * named after its role, runtime/nats-permissions.ts, passes `<role>_…`).
    */
-  async *readRaw(filter?: string): AsyncGenerator<{ seq: number; subject: string; data: Uint8Array }> {
+  async *readRaw(filter?: string, name?: string): AsyncGenerator<{ seq: number; subject: string; data: Uint8Array }> {
     if (!filter && (await this.count()) === 0) return;
     const jsm = await this.nc.jetstreamManager({ timeout: API_ATTEMPT_MS });
+    if (name) await jsm.consumers.delete(this.stream, name).catch(() => undefined); // a named reader starts at the beginning
     const info = await patiently(() => jsm.consumers.add(this.stream, {
       ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, inactive_threshold: nanos(60_000), mem_storage: true,
       // a reader needs no copies: on an R3 stream a replicated consumer waits for its own election (seconds after a
       // node is lost)
       num_replicas: 1,
       ...(filter ? { filter_subject: filter } : {}),
+      ...(name ? { name } : {}),
     }));
     const total = info.num_pending;
     if (total === 0) { await jsm.consumers.delete(this.stream, info.name).catch(() => undefined); return; }

@@ -1,15 +1,22 @@
 // gome nats-auth: NATS users for a server several hosts share. Each --user NAME=ROLES gets an nkey; auth.conf holds
 // the server's authorization block (public keys and each user's subject permissions, runtime/nats-permissions.ts) and
 // NAME.nk each user's seed (mode 600), which only that host keeps.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { authorizationConfig, generateUsers, type NatsUserSpec } from '../../runtime/nats-permissions.ts';
 import { GomeError } from '../../runtime/errors.ts';
+import { ConfigInvalid } from '../../protocols/index.ts';
 
 export class NatsUserInvalid extends GomeError {
   constructor(given: string, reason: string) {
     super(`--user ${JSON.stringify(given)} ${reason}`, 'write it as NAME=ROLE,ROLE, e.g. --user worker-a=researcher,developer,validator');
   }
+}
+
+/** A host's nkey seed file (--nats-key), or a sentence saying it is not there. */
+export function readKey(file: string): string {
+  if (!existsSync(file)) throw new ConfigInvalid([`--nats-key was ${JSON.stringify(file)}, but there is no such file: give the .nk file gome nats-auth wrote for this host.`]);
+  return readFileSync(file, 'utf8');
 }
 
 export function parseUserSpec(given: string): NatsUserSpec {

@@ -2,6 +2,7 @@
 // hosts (gome run --remote), until SIGINT or SIGTERM; restarted with the same --work, it takes up the roles it held,
 // each actor rebuilt from the run's log.
 import { mkdirSync } from 'node:fs';
+import { readKey } from './nats-auth.ts';
 import { join, resolve } from 'node:path';
 import { ConfigInvalid } from '../../protocols/index.ts';
 import { TOKEN } from '../../protocols/envelope.ts';
@@ -11,7 +12,7 @@ import { createRootLogger } from '../../runtime/logger.ts';
 import { WorkerNode } from '../worker/worker-node.ts';
 import { WORKER_ROLES, type WorkerRole } from '../worker/worker-protocol.ts';
 
-export interface WorkerFlags { nats: string; roles: string; run?: string; any?: boolean; work: string; logLevel: string }
+export interface WorkerFlags { nats: string; roles: string; run?: string; any?: boolean; work: string; logLevel: string; natsKey?: string }
 
 /** The --roles list, checked: each a worker role. */
 export function workerRoles(list: string): WorkerRole[] {
@@ -29,7 +30,7 @@ export async function serveWorker(f: WorkerFlags, say: (line: string) => void): 
   const work = resolve(f.work);
   mkdirSync(work, { recursive: true });
   const logger = createRootLogger({ level: f.logLevel, destination: join(work, 'worker.log') }).child({ actor: 'worker' });
-  const bus = await Bus.connect({ servers: f.nats, name: `gome-worker-${process.pid}`, logger: logger.child({ component: 'bus' }) });
+  const bus = await Bus.connect({ servers: f.nats, ...(f.natsKey ? { nkeySeed: readKey(f.natsKey) } : {}), name: `gome-worker-${process.pid}`, logger: logger.child({ component: 'bus' }) });
   const worker = new WorkerNode({ bus, workDir: work, roles, ...(f.run ? { run: f.run } : {}), logger, clock: new SystemClock() });
   await worker.start();
   say(`gome worker ${worker.name} hosting ${roles.join(', ')} for ${f.run ? `run ${f.run}` : 'any run'} on ${f.nats} (work ${work}${worker.actors.length ? `, taken up again: ${worker.actors.join(', ')}` : ''})`);

@@ -100,7 +100,6 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   const flag = opts.remote ? '--remote' : '--remote-gpu';
   if (opts.remoteGpu || opts.remote) {
     if (!opts.natsUrl) throw new ConfigInvalid([`${flag} was given without --nats: actors on other hosts are reached through a NATS server the hosts share; give its --nats URL.`]);
-    if (opts.natsKeyFile !== undefined) throw new ConfigInvalid([`${flag} with --nats-key is not built yet: the users of GPU nodes and workers have no JetStream permissions for their durable inboxes; use a NATS server without users on a private network for now.`]);
   }
   const preflight = parseConfig(RunConfig, { ...configIn, runId: 'preflight', competitionDir: '.', runDir: '.' }); // config errors before any work
   // the topology's custom roles, loaded and checked before any work; the run records each file's path and sha256

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Msg, Subscription } from 'nats';
-import { roleOf } from '../../protocols/subjects.ts';
+import { roleOf, subjects } from '../../protocols/subjects.ts';
 import type { ActorHost, ResumePoint } from '../../runtime/actor-host.ts';
 import type { Bus } from '../../runtime/bus.ts';
 import type { Clock } from '../../runtime/clock.ts';
@@ -16,7 +16,7 @@ import { DurableInbox } from '../../runtime/durable-inbox.ts';
 import { bodyOf, type LoggedMessage } from '../../runtime/gomelog.ts';
 import { encodeBody, parseBody } from '../../runtime/json-body.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { Recorder } from '../../runtime/recorder.ts';
+import { readerName, Recorder } from '../../runtime/recorder.ts';
 import { planResume } from '../../runtime/resume-plan.ts';
 import { hostActors } from '../run/actor-wiring.ts';
 import { machinesWith } from '../run/role-loader.ts';
@@ -86,8 +86,16 @@ export class WorkerNode {
       writeFileSync(join(dir, `${req.role}.json`), JSON.stringify(req));
       const only = new Set<string>([req.role]);
       const recorder = await Recorder.ensure(this.o.bus.nc, req.run, { replicas: this.o.bus.replicas() });
+      // what the log holds of this role (to its actors, from them, their journal): all a replay of them needs, and all
+      // its NATS user may read
       const messages: LoggedMessage[] = [];
-      if (takeUp) for await (const m of recorder.readRaw()) messages.push({ seq: m.seq, subject: m.subject, body: bodyOf(m.data) });
+      if (takeUp) {
+        for (const f of [`gome.${req.run}.${req.role}.*.*`, `gome.${req.run}.*.*.${req.role}`, subjects.journal(req.run, req.role)]) {
+          for await (const m of recorder.readRaw(f, readerName(req.role))) messages.push({ seq: m.seq, subject: m.subject, body: bodyOf(m.data) });
+        }
+        messages.sort((a, b) => a.seq - b.seq);
+        messages.splice(0, messages.length, ...messages.filter((m, i) => i === 0 || m.seq !== messages[i - 1]!.seq)); // a message to itself matched twice
+      }
       // an actor that was started (its actor.start is in the log) continues from its replayed state
       const plan = messages.length ? planResume(messages, machinesWith([])) : null;
       const mine = (a: string) => roleOf(a) === req.role;

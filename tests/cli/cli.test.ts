@@ -89,7 +89,8 @@ describe('cli', () => {
       [['--grace', '5m'], /--grace was 300000, but it must be at most 60000\./],
       [['--log-max-mb', '0'], /--log-max-mb was 0, but it must be/],
       [['--remote-gpu'], /--remote-gpu was given without --nats: .*give its --nats URL\./],
-      [['--remote-gpu', '--nats', 'nats://127.0.0.1:9', '--nats-key', 'README.md'], /--remote-gpu with --nats-key is not built yet/],
+      [['--remote', '--topology', 'docs/examples/critic/critic.yaml'], /--remote was given without --nats/],
+      [['--remote', '--nats', 'nats://127.0.0.1:9', '--topology', 'docs/examples/critic/critic.yaml'], /--remote with custom roles is not built yet/],
     ];
     for (const [flags, want] of cases) {
       const r = gome('run', 'bench/breast-cancer-diagnosis', '--runs', runs, ...flags);

@@ -5,10 +5,12 @@
 // every job started exactly once (counted in the GPU node's start log, from outside), and replaying the run's log
 // shows no divergence.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../grading/helpers.ts';
+import { writeNatsAuth } from '../../cli/commands/nats-auth.ts';
+import { EmbeddedNats } from '../../runtime/embedded-nats.ts';
 import { host, starts, type Host } from '../helpers/hosts.ts';
 import { startNats, type NatsFixture } from '../helpers/nats.ts';
 import { until } from '../helpers/until.ts';
@@ -19,15 +21,51 @@ let nats: NatsFixture;
 beforeAll(async () => { nats = await startNats(); }, 30_000);
 afterAll(async () => { await nats?.close(); });
 
+/** The folders of three hosts, the bundled competition copied to the coordinating one. */
+function threeHosts() {
+  const gpuHost = tempDir('gome gpu host-');
+  const workerHost = tempDir('gome worker host-');
+  const runHost = tempDir('gome run host-');
+  const comp = join(runHost, 'competitions', 'breast-cancer-diagnosis');
+  cpSync(join(REPO, 'bench', 'breast-cancer-diagnosis'), comp, { recursive: true });
+  const runs = join(runHost, 'runs');
+  mkdirSync(runs, { recursive: true });
+  return { gpuHost, workerHost, runHost, comp, runs };
+}
+
 describe('remote workers', () => {
+  it('remote workers - on a NATS server with a user per host (gome nats-auth), each host only its roles\' subjects, a remote run completes', async () => {
+    const h = threeHosts();
+    const auth = writeNatsAuth(['owner=cli,coordinator,brain', 'worker-a=researcher,developer,validator,memory', 'gpu-host=gpu'], tempDir('gome-auth-'));
+    // each host keeps its own seed, in its own folder
+    const [ownerKey, workerKey, gpuKey] = [h.runHost, h.workerHost, h.gpuHost].map((dir, i) => {
+      const key = join(dir, basename(auth.keys[i]!));
+      copyFileSync(auth.keys[i]!, key);
+      return key;
+    }) as [string, string, string];
+    const server = await EmbeddedNats.start({ storeDir: join(h.runHost, 'nats'), config: readFileSync(auth.conf, 'utf8') });
+    try {
+      const gpu = host(h.gpuHost, [h.runHost, h.workerHost], ['gpu-node', '--nats', server.url, '--nats-key', gpuKey, '--work', join(h.gpuHost, 'work')]);
+      const worker = host(h.workerHost, [h.runHost, h.gpuHost], ['worker', '--nats', server.url, '--nats-key', workerKey, '--roles', 'researcher,developer,validator,memory', '--any', '--work', join(h.workerHost, 'work')]);
+      await until(() => /serving runs/.test(gpu.output()), 30_000, `the gpu node to serve (${gpu.output()})`);
+      await until(() => /hosting researcher/.test(worker.output()), 30_000, `the worker to serve (${worker.output()})`);
+      const run = host(h.runHost, [h.gpuHost, h.workerHost], ['run', h.comp, '--budget', '45s', '--preset', 'quick', '--nats', server.url, '--nats-key', ownerKey, '--remote', '--runs', h.runs]);
+      const code = await run.exited;
+      expect(code, run.output() + gpu.output() + worker.output()).toBe(0);
+      const [runId] = readdirSync(h.runs);
+      expect(JSON.parse(readFileSync(join(h.runs, runId!, 'report.json'), 'utf8')).valid_submission).toBe(true);
+      expect(readFileSync(join(h.gpuHost, 'work', 'gpu-node.log'), 'utf8')).not.toMatch(/[Pp]ermissions? [Vv]iolation/);
+      expect(readFileSync(join(h.workerHost, 'work', 'worker.log'), 'utf8')).not.toMatch(/[Pp]ermissions? [Vv]iolation/);
+      for (const x of [worker, gpu]) x.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      expect(await gpu.exited).toBe(0);
+    } finally {
+      await server.stop();
+    }
+  }, 240_000);
+
   it('remote workers - a worker host lost mid-run and restarted: its actors continue from the log, every job runs once, replay is exact', async () => {
-    const gpuHost = tempDir('gome gpu host-');
-    const workerHost = tempDir('gome worker host-');
-    const runHost = tempDir('gome run host-');
-    const comp = join(runHost, 'competitions', 'breast-cancer-diagnosis');
-    cpSync(join(REPO, 'bench', 'breast-cancer-diagnosis'), comp, { recursive: true });
-    const runs = join(runHost, 'runs');
-    mkdirSync(runs, { recursive: true });
+    const { gpuHost, workerHost, runHost, comp, runs } = threeHosts();
     const url = nats.server.url;
     const gpu = host(gpuHost, [runHost, workerHost], ['gpu-node', '--nats', url, '--work', join(gpuHost, 'work')]);
     const startWorker = (): Host => host(workerHost, [runHost, gpuHost], ['worker', '--nats', url, '--roles', 'researcher,developer,validator,memory', '--any', '--work', join(workerHost, 'work')]);

@@ -11,6 +11,10 @@ import { EmbeddedNats } from '../../runtime/embedded-nats.ts';
 import { NatsUnavailable } from '../../runtime/errors.ts';
 import { authorizationConfig, generateUsers, rolePermissions } from '../../runtime/nats-permissions.ts';
 import { subjects } from '../../protocols/subjects.ts';
+import { Client } from '../../runtime/client.ts';
+import { SystemClock } from '../../runtime/clock.ts';
+import { DurableInbox } from '../../runtime/durable-inbox.ts';
+import { readerName, Recorder } from '../../runtime/recorder.ts';
 
 const users = generateUsers([
   { name: 'owner', roles: ['cli', 'coordinator', 'memory'] },
@@ -52,8 +56,10 @@ afterAll(async () => {
 describe('nats permissions', () => {
   it('nats permissions - a role publishes as itself, reads its own inboxes, and the journal and dead letters carry its role', () => {
     const p = rolePermissions(['gpu']);
-    expect(p.publish.allow).toEqual(['gome.*.*.*.gpu', 'gome.*._journal.gpu', 'gome.*._dlq.gpu']);
-    expect(p.subscribe.allow).toEqual(['gome.*.gpu.*.*']);
+    expect(p.publish.allow.slice(0, 3)).toEqual(['gome.*.*.*.gpu', 'gome.*._journal.gpu', 'gome.*._dlq.gpu']);
+    expect(p.publish.allow).not.toContain('$JS.API.>'); // a served role's JetStream rights are narrow (below)
+    expect(p.subscribe.allow).toEqual(expect.arrayContaining(['gome.*.gpu.*.*', 'gome._gpu.attach']));
+    expect(p.subscribe.allow).not.toContain('gome.>');
     expect(rolePermissions(['cli']).subscribe.allow).toContain('gome.>'); // the run's owner records the whole run
     expect(() => rolePermissions(['GPU'])).toThrow(/not a role name/);
     expect(authorizationConfig(users)).not.toContain(seed('worker-a')); // the server holds public keys only
@@ -79,6 +85,29 @@ describe('nats permissions', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(got).toEqual(['gome.r1.validator.t0.gpu', 'gome.r1.validator.t0.developer']);
   });
+
+  it('nats permissions - durable inboxes: a host opens its roles\' own and reads back its own sends, never another role\'s inbox or the whole log', async () => {
+    const owner = await connectAs('owner');
+    await Recorder.ensure(owner.nc, 'r2');
+    const cli = new Client(owner, 'r2', 'cli.0', new SystemClock());
+    cli.send('gpu.0', 'budget.request', {});
+    cli.send('researcher.t0', 'run.stop', { reason: 'test' });
+    await owner.flush();
+    const gpu = await connectAs('gpu-host');
+    const worker = await connectAs('worker-a');
+    // each opens its own roles' durable inboxes, and the GPU host reads its own history back
+    await DurableInbox.open(gpu.nc, 'r2', 'gpu.0');
+    await DurableInbox.open(worker.nc, 'r2', 'researcher.t0');
+    const rec = await Recorder.ensure(gpu.nc, 'r2');
+    for await (const m of rec.readRaw('gome.r2.*.*.gpu', readerName('gpu'))) void m;
+    // a worker may not open a consumer on the GPU node's inbox, pull from the GPU node's, or read the whole log
+    await expect(DurableInbox.open(worker.nc, 'r2', 'gpu.0')).rejects.toThrow(/Permissions Violation/);
+    const next = violation(worker.nc);
+    worker.nc.publish('$JS.API.CONSUMER.MSG.NEXT.GOME_r2.gpu_0', new TextEncoder().encode('{"batch":1}'));
+    expect(await next).toBe('publish to "$JS.API.CONSUMER.MSG.NEXT.GOME_r2.gpu_0" refused');
+    const all = (async () => { for await (const m of (await Recorder.ensure(worker.nc, 'r2')).readRaw()) void m; })();
+    await expect(all).rejects.toThrow(/Permissions Violation/);
+  }, 30_000);
 
   it('nats permissions - a worker cannot read another role\'s inbox, and a connection without a user\'s key is refused', async () => {
     const worker = await connectAs('worker-a');
