@@ -6,6 +6,7 @@
 import { nkeys } from 'nats';
 import { ARTIFACT_BUCKET } from './artifact-store.ts';
 import { durableName } from './durable-inbox.ts';
+import { LEASE_BUCKET } from './leases.ts';
 import { readerName } from './recorder.ts';
 import { MAX_TRACES } from '../protocols/topology.ts';
 
@@ -32,14 +33,13 @@ const SERVED_ROLES: Readonly<Record<string, string[]>> = {
   ...Object.fromEntries(['researcher', 'developer', 'validator', 'memory'].map((r) => [r, [`gome._workers.*.attach.${r}`, 'gome._workers.detach']])),
 };
 
-/** The artifact bucket's stream (runtime/artifact-store.ts): its API, its chunks and its acks. */
-function artifactSubjects(): string[] {
-  const s = `OBJ_${ARTIFACT_BUCKET}`;
+/** A bucket's stream (the artifact store's, the leases'): its API, its data subjects `data` and its acks. */
+function bucketSubjects(s: string, data: string): string[] {
   return [
     `$JS.API.STREAM.INFO.${s}`, '$JS.API.STREAM.NAMES', `$JS.API.STREAM.CREATE.${s}`, `$JS.API.STREAM.PURGE.${s}`, `$JS.API.STREAM.MSG.GET.${s}`,
     `$JS.API.DIRECT.GET.${s}`, `$JS.API.DIRECT.GET.${s}.>`, `$JS.API.CONSUMER.CREATE.${s}`, `$JS.API.CONSUMER.CREATE.${s}.>`,
     `$JS.API.CONSUMER.INFO.${s}.>`, `$JS.API.CONSUMER.MSG.NEXT.${s}.>`, `$JS.API.CONSUMER.DELETE.${s}.>`,
-    `$O.${ARTIFACT_BUCKET}.>`, `$JS.ACK.${s}.>`,
+    data, `$JS.ACK.${s}.>`,
   ];
 }
 
@@ -85,7 +85,9 @@ export function rolePermissions(roles: readonly string[]): NatsPermissions {
   if (!served.length) return { publish: { allow: publish }, subscribe: { allow: subscribe } };
   // a host serving runs coordinated elsewhere: their requests, durable inboxes of its roles, and the artifact store
   for (const r of served) { subscribe.push(...SERVED_ROLES[r]!); publish.push(...servedRoleSubjects(r)); }
-  publish.push(...artifactSubjects());
+  publish.push(...bucketSubjects(`OBJ_${ARTIFACT_BUCKET}`, `$O.${ARTIFACT_BUCKET}.>`));
+  // leases (runtime/leases.ts): read every key, write only its roles' (<run>.<role>)
+  publish.push(...bucketSubjects(`KV_${LEASE_BUCKET}`, `$KV.${LEASE_BUCKET}.*.${served[0]}`), ...served.slice(1).map((r) => `$KV.${LEASE_BUCKET}.*.${r}`));
   subscribe.push('_INBOX.>');
   return { publish: { allow: [...new Set(publish)] }, subscribe: { allow: [...new Set(subscribe)] }, allow_responses: true };
 }

@@ -6,7 +6,7 @@
 // it owed, its envelope ids; messages the log shows it was given are acked again without being handled twice.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Msg, Subscription } from 'nats';
 import { roleOf, subjects } from '../../protocols/subjects.ts';
 import type { ActorHost, ResumePoint } from '../../runtime/actor-host.ts';
@@ -15,6 +15,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import { DurableInbox } from '../../runtime/durable-inbox.ts';
 import { bodyOf, type LoggedMessage } from '../../runtime/gomelog.ts';
 import { encodeBody, parseBody } from '../../runtime/json-body.ts';
+import { Leases, type HeldLease } from '../../runtime/leases.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { readerName, Recorder } from '../../runtime/recorder.ts';
 import { planResume } from '../../runtime/resume-plan.ts';
@@ -32,18 +33,29 @@ export interface WorkerOptions {
   clock: Clock;
 }
 
-interface Held { req: WorkerAttach; hosts: ActorHost[]; inboxes: DurableInbox[] }
+interface Held { req: WorkerAttach; hosts: ActorHost[]; inboxes: DurableInbox[]; lease: HeldLease }
+
+/** A lease's body: the role's attach request, and when the run is over at the latest (its lease is then dropped). */
+interface RoleLease { req: WorkerAttach; until: number }
+
+/** How often a worker looks for roles whose holder stopped renewing its lease. */
+const TAKEOVER_EVERY_MS = 3_000;
 
 export class WorkerNode {
   /** Roles held, by run and role. */
   private readonly held = new Map<string, Held>();
   private readonly subs: Subscription[] = [];
   readonly name = `${hostname()}:${process.pid}`;
+  /** Who holds a lease: this host and folder, the same across restarts (a restarted worker keeps its leases). */
+  private readonly holder: string;
+  private leases: Leases | null = null;
+  private watcher: NodeJS.Timeout | null = null;
 
-  constructor(private readonly o: WorkerOptions) {}
+  constructor(private readonly o: WorkerOptions) { this.holder = `${hostname()}:${resolve(o.workDir)}`; }
 
   /** Takes up the roles it held before a restart, then answers requests for its roles. */
   async start(): Promise<void> {
+    this.leases = await Leases.open(this.o.bus.nc, this.o.bus.replicas());
     const runs = join(this.o.workDir, 'runs');
     mkdirSync(runs, { recursive: true });
     for (const run of readdirSync(runs)) {
@@ -51,6 +63,7 @@ export class WorkerNode {
         const parsed = parseBody(WorkerAttach, readFileSync(join(runs, run, f)));
         if (!parsed.ok) { this.o.logger.warn({ run, file: f, error: parsed.error }, 'a kept role cannot be read; it is not taken up again'); continue; }
         const r = await this.attach(parsed.value, true);
+        if (!r.ok) rmSync(join(runs, run, f), { force: true }); // taken over by another worker meanwhile, or gone
         this.o.logger.info({ run, role: parsed.value.role, ok: r.ok, ...(r.ok ? {} : { error: r.error }) }, 'role taken up again after a restart');
       }
     }
@@ -63,6 +76,27 @@ export class WorkerNode {
     }
     this.subs.push(nc.subscribe(workerSubjects.detach, { callback: (_e, m) => void this.detach(new TextDecoder().decode(m.data)) }));
     await nc.flush();
+    // roles whose worker was lost (its lease expired) are taken over here, each actor rebuilt from the run's log
+    let busy = false;
+    this.watcher = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void this.takeOver().finally(() => { busy = false; });
+    }, TAKEOVER_EVERY_MS);
+    this.watcher.unref();
+  }
+
+  private async takeOver(): Promise<void> {
+    for (const role of this.o.roles) {
+      let expired: Array<{ key: string; value: { holder: string; body: RoleLease } }>;
+      try { expired = await this.leases!.expired<RoleLease>(role); } catch { continue; }
+      for (const { value } of expired) {
+        const parsed = WorkerAttach.safeParse(value.body?.req);
+        if (!parsed.success || (this.o.run && parsed.data.run !== this.o.run) || Date.now() > value.body.until) continue;
+        const r = await this.attach(parsed.data, true);
+        if (r.ok) this.o.logger.warn({ run: parsed.data.run, role, from: value.holder }, 'took over a role whose worker was lost');
+      }
+    }
   }
 
   /** The actors hosted now (tests, progress). */
@@ -80,6 +114,10 @@ export class WorkerNode {
     if (this.held.has(key)) return { ok: true, worker: this.name, actors: this.held.get(key)!.hosts.map((h) => h.address), resumed: false };
     if (!this.o.roles.includes(req.role)) return { ok: false, error: `worker ${this.name} does not host role ${req.role} (it hosts ${this.o.roles.join(', ')})` };
     const log = this.o.logger.child({ run: req.run, role: req.role });
+    // the role's lease: only one worker hosts it; the run ends by its budget and grace at the latest
+    const until = Date.now() + req.config.budgetMs + req.config.graceMs;
+    const lease = await this.leases!.claim<RoleLease>(`${req.run}.${req.role}`, this.holder, { req, until }, () => void this.lost(key));
+    if (!lease) return { ok: false, error: `role ${req.role} of run ${req.run} is held by another live worker` };
     try {
       const dir = join(this.o.workDir, 'runs', req.run);
       mkdirSync(dir, { recursive: true });
@@ -112,10 +150,11 @@ export class WorkerNode {
         gpu: null, brain: null, judge: req.judge, idPrefix: req.idPrefix, only, durable, ...(resume ? { resume } : {}) });
       for (const h of hosts) h.listen();
       for (const h of hosts) h.start();
-      this.held.set(key, { req, hosts, inboxes: [...durable.values()].map((d) => d.inbox) });
+      this.held.set(key, { req, hosts, inboxes: [...durable.values()].map((d) => d.inbox), lease });
       log.info({ actors: hosts.map((h) => h.address), resumed: resumed.length }, 'role attached');
       return { ok: true, worker: this.name, actors: hosts.map((h) => h.address), resumed: resumed.length > 0 };
     } catch (e) {
+      await lease.release();
       log.error({ err: (e as Error).message }, 'role could not be attached');
       return { ok: false, error: `worker ${this.name} could not take role ${req.role} of run ${req.run}: ${(e as Error).message}` };
     }
@@ -126,6 +165,7 @@ export class WorkerNode {
     for (const [key, h] of [...this.held]) {
       if (h.req.run !== run) continue;
       this.held.delete(key);
+      await h.lease.release();
       for (const host of h.hosts) await host.stop();
       for (const i of h.inboxes) await i.remove();
       rmSync(join(this.o.workDir, 'runs', run, `${h.req.role}.json`), { force: true });
@@ -135,8 +175,20 @@ export class WorkerNode {
 
   /** Stops hosting (a signal): actors stop, what they had not handled stays in their consumers for the next life. */
   async close(): Promise<void> {
+    if (this.watcher) clearInterval(this.watcher);
     for (const s of this.subs) s.unsubscribe();
-    for (const h of this.held.values()) for (const host of h.hosts) await host.stop();
+    // leases are not released: they expire, and another worker takes the roles over
+    for (const h of this.held.values()) { h.lease.stop(); for (const host of h.hosts) await host.stop(); }
     this.held.clear();
+  }
+
+  /** Another worker took the role (this one's renewal failed, e.g. after a partition): its actors here stop. */
+  private async lost(key: string): Promise<void> {
+    const h = this.held.get(key);
+    if (!h) return;
+    this.held.delete(key);
+    this.o.logger.warn({ run: h.req.run, role: h.req.role }, 'lost the lease on a role to another worker; its actors here stop');
+    for (const host of h.hosts) await host.stop();
+    rmSync(join(this.o.workDir, 'runs', h.req.run, `${h.req.role}.json`), { force: true });
   }
 }

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../grading/helpers.ts';
-import { host, starts, type Host } from '../helpers/hosts.ts';
+import { host, killHosts, starts, type Host } from '../helpers/hosts.ts';
 import { createNet, netnsUnavailable, type Net } from '../helpers/netns.ts';
 import { until } from '../helpers/until.ts';
 
@@ -20,6 +20,7 @@ if (why) console.warn(`multi-host tests skipped: ${why}`);
 let net: Net | null = null;
 const natsNodes: ChildProcess[] = [];
 afterAll(() => {
+  killHosts();
   for (const p of natsNodes) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   net?.stop();
 });

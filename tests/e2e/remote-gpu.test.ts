@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../grading/helpers.ts';
-import { host, processesMentioning, starts, type Host } from '../helpers/hosts.ts';
+import { host, killHosts, processesMentioning, starts, type Host } from '../helpers/hosts.ts';
 import { startNats, type NatsFixture } from '../helpers/nats.ts';
 import { until } from '../helpers/until.ts';
 
@@ -15,7 +15,7 @@ const REPO = resolve(import.meta.dirname, '../..');
 
 let nats: NatsFixture;
 beforeAll(async () => { nats = await startNats(); }, 30_000);
-afterAll(async () => { await nats?.close(); });
+afterAll(async () => { killHosts(); await nats?.close(); });
 
 function setUp(): { gpuHost: string; runHost: string; work: string; runs: string; comp: string } {
   const gpuHost = tempDir('gome gpu host-');

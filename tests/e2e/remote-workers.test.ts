@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../grading/helpers.ts';
 import { writeNatsAuth } from '../../cli/commands/nats-auth.ts';
 import { EmbeddedNats } from '../../runtime/embedded-nats.ts';
-import { host, starts, type Host } from '../helpers/hosts.ts';
+import { host, killHosts, starts, type Host } from '../helpers/hosts.ts';
 import { startNats, type NatsFixture } from '../helpers/nats.ts';
 import { until } from '../helpers/until.ts';
 
@@ -19,7 +19,7 @@ const REPO = resolve(import.meta.dirname, '../..');
 
 let nats: NatsFixture;
 beforeAll(async () => { nats = await startNats(); }, 30_000);
-afterAll(async () => { await nats?.close(); });
+afterAll(async () => { killHosts(); await nats?.close(); });
 
 /** The folders of three hosts, the bundled competition copied to the coordinating one. */
 function threeHosts() {
@@ -103,6 +103,45 @@ describe('remote workers', () => {
     expect(replay.stdout).toMatch(/every one equal to the log/);
     for (const h of [worker, gpu]) h.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
+    expect(await gpu.exited).toBe(0);
+  }, 300_000);
+
+  it('remote workers - a worker host lost for good: another worker takes its roles over when its leases expire, and the run finishes with every job once', async () => {
+    const { gpuHost, workerHost, runHost, comp, runs } = threeHosts();
+    const otherHost = tempDir('gome other worker host-');
+    const url = nats.server.url;
+    const gpu = host(gpuHost, [runHost, workerHost, otherHost], ['gpu-node', '--nats', url, '--work', join(gpuHost, 'work')]);
+    const workerOn = (dir: string, hide: string[]): Host => host(dir, hide, ['worker', '--nats', url, '--roles', 'researcher,developer,validator,memory', '--any', '--work', join(dir, 'work')]);
+    const first = workerOn(workerHost, [runHost, gpuHost, otherHost]);
+    await until(() => /serving runs/.test(gpu.output()), 30_000, `the gpu node to serve (${gpu.output()})`);
+    await until(() => /hosting researcher/.test(first.output()), 30_000, `the worker to serve (${first.output()})`);
+    const run = host(runHost, [gpuHost, workerHost, otherHost], ['run', comp, '--budget', '90s', '--preset', 'quick', '--nats', url, '--remote', '--runs', runs]);
+    const gpuRuns = join(gpuHost, 'work', 'runs');
+    const jobsDir = await until(() => {
+      const d = existsSync(gpuRuns) ? readdirSync(gpuRuns)[0] : undefined;
+      return d ? join(gpuRuns, d, 'jobs') : null;
+    }, 60_000, 'the run to reach the gpu node');
+    await until(() => starts(jobsDir).length >= 3, 60_000, 'three jobs to start');
+    // a second worker joins after the roles were taken, then the first host is lost and never comes back
+    const second = workerOn(otherHost, [runHost, gpuHost, workerHost]);
+    await until(() => /hosting researcher/.test(second.output()), 30_000, `the second worker to serve (${second.output()})`);
+    process.kill(-first.child.pid!, 'SIGKILL');
+    await first.exited;
+    const beforeLoss = starts(jobsDir).length;
+    const code = await run.exited;
+    expect(code, run.output()).toBe(0);
+    const [runId] = readdirSync(runs);
+    const runDir = join(runs, runId!);
+    expect(JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')).valid_submission).toBe(true);
+    const log = readFileSync(join(otherHost, 'work', 'worker.log'), 'utf8');
+    for (const role of ['researcher', 'developer', 'validator', 'memory']) expect(log).toMatch(new RegExp(`"role":"${role}".*took over a role whose worker was lost`));
+    const started = starts(jobsDir);
+    expect(started.length, 'the roles went on on the second worker').toBeGreaterThan(beforeLoss);
+    expect(new Set(started).size, started.join(' ')).toBe(started.length);
+    const replay = spawnSync(process.execPath, [join(REPO, 'bin', 'gome.mjs'), 'replay', runDir], { encoding: 'utf8', timeout: 120_000 });
+    expect(replay.status, replay.stdout + replay.stderr).toBe(0);
+    for (const h of [second, gpu]) h.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
     expect(await gpu.exited).toBe(0);
   }, 300_000);
 });

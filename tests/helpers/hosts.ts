@@ -9,6 +9,16 @@ const GOME = join(resolve(import.meta.dirname, '../..'), 'bin', 'gome.mjs');
 
 export interface Host { child: ChildProcess; output: () => string; exited: Promise<number | null> }
 
+const started = new Set<ChildProcess>();
+
+/** Kills every host process group still running (a test's afterAll: a failed test leaves none behind). */
+export function killHosts(): void {
+  for (const c of started) {
+    if (c.exitCode === null && c.signalCode === null) { try { process.kill(-c.pid!, 'SIGKILL'); } catch { /* gone */ } }
+  }
+  started.clear();
+}
+
 /**
  * A gome process as its own "host": in a fresh mount namespace where every folder of `hide` is an empty tmpfs, and in
  * the network namespace `netns` when given (tests/helpers/netns.ts).
@@ -18,6 +28,7 @@ export function host(cwd: string, hide: string[], args: string[], netns?: string
   const inner = ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', String(hide.length), ...hide, process.execPath, GOME, ...args];
   const argv = netns ? ['ip', 'netns', 'exec', netns, ...inner] : inner;
   const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  started.add(child);
   let output = '';
   child.stdout!.on('data', (d) => { output += String(d); });
   child.stderr!.on('data', (d) => { output += String(d); });

@@ -14,6 +14,7 @@ import { subjects } from '../../protocols/subjects.ts';
 import { Client } from '../../runtime/client.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import { DurableInbox } from '../../runtime/durable-inbox.ts';
+import { Leases } from '../../runtime/leases.ts';
 import { readerName, Recorder } from '../../runtime/recorder.ts';
 
 const users = generateUsers([
@@ -107,6 +108,12 @@ describe('nats permissions', () => {
     expect(await next).toBe('publish to "$JS.API.CONSUMER.MSG.NEXT.GOME_r2.gpu_0" refused');
     const all = (async () => { for await (const m of (await Recorder.ensure(worker.nc, 'r2')).readRaw()) void m; })();
     await expect(all).rejects.toThrow(/Permissions Violation/);
+    // leases: a worker may hold its own roles' leases, never the GPU node's
+    const leases = await Leases.open(worker.nc);
+    const mine = await leases.claim('r2.researcher', 'worker-a', {}, () => {});
+    expect(mine).not.toBeNull();
+    await mine!.release();
+    expect(await leases.claim('r2.gpu', 'worker-a', {}, () => {})).toBeNull();
   }, 30_000);
 
   it('nats permissions - a worker cannot read another role\'s inbox, and a connection without a user\'s key is refused', async () => {
