@@ -58,7 +58,15 @@ export class BudgetClock {
     for (const k of nums) {
       if (typeof c[k] !== 'number' || !Number.isFinite(c[k])) throw new BudgetFileInvalid(file, `field ${k} is missing or not a number`);
     }
-    const b = new BudgetClock(clock, c.budgetMs!, c.startedAt!, c.elapsedMs!, clock.now(), c.refundedMs!, file);
+    return BudgetClock.continueFrom(file, clock, { budgetMs: c.budgetMs!, startedAt: c.startedAt!, elapsedMs: c.elapsedMs!, refundedMs: c.refundedMs! });
+  }
+
+  /**
+   * A clock taken over from another host's (its last snapshot, e.g. from the lease a lost GPU node renewed): it goes on
+   * from what that one had charged and refunded, persisted to `file`; the time between the snapshot and now is not charged.
+   */
+  static continueFrom(file: string, clock: Clock, was: { budgetMs: number; startedAt: number; elapsedMs: number; refundedMs: number }): BudgetClock {
+    const b = new BudgetClock(clock, was.budgetMs, was.startedAt, was.elapsedMs, clock.now(), was.refundedMs, file);
     b.persist();
     return b;
   }

@@ -59,6 +59,13 @@ export interface GpuNodeOptions {
   datasets?: ReadonlyMap<string, string>;
   /** Where a job's submission.csv is put for another host to fetch (a remote node); absent: only its id is computed. */
   artifacts?: ArtifactStore;
+  /**
+   * Jobs a lost node (another host's) was running, by id, with the charged time when each started: run again here,
+   * what that node charged for them is refunded (the taken-over budget includes it).
+   */
+  lostAttempts?: ReadonlyMap<string, number>;
+  /** Awaited as each job starts, once running() names it (a remote node writes its lease then: a node taking over knows it). */
+  onJobStart?: () => Promise<void>;
 }
 
 export interface GpuNodeStats extends QueueStats {
@@ -99,12 +106,19 @@ export class GpuNode {
   private readonly incarnation = randomBytes(6).toString('hex');
   /** … and the charged time when it began (what an earlier life charged ends there). */
   private readonly elapsedAtOpen: number;
+  /** The job running now, and the charged time when it started. */
+  private runningJob: { jobId: string; elapsedMs: number } | null = null;
+  /** Lost attempts (lostAttempts) already refunded. */
+  private readonly refundedLost = new Set<string>();
 
   constructor(private readonly opts: GpuNodeOptions) {
     this.queue = new JobQueue(opts.clock);
     this.cost = opts.costModel ?? new CostModel();
     this.elapsedAtOpen = opts.budget.elapsedMs();
   }
+
+  /** The job running now and the charged time at its start (what a node taking over must refund if this one is lost). */
+  running(): { jobId: string; elapsedMs: number } | null { return this.runningJob; }
 
   /** The cost model's current correction factor and how many measured pairs it rests on. */
   costCorrection(): { factor: number; pairs: number } { return { factor: this.cost.factor(), pairs: this.cost.pairs }; }
@@ -196,7 +210,12 @@ export class GpuNode {
     let start: { incarnation?: unknown; elapsedMs?: unknown };
     try { start = JSON.parse(await readFile(join(workdir, STATS_DIR, START_FILE), 'utf8')); } catch { return; }
     if (start.incarnation === this.incarnation || typeof start.elapsedMs !== 'number') return;
-    const lost = Math.max(0, this.elapsedAtOpen - start.elapsedMs);
+    this.refundLost(job, start.elapsedMs);
+  }
+
+  /** Refunds what an earlier life (or a lost node) charged for a job since it started at `startElapsedMs`, once. */
+  private refundLost(job: JobSubmit, startElapsedMs: number): void {
+    const lost = Math.max(0, this.elapsedAtOpen - startElapsedMs);
     this.opts.budget.refund(lost);
     this.opts.logger.warn({ jobId: job.jobId, refundedMs: lost }, 'job runs again after the node that started it was lost; its time is refunded');
   }
@@ -288,6 +307,8 @@ export class GpuNode {
       workdir = this.workdirOf(job.jobId);
       statsPath = join(workdir, STATS_DIR, 'job_stats.json');
       try {
+        const lostElsewhere = this.opts.lostAttempts?.get(job.jobId);
+        if (lostElsewhere !== undefined && !this.refundedLost.has(job.jobId)) { this.refundedLost.add(job.jobId); this.refundLost(job, lostElsewhere); }
         if (await stat(workdir).catch(() => null)) {
           await this.refundLostAttempt(job, workdir);
           logger.warn({ jobId: job.jobId, workdir }, 'job workspace already exists; replacing it');
@@ -303,6 +324,8 @@ export class GpuNode {
       const env = this.jobEnv(job, ready.backend.view({ workdir, dataDir }), ready);
       const abort = new AbortController();
       this.current = abort;
+      this.runningJob = { jobId: job.jobId, elapsedMs: this.opts.budget.elapsedMs() };
+      await this.opts.onJobStart?.().catch(() => undefined);
       logger.info({ jobId: job.jobId, mode: job.mode, limitMs, sandbox: ready.backend.name }, 'job started');
       let res: ProcessResult;
       try {
@@ -315,6 +338,7 @@ export class GpuNode {
         });
       } finally {
         this.current = null;
+        this.runningJob = null;
       }
       return await this.finish(job, startedAt, workdir, limitMs, cappedByBudget, ready, res);
     } catch (e) {

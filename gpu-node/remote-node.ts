@@ -5,7 +5,7 @@
 // taken up again on restart (its attach request is kept in <work>/runs/<run>/attach.json until the run detaches).
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Msg, Subscription } from 'nats';
 import { addr } from '../actors/addresses.ts';
 import { HarnessScorer } from '../grading/harness-scorer.ts';
@@ -18,8 +18,9 @@ import type { Clock } from '../runtime/clock.ts';
 import { DurableInbox } from '../runtime/durable-inbox.ts';
 import { actorLogger, type Logger } from '../runtime/logger.ts';
 import { readerName, Recorder } from '../runtime/recorder.ts';
+import { Leases, type HeldLease } from '../runtime/leases.ts';
 import { encodeBody, GPU_QUEUE, GPU_SUBJECTS, GpuAttach, GpuDetach, parseBody, type GpuAttachReply, type GpuDetachReply } from './attach-protocol.ts';
-import { BudgetClock } from './budget-clock.ts';
+import { BUDGET_FILE, BudgetClock } from './budget-clock.ts';
 import { gpuNodeBehavior } from './gpu-actor.ts';
 import { GpuNode } from './gpu-node.ts';
 import type { SandboxKind } from './sandbox.ts';
@@ -36,7 +37,23 @@ export interface RemoteNodeOptions {
   memoryLimitMb?: number | null;
 }
 
-interface Served { req: GpuAttach; node: GpuNode; host: ActorHost; inbox: DurableInbox; budget: BudgetClock; dir: string; stopPersisting: () => void }
+interface Served { req: GpuAttach; node: GpuNode; host: ActorHost; inbox: DurableInbox; budget: BudgetClock; dir: string; stopPersisting: () => void; lease: HeldLease }
+
+/**
+ * A served run's lease value (runtime/leases.ts), renewed every 2 s: what another node needs to take the run over —
+ * the attach request, the budget as charged so far, and the job running now — and when the run is over at the latest.
+ */
+interface GpuLease {
+  req: GpuAttach;
+  until: number;
+  budget: { budgetMs: number; startedAt: number; elapsedMs: number; refundedMs: number } | null;
+  running: { jobId: string; elapsedMs: number } | null;
+}
+
+/** How often a node looks for runs whose node stopped renewing its lease. */
+const TAKEOVER_EVERY_MS = 3_000;
+/** A run is over by its budget plus at most this (its grace and wind-down) after it was attached. */
+const RUN_END_SLACK_MS = 120_000;
 
 const ATTACH_FILE = 'attach.json';
 const DETACHED_FILE = 'detached.json';
@@ -45,27 +62,53 @@ export class RemoteGpuNode {
   private readonly runs = new Map<string, Served>();
   private readonly subs: Subscription[] = [];
   private store: ArtifactStore | null = null;
+  private leases: Leases | null = null;
+  private watcher: NodeJS.Timeout | null = null;
   readonly name = `${hostname()}:${process.pid}`;
+  /** Who holds a lease: this host and folder, the same across restarts. */
+  private readonly holder: string;
 
-  constructor(private readonly o: RemoteNodeOptions) {}
+  constructor(private readonly o: RemoteNodeOptions) { this.holder = `${hostname()}:${resolve(o.workDir)}`; }
 
   /** Opens the object store, takes up the runs it served before a restart, then answers attach and detach requests. */
   async start(): Promise<void> {
     mkdirSync(join(this.o.workDir, 'runs'), { recursive: true });
     this.store = await ArtifactStore.open(this.o.bus.nc, { cacheDir: join(this.o.workDir, 'cache'), replicas: this.o.bus.replicas() });
+    this.leases = await Leases.open(this.o.bus.nc, this.o.bus.replicas());
     for (const run of readdirSync(join(this.o.workDir, 'runs'))) {
       const f = join(this.o.workDir, 'runs', run, ATTACH_FILE);
       if (!existsSync(f)) continue;
       const parsed = parseBody(GpuAttach, readFileSync(f));
       if (!parsed.ok) { this.o.logger.warn({ run, error: parsed.error }, 'a kept attach request cannot be read; the run is not taken up again'); continue; }
       const r = await this.attach(parsed.value);
+      if (!r.ok) renameSync(f, join(this.o.workDir, 'runs', run, DETACHED_FILE)); // taken over by another node meanwhile, or gone
       this.o.logger.info({ run, ok: r.ok, ...(r.ok ? {} : { error: r.error }) }, 'run taken up again after a restart');
     }
     const nc = this.o.bus.nc;
     this.subs.push(nc.subscribe(GPU_SUBJECTS.attach, { queue: GPU_QUEUE, callback: (_e, m) => void this.onAttach(m) }));
     this.subs.push(nc.subscribe(GPU_SUBJECTS.detach, { callback: (_e, m) => void this.onDetach(m) }));
     await nc.flush();
+    // runs whose node was lost (its lease expired) are taken over here: the budget as it last renewed it, the job it
+    // was running run again with what it charged for it refunded
+    let busy = false;
+    this.watcher = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void this.takeOver().finally(() => { busy = false; });
+    }, TAKEOVER_EVERY_MS);
+    this.watcher.unref();
     this.o.logger.info({ workDir: this.o.workDir, sandbox: this.o.sandbox }, 'gpu node serving runs');
+  }
+
+  private async takeOver(): Promise<void> {
+    let expired: Array<{ key: string; value: { holder: string; body: GpuLease } }>;
+    try { expired = await this.leases!.expired<GpuLease>('gpu'); } catch { return; }
+    for (const { value } of expired) {
+      const req = GpuAttach.safeParse(value.body?.req);
+      if (!req.success || this.runs.has(req.data.run) || Date.now() > value.body.until) continue;
+      const r = await this.attach(req.data, value.body);
+      if (r.ok) this.o.logger.warn({ run: req.data.run, from: value.holder, running: value.body.running?.jobId ?? null }, 'took over a run whose GPU node was lost');
+    }
   }
 
   /** The runs being served (tests, progress). */
@@ -84,14 +127,25 @@ export class RemoteGpuNode {
     m.respond(encodeBody(await this.detach(parsed.value.run)));
   }
 
-  /** Serves a run: its data fetched by id, its scorer, budget and node built, its gpu actor on the durable inbox. */
-  async attach(req: GpuAttach): Promise<GpuAttachReply> {
+  /**
+   * Serves a run: its data fetched by id, its scorer, budget and node built, its gpu actor on the durable inbox.
+   * `from`: taking over from a lost node, its last lease value (the budget it had charged, the job it was running).
+   */
+  async attach(req: GpuAttach, from?: GpuLease): Promise<GpuAttachReply> {
     if (this.runs.has(req.run)) {
       const s = this.runs.get(req.run)!;
       return { ok: true, node: this.name, sandbox: s.node.stats().sandbox ?? this.o.sandbox, gpus: s.node.stats().gpus?.length ?? 0, resumed: false };
     }
     const dir = join(this.o.workDir, 'runs', req.run);
     const log = this.o.logger.child({ run: req.run });
+    // one node serves a run: its lease, renewed with the budget and running job as they are then
+    let built: { node: GpuNode; budget: BudgetClock } | null = null;
+    const until = from?.until ?? Date.now() + req.budgetMs + RUN_END_SLACK_MS;
+    const lease = await this.leases!.claim<GpuLease>(`${req.run}.gpu`, this.holder, () => ({
+      req, until, running: built?.node.running() ?? from?.running ?? null,
+      budget: built ? { budgetMs: built.budget.budgetMs, startedAt: built.budget.startedAt, elapsedMs: built.budget.elapsedMs(), refundedMs: built.budget.refundedMs() } : from?.budget ?? null,
+    }), () => void this.lost(req.run));
+    if (!lease) return { ok: false, error: `run ${req.run} is served by another live GPU node` };
     try {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, ATTACH_FILE), JSON.stringify(req, null, 2));
@@ -102,17 +156,22 @@ export class RemoteGpuNode {
       await store.getDir(req.fullData, fullDir);
       const holdoutLabelsPath = req.holdoutLabels ? await store.getFile(req.holdoutLabels, join(dir, 'harness', 'holdout_labels.csv')) : null;
       const scorer = await HarnessScorer.load({ ...req.competition, answersPath: '(the held-back labels)' }, { dataDir, holdoutLabelsPath, folds: req.folds });
-      const budget = BudgetClock.open(dir, this.o.clock, req.budgetMs);
+      const budget = from?.budget && !existsSync(join(dir, BUDGET_FILE))
+        ? BudgetClock.continueFrom(join(dir, BUDGET_FILE), this.o.clock, from.budget)
+        : BudgetClock.open(dir, this.o.clock, req.budgetMs);
       const stopPersisting = budget.persistEvery();
       const node = new GpuNode({
         jobsRoot: join(dir, 'jobs'), budget, sandbox: this.o.sandbox, python: this.o.python, logger: actorLogger(log, req.run, addr.gpu), clock: this.o.clock,
         // the sandbox binds only the job's data and workspace; the labels and the full data are masked besides
         seal: { maskPaths: [...req.maskPaths, join(dir, 'harness'), fullDir] }, scorer,
         datasets: new Map([[req.data, dataDir], [req.fullData, fullDir]]), artifacts: store,
+        ...(from?.running ? { lostAttempts: new Map([[from.running.jobId, from.running.elapsedMs]]) } : {}),
+        onJobStart: () => lease.refresh(),
         ...(this.o.cpus ? { cpus: this.o.cpus } : {}), ...(this.o.memoryLimitMb !== undefined ? { memoryLimitMb: this.o.memoryLimitMb } : {}),
         onBreakerOpen: (err) => log.error({ err: err.message }, 'circuit breaker open: this node refuses the run\'s jobs'),
       });
       await node.ready();
+      built = { node, budget };
       // what earlier lives of this actor sent: its envelope ids go on after them, and requests they answered are not run again
       const before = await sentBefore(this.o.bus, req.run, addr.gpu);
       const inbox = await DurableInbox.open(this.o.bus.nc, req.run, addr.gpu);
@@ -122,11 +181,12 @@ export class RemoteGpuNode {
         ...(before.nextSeq > 0 ? { resume: { nextSeq: before.nextSeq } } : {}),
       });
       host.start();
-      this.runs.set(req.run, { req, node, host, inbox, budget, dir, stopPersisting });
+      this.runs.set(req.run, { req, node, host, inbox, budget, dir, stopPersisting, lease });
       const st = node.stats();
       log.info({ resumed: before.nextSeq > 0, answered: before.answered.size }, 'run attached');
       return { ok: true, node: this.name, sandbox: st.sandbox ?? this.o.sandbox, gpus: st.gpus?.length ?? 0, resumed: before.nextSeq > 0 };
     } catch (e) {
+      await lease.release();
       log.error({ err: (e as Error).message }, 'run could not be attached');
       return { ok: false, error: `GPU node ${this.name} could not take run ${req.run}: ${(e as Error).message}` };
     }
@@ -137,6 +197,7 @@ export class RemoteGpuNode {
     const s = this.runs.get(run);
     if (!s) return { ok: false, error: `GPU node ${this.name} does not serve run ${run}` };
     this.runs.delete(run);
+    await s.lease.release();
     await s.node.close();
     await s.host.stop();
     await s.inbox.remove();
@@ -150,10 +211,27 @@ export class RemoteGpuNode {
     } };
   }
 
+  /**
+   * Another node took the run over (this one's renewal failed, e.g. after a partition): its actor here stops taking
+   * messages first, then the node closes, so the job it was running is answered by the node that took over only.
+   */
+  private async lost(run: string): Promise<void> {
+    const s = this.runs.get(run);
+    if (!s) return;
+    this.runs.delete(run);
+    this.o.logger.warn({ run }, 'lost the lease on a run to another GPU node; it stops serving the run');
+    await s.host.stop();
+    await s.node.close();
+    s.stopPersisting();
+    renameSync(join(s.dir, ATTACH_FILE), join(s.dir, DETACHED_FILE));
+  }
+
   /** Stops serving (a signal): running jobs are killed (their outcome says so), inboxes kept for the next life. */
   async close(): Promise<void> {
+    if (this.watcher) clearInterval(this.watcher);
     for (const sub of this.subs) sub.unsubscribe();
     for (const s of this.runs.values()) {
+      s.lease.stop(); // not released: it expires, and another node may take the run over
       await s.node.close();
       await s.host.stop();
       s.stopPersisting();

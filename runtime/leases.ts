@@ -15,7 +15,13 @@ export const RENEW_EVERY_MS = 2_000;
 export interface LeaseValue<T> { holder: string; body: T }
 
 /** A lease held by this process: renewed until released, or until another host takes it (then onLost). */
-export interface HeldLease { key: string; release(): Promise<void>; stop(): void }
+export interface HeldLease {
+  key: string;
+  /** Writes the value now (the holder's state changed) instead of waiting for the next renewal. */
+  refresh(): Promise<void>;
+  release(): Promise<void>;
+  stop(): void;
+}
 
 const enc = (x: unknown) => new TextEncoder().encode(JSON.stringify(x));
 
@@ -30,34 +36,41 @@ export class Leases {
    * Takes the lease on `key` for `holder`: when it is free, when it expired, or when `holder` already holds it (a
    * restarted host with the same identity). Null when another holder's lease is live, or another claim won.
    */
-  async claim<T>(key: string, holder: string, body: T, onLost: () => void): Promise<HeldLease | null> {
+  async claim<T>(key: string, holder: string, body: T | (() => T), onLost: () => void): Promise<HeldLease | null> {
+    // the value is written again at each renewal: a function gives the holder's state as it is then (a snapshot)
+    const value = () => enc({ holder, body: typeof body === 'function' ? (body as () => T)() : body });
     let revision: number;
     try {
       const e = await this.kv.get(key);
       if (!e || e.operation !== 'PUT') {
-        revision = e ? await this.kv.update(key, enc({ holder, body }), e.revision) : await this.kv.create(key, enc({ holder, body }));
+        revision = e ? await this.kv.update(key, value(), e.revision) : await this.kv.create(key, value());
       } else {
         const cur = e.json<LeaseValue<T>>();
         if (cur.holder !== holder && Date.now() - e.created.getTime() < LEASE_TTL_MS) return null;
-        revision = await this.kv.update(key, enc({ holder, body }), e.revision);
+        revision = await this.kv.update(key, value(), e.revision);
       }
     } catch {
       return null; // another claim won the compare-and-set
     }
     let stopped = false;
-    const timer = setInterval(() => {
-      this.kv.update(key, enc({ holder, body }), revision).then((r) => { revision = r; }, () => {
+    // one write at a time: each compare-and-set needs the revision the previous one made
+    let chain: Promise<void> = Promise.resolve();
+    const write = (): Promise<void> => (chain = chain.then(async () => {
+      if (stopped) return;
+      try { revision = await this.kv.update(key, value(), revision); } catch {
         if (stopped) return;
         stopped = true;
         clearInterval(timer);
         onLost();
-      });
-    }, RENEW_EVERY_MS);
+      }
+    }));
+    const timer = setInterval(() => void write(), RENEW_EVERY_MS);
     timer.unref();
     return {
       key,
+      refresh: write,
       stop: () => { stopped = true; clearInterval(timer); },
-      release: async () => { stopped = true; clearInterval(timer); await this.kv.delete(key).catch(() => undefined); },
+      release: async () => { stopped = true; clearInterval(timer); await chain; await this.kv.delete(key).catch(() => undefined); },
     };
   }
 

@@ -111,4 +111,43 @@ describe('remote gpu node', () => {
     node.child.kill('SIGTERM');
     expect(await node.exited).toBe(0);
   }, 300_000);
+
+  it('remote gpu - a GPU node lost for good mid-job: another node takes the run over with its budget, runs the job again with the lost time refunded, and the run finishes', async () => {
+    const s = setUp();
+    const otherHost = tempDir('gome other gpu host-');
+    const otherWork = join(otherHost, 'work');
+    const nodes = [gpuNode(s), host(otherHost, [s.runHost, s.gpuHost], ['gpu-node', '--nats', nats.server.url, '--work', otherWork])];
+    for (const n of nodes) await serving(n);
+    const run = host(s.runHost, [s.gpuHost, otherHost], ['run', s.comp, '--budget', '90s', '--preset', 'quick', '--nats', nats.server.url, '--remote-gpu', '--runs', s.runs]);
+    const works = [s.work, otherWork];
+    const taken = await until(() => {
+      const i = works.findIndex((w) => existsSync(join(w, 'runs')) && readdirSync(join(w, 'runs')).length > 0);
+      return i >= 0 ? { i, runId: readdirSync(join(works[i]!, 'runs'))[0]! } : null;
+    }, 60_000, 'a node to take the run');
+    const lostJobs = join(works[taken.i]!, 'runs', taken.runId, 'jobs');
+    const takerJobs = join(works[1 - taken.i]!, 'runs', taken.runId, 'jobs');
+    const killed = await until(() => starts(lostJobs).find((j) => j.endsWith('-full')), 60_000, 'a full run to start');
+    await new Promise((r) => setTimeout(r, 1_500));
+    process.kill(-nodes[taken.i]!.child.pid!, 'SIGKILL'); // this GPU host is lost and never comes back
+    await nodes[taken.i]!.exited;
+    const code = await run.exited;
+    expect(code, run.output()).toBe(0);
+    const runDir = runDirOf(s.runs);
+    expect(JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')).valid_submission).toBe(true);
+    const takerLog = readFileSync(join(works[1 - taken.i]!, 'gpu-node.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(takerLog.some((l) => /took over a run whose GPU node was lost/.test(l.msg) && l.running === killed)).toBe(true);
+    // the job the lost node was running ran once more, on the node that took over; every other job ran once in all
+    const counts = new Map<string, number>();
+    for (const j of [...starts(lostJobs), ...starts(takerJobs)]) counts.set(j, (counts.get(j) ?? 0) + 1);
+    expect(counts.get(killed), `${killed} ran again once`).toBe(2);
+    expect(starts(takerJobs)).toContain(killed);
+    for (const [j, n] of counts) if (j !== killed) expect(n, `${j} ran once`).toBe(1);
+    // the taken-over budget went on from the lease, with what the lost node charged for the job refunded
+    const refund = takerLog.find((l) => l.jobId === killed && /its time is refunded/.test(l.msg));
+    expect(refund?.refundedMs).toBeGreaterThan(0);
+    const budget = JSON.parse(readFileSync(join(takerJobs, '..', 'budget.json'), 'utf8'));
+    expect(budget.elapsedMs, 'the budget went on from what the lost node had charged').toBeGreaterThan(5_000);
+    nodes[1 - taken.i]!.child.kill('SIGTERM');
+    expect(await nodes[1 - taken.i]!.exited).toBe(0);
+  }, 300_000);
 });
