@@ -18,7 +18,7 @@ import type { Clock } from '../runtime/clock.ts';
 import { DurableInbox } from '../runtime/durable-inbox.ts';
 import { actorLogger, type Logger } from '../runtime/logger.ts';
 import { readerName, Recorder } from '../runtime/recorder.ts';
-import { Leases, type HeldLease } from '../runtime/leases.ts';
+import { Leases, watchForTakeovers, type HeldLease } from '../runtime/leases.ts';
 import { encodeBody, GPU_QUEUE, GPU_SUBJECTS, GpuAttach, GpuDetach, parseBody, type GpuAttachReply, type GpuDetachReply } from './attach-protocol.ts';
 import { BUDGET_FILE, BudgetClock } from './budget-clock.ts';
 import { gpuNodeBehavior } from './gpu-actor.ts';
@@ -50,8 +50,6 @@ interface GpuLease {
   running: { jobId: string; elapsedMs: number } | null;
 }
 
-/** How often a node looks for runs whose node stopped renewing its lease. */
-const TAKEOVER_EVERY_MS = 3_000;
 /** A run is over by its budget plus at most this (its grace and wind-down) after it was attached. */
 const RUN_END_SLACK_MS = 120_000;
 
@@ -63,7 +61,7 @@ export class RemoteGpuNode {
   private readonly subs: Subscription[] = [];
   private store: ArtifactStore | null = null;
   private leases: Leases | null = null;
-  private watcher: NodeJS.Timeout | null = null;
+  private stopWatching: (() => void) | null = null;
   readonly name = `${hostname()}:${process.pid}`;
   /** Who holds a lease: this host and folder, the same across restarts. */
   private readonly holder: string;
@@ -90,13 +88,7 @@ export class RemoteGpuNode {
     await nc.flush();
     // runs whose node was lost (its lease expired) are taken over here: the budget as it last renewed it, the job it
     // was running run again with what it charged for it refunded
-    let busy = false;
-    this.watcher = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      void this.takeOver().finally(() => { busy = false; });
-    }, TAKEOVER_EVERY_MS);
-    this.watcher.unref();
+    this.stopWatching = watchForTakeovers(() => this.takeOver());
     this.o.logger.info({ workDir: this.o.workDir, sandbox: this.o.sandbox }, 'gpu node serving runs');
   }
 
@@ -228,7 +220,7 @@ export class RemoteGpuNode {
 
   /** Stops serving (a signal): running jobs are killed (their outcome says so), inboxes kept for the next life. */
   async close(): Promise<void> {
-    if (this.watcher) clearInterval(this.watcher);
+    this.stopWatching?.();
     for (const sub of this.subs) sub.unsubscribe();
     for (const s of this.runs.values()) {
       s.lease.stop(); // not released: it expires, and another node may take the run over

@@ -86,3 +86,18 @@ export class Leases {
     return out;
   }
 }
+
+/** How often a host looks for expired leases of what it serves. */
+export const TAKEOVER_EVERY_MS = 3_000;
+
+/** Runs `takeOver` every TAKEOVER_EVERY_MS, never two at once, until the returned function is called. */
+export function watchForTakeovers(takeOver: () => Promise<void>): () => void {
+  let busy = false;
+  const t = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void takeOver().catch(() => undefined).finally(() => { busy = false; });
+  }, TAKEOVER_EVERY_MS);
+  t.unref();
+  return () => clearInterval(t);
+}

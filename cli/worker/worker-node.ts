@@ -15,7 +15,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import { DurableInbox } from '../../runtime/durable-inbox.ts';
 import { bodyOf, type LoggedMessage } from '../../runtime/gomelog.ts';
 import { encodeBody, parseBody } from '../../runtime/json-body.ts';
-import { Leases, type HeldLease } from '../../runtime/leases.ts';
+import { Leases, watchForTakeovers, type HeldLease } from '../../runtime/leases.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { readerName, Recorder } from '../../runtime/recorder.ts';
 import { planResume } from '../../runtime/resume-plan.ts';
@@ -38,8 +38,6 @@ interface Held { req: WorkerAttach; hosts: ActorHost[]; inboxes: DurableInbox[];
 /** A lease's body: the role's attach request, and when the run is over at the latest (its lease is then dropped). */
 interface RoleLease { req: WorkerAttach; until: number }
 
-/** How often a worker looks for roles whose holder stopped renewing its lease. */
-const TAKEOVER_EVERY_MS = 3_000;
 
 export class WorkerNode {
   /** Roles held, by run and role. */
@@ -49,7 +47,7 @@ export class WorkerNode {
   /** Who holds a lease: this host and folder, the same across restarts (a restarted worker keeps its leases). */
   private readonly holder: string;
   private leases: Leases | null = null;
-  private watcher: NodeJS.Timeout | null = null;
+  private stopWatching: (() => void) | null = null;
 
   constructor(private readonly o: WorkerOptions) { this.holder = `${hostname()}:${resolve(o.workDir)}`; }
 
@@ -77,13 +75,7 @@ export class WorkerNode {
     this.subs.push(nc.subscribe(workerSubjects.detach, { callback: (_e, m) => void this.detach(new TextDecoder().decode(m.data)) }));
     await nc.flush();
     // roles whose worker was lost (its lease expired) are taken over here, each actor rebuilt from the run's log
-    let busy = false;
-    this.watcher = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      void this.takeOver().finally(() => { busy = false; });
-    }, TAKEOVER_EVERY_MS);
-    this.watcher.unref();
+    this.stopWatching = watchForTakeovers(() => this.takeOver());
   }
 
   private async takeOver(): Promise<void> {
@@ -175,7 +167,7 @@ export class WorkerNode {
 
   /** Stops hosting (a signal): actors stop, what they had not handled stays in their consumers for the next life. */
   async close(): Promise<void> {
-    if (this.watcher) clearInterval(this.watcher);
+    this.stopWatching?.();
     for (const s of this.subs) s.unsubscribe();
     // leases are not released: they expire, and another worker takes the roles over
     for (const h of this.held.values()) { h.lease.stop(); for (const host of h.hosts) await host.stop(); }

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../grading/helpers.ts';
-import { host, killHosts, starts, type Host } from '../helpers/hosts.ts';
+import { host, jobsDirOn, killHosts, starts, type Host } from '../helpers/hosts.ts';
 import { createNet, netnsUnavailable, type Net } from '../helpers/netns.ts';
 import { until } from '../helpers/until.ts';
 
@@ -60,11 +60,7 @@ describe.skipIf(why !== null)('multi-host', () => {
     await until(() => /serving runs/.test(gpu.output()), 30_000, `the gpu node to serve (${gpu.output()})`);
     await until(() => /hosting researcher/.test(worker.output()), 30_000, `the worker to serve (${worker.output()})`);
     const run = host(dirs.coord, others(dirs.coord), ['run', comp, '--budget', '120s', '--preset', 'quick', '--nats', url, '--remote', '--runs', runs], coordNet.ns);
-    const gpuRuns = join(dirs.gpu, 'work', 'runs');
-    const jobsDir = await until(() => {
-      const d = existsSync(gpuRuns) ? readdirSync(gpuRuns)[0] : undefined;
-      return d ? join(gpuRuns, d, 'jobs') : null;
-    }, 90_000, `the run to reach the gpu node (${run.output()})`);
+    const jobsDir = await jobsDirOn(join(dirs.gpu, 'work'), 90_000);
     await until(() => starts(jobsDir).length >= 3, 90_000, 'three jobs to start');
     n.partition(workerNet);
     await new Promise((r) => setTimeout(r, 5_000));

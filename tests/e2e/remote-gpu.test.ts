@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../grading/helpers.ts';
-import { host, killHosts, processesMentioning, starts, type Host } from '../helpers/hosts.ts';
+import { host, jobsDirOn, killHosts, processesMentioning, starts, type Host } from '../helpers/hosts.ts';
 import { startNats, type NatsFixture } from '../helpers/nats.ts';
 import { until } from '../helpers/until.ts';
 
@@ -75,11 +75,7 @@ describe('remote gpu node', () => {
     let node = gpuNode(s);
     await serving(node);
     const run = host(s.runHost, [s.gpuHost], ['run', s.comp, '--budget', '90s', '--preset', 'quick', '--nats', nats.server.url, '--remote-gpu', '--runs', s.runs]);
-    const runsOnNode = join(s.work, 'runs');
-    const jobsDir = await until(() => {
-      const d = existsSync(runsOnNode) ? readdirSync(runsOnNode)[0] : undefined;
-      return d ? join(runsOnNode, d, 'jobs') : null;
-    }, 60_000, 'the run to reach the node');
+    const jobsDir = await jobsDirOn(s.work, 60_000);
     const killed = await until(() => starts(jobsDir).find((j) => j.endsWith('-full')), 60_000, 'a full run to start');
     await new Promise((r) => setTimeout(r, 1_500));
     process.kill(-node.child.pid!, 'SIGKILL'); // the GPU host is lost: the node and every process of its group

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../grading/helpers.ts';
 import { writeNatsAuth } from '../../cli/commands/nats-auth.ts';
 import { EmbeddedNats } from '../../runtime/embedded-nats.ts';
-import { host, killHosts, starts, type Host } from '../helpers/hosts.ts';
+import { host, jobsDirOn, killHosts, starts, type Host } from '../helpers/hosts.ts';
 import { startNats, type NatsFixture } from '../helpers/nats.ts';
 import { until } from '../helpers/until.ts';
 
@@ -74,11 +74,7 @@ describe('remote workers', () => {
     await until(() => /hosting researcher/.test(worker.output()), 30_000, `the worker to serve (${worker.output()})`);
 
     const run = host(runHost, [gpuHost, workerHost], ['run', comp, '--budget', '90s', '--preset', 'quick', '--nats', url, '--remote', '--runs', runs]);
-    const gpuRuns = join(gpuHost, 'work', 'runs');
-    const jobsDir = await until(() => {
-      const d = existsSync(gpuRuns) ? readdirSync(gpuRuns)[0] : undefined;
-      return d ? join(gpuRuns, d, 'jobs') : null;
-    }, 60_000, 'the run to reach the gpu node');
+    const jobsDir = await jobsDirOn(join(gpuHost, 'work'), 60_000);
     await until(() => starts(jobsDir).length >= 3, 60_000, 'three jobs to start');
     process.kill(-worker.child.pid!, 'SIGKILL'); // the worker host is lost
     await worker.exited;
@@ -116,11 +112,7 @@ describe('remote workers', () => {
     await until(() => /serving runs/.test(gpu.output()), 30_000, `the gpu node to serve (${gpu.output()})`);
     await until(() => /hosting researcher/.test(first.output()), 30_000, `the worker to serve (${first.output()})`);
     const run = host(runHost, [gpuHost, workerHost, otherHost], ['run', comp, '--budget', '90s', '--preset', 'quick', '--nats', url, '--remote', '--runs', runs]);
-    const gpuRuns = join(gpuHost, 'work', 'runs');
-    const jobsDir = await until(() => {
-      const d = existsSync(gpuRuns) ? readdirSync(gpuRuns)[0] : undefined;
-      return d ? join(gpuRuns, d, 'jobs') : null;
-    }, 60_000, 'the run to reach the gpu node');
+    const jobsDir = await jobsDirOn(join(gpuHost, 'work'), 60_000);
     await until(() => starts(jobsDir).length >= 3, 60_000, 'three jobs to start');
     // a second worker joins after the roles were taken, then the first host is lost and never comes back
     const second = workerOn(otherHost, [runHost, gpuHost, workerHost]);

@@ -53,3 +53,14 @@ export function starts(jobsDir: string): string[] {
   const f = join(jobsDir, STARTS_LOG);
   return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split('\t')[0]!) : [];
 }
+
+/** The jobs folder of the run a GPU node's work folder holds, once the run has reached it. */
+export async function jobsDirOn(gpuWork: string, ms: number): Promise<string> {
+  const runs = join(gpuWork, 'runs');
+  for (const end = Date.now() + ms; ;) {
+    const d = existsSync(runs) ? readdirSync(runs)[0] : undefined;
+    if (d) return join(runs, d, 'jobs');
+    if (Date.now() > end) throw new Error(`timed out waiting for a run to reach the GPU node at ${gpuWork}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
