@@ -154,8 +154,9 @@ export class RemoteGpuNode {
       const stopPersisting = budget.persistEvery();
       const node = new GpuNode({
         jobsRoot: join(dir, 'jobs'), budget, sandbox: this.o.sandbox, python: this.o.python, logger: actorLogger(log, req.run, addr.gpu), clock: this.o.clock,
-        // the sandbox binds only the job's data and workspace; the labels and the full data are masked besides
-        seal: { maskPaths: [...req.maskPaths, join(dir, 'harness'), fullDir] }, scorer,
+        // the sandbox binds only the job's data and workspace; the held-back labels are masked besides (the full rows
+        // are the final refit's data, which must see them)
+        seal: { maskPaths: [...req.maskPaths, join(dir, 'harness')] }, scorer,
         datasets: new Map([[req.data, dataDir], [req.fullData, fullDir]]), artifacts: store,
         ...(from?.running ? { lostAttempts: new Map([[from.running.jobId, from.running.elapsedMs]]) } : {}),
         onJobStart: () => lease.refresh(),
@@ -178,7 +179,8 @@ export class RemoteGpuNode {
       log.info({ resumed: before.nextSeq > 0, answered: before.answered.size }, 'run attached');
       return { ok: true, node: this.name, sandbox: st.sandbox ?? this.o.sandbox, gpus: st.gpus?.length ?? 0, resumed: before.nextSeq > 0 };
     } catch (e) {
-      await lease.release();
+      // a run being taken over keeps its lease, which expires so that this or another node tries again
+      if (from) lease.stop(); else await lease.release();
       log.error({ err: (e as Error).message }, 'run could not be attached');
       return { ok: false, error: `GPU node ${this.name} could not take run ${req.run}: ${(e as Error).message}` };
     }

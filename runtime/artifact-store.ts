@@ -9,6 +9,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { StorageType, type NatsConnection, type ObjectStore } from 'nats';
 import { GomeError } from './errors.ts';
+import { patiently } from './recorder.ts';
 
 /** The bucket a deployment's artifacts live in. */
 export const ARTIFACT_BUCKET = 'GOME_ARTIFACTS';
@@ -84,7 +85,7 @@ export class ArtifactStore {
   /** Stores bytes under their sha256 (once: the same bytes again are not uploaded again). */
   async putBytes(bytes: Uint8Array): Promise<ArtifactRef> {
     const id = sha256(bytes);
-    if (!(await this.os.info(id))) await this.os.put({ name: id }, streamOf(bytes));
+    if (!(await patiently(() => this.os.info(id)))) await patiently(() => this.os.put({ name: id }, streamOf(bytes)));
     return { id, size: bytes.byteLength };
   }
 
@@ -92,7 +93,7 @@ export class ArtifactStore {
   async putFile(path: string): Promise<ArtifactRef> {
     const id = await fileSha(path);
     const size = statSync(path).size;
-    if (!(await this.os.info(id))) await this.os.put({ name: id }, Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>);
+    if (!(await patiently(() => this.os.info(id)))) await patiently(() => this.os.put({ name: id }, Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>));
     return { id, size };
   }
 
@@ -111,7 +112,7 @@ export class ArtifactStore {
       const b = new Uint8Array(readFileSync(cached));
       if (sha256(b) === id) return b;
     }
-    const b = await this.os.getBlob(id);
+    const b = await patiently(() => this.os.getBlob(id)); // a cluster electing the bucket's leader answers late
     if (!b) throw new ArtifactMissing(id);
     const got = sha256(b);
     if (got !== id) throw new ArtifactCorrupt(id, got);

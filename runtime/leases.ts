@@ -2,7 +2,8 @@
 // a lease on `<run>.<role>` whose value is everything another host needs to take the role over (the attach request),
 // and renews it every RENEW_EVERY_MS with a compare-and-set on its revision. A lease not renewed for LEASE_TTL_MS is
 // expired: a host that serves the role may claim it with the same compare-and-set (only one claim wins) and take the
-// role up, rebuilding its actors from the run's log. A holder whose renewal fails (another claimed it) lets go.
+// role up, rebuilding its actors from the run's log. A holder whose renewal finds the lease overwritten (another
+// claimed it) lets go; one whose renewal gets no answer (a partition) keeps trying.
 // Expiry compares the server's time of the last renewal with the claimer's clock: hosts must keep their clocks in step
 // (NTP) to well within the TTL.
 import type { KV, NatsConnection } from 'nats';
@@ -24,6 +25,11 @@ export interface HeldLease {
 }
 
 const enc = (x: unknown) => new TextEncoder().encode(JSON.stringify(x));
+
+/** The compare-and-set failed because the entry moved on (another holder wrote it), not for want of an answer. */
+function overwritten(e: unknown): boolean {
+  return /wrong last sequence/i.test((e as Error).message ?? '') || String((e as { api_error?: { err_code?: number } }).api_error?.err_code) === '10071';
+}
 
 export class Leases {
   private constructor(private readonly kv: KV) {}
@@ -57,7 +63,13 @@ export class Leases {
     let chain: Promise<void> = Promise.resolve();
     const write = (): Promise<void> => (chain = chain.then(async () => {
       if (stopped) return;
-      try { revision = await this.kv.update(key, value(), revision); } catch {
+      try { revision = await this.kv.update(key, value(), revision); } catch (e) {
+        // a timeout or an unreachable leader (a partition, an election) is tried again at the next renewal; a
+        // compare-and-set that finds the entry moved on is lost only if someone else wrote it (a renewal that timed out
+        // here may have been applied there)
+        if (stopped || !overwritten(e)) return;
+        const now = await this.kv.get(key).catch(() => null);
+        if (now?.operation === 'PUT' && now.json<LeaseValue<T>>().holder === holder) { revision = now.revision; return; }
         if (stopped) return;
         stopped = true;
         clearInterval(timer);

@@ -29,7 +29,7 @@ function transient(e: unknown): boolean {
 }
 
 /** Runs a JetStream API call, again and again while it fails transiently, until API_PATIENCE_MS have passed. */
-async function patiently<T>(fn: () => Promise<T>): Promise<T> {
+export async function patiently<T>(fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + API_PATIENCE_MS;
   for (let wait = 100; ; wait = Math.min(1_000, wait * 2)) {
     try { return await fn(); } catch (e) {

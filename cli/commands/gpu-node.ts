@@ -22,7 +22,7 @@ export async function serveGpuNode(f: GpuNodeFlags, say: (line: string) => void)
   const work = resolve(f.work);
   mkdirSync(work, { recursive: true });
   const logger = createRootLogger({ level: f.logLevel, destination: join(work, 'gpu-node.log') }).child({ actor: 'gpu-node' });
-  const bus = await Bus.connect({ servers: f.nats, ...(f.natsKey ? { nkeySeed: readKey(f.natsKey) } : {}), name: `gome-gpu-node-${process.pid}`, logger: logger.child({ component: 'bus' }) });
+  const bus = await Bus.connect({ servers: f.nats, ...(f.natsKey ? { nkeySeed: readKey(f.natsKey) } : {}), name: `gome-gpu-node-${process.pid}`, stored: true, logger: logger.child({ component: 'bus' }) });
   const node = new RemoteGpuNode({ bus, workDir: work, sandbox: f.sandbox as SandboxKind, python: f.python, logger, clock: new SystemClock(), ...(f.cpus ? { cpus: f.cpus } : {}) });
   await node.start();
   say(`gome gpu-node ${node.name} serving runs on ${f.nats} (sandbox ${f.sandbox}, work ${work}${node.served.length ? `, taken up again: ${node.served.join(', ')}` : ''})`);

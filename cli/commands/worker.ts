@@ -30,7 +30,7 @@ export async function serveWorker(f: WorkerFlags, say: (line: string) => void): 
   const work = resolve(f.work);
   mkdirSync(work, { recursive: true });
   const logger = createRootLogger({ level: f.logLevel, destination: join(work, 'worker.log') }).child({ actor: 'worker' });
-  const bus = await Bus.connect({ servers: f.nats, ...(f.natsKey ? { nkeySeed: readKey(f.natsKey) } : {}), name: `gome-worker-${process.pid}`, logger: logger.child({ component: 'bus' }) });
+  const bus = await Bus.connect({ servers: f.nats, ...(f.natsKey ? { nkeySeed: readKey(f.natsKey) } : {}), name: `gome-worker-${process.pid}`, stored: true, logger: logger.child({ component: 'bus' }) });
   const worker = new WorkerNode({ bus, workDir: work, roles, ...(f.run ? { run: f.run } : {}), logger, clock: new SystemClock() });
   await worker.start();
   say(`gome worker ${worker.name} hosting ${roles.join(', ')} for ${f.run ? `run ${f.run}` : 'any run'} on ${f.nats} (work ${work}${worker.actors.length ? `, taken up again: ${worker.actors.join(', ')}` : ''})`);

@@ -236,7 +236,8 @@ export async function drive(s: Session): Promise<RunResult> {
     nats = opts.natsUrl ? null : await EmbeddedNats.start({ storeDir: join(runDir, 'nats') });
     if (nats) pidFile.addChild(nats.pid, 'nats-server');
     const url = opts.natsUrl ?? nats!.url;
-    bus = await Bus.connect({ servers: url, name: `gome-${runId}`, logger: root.child({ component: 'bus' }), ...(opts.natsKeyFile ? { nkeySeed: readFileSync(opts.natsKeyFile, 'utf8') } : {}) });
+    // on an external server (a cluster: its stream leader can move) every message is stored before it counts as sent
+    bus = await Bus.connect({ servers: url, name: `gome-${runId}`, stored: opts.natsUrl !== undefined, logger: root.child({ component: 'bus' }), ...(opts.natsKeyFile ? { nkeySeed: readFileSync(opts.natsKeyFile, 'utf8') } : {}) });
     // on a cluster the run's log is kept on three nodes (R3), so it outlives any one of them
     const replicas = bus.replicas();
     recorder = await Recorder.ensure(bus.nc, runId, { maxBytes: config.messageLog.maxBytes, maxAgeMs: config.messageLog.maxAgeMs, replicas });

@@ -85,6 +85,7 @@ export class WorkerNode {
       for (const { value } of expired) {
         const parsed = WorkerAttach.safeParse(value.body?.req);
         if (!parsed.success || (this.o.run && parsed.data.run !== this.o.run) || Date.now() > value.body.until) continue;
+        if (this.held.has(`${parsed.data.run}/${parsed.data.role}`)) continue; // its own, not renewed for a while (a partition)
         const r = await this.attach(parsed.data, true);
         if (r.ok) this.o.logger.warn({ run: parsed.data.run, role, from: value.holder }, 'took over a role whose worker was lost');
       }
@@ -146,7 +147,8 @@ export class WorkerNode {
       log.info({ actors: hosts.map((h) => h.address), resumed: resumed.length }, 'role attached');
       return { ok: true, worker: this.name, actors: hosts.map((h) => h.address), resumed: resumed.length > 0 };
     } catch (e) {
-      await lease.release();
+      // a role being taken up or over keeps its lease, which expires so that this or another worker tries again
+      if (takeUp) lease.stop(); else await lease.release();
       log.error({ err: (e as Error).message }, 'role could not be attached');
       return { ok: false, error: `worker ${this.name} could not take role ${req.role} of run ${req.run}: ${(e as Error).message}` };
     }
