@@ -214,8 +214,8 @@ export class RemoteGpuNode {
     if (!s) return;
     this.runs.delete(run);
     this.o.logger.warn({ run }, 'lost the lease on a run to another GPU node; it stops serving the run');
-    await s.host.stop();
-    await s.node.close();
+    await s.host.abandon();
+    await s.node.close(); // the job it was running is killed, and its outcome not sent
     s.stopPersisting();
     renameSync(join(s.dir, ATTACH_FILE), join(s.dir, DETACHED_FILE));
   }

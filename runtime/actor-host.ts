@@ -108,6 +108,8 @@ export class ActorHost {
   /** … and those delivered but not yet handled, with how to ack them. */
   private readonly unsettled = new Map<string, Delivery>();
   private durableStarted = false;
+  /** Abandoned: another incarnation took the actor over, so nothing this one still emits may go out (abandon()). */
+  private silenced = false;
   readonly log: Logger;
 
   constructor(private readonly o: ActorHostOptions) {
@@ -196,6 +198,15 @@ export class ActorHost {
     await this.mailbox.idle();
     this.journalStop();
     return this.mailbox.close();
+  }
+
+  /**
+   * Stops, and drops whatever this incarnation would still send or journal (a reply its handler finishes later, its
+   * actor.stop): another incarnation has taken the actor over (it lost its lease) and answers, and records, instead.
+   */
+  async abandon(): Promise<void> {
+    this.silenced = true;
+    await this.stop();
   }
 
   /** How far the machine got, once: replay gives it exactly these messages, not the ones that arrived after. */
@@ -335,12 +346,14 @@ export class ActorHost {
 
   /** A record for replay on the run's journal subject (in the stream, on no actor's inbox). */
   private journal(out: Outgoing): void {
+    if (this.silenced) return;
     const env = this.factory.make(out);
     if (this.o.sink) this.o.sink(env);
     else this.o.bus.publishRaw(subjects.journal(this.o.run, roleOf(this.address)), encode(env));
   }
 
   private post(env: Envelope): void {
+    if (this.silenced) { this.log.warn({ type: env.type, to: env.to }, 'abandoned: another incarnation answers instead; not sent'); return; }
     if (this.o.sink) this.o.sink(env);
     else this.o.bus.send(env);
   }

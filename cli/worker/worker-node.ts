@@ -182,7 +182,7 @@ export class WorkerNode {
     if (!h) return;
     this.held.delete(key);
     this.o.logger.warn({ run: h.req.run, role: h.req.role }, 'lost the lease on a role to another worker; its actors here stop');
-    for (const host of h.hosts) await host.stop();
+    for (const host of h.hosts) await host.abandon(); // the taker's rebuilt actors send and journal from here on
     rmSync(join(this.o.workDir, 'runs', h.req.run, `${h.req.role}.json`), { force: true });
   }
 }

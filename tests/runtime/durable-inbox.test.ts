@@ -20,7 +20,7 @@ afterAll(async () => { await nats?.close(); });
 const clock = new SystemClock();
 
 /** A gpu actor incarnation that answers budget requests, optionally holding each one until released. */
-async function incarnation(run: string, opts: { hold?: Promise<void>; handled?: string[] } = {}) {
+async function incarnation(run: string, opts: { hold?: Promise<unknown>; handled?: string[] } = {}) {
   const seen: Envelope[] = [];
   const inbox = await DurableInbox.open(nats.bus.nc, run, 'gpu.0');
   const host = new ActorHost({
@@ -72,4 +72,21 @@ describe('durable inbox', () => {
     await second.host.stop();
     cli.stop();
   }, 40_000);
+
+  it('durable inbox - an abandoned incarnation (another took the actor over) sends nothing of what its handler finishes later', async () => {
+    const run = 'durable-abandon';
+    await Recorder.ensure(nats.bus.nc, run, { memory: true });
+    const cli = new Client(nats.bus, run, 'cli.0', clock).start();
+    const got: string[] = [];
+    cli.onMessage((e) => got.push(e.type));
+    let finish!: () => void;
+    const first = await incarnation(run, { hold: new Promise<void>((r) => { finish = r; }) });
+    cli.send('gpu.0', 'budget.request', {});
+    await until(() => first.seen.length === 1, 10_000, 'the first incarnation to take the request');
+    await first.host.abandon();
+    finish(); // its handler completes after it was abandoned
+    await new Promise((r) => setTimeout(r, 500));
+    expect(got).toEqual([]);
+    cli.stop();
+  }, 20_000);
 });
