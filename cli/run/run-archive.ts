@@ -83,8 +83,9 @@ export class RunArchive {
     if (this.store) {
       if (e.submissionId) {
         const id = e.submissionId;
-        this.fetching.push(this.store.getFile(id, dest).then(() => undefined, (err: Error) => { this.fetchProblems.push(`submission of ${e.id} (${id}): ${err.message}`); }));
-        if (this.firstValidAt === null) this.firstValidAt = t;
+        // a valid submission counts once it is here (fetches end in any order)
+        this.fetching.push(this.store.getFile(id, dest).then(() => { this.firstValidAt = Math.min(this.firstValidAt ?? t, t); },
+          (err: Error) => { this.fetchProblems.push(`submission of ${e.id} (${id}): ${err.message}`); }));
       }
     } else if (e.submissionPath && existsSync(e.submissionPath)) {
       copyFileSync(e.submissionPath, dest);
