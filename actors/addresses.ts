@@ -13,3 +13,8 @@ export const addr = {
 export function traceIds(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `t${i}`);
 }
+
+/** The addresses of one role's actors in a run of `traces` traces: one per trace, or the single shared one. */
+export function roleAddresses(role: 'researcher' | 'developer' | 'validator' | 'memory', traces: number): string[] {
+  return role === 'memory' ? [addr.memory] : traceIds(traces).map((t) => addr[role](t));
+}

@@ -20,6 +20,7 @@ import type { Logger } from '../../runtime/logger.ts';
 import { readerName, Recorder } from '../../runtime/recorder.ts';
 import { planResume } from '../../runtime/resume-plan.ts';
 import { hostActors } from '../run/actor-wiring.ts';
+import { roleAddresses } from '../../actors/addresses.ts';
 import { machinesWith } from '../run/role-loader.ts';
 import { WorkerAttach, workerSubjects, type WorkerAttachReply, type WorkerRole } from './worker-protocol.ts';
 
@@ -133,11 +134,11 @@ export class WorkerNode {
       const resumed = plan ? [...plan.machines].filter(mine) : [];
       const given = new Map<string, string[]>();
       for (const env of plan?.envelopes ?? []) if (mine(env.to)) (given.get(env.to) ?? given.set(env.to, []).get(env.to)!).push(env.id);
-      // the role's addresses, from a dry build (nothing is started); then each gets its durable inbox
-      const probe = hostActors({ bus: this.o.bus, runId: req.run, clock: this.o.clock, config: req.config, task: req.task, root: log,
-        gpu: null, brain: null, judge: req.judge, idPrefix: req.idPrefix, only });
+      // each of the role's actors gets its durable inbox
       const durable = new Map<string, { inbox: DurableInbox; handled: Iterable<string> }>();
-      for (const h of probe) durable.set(h.address, { inbox: await DurableInbox.open(this.o.bus.nc, req.run, h.address), handled: given.get(h.address) ?? [] });
+      for (const a of roleAddresses(req.role, req.config.topology.traces)) {
+        durable.set(a, { inbox: await DurableInbox.open(this.o.bus.nc, req.run, a), handled: given.get(a) ?? [] });
+      }
       const resume = resumed.length ? new Map<string, ResumePoint>(resumed.map((a) => [a, plan!.points.get(a)!])) : undefined;
       const hosts = hostActors({ bus: this.o.bus, runId: req.run, clock: this.o.clock, config: req.config, task: req.task, root: log,
         gpu: null, brain: null, judge: req.judge, idPrefix: req.idPrefix, only, durable, ...(resume ? { resume } : {}) });
