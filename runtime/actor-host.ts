@@ -19,6 +19,11 @@ import { Limits } from '../protocols/config.ts';
 import { RequestLedger } from './request-ledger.ts';
 import { routedTo, type Route } from '../protocols/route.ts';
 import type { Delivery, DurableInbox } from './durable-inbox.ts';
+import { CHECKPOINT_EVERY_MS, CHECKPOINT_VERSION, type Checkpoint } from './checkpoint.ts';
+import type { BookState } from './request-ledger.ts';
+
+/** Where a host writes its actor's checkpoints (runtime/checkpoint-store.ts). */
+export interface CheckpointSink { write(cp: Checkpoint): Promise<void> }
 
 export interface ServiceContext {
   logger: Logger; clock: Clock; address: string;
@@ -71,6 +76,11 @@ export interface ActorHostOptions {
   durable?: DurableInbox;
   /** Ids of messages an earlier incarnation already answered: a durable inbox acks them again without handling them. */
   handled?: Iterable<string>;
+  /**
+   * Write the machine's checkpoint (runtime/checkpoint.ts) now and then, and as it stops, once everything it sent
+   * before is stored: a durable inbox's actor on a bus whose publishes the stream acknowledges.
+   */
+  checkpoints?: CheckpointSink;
 }
 
 /**
@@ -85,6 +95,12 @@ export interface ResumePoint {
   pending?: Envelope[];
   unsent?: Array<{ out: Outgoing; cause: Envelope | null }>;
   redeliver?: Envelope[];
+  /** The stream sequence of the last message to it the snapshot holds: a durable inbox acks those up to it unhandled. */
+  through?: number;
+  /** Its requests that had expired (late replies to them are kept from the machine). */
+  expired?: BookState['expired'];
+  /** Messages that came for it after its last life ended: handled first (a durable inbox delivers them again itself). */
+  deferred?: Envelope[];
 }
 
 const DEFAULT_DEADLINES: DeadlineContext = { limits: Limits.parse({}), budgetMs: 12 * 3600_000 };
@@ -110,6 +126,13 @@ export class ActorHost {
   private durableStarted = false;
   /** Abandoned: another incarnation took the actor over, so nothing this one still emits may go out (abandon()). */
   private silenced = false;
+  /** Durable inbox: the stream sequence of the last message handled (its state holds every one up to it). */
+  private through = 0;
+  /** Checkpoints: the one being written, when the last began, and how far it went. */
+  private checkpointing: Promise<void> | null = null;
+  private lastCheckpointAt = -Infinity;
+  private checkpointedThrough = 0;
+  private checkpointWarned = false;
   readonly log: Logger;
 
   constructor(private readonly o: ActorHostOptions) {
@@ -169,14 +192,18 @@ export class ActorHost {
       if (!r.snapshot) throw new Error(`resuming machine actor ${this.address} needs its rebuilt snapshot`);
       this.snapshot = r.snapshot;
       this.consumed = r.consumed ?? 0;
+      this.through = r.through ?? 0;
+      this.checkpointedThrough = this.through;
     }
     const unsent = r.unsent ?? [];
     const redeliver = r.redeliver ?? [];
     this.journal({ to: this.address, type: 'actor.resume', payload: {
       machine: b.kind === 'machine' ? b.machine.id : null, consumed: this.consumed, unsent: unsent.length, redelivered: redeliver.map((e) => e.id),
     } });
-    for (const req of r.pending ?? []) this.ledger.track(req); // their deadlines start again: the downtime is nobody's fault
+    // pending requests' deadlines start again: the downtime is nobody's fault
+    this.ledger.restore({ pending: r.pending ?? [], expired: r.expired ?? [] });
     for (const u of unsent) this.emitAll([u.out], u.cause);
+    if (!this.o.durable) for (const env of r.deferred ?? []) this.mailbox.push(env);
     for (const env of redeliver) this.mailbox.push(env);
     this.log.info({ consumed: this.consumed, pending: r.pending?.length ?? 0, unsent: unsent.length, redelivered: redeliver.length }, 'actor resumed from the log');
   }
@@ -197,6 +224,7 @@ export class ActorHost {
     await this.o.durable?.stop(); // what was not handled stays in the consumer for the next incarnation
     await this.mailbox.idle();
     this.journalStop();
+    if (!this.silenced) await this.checkpoint(true);
     return this.mailbox.close();
   }
 
@@ -220,7 +248,8 @@ export class ActorHost {
     const env = this.admit(data, subject);
     if (!env) { delivery?.ack(); return; } // dead-lettered: settled
     if (delivery) {
-      if (this.done.has(env.id)) { delivery.ack(); return; } // handled already (by this incarnation or an earlier one)
+      // handled already (by this incarnation, or by an earlier one: its id is known, or its state holds it)
+      if (this.done.has(env.id) || delivery.seq <= this.through) { delivery.ack(); return; }
       const again = this.unsettled.has(env.id);
       this.unsettled.set(env.id, delivery);
       if (again) return; // delivered again while still being handled: the newest delivery is acked when it is done
@@ -255,8 +284,44 @@ export class ActorHost {
   private settle(env: Envelope): void {
     if (!this.o.durable) return;
     this.done.add(env.id);
-    this.unsettled.get(env.id)?.ack();
+    const d = this.unsettled.get(env.id);
+    if (d) { this.through = Math.max(this.through, d.seq); d.ack(); }
     this.unsettled.delete(env.id);
+    void this.checkpoint(false);
+  }
+
+  /**
+   * Writes the machine's checkpoint when one is due (every CHECKPOINT_EVERY_MS while it handles messages; `final`: as
+   * it stops), once every message it sent so far is stored (what a checkpoint claims, runtime/checkpoint.ts). One is
+   * written at a time; a failure only costs a longer replay when the actor is taken up (the log stays the record).
+   */
+  private async checkpoint(final: boolean): Promise<void> {
+    const sink = this.o.checkpoints;
+    if (!sink || this.silenced || this.o.behavior.kind !== 'machine' || !this.snapshot || this.through === 0) return;
+    if (this.checkpointing) {
+      if (final) { await this.checkpointing; return this.checkpoint(true); }
+      return; // the next message handled after it writes the newer state
+    }
+    if (!final && (this.through === this.checkpointedThrough || this.o.clock.now() - this.lastCheckpointAt < CHECKPOINT_EVERY_MS)) return;
+    this.lastCheckpointAt = this.o.clock.now();
+    const cp: Checkpoint = {
+      v: CHECKPOINT_VERSION, run: this.o.run, address: this.address, trace: this.o.trace, machine: this.o.behavior.machine.id,
+      through: this.through, consumed: this.consumed, stopped: this.journaledStop, nextSeq: this.factory.nextSeq,
+      value: this.snapshot.value, context: this.snapshot.context, book: this.ledger.state(), routes: [...(this.o.routes ?? [])],
+    };
+    this.checkpointing = (async () => {
+      if (!(await this.o.bus.flushStored())) {
+        if (!this.checkpointWarned) this.log.warn('a message sent was not acknowledged as stored; no checkpoint is written from here on');
+        this.checkpointWarned = true;
+        return;
+      }
+      if (this.silenced) return;
+      await sink.write(cp);
+      if (this.checkpointedThrough === 0) this.log.info({ through: cp.through, consumed: cp.consumed }, 'first checkpoint written');
+      this.checkpointedThrough = cp.through;
+    })().catch((e: unknown) => { this.log.warn({ err: (e as Error).message }, 'checkpoint not written; a host taking the actor up replays more of the log'); })
+      .finally(() => { this.checkpointing = null; });
+    await this.checkpointing;
   }
 
   private deadLetter(code: string, reason: string, subject: string, raw: Uint8Array): void {

@@ -38,6 +38,9 @@ export class Bus {
   /** Stored publishes, one after another: the order of a process's messages is kept. */
   private chain: Promise<void> = Promise.resolve();
 
+  /** Stored publishes the stream never acknowledged (sent plain after the patience ran out). */
+  private unconfirmed = 0;
+
   private constructor(readonly nc: NatsConnection, private readonly logger: Logger | undefined, private readonly stored: boolean) {}
 
   static async connect(opts: BusOptions): Promise<Bus> {
@@ -93,6 +96,7 @@ export class Bus {
       } catch (e) {
         if (this.nc.isClosed() || Date.now() + wait > deadline) {
           this.logger?.warn({ subject, err: (e as Error).message }, 'the stream did not acknowledge a message; it goes out unrecorded');
+          this.unconfirmed++;
           if (!this.nc.isClosed()) this.nc.publish(subject, data);
           return;
         }
@@ -107,6 +111,13 @@ export class Bus {
 
   /** Every message sent so far has gone out (stored ones acknowledged). */
   async flush(): Promise<void> { await this.chain; await this.nc.flush(); }
+
+  /** Whether every message sent so far is stored: a stored bus, each publish acknowledged by the stream (after waiting). */
+  async flushStored(): Promise<boolean> {
+    if (!this.stored) return false;
+    await this.chain;
+    return this.unconfirmed === 0;
+  }
 
   /** The nodes of the cluster the connected server belongs to (its gossiped client URLs; 1 for a lone server). */
   clusterSize(): number {

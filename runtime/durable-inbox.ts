@@ -21,6 +21,8 @@ export const PULL_EXPIRES_MS = 2_000;
 export interface Delivery {
   data: Uint8Array;
   subject: string;
+  /** Its stream sequence (its place in the run's log). */
+  seq: number;
   /** How many times the server has delivered it (1: the first time). */
   deliveries: number;
   ack(): void;
@@ -62,7 +64,7 @@ export class DurableInbox {
       for await (const m of this.messages!) {
         if (this.stopped) { m.nak(); continue; }
         this.open.add(m);
-        onMessage({ data: m.data, subject: m.subject, deliveries: m.info.deliveryCount,
+        onMessage({ data: m.data, subject: m.subject, seq: m.seq, deliveries: m.info.deliveryCount,
           ack: () => { if (this.open.delete(m)) m.ack(); }, release: () => { if (this.open.delete(m)) m.nak(); } });
       }
     })().catch(() => undefined); // the iterator ends with stop() or the connection

@@ -7,6 +7,7 @@ import { nkeys } from 'nats';
 import { ARTIFACT_BUCKET } from './artifact-store.ts';
 import { durableName } from './durable-inbox.ts';
 import { LEASE_BUCKET } from './leases.ts';
+import { CHECKPOINT_BUCKET } from './checkpoint-store.ts';
 import { readerName } from './recorder.ts';
 import { MAX_TRACES } from '../protocols/topology.ts';
 
@@ -88,6 +89,8 @@ export function rolePermissions(roles: readonly string[]): NatsPermissions {
   publish.push(...bucketSubjects(`OBJ_${ARTIFACT_BUCKET}`, `$O.${ARTIFACT_BUCKET}.>`));
   // leases (runtime/leases.ts): read every key, write only its roles' (<run>.<role>)
   publish.push(...bucketSubjects(`KV_${LEASE_BUCKET}`, `$KV.${LEASE_BUCKET}.*.${served[0]}`), ...served.slice(1).map((r) => `$KV.${LEASE_BUCKET}.*.${r}`));
+  // checkpoints (runtime/checkpoint-store.ts): write only its roles' actors' (<run>.<role>.<instance>[.p<i>])
+  publish.push(...bucketSubjects(`KV_${CHECKPOINT_BUCKET}`, `$KV.${CHECKPOINT_BUCKET}.*.${served[0]}.>`), ...served.slice(1).map((r) => `$KV.${CHECKPOINT_BUCKET}.*.${r}.>`));
   subscribe.push('_INBOX.>');
   return { publish: { allow: [...new Set(publish)] }, subscribe: { allow: [...new Set(subscribe)] }, allow_responses: true };
 }

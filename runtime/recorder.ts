@@ -95,19 +95,20 @@ export class Recorder {
   /**
    * Reads the whole stream in order through an ordered consumer (or only the subjects `filter` matches): each message's
    * sequence, subject and bytes. `name` names the reading consumer (a host whose NATS user may create only consumers
-   * named after its role, runtime/nats-permissions.ts, passes `<role>_…`).
+   * named after its role, runtime/nats-permissions.ts, passes `<role>_…`). `fromSeq`: from that stream sequence on.
    */
-  async *readRaw(filter?: string, name?: string): AsyncGenerator<{ seq: number; subject: string; data: Uint8Array }> {
+  async *readRaw(filter?: string, name?: string, fromSeq = 1): AsyncGenerator<{ seq: number; subject: string; data: Uint8Array }> {
     if (!filter && (await this.count()) === 0) return;
     const jsm = await this.nc.jetstreamManager({ timeout: API_ATTEMPT_MS });
     if (name) await jsm.consumers.delete(this.stream, name).catch(() => undefined); // a named reader starts at the beginning
     const info = await patiently(() => jsm.consumers.add(this.stream, {
-      ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, inactive_threshold: nanos(60_000), mem_storage: true,
+      ack_policy: AckPolicy.None, inactive_threshold: nanos(60_000), mem_storage: true,
       // a reader needs no copies: on an R3 stream a replicated consumer waits for its own election (seconds after a
       // node is lost)
       num_replicas: 1,
       ...(filter ? { filter_subject: filter } : {}),
       ...(name ? { name } : {}),
+      ...(fromSeq > 1 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq } : { deliver_policy: DeliverPolicy.All }),
     }));
     const total = info.num_pending;
     if (total === 0) { await jsm.consumers.delete(this.stream, info.name).catch(() => undefined); return; }

@@ -7,7 +7,11 @@
 // A resumed run's log holds segments: an actor.resume record continues the actor where the log before it left it (so
 // the crashed part and the resumed part replay end to end as one run). What a machine would have sent after the end
 // of a log that stopped at a crash is not a difference: it is what the machine owed then, and what resume sends
-// (rebuild() hands it over with every actor's state).
+// (rebuild() hands it over with every actor's state). Messages to an actor after its actor.stop wait for its next life:
+// they are consumed, in stream order, once its actor.resume record starts it (a durable inbox keeps them for it; a
+// resumed host hands them over).
+// rebuild() may also start actors from their checkpoints (runtime/checkpoint.ts) and replay only the log after them:
+// what an actor sent or journaled before its checkpoint, and the messages to it up to the checkpoint, are in it.
 import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import { checkHeader, validate } from '../protocols/codec.ts';
 import type { Envelope } from '../protocols/messages.ts';
@@ -15,9 +19,10 @@ import { collectSends } from './machine-io.ts';
 import { EnvelopeFactory, type Outgoing } from './envelope-factory.ts';
 import { GomeError } from './errors.ts';
 import type { LoggedMessage } from './gomelog.ts';
-import { RequestBook } from './request-ledger.ts';
+import { RequestBook, type BookState } from './request-ledger.ts';
 import { routedTo, type Route } from '../protocols/route.ts';
 import { subjects } from '../protocols/subjects.ts';
+import { snapshotOf, type Checkpoint } from './checkpoint.ts';
 
 export type MachineRegistry = Readonly<Record<string, AnyStateMachine>>;
 
@@ -83,6 +88,10 @@ interface Actor {
   consumed: number;
   /** What it emitted after the last recorded message of a life that ended at a crash. */
   unsent: Array<{ out: Outgoing; cause: Envelope | null }>;
+  /** The stream sequence of the last message to it that it consumed or kept from its machine. */
+  through: number;
+  /** Messages to it after the end of its life: its next life consumes them first. */
+  deferred: Decoded[];
   /** Its requests, settled as its host settled them; a request expires where its deadline notice is in the log. */
   book: RequestBook;
   /** The ids of its requests whose deadline notice is in the log. */
@@ -116,39 +125,55 @@ export interface RebuiltActor {
   snapshot: AnyMachineSnapshot;
   /** Messages its machine was given in all. */
   consumed: number;
+  /** The stream sequence of the last message to it that its state holds (0: none). */
+  through: number;
   /** Its requests still unanswered (as sent, with their recorded ids): their deadlines start again. */
   pending: Envelope[];
+  /** Its requests whose deadline passed (a late reply to one is kept from its machine). */
+  expired: BookState['expired'];
+  /** Messages to it after its life ended (an actor.stop): the next life consumes them first. */
+  deferred: Envelope[];
   /** What it owed at the crash: messages its machine emitted for inputs whose outputs the log does not hold. */
   unsent: Array<{ out: Outgoing; cause: Envelope | null }>;
 }
 
-/** Every machine actor's state at the end of the log (replaying it, so a log that diverges cannot be resumed). */
-export function rebuild(log: readonly Decoded[], machines: MachineRegistry): RebuiltActor[] {
-  const { actors } = run(log, machines, {});
+/**
+ * Every machine actor's state at the end of the log (replaying it, so a log that diverges cannot be resumed). Actors
+ * with a checkpoint start from it, and `log` need only hold what follows the earliest one.
+ */
+export function rebuild(log: readonly Decoded[], machines: MachineRegistry, checkpoints: ReadonlyMap<string, Checkpoint> = new Map()): RebuiltActor[] {
+  const { actors } = run(log, machines, {}, checkpoints);
   return [...actors.values()].map((a) => ({
-    address: a.address, machine: a.machine.id, snapshot: a.snapshot, consumed: a.consumed, pending: a.book.pendingRequests(), unsent: a.unsent,
+    address: a.address, machine: a.machine.id, snapshot: a.snapshot, consumed: a.consumed, through: a.through, pending: a.book.pendingRequests(),
+    expired: a.book.state().expired, deferred: a.deferred.map((d) => d.env), unsent: a.unsent,
   }));
 }
 
-function run(log: readonly Decoded[], machines: MachineRegistry, opts: ReplayOptions): { actors: Map<string, Actor>; compared: number; replayed: Set<string> } {
+function run(log: readonly Decoded[], machines: MachineRegistry, opts: ReplayOptions, checkpoints: ReadonlyMap<string, Checkpoint> = new Map()):
+  { actors: Map<string, Actor>; compared: number; replayed: Set<string> } {
   const starts = log.filter((m) => m.journal && m.env.type === 'actor.start');
-  if (starts.length === 0) {
+  if (starts.length === 0 && checkpoints.size === 0) {
     throw new ReplayUnavailable('the log has no actor.start records (it was recorded before replay existed, or holds no machine actor)', 'record the run again with this version of Gome');
   }
   if (opts.actor && !starts.some((m) => m.env.from === opts.actor)) {
     throw new ReplayUnavailable(`the log has no machine actor ${opts.actor}`, `pick one of: ${[...new Set(starts.map((m) => m.env.from))].join(', ')}`);
   }
-  const replayed = new Set(starts.map((m) => m.env.from).filter((a) => !opts.actor || a === opts.actor));
+  const replayed = new Set([...starts.map((m) => m.env.from), ...checkpoints.keys()].filter((a) => !opts.actor || a === opts.actor));
   const actors = new Map<string, Actor>();
   let compared = 0;
+  // what an actor sent or journaled before its checkpoint, and the messages to it up to there, are in the checkpoint
+  const sentBefore = (m: Decoded) => { const cp = checkpoints.get(m.env.from); return cp !== undefined && m.env.seq < cp.nextSeq; };
+  const consumedBefore = (m: Decoded) => { const cp = checkpoints.get(m.env.to); return cp !== undefined && m.seq <= cp.through; };
 
   // what each machine emitted (its host's own deadline and crash notices aside), how far it got, what expired
   const expected = new Map<string, Array<{ seq: number; env: Envelope }>>();
   const stops = new Map<string, Array<number | null>>();
   const expiredIds = new Map<string, Set<string>>();
+  // the life it was checkpointed in: ended when it was written at the actor's stop, else until an actor.stop after it
+  for (const cp of checkpoints.values()) stops.set(cp.address, [cp.stopped ? cp.consumed : null]);
   for (const m of log) {
     const a = m.env.from;
-    if (!replayed.has(a)) continue;
+    if (!replayed.has(a) || sentBefore(m)) continue;
     if (m.journal) {
       const segs = stops.get(a) ?? stops.set(a, []).get(a)!;
       if (m.env.type === 'actor.start' || (m.env.type === 'actor.resume' && m.env.payload.machine !== null)) segs.push(null);
@@ -162,9 +187,13 @@ function run(log: readonly Decoded[], machines: MachineRegistry, opts: ReplayOpt
     (expected.get(a) ?? expected.set(a, []).get(a)!).push({ seq: m.seq, env: m.env });
   }
 
+  for (const cp of checkpoints.values()) {
+    if (replayed.has(cp.address)) actors.set(cp.address, fromCheckpoint(cp, machines, expected, stops, expiredIds));
+  }
   for (const m of log) {
     if (opts.until !== undefined && m.seq > opts.until) break;
     if (m.journal) {
+      if (sentBefore(m)) continue;
       if (m.env.type === 'actor.start' && replayed.has(m.env.from)) {
         if (actors.has(m.env.from)) {
           throw new ReplayUnavailable(`actor ${m.env.from} started twice in this log (a resumed run)`, 'replaying a resumed run is not built yet: replay the log up to the restart with --until');
@@ -174,19 +203,25 @@ function run(log: readonly Decoded[], machines: MachineRegistry, opts: ReplayOpt
         compared += check(actor, m, initial(actor, m));
       } else if (m.env.type === 'actor.resume' && m.env.payload.machine !== null) {
         const actor = actors.get(m.env.from);
-        if (actor) resumeActor(actor, m as Decoded & { env: Envelope<'actor.resume'> });
+        if (actor) {
+          resumeActor(actor, m as Decoded & { env: Envelope<'actor.resume'> });
+          // what came for it while it was stopped, first
+          const waiting = actor.deferred.splice(0);
+          for (const d of waiting) {
+            const limit = actor.stops[actor.segment] ?? null;
+            if (limit !== null && actor.consumed >= limit) actor.deferred.push(d);
+            else compared += consume(actor, d);
+          }
+        }
       }
       continue;
     }
     const actor = actors.get(m.env.to);
-    const limit = actor?.stops[actor.segment] ?? null;
-    if (!actor || (limit !== null && actor.consumed >= limit) || keptFromMachine(actor, m.env)) continue;
-    actor.consumed++;
-    const [next, actions] = transition(actor.machine, actor.snapshot as never, m.env as never);
-    const snap = next as AnyMachineSnapshot;
-    if (snap.status === 'error') continue; // the live host restarted from the last good state: so does replay
-    actor.snapshot = snap;
-    compared += check(actor, m, collectSends(actions).map((o) => ({ out: o, cause: m.env })));
+    if (consumedBefore(m)) continue;
+    if (!actor) continue;
+    const limit = actor.stops[actor.segment] ?? null;
+    if (limit !== null && actor.consumed >= limit) { actor.deferred.push(m); continue; }
+    compared += consume(actor, m);
   }
 
   if (opts.until === undefined) {
@@ -196,6 +231,18 @@ function run(log: readonly Decoded[], machines: MachineRegistry, opts: ReplayOpt
     }
   }
   return { actors, compared, replayed };
+}
+
+/** One message to an actor, as its host gives it: kept from the machine (a late reply), or through its transition. */
+function consume(actor: Actor, m: Decoded): number {
+  actor.through = m.seq;
+  if (keptFromMachine(actor, m.env)) return 0;
+  actor.consumed++;
+  const [next, actions] = transition(actor.machine, actor.snapshot as never, m.env as never);
+  const snap = next as AnyMachineSnapshot;
+  if (snap.status === 'error') return 0; // the live host restarted from the last good state: so does replay
+  actor.snapshot = snap;
+  return check(actor, m, collectSends(actions).map((o) => ({ out: o, cause: m.env })));
 }
 
 /** The log's envelopes in stream order (dead letters and what a host dead-lettered left out). */
@@ -224,8 +271,24 @@ function startActor(m: Decoded, machines: MachineRegistry, expected: Map<string,
     address, machine, snapshot: null as unknown as AnyMachineSnapshot,
     // the same sender, run and trace as the recorded host; ids and times are not compared
     factory: new EnvelopeFactory(start.run, address, start.trace, { now: () => start.ts }),
-    expected: expected.get(address) ?? [], next: 0, stops: stops.get(address) ?? [null], segment: 0, consumed: 0, unsent: [],
+    expected: expected.get(address) ?? [], next: 0, stops: stops.get(address) ?? [null], segment: 0, consumed: 0, unsent: [], through: 0, deferred: [],
     book: new RequestBook(), expiring: expiredIds.get(address) ?? new Set(), routes: start.payload.routes ?? [],
+  };
+}
+
+/** An actor as its checkpoint left it: its state, its counts, its requests; it goes on with the log after it. */
+function fromCheckpoint(cp: Checkpoint, machines: MachineRegistry, expected: Map<string, Array<{ seq: number; env: Envelope }>>, stops: Map<string, Array<number | null>>,
+  expiredIds: Map<string, Set<string>>): Actor {
+  const machine = machines[cp.machine];
+  if (!machine) {
+    throw new ReplayUnavailable(`the checkpoint of ${cp.address} holds machine "${cp.machine}", which this build does not have`,
+      `take the run up with the Gome version that wrote it (machines here: ${Object.keys(machines).join(', ')})`);
+  }
+  return {
+    address: cp.address, machine, snapshot: snapshotOf(machine, cp),
+    factory: new EnvelopeFactory(cp.run, cp.address, cp.trace, { now: () => 0 }, cp.nextSeq),
+    expected: expected.get(cp.address) ?? [], next: 0, stops: stops.get(cp.address) ?? [null], segment: 0, consumed: cp.consumed, unsent: [], through: cp.through, deferred: [],
+    book: RequestBook.from(cp.book), expiring: expiredIds.get(cp.address) ?? new Set(), routes: cp.routes,
   };
 }
 

@@ -10,6 +10,12 @@ const EXPIRED_KEPT = 1000;
 
 export type Settlement = 'answer' | 'late' | 'other';
 
+/** A book's contents as data (an actor's checkpoint holds it): pending requests and expired ones, oldest first. */
+export interface BookState {
+  pending: Envelope[];
+  expired: Array<{ env: Envelope; noticed: boolean }>;
+}
+
 /** Pending and expired requests, and how an incoming envelope settles against them. No timers, no clock. */
 export class RequestBook {
   private readonly pending = new Map<string, Envelope>();
@@ -55,6 +61,22 @@ export class RequestBook {
   }
 
   clear(): void { this.pending.clear(); }
+
+  state(): BookState {
+    return { pending: [...this.pending.values()], expired: [...this.expired.values()].map((e) => ({ env: e.env, noticed: e.noticed })) };
+  }
+
+  /** A book as a checkpoint left it. */
+  static from(state: BookState): RequestBook {
+    const book = new RequestBook();
+    for (const env of state.pending) book.pending.set(env.id, env);
+    book.restoreExpired(state);
+    return book;
+  }
+
+  restoreExpired(state: BookState): void {
+    for (const e of state.expired) this.expired.set(e.env.id, { env: e.env, noticed: e.noticed });
+  }
 }
 
 export class RequestLedger {
@@ -64,6 +86,15 @@ export class RequestLedger {
   constructor(private readonly ctx: DeadlineContext, private readonly onDeadline: (req: Envelope) => void) {}
 
   get outstanding(): number { return this.book.outstanding; }
+
+  /** The book as data (a checkpoint). */
+  state(): BookState { return this.book.state(); }
+
+  /** Takes up a book from a checkpoint: its expired requests, and its pending ones with fresh deadlines. */
+  restore(state: BookState): void {
+    this.book.restoreExpired(state);
+    for (const env of state.pending) this.track(env);
+  }
 
   /** Starts the deadline of an outgoing envelope when it is a request. */
   track(env: Envelope): void {

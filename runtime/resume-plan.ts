@@ -2,9 +2,11 @@
 // it (so resume is a continuation of the recorded run, and a log the code no longer reproduces cannot be resumed),
 // the requests services had not answered (a job running at the crash runs again, once), and where each sender's
 // envelope ids go on so no id is used twice. Pure: the caller reads the log and starts the hosts.
+// Given actors' checkpoints (runtime/checkpoint.ts), those start from them and the log need only hold what follows.
 import type { Envelope } from '../protocols/messages.ts';
 import { isAnswer, requestSpec } from '../protocols/requests.ts';
 import type { ResumePoint } from './actor-host.ts';
+import type { Checkpoint } from './checkpoint.ts';
 import type { LoggedMessage } from './gomelog.ts';
 import { decodeAll, rebuild, type MachineRegistry } from './replay.ts';
 
@@ -21,12 +23,13 @@ export interface ResumePlan {
   lastTs: number | null;
 }
 
-export function planResume(messages: readonly LoggedMessage[], machines: MachineRegistry): ResumePlan {
+export function planResume(messages: readonly LoggedMessage[], machines: MachineRegistry, checkpoints: ReadonlyMap<string, Checkpoint> = new Map()): ResumePlan {
   const log = decodeAll(messages);
-  const rebuilt = rebuild(log, machines);
+  const rebuilt = rebuild(log, machines, checkpoints);
   const machineAddrs = new Set(rebuilt.map((a) => a.address));
 
   const nextSeq = new Map<string, number>();
+  for (const cp of checkpoints.values()) nextSeq.set(cp.address, cp.nextSeq);
   let lastTs: number | null = null;
   let finished: Envelope<'run.finished'> | null = null;
   for (const { env } of log) {
@@ -38,7 +41,8 @@ export function planResume(messages: readonly LoggedMessage[], machines: Machine
   const points = new Map<string, ResumePoint>();
   for (const [address, seq] of nextSeq) points.set(address, { nextSeq: seq });
   for (const a of rebuilt) {
-    points.set(a.address, { nextSeq: nextSeq.get(a.address) ?? 0, snapshot: a.snapshot, consumed: a.consumed, pending: a.pending, unsent: a.unsent });
+    points.set(a.address, { nextSeq: nextSeq.get(a.address) ?? 0, snapshot: a.snapshot, consumed: a.consumed, through: a.through, pending: a.pending,
+      expired: a.expired, deferred: a.deferred, unsent: a.unsent });
   }
   for (const req of unanswered(log.filter((m) => !m.journal).map((m) => m.env), machineAddrs)) {
     const p = points.get(req.to) ?? { nextSeq: 0 };

@@ -3,7 +3,7 @@
 // with its input from the config; every host applies the routes of what custom roles intercept.
 import type { RunConfig, TaskInfo } from '../../protocols/index.ts';
 import { REFIT_TIME_FACTOR } from '../../protocols/config.ts';
-import { ActorHost, type Behavior, type ResumePoint } from '../../runtime/actor-host.ts';
+import { ActorHost, type Behavior, type CheckpointSink, type ResumePoint } from '../../runtime/actor-host.ts';
 import type { Bus } from '../../runtime/bus.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { ActorEscalation } from '../../runtime/errors.ts';
@@ -41,8 +41,11 @@ export interface ActorWiring {
   idPrefix?: string;
   /** Host only the actors of these roles (the others run elsewhere: gome worker, gome gpu-node); absent: every role. */
   only?: ReadonlySet<string>;
-  /** Actors whose inbox is a durable consumer (runtime/durable-inbox.ts), by address, with what each already handled. */
-  durable?: ReadonlyMap<string, { inbox: DurableInbox; handled: Iterable<string> }>;
+  /**
+   * Actors whose inbox is a durable consumer (runtime/durable-inbox.ts), by address, with the ids of what each already
+   * handled and where its checkpoints go.
+   */
+  durable?: ReadonlyMap<string, { inbox: DurableInbox; handled?: Iterable<string>; checkpoints?: CheckpointSink }>;
 }
 
 /** Builds (does not start) every actor of the run; start them with host.start(). */
@@ -62,7 +65,7 @@ export function hostActors(w: ActorWiring): ActorHost[] {
     }
     hosts.push(new ActorHost({ bus: w.bus, run: w.runId, trace, address, behavior, clock: w.clock, logger: actorLogger(w.root, w.runId, address), deadlines,
       ...(w.onEscalate ? { onEscalate: w.onEscalate } : {}), ...(resume ? { resume } : {}), ...(routes.length ? { routes } : {}),
-      ...(durable ? { durable: durable.inbox, handled: durable.handled } : {}) }));
+      ...(durable ? { durable: durable.inbox, ...(durable.handled ? { handled: durable.handled } : {}), ...(durable.checkpoints ? { checkpoints: durable.checkpoints } : {}) } : {}) }));
   };
   const topo = config.topology;
   // Without structured reasoning the gradient keeps its top-k draw but not its diagnosis-driven axis weights or momentum.

@@ -2,20 +2,24 @@
 // coordinated on other hosts. It takes a role of a run on request, builds that role's actors from the run's
 // configuration and task as the coordinating host would (cli/run/actor-wiring.ts), and hosts each on a durable inbox,
 // so messages wait for it while it is down. Restarted, it takes up the roles it held (kept in <work>/runs/<run>/),
-// rebuilding each actor by replaying the run's log (runtime/resume-plan.ts, as gome resume does): its snapshot, what
-// it owed, its envelope ids; messages the log shows it was given are acked again without being handled twice.
+// rebuilding each actor from its last checkpoint (runtime/checkpoint.ts, written by its host to a KV bucket) and the
+// run's log after it (runtime/resume-plan.ts, as gome resume does from the whole log): its state, what it owed, its
+// envelope ids; messages its rebuilt state holds are acked again without being handled twice. An actor without a
+// readable checkpoint is rebuilt from the whole log.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Msg, Subscription } from 'nats';
 import { roleOf, subjects } from '../../protocols/subjects.ts';
-import type { ActorHost, ResumePoint } from '../../runtime/actor-host.ts';
+import type { ActorHost, CheckpointSink, ResumePoint } from '../../runtime/actor-host.ts';
 import type { Bus } from '../../runtime/bus.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { DurableInbox } from '../../runtime/durable-inbox.ts';
 import { bodyOf, type LoggedMessage } from '../../runtime/gomelog.ts';
 import { encodeBody, parseBody } from '../../runtime/json-body.ts';
 import { Leases, watchForTakeovers, type HeldLease } from '../../runtime/leases.ts';
+import type { Checkpoint } from '../../runtime/checkpoint.ts';
+import { CheckpointStore } from '../../runtime/checkpoint-store.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { readerName, Recorder } from '../../runtime/recorder.ts';
 import { planResume } from '../../runtime/resume-plan.ts';
@@ -48,6 +52,7 @@ export class WorkerNode {
   /** Who holds a lease: this host and folder, the same across restarts (a restarted worker keeps its leases). */
   private readonly holder: string;
   private leases: Leases | null = null;
+  private checkpoints: CheckpointStore | null = null;
   private stopWatching: (() => void) | null = null;
 
   constructor(private readonly o: WorkerOptions) { this.holder = `${hostname()}:${resolve(o.workDir)}`; }
@@ -55,6 +60,7 @@ export class WorkerNode {
   /** Takes up the roles it held before a restart, then answers requests for its roles. */
   async start(): Promise<void> {
     this.leases = await Leases.open(this.o.bus.nc, this.o.bus.replicas());
+    this.checkpoints = await CheckpointStore.open(this.o.bus.nc, this.o.bus.replicas());
     const runs = join(this.o.workDir, 'runs');
     mkdirSync(runs, { recursive: true });
     for (const run of readdirSync(runs)) {
@@ -118,34 +124,33 @@ export class WorkerNode {
       writeFileSync(join(dir, `${req.role}.json`), JSON.stringify(req));
       const only = new Set<string>([req.role]);
       const recorder = await Recorder.ensure(this.o.bus.nc, req.run, { replicas: this.o.bus.replicas() });
-      // what the log holds of this role (to its actors, from them, their journal): all a replay of them needs, and all
-      // its NATS user may read
+      const addresses = roleAddresses(req.role, req.config.topology.traces);
+      const checkpoints = takeUp ? await this.readCheckpoints(req.run, addresses, log) : new Map<string, Checkpoint>();
+      // what the log holds of this role (to its actors, from them, their journal) from the earliest checkpoint on (all
+      // of it when an actor has none): all a replay of them needs, and all its NATS user may read
+      const from = checkpoints.size === addresses.length ? Math.min(...[...checkpoints.values()].map((c) => c.through)) + 1 : 1;
       const messages: LoggedMessage[] = [];
       if (takeUp) {
         for (const f of [`gome.${req.run}.${req.role}.*.*`, `gome.${req.run}.*.*.${req.role}`, subjects.journal(req.run, req.role)]) {
-          for await (const m of recorder.readRaw(f, readerName(req.role))) messages.push({ seq: m.seq, subject: m.subject, body: bodyOf(m.data) });
+          for await (const m of recorder.readRaw(f, readerName(req.role), from)) messages.push({ seq: m.seq, subject: m.subject, body: bodyOf(m.data) });
         }
         messages.sort((a, b) => a.seq - b.seq);
         messages.splice(0, messages.length, ...messages.filter((m, i) => i === 0 || m.seq !== messages[i - 1]!.seq)); // a message to itself matched twice
       }
-      // an actor that was started (its actor.start is in the log) continues from its replayed state
-      const plan = messages.length ? planResume(messages, machinesWith([])) : null;
+      // an actor that was started (its checkpoint, or its actor.start in the log) continues from its rebuilt state
+      const plan = messages.length || checkpoints.size ? planResume(messages, machinesWith([]), checkpoints) : null;
       const mine = (a: string) => roleOf(a) === req.role;
       const resumed = plan ? [...plan.machines].filter(mine) : [];
-      const given = new Map<string, string[]>();
-      for (const env of plan?.envelopes ?? []) if (mine(env.to)) (given.get(env.to) ?? given.set(env.to, []).get(env.to)!).push(env.id);
-      // each of the role's actors gets its durable inbox
-      const durable = new Map<string, { inbox: DurableInbox; handled: Iterable<string> }>();
-      for (const a of roleAddresses(req.role, req.config.topology.traces)) {
-        durable.set(a, { inbox: await DurableInbox.open(this.o.bus.nc, req.run, a), handled: given.get(a) ?? [] });
-      }
+      // each of the role's actors gets its durable inbox, and writes its checkpoints
+      const durable = new Map<string, { inbox: DurableInbox; checkpoints: CheckpointSink }>();
+      for (const a of addresses) durable.set(a, { inbox: await DurableInbox.open(this.o.bus.nc, req.run, a), checkpoints: this.checkpoints!.sink() });
       const resume = resumed.length ? new Map<string, ResumePoint>(resumed.map((a) => [a, plan!.points.get(a)!])) : undefined;
       const hosts = hostActors({ bus: this.o.bus, runId: req.run, clock: this.o.clock, config: req.config, task: req.task, root: log,
         gpu: null, brain: null, judge: req.judge, idPrefix: req.idPrefix, only, durable, ...(resume ? { resume } : {}) });
       for (const h of hosts) h.listen();
       for (const h of hosts) h.start();
       this.held.set(key, { req, hosts, inboxes: [...durable.values()].map((d) => d.inbox), lease });
-      log.info({ actors: hosts.map((h) => h.address), resumed: resumed.length }, 'role attached');
+      log.info({ actors: hosts.map((h) => h.address), resumed: resumed.length, fromCheckpoints: checkpoints.size, logFrom: from, logRead: messages.length }, 'role attached');
       return { ok: true, worker: this.name, actors: hosts.map((h) => h.address), resumed: resumed.length > 0 };
     } catch (e) {
       // a role being taken up or over keeps its lease, which expires so that this or another worker tries again
@@ -153,6 +158,20 @@ export class WorkerNode {
       log.error({ err: (e as Error).message }, 'role could not be attached');
       return { ok: false, error: `worker ${this.name} could not take role ${req.role} of run ${req.run}: ${(e as Error).message}` };
     }
+  }
+
+  /** The checkpoints of these actors of a run that can be read (one that cannot is rebuilt from the whole log). */
+  private async readCheckpoints(run: string, addresses: readonly string[], log: Logger): Promise<Map<string, Checkpoint>> {
+    const out = new Map<string, Checkpoint>();
+    for (const a of addresses) {
+      try {
+        const cp = await this.checkpoints!.read(run, a);
+        if (cp) out.set(a, cp);
+      } catch (e) {
+        log.warn({ actor: a, err: (e as Error).message }, 'checkpoint unreadable; the actor is rebuilt from the whole log');
+      }
+    }
+    return out;
   }
 
   /** A run is over: its actors here stop, their consumers are removed, and the kept roles are forgotten. */
@@ -163,6 +182,7 @@ export class WorkerNode {
       await h.lease.release();
       for (const host of h.hosts) await host.stop();
       for (const i of h.inboxes) await i.remove();
+      await this.checkpoints!.remove(run, h.hosts.map((x) => x.address)).catch(() => undefined);
       rmSync(join(this.o.workDir, 'runs', run, `${h.req.role}.json`), { force: true });
     }
     if (existsSync(join(this.o.workDir, 'runs', run)) && readdirSync(join(this.o.workDir, 'runs', run)).length === 0) rmSync(join(this.o.workDir, 'runs', run), { recursive: true });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../grading/helpers.ts';
 import { writeNatsAuth } from '../../cli/commands/nats-auth.ts';
 import { EmbeddedNats } from '../../runtime/embedded-nats.ts';
-import { host, jobsDirOn, killHosts, starts, type Host } from '../helpers/hosts.ts';
+import { expectTakenUpFromCheckpoints, host, jobsDirOn, killHosts, starts, type Host } from '../helpers/hosts.ts';
 import { startNats, type NatsFixture } from '../helpers/nats.ts';
 import { until } from '../helpers/until.ts';
 
@@ -55,7 +55,10 @@ describe('remote workers', () => {
       const [runId] = readdirSync(h.runs);
       expect(JSON.parse(readFileSync(join(h.runs, runId!, 'report.json'), 'utf8')).valid_submission).toBe(true);
       expect(readFileSync(join(h.gpuHost, 'work', 'gpu-node.log'), 'utf8')).not.toMatch(/[Pp]ermissions? [Vv]iolation/);
-      expect(readFileSync(join(h.workerHost, 'work', 'worker.log'), 'utf8')).not.toMatch(/[Pp]ermissions? [Vv]iolation/);
+      const workerLog = readFileSync(join(h.workerHost, 'work', 'worker.log'), 'utf8');
+      expect(workerLog).not.toMatch(/[Pp]ermissions? [Vv]iolation|checkpoint not written/);
+      // its user may write its actors' checkpoints (runtime/checkpoint-store.ts)
+      expect(workerLog).toMatch(/"actor":"researcher\.t0".*first checkpoint written/);
       for (const x of [worker, gpu]) x.child.kill('SIGTERM');
       expect(await worker.exited).toBe(0);
       expect(await gpu.exited).toBe(0);
@@ -86,6 +89,7 @@ describe('remote workers', () => {
     const code = await run.exited;
     expect(code, run.output()).toBe(0);
     expect(run.output()).toMatch(/worker \S+ took the researcher role/);
+    expectTakenUpFromCheckpoints(join(workerHost, 'work', 'worker.log'));
     const [runId] = readdirSync(runs);
     const runDir = join(runs, runId!);
     expect(JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')).valid_submission).toBe(true);
@@ -127,6 +131,7 @@ describe('remote workers', () => {
     expect(JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')).valid_submission).toBe(true);
     const log = readFileSync(join(otherHost, 'work', 'worker.log'), 'utf8');
     for (const role of ['researcher', 'developer', 'validator', 'memory']) expect(log).toMatch(new RegExp(`"role":"${role}".*took over a role whose worker was lost`));
+    expectTakenUpFromCheckpoints(join(otherHost, 'work', 'worker.log'));
     const started = starts(jobsDir);
     expect(started.length, 'the roles went on on the second worker').toBeGreaterThan(beforeLoss);
     expect(new Set(started).size, started.join(' ')).toBe(started.length);

@@ -3,7 +3,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { expect } from 'vitest';
 import { STARTS_LOG } from '../../gpu-node/gpu-node.ts';
+import { until } from './until.ts';
 
 const GOME = join(resolve(import.meta.dirname, '../..'), 'bin', 'gome.mjs');
 
@@ -54,6 +56,21 @@ export function starts(jobsDir: string): string[] {
   return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split('\t')[0]!) : [];
 }
 
+/**
+ * A full job running now on a GPU node, seen from outside: the last job its start log names (jobs run one at a time) is
+ * a full run started after the first `after` starts and at least `minAgeMs` ago, and a process of its workspace is
+ * alive. Jobs of a small competition take about a second, so a fixed wait after a start may land after the job ended.
+ */
+export async function fullJobRunning(jobsDir: string, ms: number, opts: { after?: number; minAgeMs?: number } = {}): Promise<string> {
+  return until(() => {
+    const f = join(jobsDir, STARTS_LOG);
+    const lines = existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).slice(opts.after ?? 0) : [];
+    const [jobId, , at] = lines.at(-1)?.split('\t') ?? [];
+    if (!jobId?.endsWith('-full') || Date.now() - Number(at) < (opts.minAgeMs ?? 0)) return null;
+    return processesMentioning(join(jobsDir, jobId)).length > 0 ? jobId : null;
+  }, ms, 'a full run to be running on the GPU node');
+}
+
 /** The jobs folder of the run a GPU node's work folder holds, once the run has reached it. */
 export async function jobsDirOn(gpuWork: string, ms: number): Promise<string> {
   const runs = join(gpuWork, 'runs');
@@ -62,5 +79,20 @@ export async function jobsDirOn(gpuWork: string, ms: number): Promise<string> {
     if (d) return join(runs, d, 'jobs');
     if (Date.now() > end) throw new Error(`timed out waiting for a run to reach the GPU node at ${gpuWork}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Each role a worker took up again, or over, was rebuilt from its actors' checkpoints (runtime/checkpoint.ts) and not
+ * from the whole log alone: at least one actor of it from a checkpoint, and the log read from past the run's start
+ * when every actor had one. Read from the worker's own log.
+ */
+export function expectTakenUpFromCheckpoints(workerLog: string): void {
+  const attached = readFileSync(workerLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.msg === 'role attached' && Number(l.resumed) > 0);
+  expect(new Set(attached.map((l) => l.role))).toEqual(new Set(['researcher', 'developer', 'validator', 'memory']));
+  for (const l of attached) {
+    expect(Number(l.fromCheckpoints), JSON.stringify(l)).toBeGreaterThan(0);
+    if (l.fromCheckpoints === (l.actors as string[]).length) expect(Number(l.logFrom), JSON.stringify(l)).toBeGreaterThan(1);
   }
 }
