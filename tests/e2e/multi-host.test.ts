@@ -3,13 +3,15 @@
 // the GPU node on one, a worker on another and the coordinating gome run on the third. Mid-run the worker's host is
 // partitioned from the others by an nft drop rule for five seconds, and later the GPU host's NATS node is killed: the
 // run finishes with a valid submission, and every job started exactly once (the GPU node's start log, from outside).
-import { spawn, type ChildProcess } from 'node:child_process';
+// In a second run on four such hosts, every process of the worker's namespace is killed (a second worker's host takes
+// its roles over, from their checkpoints) and later the GPU node is killed mid-job and started again.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../grading/helpers.ts';
-import { host, jobsDirOn, killHosts, starts, type Host } from '../helpers/hosts.ts';
-import { createNet, netnsUnavailable, type Net } from '../helpers/netns.ts';
+import { expectTakenUpFromCheckpoints, fullJobRunning, host, jobsDirOn, killHosts, processesMentioning, starts, type Host } from '../helpers/hosts.ts';
+import { createNet, netnsUnavailable, type Net, type NetHost } from '../helpers/netns.ts';
 import { until } from '../helpers/until.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -18,12 +20,31 @@ const why = netnsUnavailable();
 if (why) console.warn(`multi-host tests skipped: ${why}`);
 
 let net: Net | null = null;
+const nets: Net[] = [];
 const natsNodes: ChildProcess[] = [];
 afterAll(() => {
   killHosts();
   for (const p of natsNodes) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   net?.stop();
+  for (const n of nets) n.stop();
 });
+
+/** A node of the shipped three-node cluster (deploy/nats) on each of `on`, its store in that host's folder; the URLs. */
+async function natsCluster(on: Array<{ net: NetHost; dir: string }>): Promise<string> {
+  const routes = on.map((h) => `${h.net.ip}:6222`);
+  for (const [i, h] of on.entries()) {
+    natsNodes.push(spawn('ip', ['netns', 'exec', h.net.ns, START, ['a', 'b', 'c'][i]!, join(h.dir, 'nats'), ...routes], { env: { ...process.env, GOME_NATS_HOST: h.net.ip }, stdio: 'ignore' }));
+  }
+  for (const h of on) await healthy(h.net.ip, 30_000);
+  return on.map((h) => `nats://${h.net.ip}:4222`).join(',');
+}
+
+/** SIGKILLs every process in a network namespace (a host lost), seen from outside. */
+function killNamespace(ns: string): number {
+  const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number);
+  for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  return pids.length;
+}
 
 async function healthy(ip: string, ms: number): Promise<void> {
   const end = Date.now() + ms;
@@ -41,15 +62,8 @@ describe.skipIf(why !== null)('multi-host', () => {
     const n = net!;
     const [gpuNet, workerNet, coordNet] = n.hosts as [typeof n.hosts[0], typeof n.hosts[0], typeof n.hosts[0]];
     const dirs = { gpu: tempDir('gome gpu host-'), worker: tempDir('gome worker host-'), coord: tempDir('gome coord host-') };
-    const routes = n.hosts.map((h) => `${h.ip}:6222`);
     // a NATS node on each host, its store in that host's folder
-    for (const [i, h] of n.hosts.entries()) {
-      const folder = Object.values(dirs)[i]!;
-      const p = spawn('ip', ['netns', 'exec', h.ns, START, ['a', 'b', 'c'][i]!, join(folder, 'nats'), ...routes], { env: { ...process.env, GOME_NATS_HOST: h.ip }, stdio: 'ignore' });
-      natsNodes.push(p);
-    }
-    for (const h of n.hosts) await healthy(h.ip, 30_000);
-    const url = n.hosts.map((h) => `nats://${h.ip}:4222`).join(',');
+    const url = await natsCluster(n.hosts.map((h, i) => ({ net: h, dir: Object.values(dirs)[i]! })));
     const comp = join(dirs.coord, 'competitions', 'breast-cancer-diagnosis');
     cpSync(join(REPO, 'bench', 'breast-cancer-diagnosis'), comp, { recursive: true });
     const runs = join(dirs.coord, 'runs');
@@ -83,4 +97,65 @@ describe.skipIf(why !== null)('multi-host', () => {
     expect(await worker.exited).toBe(0);
     expect(await gpu.exited).toBe(0);
   }, 420_000);
+
+  it('multi-host - hosts lost in network namespaces: every process of the worker\'s killed, another worker host takes its roles over from their checkpoints; the GPU node killed mid-job and started again; every job once, replay exact', async () => {
+    const n = createNet(['gpu', 'worker', 'spare', 'coord']);
+    nets.push(n);
+    const [gpuNet, workerNet, spareNet, coordNet] = n.hosts as [NetHost, NetHost, NetHost, NetHost];
+    const dirs = { gpu: tempDir('gome gpu host-'), worker: tempDir('gome worker host-'), spare: tempDir('gome spare host-'), coord: tempDir('gome coord host-') };
+    // the cluster's nodes on the GPU, spare and coordinating hosts: the lost worker host takes none with it
+    const url = await natsCluster([{ net: gpuNet, dir: dirs.gpu }, { net: spareNet, dir: dirs.spare }, { net: coordNet, dir: dirs.coord }]);
+    const comp = join(dirs.coord, 'competitions', 'breast-cancer-diagnosis');
+    cpSync(join(REPO, 'bench', 'breast-cancer-diagnosis'), comp, { recursive: true });
+    const runs = join(dirs.coord, 'runs');
+    mkdirSync(runs, { recursive: true });
+    const others = (mine: string) => Object.values(dirs).filter((d) => d !== mine);
+    const gpuNode = () => host(dirs.gpu, others(dirs.gpu), ['gpu-node', '--nats', url, '--work', join(dirs.gpu, 'work')], gpuNet.ns);
+    const workerOn = (dir: string, ns: string) => host(dir, others(dir), ['worker', '--nats', url, '--roles', 'researcher,developer,validator,memory', '--any', '--work', join(dir, 'work')], ns);
+    let gpu = gpuNode();
+    const worker = workerOn(dirs.worker, workerNet.ns);
+    await until(() => /serving runs/.test(gpu.output()), 30_000, `the gpu node to serve (${gpu.output()})`);
+    await until(() => /hosting researcher/.test(worker.output()), 30_000, `the worker to serve (${worker.output()})`);
+    const run = host(dirs.coord, others(dirs.coord), ['run', comp, '--budget', '150s', '--preset', 'quick', '--nats', url, '--remote', '--runs', runs], coordNet.ns);
+    const jobsDir = await jobsDirOn(join(dirs.gpu, 'work'), 90_000);
+    await until(() => starts(jobsDir).length >= 3, 90_000, 'three jobs to start');
+    const spare = workerOn(dirs.spare, spareNet.ns);
+    await until(() => /hosting researcher/.test(spare.output()), 30_000, `the spare worker to serve (${spare.output()})`);
+
+    // the worker host is lost: every process in its namespace, killed from outside
+    expect(killNamespace(workerNet.ns)).toBeGreaterThan(0);
+    await worker.exited;
+    const spareLog = () => (existsSync(join(dirs.spare, 'work', 'worker.log')) ? readFileSync(join(dirs.spare, 'work', 'worker.log'), 'utf8') : '');
+    await until(() => (spareLog().match(/took over a role whose worker was lost/g) ?? []).length >= 4, 60_000, 'the spare worker to take the four roles over');
+    const afterTakeover = starts(jobsDir).length;
+
+    // the GPU host's node is lost mid-job and started again
+    const killed = await fullJobRunning(jobsDir, 90_000, { after: afterTakeover });
+    process.kill(-gpu.child.pid!, 'SIGKILL');
+    await gpu.exited;
+    await until(() => processesMentioning(join(dirs.gpu, 'work')).length === 0, 10_000, 'the lost node\'s job to die');
+    gpu = gpuNode();
+    await until(() => /taken up again/.test(gpu.output()), 60_000, `the gpu node to take the run up again (${gpu.output()})`);
+
+    const code = await run.exited;
+    expect(code, run.output()).toBe(0);
+    const [runId] = readdirSync(runs);
+    const runDir = join(runs, runId!);
+    expect(JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')).valid_submission).toBe(true);
+    expectTakenUpFromCheckpoints(join(dirs.spare, 'work', 'worker.log'));
+    // every job started once, counted where the jobs ran; the one killed with the GPU node twice, and charged once
+    const counts = new Map<string, number>();
+    for (const j of starts(jobsDir)) counts.set(j, (counts.get(j) ?? 0) + 1);
+    expect(counts.get(killed), `${killed} ran again once`).toBe(2);
+    for (const [j, c] of counts) if (j !== killed) expect(c, `${j} ran once`).toBe(1);
+    const refunds = readFileSync(join(dirs.gpu, 'work', 'gpu-node.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+      .filter((l) => l.jobId === killed && /its time is refunded/.test(l.msg));
+    expect(refunds).toHaveLength(1);
+    const replay = spawnSync(process.execPath, [join(REPO, 'bin', 'gome.mjs'), 'replay', runDir], { encoding: 'utf8', timeout: 120_000 });
+    expect(replay.status, replay.stdout + replay.stderr).toBe(0);
+    expect(replay.stdout).toMatch(/every one equal to the log/);
+    for (const h of [spare, gpu]) h.child.kill('SIGTERM');
+    expect(await spare.exited).toBe(0);
+    expect(await gpu.exited).toBe(0);
+  }, 480_000);
 });

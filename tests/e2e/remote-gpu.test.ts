@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../grading/helpers.ts';
-import { host, jobsDirOn, killHosts, processesMentioning, starts, type Host } from '../helpers/hosts.ts';
+import { fullJobRunning, host, jobsDirOn, killHosts, processesMentioning, starts, type Host } from '../helpers/hosts.ts';
 import { startNats, type NatsFixture } from '../helpers/nats.ts';
 import { until } from '../helpers/until.ts';
 
@@ -17,16 +17,24 @@ let nats: NatsFixture;
 beforeAll(async () => { nats = await startNats(); }, 30_000);
 afterAll(async () => { killHosts(); await nats?.close(); });
 
-function setUp(): { gpuHost: string; runHost: string; work: string; runs: string; comp: string } {
+/**
+ * Two hosts' folders and a competition on the run host: breast-cancer-diagnosis (jobs of about a second), or
+ * letter-recognition where a job must still be running seconds after it started (full runs of 8–10 s), so that the
+ * lost node's clock had charged it something to refund.
+ */
+function setUp(competition = 'breast-cancer-diagnosis'): { gpuHost: string; runHost: string; work: string; runs: string; comp: string } {
   const gpuHost = tempDir('gome gpu host-');
   const runHost = tempDir('gome run host-');
-  const comp = join(runHost, 'competitions', 'breast-cancer-diagnosis');
-  cpSync(join(REPO, 'bench', 'breast-cancer-diagnosis'), comp, { recursive: true });
+  const comp = join(runHost, 'competitions', competition);
+  cpSync(join(REPO, 'bench', competition), comp, { recursive: true });
   const work = join(gpuHost, 'work');
   const runs = join(runHost, 'runs');
   mkdirSync(runs, { recursive: true });
   return { gpuHost, runHost, work, runs, comp };
 }
+
+/** How long a job has run when its node is lost: past a lease renewal (2 s) and a save of the budget clock (1 s). */
+const LOST_AFTER_MS = 3_000;
 
 const gpuNode = (s: ReturnType<typeof setUp>): Host => host(s.gpuHost, [s.runHost], ['gpu-node', '--nats', nats.server.url, '--work', s.work]);
 const serving = (h: Host) => until(() => /serving runs/.test(h.output()), 30_000, `the gpu node to serve (${h.output()})`);
@@ -71,13 +79,12 @@ describe('remote gpu node', () => {
   }, 180_000);
 
   it('remote gpu - the GPU node killed mid-job and started again: the job runs once more, its lost time is refunded, and the run finishes', async () => {
-    const s = setUp();
+    const s = setUp('letter-recognition');
     let node = gpuNode(s);
     await serving(node);
     const run = host(s.runHost, [s.gpuHost], ['run', s.comp, '--budget', '90s', '--preset', 'quick', '--nats', nats.server.url, '--remote-gpu', '--runs', s.runs]);
     const jobsDir = await jobsDirOn(s.work, 60_000);
-    const killed = await until(() => starts(jobsDir).find((j) => j.endsWith('-full')), 60_000, 'a full run to start');
-    await new Promise((r) => setTimeout(r, 1_500));
+    const killed = await fullJobRunning(jobsDir, 90_000, { minAgeMs: LOST_AFTER_MS });
     process.kill(-node.child.pid!, 'SIGKILL'); // the GPU host is lost: the node and every process of its group
     await node.exited;
     // the lost host's job died with it (bubblewrap dies with its parent): nothing of the GPU host's work runs
@@ -109,7 +116,7 @@ describe('remote gpu node', () => {
   }, 300_000);
 
   it('remote gpu - a GPU node lost for good mid-job: another node takes the run over with its budget, runs the job again with the lost time refunded, and the run finishes', async () => {
-    const s = setUp();
+    const s = setUp('letter-recognition');
     const otherHost = tempDir('gome other gpu host-');
     const otherWork = join(otherHost, 'work');
     const nodes = [gpuNode(s), host(otherHost, [s.runHost, s.gpuHost], ['gpu-node', '--nats', nats.server.url, '--work', otherWork])];
@@ -122,8 +129,7 @@ describe('remote gpu node', () => {
     }, 60_000, 'a node to take the run');
     const lostJobs = join(works[taken.i]!, 'runs', taken.runId, 'jobs');
     const takerJobs = join(works[1 - taken.i]!, 'runs', taken.runId, 'jobs');
-    const killed = await until(() => starts(lostJobs).find((j) => j.endsWith('-full')), 60_000, 'a full run to start');
-    await new Promise((r) => setTimeout(r, 1_500));
+    const killed = await fullJobRunning(lostJobs, 90_000, { minAgeMs: LOST_AFTER_MS });
     process.kill(-nodes[taken.i]!.child.pid!, 'SIGKILL'); // this GPU host is lost and never comes back
     await nodes[taken.i]!.exited;
     const code = await run.exited;
