@@ -202,6 +202,11 @@ export const payloads = {
   'actor.resume': z.object({
     machine: z.string().nullable(), consumed: z.number().int().nonnegative(), unsent: z.number().int().nonnegative(),
     redelivered: z.array(z.string()),
+    /**
+     * The stream sequence of the last message to it that its resumed state holds: messages to it after that one and
+     * before this record are consumed after it (absent in logs recorded before it: every message before the record).
+     */
+    through: z.number().int().nonnegative().optional(),
   }),
   /** A brain's call to a model (the rendered prompt, the reply, tokens, cost): recorded, served by replay and cassettes. */
   'llm.call': LlmCall,

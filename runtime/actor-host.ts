@@ -199,6 +199,7 @@ export class ActorHost {
     const redeliver = r.redeliver ?? [];
     this.journal({ to: this.address, type: 'actor.resume', payload: {
       machine: b.kind === 'machine' ? b.machine.id : null, consumed: this.consumed, unsent: unsent.length, redelivered: redeliver.map((e) => e.id),
+      ...(b.kind === 'machine' && r.through !== undefined ? { through: r.through } : {}),
     } });
     // pending requests' deadlines start again: the downtime is nobody's fault
     this.ledger.restore({ pending: r.pending ?? [], expired: r.expired ?? [] });

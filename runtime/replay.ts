@@ -92,6 +92,8 @@ interface Actor {
   through: number;
   /** Messages to it after the end of its life: its next life consumes them first. */
   deferred: Decoded[];
+  /** Per life, how far the state its next life was resumed from went (see run()). */
+  resumedThrough: Array<number | null>;
   /** Its requests, settled as its host settled them; a request expires where its deadline notice is in the log. */
   book: RequestBook;
   /** The ids of its requests whose deadline notice is in the log. */
@@ -168,6 +170,9 @@ function run(log: readonly Decoded[], machines: MachineRegistry, opts: ReplayOpt
   // what each machine emitted (its host's own deadline and crash notices aside), how far it got, what expired
   const expected = new Map<string, Array<{ seq: number; env: Envelope }>>();
   const stops = new Map<string, Array<number | null>>();
+  // per life after the first: the last message its resumed state held (messages after it and before the actor.resume
+  // record reached the actor after the record); null when the record does not say (every message before it)
+  const resumedThrough = new Map<string, Array<number | null>>();
   const expiredIds = new Map<string, Set<string>>();
   // the life it was checkpointed in: ended when it was written at the actor's stop, else until an actor.stop after it
   for (const cp of checkpoints.values()) stops.set(cp.address, [cp.stopped ? cp.consumed : null]);
@@ -177,6 +182,7 @@ function run(log: readonly Decoded[], machines: MachineRegistry, opts: ReplayOpt
     if (m.journal) {
       const segs = stops.get(a) ?? stops.set(a, []).get(a)!;
       if (m.env.type === 'actor.start' || (m.env.type === 'actor.resume' && m.env.payload.machine !== null)) segs.push(null);
+      if (m.env.type === 'actor.resume' && m.env.payload.machine !== null) (resumedThrough.get(a) ?? resumedThrough.set(a, []).get(a)!).push(m.env.payload.through ?? null);
       else if (m.env.type === 'actor.stop' && segs.length) segs[segs.length - 1] = m.env.payload.consumed;
       continue;
     }
@@ -188,7 +194,7 @@ function run(log: readonly Decoded[], machines: MachineRegistry, opts: ReplayOpt
   }
 
   for (const cp of checkpoints.values()) {
-    if (replayed.has(cp.address)) actors.set(cp.address, fromCheckpoint(cp, machines, expected, stops, expiredIds));
+    if (replayed.has(cp.address)) actors.set(cp.address, fromCheckpoint(cp, machines, expected, stops, expiredIds, resumedThrough));
   }
   for (const m of log) {
     if (opts.until !== undefined && m.seq > opts.until) break;
@@ -198,7 +204,7 @@ function run(log: readonly Decoded[], machines: MachineRegistry, opts: ReplayOpt
         if (actors.has(m.env.from)) {
           throw new ReplayUnavailable(`actor ${m.env.from} started twice in this log (a resumed run)`, 'replaying a resumed run is not built yet: replay the log up to the restart with --until');
         }
-        const actor = startActor(m, machines, expected, stops, expiredIds);
+        const actor = startActor(m, machines, expected, stops, expiredIds, resumedThrough);
         actors.set(actor.address, actor);
         compared += check(actor, m, initial(actor, m));
       } else if (m.env.type === 'actor.resume' && m.env.payload.machine !== null) {
@@ -220,7 +226,8 @@ function run(log: readonly Decoded[], machines: MachineRegistry, opts: ReplayOpt
     if (consumedBefore(m)) continue;
     if (!actor) continue;
     const limit = actor.stops[actor.segment] ?? null;
-    if (limit !== null && actor.consumed >= limit) { actor.deferred.push(m); continue; }
+    const resumedAt = actor.resumedThrough[actor.segment] ?? null; // the next life's actor.resume names how far its state went
+    if ((limit !== null && actor.consumed >= limit) || (resumedAt !== null && m.seq > resumedAt)) { actor.deferred.push(m); continue; }
     compared += consume(actor, m);
   }
 
@@ -259,7 +266,7 @@ export function decodeAll(messages: readonly LoggedMessage[]): Decoded[] {
 }
 
 function startActor(m: Decoded, machines: MachineRegistry, expected: Map<string, Array<{ seq: number; env: Envelope }>>, stops: Map<string, Array<number | null>>,
-  expiredIds: Map<string, Set<string>>): Actor {
+  expiredIds: Map<string, Set<string>>, resumedThrough: Map<string, Array<number | null>>): Actor {
   const start = m.env as Envelope<'actor.start'>;
   const machine = machines[start.payload.machine];
   if (!machine) {
@@ -272,13 +279,14 @@ function startActor(m: Decoded, machines: MachineRegistry, expected: Map<string,
     // the same sender, run and trace as the recorded host; ids and times are not compared
     factory: new EnvelopeFactory(start.run, address, start.trace, { now: () => start.ts }),
     expected: expected.get(address) ?? [], next: 0, stops: stops.get(address) ?? [null], segment: 0, consumed: 0, unsent: [], through: 0, deferred: [],
+    resumedThrough: resumedThrough.get(address) ?? [],
     book: new RequestBook(), expiring: expiredIds.get(address) ?? new Set(), routes: start.payload.routes ?? [],
   };
 }
 
 /** An actor as its checkpoint left it: its state, its counts, its requests; it goes on with the log after it. */
 function fromCheckpoint(cp: Checkpoint, machines: MachineRegistry, expected: Map<string, Array<{ seq: number; env: Envelope }>>, stops: Map<string, Array<number | null>>,
-  expiredIds: Map<string, Set<string>>): Actor {
+  expiredIds: Map<string, Set<string>>, resumedThrough: Map<string, Array<number | null>>): Actor {
   const machine = machines[cp.machine];
   if (!machine) {
     throw new ReplayUnavailable(`the checkpoint of ${cp.address} holds machine "${cp.machine}", which this build does not have`,
@@ -288,6 +296,7 @@ function fromCheckpoint(cp: Checkpoint, machines: MachineRegistry, expected: Map
     address: cp.address, machine, snapshot: snapshotOf(machine, cp),
     factory: new EnvelopeFactory(cp.run, cp.address, cp.trace, { now: () => 0 }, cp.nextSeq),
     expected: expected.get(cp.address) ?? [], next: 0, stops: stops.get(cp.address) ?? [null], segment: 0, consumed: cp.consumed, unsent: [], through: cp.through, deferred: [],
+    resumedThrough: resumedThrough.get(cp.address) ?? [],
     book: RequestBook.from(cp.book), expiring: expiredIds.get(cp.address) ?? new Set(), routes: cp.routes,
   };
 }

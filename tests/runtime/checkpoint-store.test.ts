@@ -87,18 +87,54 @@ describe('checkpoint store', () => {
     const plan = planResume(tail, machines, new Map([[ECHO, cp]]));
     const point = plan.points.get(ECHO)!;
     expect(point.deferred?.map((e) => (e.payload as { reason: string }).reason)).toEqual(['d', 'e']);
+    // one more arrives after the log was read and before the actor is resumed: its resumed life consumes it after its
+    // actor.resume record, and so does replay (the record names how far the state went)
+    cli.send(ECHO, 'run.stop', { reason: 'f' });
+    await stored.flush();
     const second = await echoHost(run, store, point);
-    await until(() => replies.length === 5, 20_000, 'the two messages sent while it was down to be echoed');
+    await until(() => replies.length === 6, 20_000, 'the three messages sent while it was down to be echoed');
     await new Promise((r) => setTimeout(r, 500));
-    expect(replies.map((e) => (e.payload as { reason: string }).reason)).toEqual(['echo:a', 'echo:b', 'echo:c', 'echo:d', 'echo:e']);
-    expect((second.state!.context as { seen: string[] }).seen).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(replies.map((e) => (e.payload as { reason: string }).reason)).toEqual(['echo:a', 'echo:b', 'echo:c', 'echo:d', 'echo:e', 'echo:f']);
+    expect((second.state!.context as { seen: string[] }).seen).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
     await second.stop();
     await stored.flush();
-    expect((await store.read(run, ECHO))).toMatchObject({ consumed: 5, stopped: true });
+    expect((await store.read(run, ECHO))).toMatchObject({ consumed: 6, stopped: true });
 
     // the whole log replays: the messages that came while it was down are consumed at its resume, as they were
     const report = replay(await logOf(run), machines);
-    expect(report.actors.find((a) => a.address === ECHO)).toMatchObject({ consumed: 5, compared: 5 });
+    expect(report.actors.find((a) => a.address === ECHO)).toMatchObject({ consumed: 6, compared: 6 });
+    cli.stop();
+  }, 40_000);
+
+  it('checkpoint store - an actor whose host died is taken up from its checkpoint and the log; what came after the log was read is handled after its resume, and replay agrees', async () => {
+    const run = 'cp-crash';
+    await Recorder.ensure(nats.bus.nc, run);
+    const store = await CheckpointStore.open(nats.bus.nc);
+    const cli = new Client(stored, run, 'cli.0', clock).start();
+    const replies: string[] = [];
+    cli.onMessage((e) => replies.push((e.payload as { reason: string }).reason));
+    const first = await echoHost(run, store);
+    for (const r of ['a', 'b', 'c']) cli.send(ECHO, 'run.stop', { reason: r });
+    await until(() => replies.length === 3, 10_000, 'three echoes');
+    await first.abandon(); // its host dies: no actor.stop, no last checkpoint
+    for (const r of ['d', 'e']) cli.send(ECHO, 'run.stop', { reason: r });
+    await stored.flush();
+    const cp = (await store.read(run, ECHO))!;
+    expect(cp.stopped).toBe(false);
+    const plan = planResume(await logOf(run, cp.through + 1), machines, new Map([[ECHO, cp]]));
+    const point = plan.points.get(ECHO)!;
+    expect(point.consumed).toBe(5); // d and e are in the log: the rebuilt state holds them, their echoes are owed
+    expect(point.unsent).toHaveLength(2);
+    cli.send(ECHO, 'run.stop', { reason: 'f' }); // after the log was read, before the actor is resumed
+    await stored.flush();
+    const second = await echoHost(run, store, point);
+    await until(() => replies.length === 6, 20_000, 'the owed echoes and the one sent after the log was read');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(replies).toEqual(['echo:a', 'echo:b', 'echo:c', 'echo:d', 'echo:e', 'echo:f']);
+    await second.stop();
+    await stored.flush();
+    const report = replay(await logOf(run), machines);
+    expect(report.actors.find((a) => a.address === ECHO)).toMatchObject({ consumed: 6, compared: 6 });
     cli.stop();
   }, 40_000);
 
