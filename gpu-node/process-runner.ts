@@ -151,6 +151,20 @@ export function killJobTree(rootPid: number, pgid: number, known: KnownProcesses
   }
 }
 
+/** How long a finished job's killed group may take to be gone before the runner reports anyway. */
+const GONE_WITHIN_MS = 2_000;
+
+/**
+ * Waits until nothing of the job's group or tree is alive (a SIGKILLed process goes on for a moment: it closes its
+ * files, and so its pipes, before it is a zombie), killing again whatever still is; at most `ms`.
+ */
+async function jobTreeGone(rootPid: number, pgid: number, known: KnownProcesses, ms = GONE_WITHIN_MS): Promise<void> {
+  for (const end = Date.now() + ms; liveJobProcesses(rootPid, pgid).length > 0 && Date.now() < end;) {
+    killJobTree(rootPid, pgid, known);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 class UsageSampler {
   private cpuTicks = new Map<number, number>();
   /** every process ever seen in the job's tree (so that reparented setsid children can still be killed) */
@@ -280,6 +294,7 @@ export function runProcess(spec: RunSpec): Promise<ProcessResult> {
       // a grandchild that escaped may still hold the pipes: wait briefly, then stop reading
       const grace = new Promise<void>((r) => setTimeout(r, 500).unref());
       void Promise.race([streamsDone, grace]).then(async () => {
+        await jobTreeGone(pid, pgid, sampler.known); // when the runner reports, none of the job runs any more
         child.stdout!.destroy();
         child.stderr!.destroy();
         await io.close();
