@@ -154,9 +154,10 @@ export function buildProgram(): Command {
     .description('continue a run that crashed or was killed (kill -9 included) from its own message log: the actors are rebuilt by replaying it, the time the run was down is not charged, no finished job runs again and a job that was running at the crash runs once more')
     .option('--runs <dir>', 'where run directories are', 'runs')
     .option('--nats <url>', 'the NATS server the run used, when it did not use the embedded one')
+    .option('--nats-key <file>', 'the nkey seed file of this host\'s NATS user, for a --nats server with users')
     .option('--log-level <level>', 'pino level for runs/<id>/gome.log', 'info')
-    .action(async (run: string, f: { runs: string; nats?: string; logLevel: string }) => {
-      const r = await resumeRun({ run, runsRoot: f.runs, logLevel: f.logLevel, handleSignals: true, ...(f.nats ? { natsUrl: f.nats } : {}) });
+    .action(async (run: string, f: { runs: string; nats?: string; natsKey?: string; logLevel: string }) => {
+      const r = await resumeRun({ run, runsRoot: f.runs, logLevel: f.logLevel, handleSignals: true, ...(f.nats ? { natsUrl: f.nats } : {}), ...(f.natsKey ? { natsKeyFile: f.natsKey } : {}) });
       out(r.runDir);
       if (r.status === 'stopped' && r.stopReason?.startsWith('signal')) process.exitCode = 130;
     });

@@ -104,6 +104,16 @@ export class BudgetClock {
     this.persist();
   }
 
+  /**
+   * Time the run was not going on is not counted: a GPU node serving a run whose coordinating host was down and has
+   * resumed it (whose own clock did not count that time) goes on with no more used than the run says.
+   */
+  uncount(ms: number): void {
+    if (!Number.isFinite(ms) || ms <= 0) return;
+    this.elapsedBeforeMs -= Math.min(ms, this.elapsedMs());
+    this.persist();
+  }
+
   /** One clock reading: used and remaining are consistent with each other. */
   snapshot(): Budget {
     const now = this.clock.now();

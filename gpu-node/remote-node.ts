@@ -125,7 +125,13 @@ export class RemoteGpuNode {
    */
   async attach(req: GpuAttach, from?: GpuLease): Promise<GpuAttachReply> {
     if (this.runs.has(req.run)) {
+      // asked again: the run was resumed on its coordinating host, whose clock did not count the time it was down
       const s = this.runs.get(req.run)!;
+      const behind = req.budgetMs - s.budget.remainingMs();
+      if (behind > 1_000) {
+        s.budget.uncount(behind);
+        this.o.logger.warn({ run: req.run, uncountedMs: Math.round(behind) }, 'the run was resumed on its coordinating host: the time it was down is not counted');
+      }
       return { ok: true, node: this.name, sandbox: s.node.stats().sandbox ?? this.o.sandbox, gpus: s.node.stats().gpus?.length ?? 0, resumed: false };
     }
     const dir = join(this.o.workDir, 'runs', req.run);

@@ -205,7 +205,7 @@ export class ActorHost {
     this.ledger.restore({ pending: r.pending ?? [], expired: r.expired ?? [] });
     for (const u of unsent) this.emitAll([u.out], u.cause);
     if (!this.o.durable) for (const env of r.deferred ?? []) this.mailbox.push(env);
-    for (const env of redeliver) this.mailbox.push(env);
+    if (!this.o.durable) for (const env of redeliver) this.mailbox.push(env); // a durable inbox delivers them again itself
     this.log.info({ consumed: this.consumed, pending: r.pending?.length ?? 0, unsent: unsent.length, redelivered: redeliver.length }, 'actor resumed from the log');
   }
 

@@ -21,6 +21,8 @@ export interface ResumePlan {
   envelopes: Envelope[];
   /** The time of the last recorded message: the run was alive until then. */
   lastTs: number | null;
+  /** The stream sequence of the last message the plan was made from (0 for none). */
+  lastSeq: number;
 }
 
 export function planResume(messages: readonly LoggedMessage[], machines: MachineRegistry, checkpoints: ReadonlyMap<string, Checkpoint> = new Map()): ResumePlan {
@@ -48,7 +50,7 @@ export function planResume(messages: readonly LoggedMessage[], machines: Machine
     const p = points.get(req.to) ?? { nextSeq: 0 };
     points.set(req.to, { ...p, redeliver: [...(p.redeliver ?? []), req] });
   }
-  return { points, machines: machineAddrs, finished, envelopes: log.map((m) => m.env), lastTs };
+  return { points, machines: machineAddrs, finished, envelopes: log.map((m) => m.env), lastTs, lastSeq: messages.reduce((n, m) => Math.max(n, m.seq), 0) };
 }
 
 /** Requests to services (not machine actors, which are rebuilt and answer by themselves) with no answer in the log. */

@@ -8,6 +8,7 @@ import type { Envelope } from '../../protocols/messages.ts';
 import { subjects } from '../../protocols/subjects.ts';
 import type { Bus } from '../../runtime/bus.ts';
 import type { ArtifactStore } from '../../runtime/artifact-store.ts';
+import type { Recorder } from '../../runtime/recorder.ts';
 import { isBetter } from '../../actors/validator/run-checks.ts';
 import { JobLedger } from './job-ledger.ts';
 
@@ -28,6 +29,8 @@ export class RunArchive {
   private listeners: Array<(env: Envelope) => void> = [];
   /** A GPU node on another host: submissions come from the object store by id, never from its paths. */
   private store: ArtifactStore | null = null;
+  /** Ids of the envelopes observed. */
+  private readonly seen = new Set<string>();
   private readonly fetching: Array<Promise<void>> = [];
   /** Submissions that could not be fetched, with why (the report's finalize problems). */
   readonly fetchProblems: string[] = [];
@@ -62,7 +65,20 @@ export class RunArchive {
     for (const env of envs) this.observe(env);
   }
 
+  /**
+   * The messages recorded after `fromSeq` (a resumed run whose actors on other hosts went on while its plan was read
+   * and before the archive was attached): each observed once, whichever way it came.
+   */
+  async catchUp(recorder: Recorder, fromSeq: number): Promise<void> {
+    for await (const m of recorder.readRaw(undefined, undefined, fromSeq)) {
+      if (subjects.isDeadLetter(m.subject)) continue;
+      try { this.observe(decode(m.data)); } catch { /* not an envelope */ }
+    }
+  }
+
   observe(env: Envelope): void {
+    if (this.seen.has(env.id)) return; // caught up from the log and delivered live
+    this.seen.add(env.id);
     this.jobs.observe(env);
     switch (env.type) {
       case 'validate.request':

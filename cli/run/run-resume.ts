@@ -1,7 +1,11 @@
 // gome resume RUN: continues a run that crashed or was killed (kill -9 included) from its own log. The run's NATS store
 // holds every message; the actors are rebuilt by replaying it, the budget clock goes on from budget.json (the time the
 // run was down is not charged), completed jobs are never run again and a job that was running at the crash runs once
-// more. The run then ends like any run: final refit, submission and every report.
+// more. The run then ends like any run: final refit, submission and every report. A run whose actors and GPU node are
+// on other hosts (--remote) is resumed on its coordinating host: the GPU node and the workers kept serving it and are
+// asked again (what they hold they keep; a worker that holds none of a role's actors takes them up from their
+// checkpoints and the log), the coordinator's and brain's durable inboxes kept what was sent meanwhile, and the GPU node
+// does not count the time the coordinating host was down. A --remote-gpu run (actors here) is refused.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RunConfig, parseConfig, type TaskInfo } from '../../protocols/index.ts';
@@ -18,7 +22,7 @@ import { RunNotResumable } from './run-not-resumable.ts';
 import { drive, type RunOptions, type RunResult } from './run-session.ts';
 import { loadRoles } from './role-loader.ts';
 
-export interface ResumeOptions extends Pick<RunOptions, 'natsUrl' | 'brain' | 'logLevel' | 'handleSignals' | 'progress'> {
+export interface ResumeOptions extends Pick<RunOptions, 'natsUrl' | 'natsKeyFile' | 'brain' | 'logLevel' | 'handleSignals' | 'progress'> {
   /** A run directory or a run id under runsRoot. */
   run: string;
   runsRoot?: string;
@@ -39,6 +43,11 @@ export async function resumeRun(opts: ResumeOptions): Promise<RunResult> {
   if (meta.finished !== undefined) {
     throw new RunNotResumable(runId, `it already ended (${meta.status}) and its reports are written`, 'start a new run with gome run; resume continues runs that crashed or were killed before they ended');
   }
+  if (meta.remoteGpu === true && meta.remoteWorkers !== true) {
+    // its machine actors ran here on plain inboxes: what the GPU node sent them while this host was down or being
+    // resumed would be lost (with --remote, the coordinating host's inboxes are durable)
+    throw new RunNotResumable(runId, 'its jobs ran on a GPU node on another host while its actors ran here (--remote-gpu), and resuming such a run is not built yet', 'start the run again with gome run --remote-gpu; a run started with --remote (actors on workers) can be resumed');
+  }
   if (!opts.natsUrl && !existsSync(join(runDir, 'nats'))) {
     throw new RunNotResumable(runId, 'its message log is not in the run directory (it ran on an external NATS server)', 'pass the --nats URL of the server the run used');
   }
@@ -50,9 +59,6 @@ export async function resumeRun(opts: ResumeOptions): Promise<RunResult> {
   const publicTask = await buildTaskInfo(comp);
   if (publicTask.metric !== meta.task?.metric || publicTask.nTrainRows !== meta.task?.nTrainRows) {
     throw new RunNotResumable(runId, `the competition at ${config.competitionDir} is not the one the run was started on (metric or rows differ)`, 'restore the competition folder the run used');
-  }
-  if (meta.remoteGpu === true) {
-    throw new RunNotResumable(runId, 'its jobs ran on a GPU node on another host, and resuming such a run is not built yet', 'start the run again with gome run --remote-gpu');
   }
   // the same seeded split as the run's start (every job and the log refer to it)
   const data = await prepareRunData(comp, runDir, config, publicTask);
@@ -69,7 +75,9 @@ export async function resumeRun(opts: ResumeOptions): Promise<RunResult> {
     throw new RunNotResumable(runId, (e as Error).message, 'restore the role files the run used');
   }
   say(`gome resume ${runId}\n  run dir ${runDir}\n  competition ${comp.id} (${comp.taskType}, ${comp.metric}), budget ${(config.budgetMs / 1000).toFixed(0)} s`);
-  return drive({ opts, say, runId, runDir, comp, task: data.task, config, meta: resumedMeta, clock, startedAt: Number.isFinite(startedAt) ? startedAt : clock.now(),
+  // a run with hosts elsewhere is coordinated again from here: the same flags as its start
+  const remote = { ...(meta.remoteGpu === true ? { remoteGpu: true } : {}), ...(meta.remoteWorkers === true ? { remote: true } : {}) };
+  return drive({ opts: { ...opts, ...remote }, say, runId, runDir, comp, task: data.task, config, meta: resumedMeta, clock, startedAt: Number.isFinite(startedAt) ? startedAt : clock.now(),
     data, resume: true, roles,
     // the machines continue from the log with the prefix they were started with; this one only names a fresh actor's
     idPrefix: typeof meta.experimentIdPrefix === 'string' ? meta.experimentIdPrefix : '' });

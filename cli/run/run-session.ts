@@ -19,6 +19,8 @@ import { planResume, type ResumePlan } from '../../runtime/resume-plan.ts';
 import { RunNotResumable } from './run-not-resumable.ts';
 import type { ActorHost } from '../../runtime/actor-host.ts';
 import { Bus } from '../../runtime/bus.ts';
+import { DurableInbox } from '../../runtime/durable-inbox.ts';
+import { requestSpec } from '../../protocols/requests.ts';
 import { Client } from '../../runtime/client.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import { EmbeddedNats, killAllEmbedded } from '../../runtime/embedded-nats.ts';
@@ -132,6 +134,19 @@ export async function runCompetition(opts: RunOptions): Promise<RunResult> {
   return drive({ opts, say, runId, runDir, comp, task, config, meta, clock, startedAt, data, resume: false, roles, idPrefix });
 }
 
+/**
+ * The durable inboxes of the coordinator and the brain (a run with workers elsewhere), and the requests the brain
+ * answered in the log so far (a resumed run: acked again without being answered twice).
+ */
+async function coordinatingInboxes(bus: Bus, run: string, plan: ResumePlan | null): Promise<Map<string, { inbox: DurableInbox; handled?: Iterable<string> }>> {
+  const open = new Set((plan?.points.get(addr.brain)?.redeliver ?? []).map((e) => e.id));
+  const answered = (plan?.envelopes ?? []).filter((e) => e.to === addr.brain && requestSpec(e.type) && !open.has(e.id)).map((e) => e.id);
+  return new Map([
+    [addr.coordinator, { inbox: await DurableInbox.open(bus.nc, run, addr.coordinator) }],
+    [addr.brain, { inbox: await DurableInbox.open(bus.nc, run, addr.brain), handled: answered }],
+  ]);
+}
+
 /** 40 random bits in base 36 (8 characters): the tag that makes a run's experiment ids unique beyond it. */
 export function experimentTag(): string {
   return BigInt(`0x${randomBytes(5).toString('hex')}`).toString(36).padStart(8, '0');
@@ -196,6 +211,8 @@ export async function drive(s: Session): Promise<RunResult> {
   let recorder: Recorder | null = null;
   let archive: RunArchive | null = null;
   let runBrain: RunBrain | null = null;
+  /** With workers elsewhere: the coordinator's and the brain's durable inboxes. */
+  let coordinating: Map<string, { inbox: DurableInbox; handled?: Iterable<string> }> | null = null;
   /** Why the brain ended the loop early (an LLM cap), for the report. */
   let brainStop: string | null = null;
   // the grace after the budget is split in three: stop the work, let the actors report, write the run directory
@@ -272,6 +289,7 @@ export async function drive(s: Session): Promise<RunResult> {
     if (plan) archive.restore(plan.envelopes); // experiments, code and submissions as the log has them
     if (store) archive.fetchFrom(store);
     archive.attach(bus);
+    if (plan && workers) await archive.catchUp(recorder, plan.lastSeq + 1); // actors elsewhere went on meanwhile
     archive.onEnvelope(progressPrinter(segmentStart, say));
 
     // the CLI's inbox is open before any actor sends (a resumed coordinator may owe run.finished at once)
@@ -282,7 +300,10 @@ export async function drive(s: Session): Promise<RunResult> {
         say(`  worker ${t.worker} took the ${t.role} role (${t.actors.join(', ')})`);
       }
     }
-    hosts.push(...hostActors({ bus, runId, clock, config, task, root, ...(workers ? { only: COORDINATING_ROLES } : {}), gpu: gpu ? gpuNodeBehavior(gpu) : null, brain: brainBehavior(brain), judge: runBrain.judge, roles: s.roles, idPrefix: s.idPrefix,
+    // with actors on other hosts, the coordinator's and the brain's inboxes are durable too: what workers send while this
+    // host is down (or being resumed) waits for it, and a resumed brain does not answer again what it had answered
+    const durable = workers ? (coordinating = await coordinatingInboxes(bus, runId, plan)) : undefined;
+    hosts.push(...hostActors({ bus, runId, clock, config, task, root, ...(workers ? { only: COORDINATING_ROLES } : {}), ...(durable ? { durable } : {}), gpu: gpu ? gpuNodeBehavior(gpu) : null, brain: brainBehavior(brain), judge: runBrain.judge, roles: s.roles, idPrefix: s.idPrefix,
       onEscalate: (e) => stopper.stop({ status: 'failed', reason: `actor escalated: ${e.message}`, error: e }),
       ...(plan ? { resume: plan.points } : {}) }));
     // every inbox first, then the actors begin: what a resumed actor owes another reaches it
@@ -330,6 +351,7 @@ export async function drive(s: Session): Promise<RunResult> {
   runBrain?.abort();
   if (remote) remoteFigures = await detach();
   if (workers && bus) detachWorkers(bus, runId);
+  for (const d of coordinating?.values() ?? []) await d.inbox.remove().catch(() => undefined); // the run is over
   await archive?.settled();
   const stop = stopper.stopped;
   const status: RunStatus = stop ? stop.status : 'finished';

@@ -5,7 +5,8 @@
 // rebuilding each actor from its last checkpoint (runtime/checkpoint.ts, written by its host to a KV bucket) and the
 // run's log after it (runtime/resume-plan.ts, as gome resume does from the whole log): its state, what it owed, its
 // envelope ids; messages its rebuilt state holds are acked again without being handled twice. An actor without a
-// readable checkpoint is rebuilt from the whole log.
+// readable checkpoint is rebuilt from the whole log. A role asked for again (a run resumed on its coordinating host)
+// that no worker holds any more is taken up the same way: whenever the log already holds a role's actors, they go on.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -108,7 +109,11 @@ export class WorkerNode {
     m.respond(encodeBody(reply));
   }
 
-  /** Hosts a role's actors of a run; `takeUp`: after a restart, each rebuilt from the run's log. */
+  /**
+   * Hosts a role's actors of a run, each rebuilt from its checkpoint and the run's log when the log holds it (a restart,
+   * a takeover, a resumed run), else started. `takeUp`: taken up or over without a request (a failure then keeps the
+   * lease, which expires so that this or another worker tries again).
+   */
   async attach(req: WorkerAttach, takeUp: boolean): Promise<WorkerAttachReply> {
     const key = `${req.run}/${req.role}`;
     if (this.held.has(key)) return { ok: true, worker: this.name, actors: this.held.get(key)!.hosts.map((h) => h.address), resumed: false };
@@ -125,18 +130,16 @@ export class WorkerNode {
       const only = new Set<string>([req.role]);
       const recorder = await Recorder.ensure(this.o.bus.nc, req.run, { replicas: this.o.bus.replicas() });
       const addresses = roleAddresses(req.role, req.config.topology.traces);
-      const checkpoints = takeUp ? await this.readCheckpoints(req.run, addresses, log) : new Map<string, Checkpoint>();
+      const checkpoints = await this.readCheckpoints(req.run, addresses, log);
       // what the log holds of this role (to its actors, from them, their journal) from the earliest checkpoint on (all
       // of it when an actor has none): all a replay of them needs, and all its NATS user may read
       const from = checkpoints.size === addresses.length ? Math.min(...[...checkpoints.values()].map((c) => c.through)) + 1 : 1;
       const messages: LoggedMessage[] = [];
-      if (takeUp) {
-        for (const f of [`gome.${req.run}.${req.role}.*.*`, `gome.${req.run}.*.*.${req.role}`, subjects.journal(req.run, req.role)]) {
-          for await (const m of recorder.readRaw(f, readerName(req.role), from)) messages.push({ seq: m.seq, subject: m.subject, body: bodyOf(m.data) });
-        }
-        messages.sort((a, b) => a.seq - b.seq);
-        messages.splice(0, messages.length, ...messages.filter((m, i) => i === 0 || m.seq !== messages[i - 1]!.seq)); // a message to itself matched twice
+      for (const f of [`gome.${req.run}.${req.role}.*.*`, `gome.${req.run}.*.*.${req.role}`, subjects.journal(req.run, req.role)]) {
+        for await (const m of recorder.readRaw(f, readerName(req.role), from)) messages.push({ seq: m.seq, subject: m.subject, body: bodyOf(m.data) });
       }
+      messages.sort((a, b) => a.seq - b.seq);
+      messages.splice(0, messages.length, ...messages.filter((m, i) => i === 0 || m.seq !== messages[i - 1]!.seq)); // a message to itself matched twice
       // an actor that was started (its checkpoint, or its actor.start in the log) continues from its rebuilt state
       const plan = messages.length || checkpoints.size ? planResume(messages, machinesWith([]), checkpoints) : null;
       const mine = (a: string) => roleOf(a) === req.role;

@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../grading/helpers.ts';
-import { expectTakenUpFromCheckpoints, fullJobRunning, host, jobsDirOn, killHosts, processesMentioning, starts, type Host } from '../helpers/hosts.ts';
+import { expectExactReplay, expectTakenUpFromCheckpoints, fullJobRunning, host, startCounts, jobsDirOn, killHosts, processesMentioning, starts, type Host } from '../helpers/hosts.ts';
 import { createNet, netnsUnavailable, type Net, type NetHost } from '../helpers/netns.ts';
 import { until } from '../helpers/until.ts';
 
@@ -144,16 +144,13 @@ describe.skipIf(why !== null)('multi-host', () => {
     expect(JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')).valid_submission).toBe(true);
     expectTakenUpFromCheckpoints(join(dirs.spare, 'work', 'worker.log'));
     // every job started once, counted where the jobs ran; the one killed with the GPU node twice, and charged once
-    const counts = new Map<string, number>();
-    for (const j of starts(jobsDir)) counts.set(j, (counts.get(j) ?? 0) + 1);
+    const counts = startCounts(jobsDir);
     expect(counts.get(killed), `${killed} ran again once`).toBe(2);
     for (const [j, c] of counts) if (j !== killed) expect(c, `${j} ran once`).toBe(1);
     const refunds = readFileSync(join(dirs.gpu, 'work', 'gpu-node.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
       .filter((l) => l.jobId === killed && /its time is refunded/.test(l.msg));
     expect(refunds).toHaveLength(1);
-    const replay = spawnSync(process.execPath, [join(REPO, 'bin', 'gome.mjs'), 'replay', runDir], { encoding: 'utf8', timeout: 120_000 });
-    expect(replay.status, replay.stdout + replay.stderr).toBe(0);
-    expect(replay.stdout).toMatch(/every one equal to the log/);
+    expectExactReplay(runDir);
     for (const h of [spare, gpu]) h.child.kill('SIGTERM');
     expect(await spare.exited).toBe(0);
     expect(await gpu.exited).toBe(0);

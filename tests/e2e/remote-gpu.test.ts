@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../grading/helpers.ts';
-import { fullJobRunning, host, jobsDirOn, killHosts, processesMentioning, starts, type Host } from '../helpers/hosts.ts';
+import { fullJobRunning, host, jobsDirOn, startCounts, killHosts, processesMentioning, starts, type Host } from '../helpers/hosts.ts';
 import { startNats, type NatsFixture } from '../helpers/nats.ts';
 import { until } from '../helpers/until.ts';
 
@@ -96,8 +96,7 @@ describe('remote gpu node', () => {
     expect(code, run.output()).toBe(0);
     const runDir = runDirOf(s.runs);
     expect(JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')).valid_submission).toBe(true);
-    const counts = new Map<string, number>();
-    for (const j of starts(jobsDir)) counts.set(j, (counts.get(j) ?? 0) + 1);
+    const counts = startCounts(jobsDir);
     expect(counts.get(killed), `${killed} ran again once`).toBe(2);
     for (const [j, n] of counts) if (j !== killed) expect(n, `${j} ran once`).toBe(1);
     // one result per job reached the run (the lost attempt sent none)
@@ -139,8 +138,7 @@ describe('remote gpu node', () => {
     const takerLog = readFileSync(join(works[1 - taken.i]!, 'gpu-node.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(takerLog.some((l) => /took over a run whose GPU node was lost/.test(l.msg) && l.running === killed)).toBe(true);
     // the job the lost node was running ran once more, on the node that took over; every other job ran once in all
-    const counts = new Map<string, number>();
-    for (const j of [...starts(lostJobs), ...starts(takerJobs)]) counts.set(j, (counts.get(j) ?? 0) + 1);
+    const counts = startCounts(lostJobs, takerJobs);
     expect(counts.get(killed), `${killed} ran again once`).toBe(2);
     expect(starts(takerJobs)).toContain(killed);
     for (const [j, n] of counts) if (j !== killed) expect(n, `${j} ran once`).toBe(1);

@@ -4,14 +4,13 @@
 // again: it takes up its roles, each actor rebuilt from the run's log, and the run finishes with a valid submission;
 // every job started exactly once (counted in the GPU node's start log, from outside), and replaying the run's log
 // shows no divergence.
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../grading/helpers.ts';
 import { writeNatsAuth } from '../../cli/commands/nats-auth.ts';
 import { EmbeddedNats } from '../../runtime/embedded-nats.ts';
-import { expectTakenUpFromCheckpoints, host, jobsDirOn, killHosts, starts, type Host } from '../helpers/hosts.ts';
+import { expectExactReplay, expectTakenUpFromCheckpoints, host, jobsDirOn, killHosts, starts, type Host } from '../helpers/hosts.ts';
 import { startNats, type NatsFixture } from '../helpers/nats.ts';
 import { until } from '../helpers/until.ts';
 
@@ -98,9 +97,7 @@ describe('remote workers', () => {
     expect(started.length, 'the restarted worker\'s actors went on submitting jobs').toBeGreaterThan(beforeLoss);
     expect(new Set(started).size, started.join(' ')).toBe(started.length);
     // the resumed actors are a continuation of the recorded ones: replay re-runs every machine with no divergence
-    const replay = spawnSync(process.execPath, [join(REPO, 'bin', 'gome.mjs'), 'replay', runDir], { encoding: 'utf8', timeout: 120_000 });
-    expect(replay.status, replay.stdout + replay.stderr).toBe(0);
-    expect(replay.stdout).toMatch(/every one equal to the log/);
+    expectExactReplay(runDir);
     for (const h of [worker, gpu]) h.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
     expect(await gpu.exited).toBe(0);
@@ -135,10 +132,49 @@ describe('remote workers', () => {
     const started = starts(jobsDir);
     expect(started.length, 'the roles went on on the second worker').toBeGreaterThan(beforeLoss);
     expect(new Set(started).size, started.join(' ')).toBe(started.length);
-    const replay = spawnSync(process.execPath, [join(REPO, 'bin', 'gome.mjs'), 'replay', runDir], { encoding: 'utf8', timeout: 120_000 });
-    expect(replay.status, replay.stdout + replay.stderr).toBe(0);
+    expectExactReplay(runDir);
     for (const h of [second, gpu]) h.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+    expect(await gpu.exited).toBe(0);
+  }, 300_000);
+
+  it('remote workers - the coordinating host lost mid-run and the run resumed there (gome resume): the workers and the GPU node go on, the time it was down is not counted, every job runs once, replay is exact', async () => {
+    const { gpuHost, workerHost, runHost, comp, runs } = threeHosts();
+    const url = nats.server.url;
+    const gpu = host(gpuHost, [runHost, workerHost], ['gpu-node', '--nats', url, '--work', join(gpuHost, 'work')]);
+    const worker = host(workerHost, [runHost, gpuHost], ['worker', '--nats', url, '--roles', 'researcher,developer,validator,memory', '--any', '--work', join(workerHost, 'work')]);
+    await until(() => /serving runs/.test(gpu.output()), 30_000, `the gpu node to serve (${gpu.output()})`);
+    await until(() => /hosting researcher/.test(worker.output()), 30_000, `the worker to serve (${worker.output()})`);
+    const run = host(runHost, [gpuHost, workerHost], ['run', comp, '--budget', '90s', '--preset', 'quick', '--nats', url, '--remote', '--runs', runs]);
+    const jobsDir = await jobsDirOn(join(gpuHost, 'work'), 60_000);
+    await until(() => starts(jobsDir).length >= 3, 60_000, 'three jobs to start');
+    process.kill(-run.child.pid!, 'SIGKILL'); // the coordinating host is lost: the coordinator and the brain with it
+    await run.exited;
+    const [runId] = readdirSync(runs);
+    const runDir = join(runs, runId!);
+    await new Promise((r) => setTimeout(r, 5_000));
+    const resumed = host(runHost, [gpuHost, workerHost], ['resume', runId!, '--runs', runs, '--nats', url]);
+    const code = await resumed.exited;
+    expect(code, resumed.output()).toBe(0);
+    const meta = JSON.parse(readFileSync(join(runDir, 'run_meta.json'), 'utf8'));
+    expect(meta.resumes).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')).valid_submission).toBe(true);
+    // the GPU node kept the run, and did not count the time its coordinating host was down
+    const uncounted = readFileSync(join(gpuHost, 'work', 'gpu-node.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+      .filter((l) => /the time it was down is not counted/.test(l.msg));
+    expect(uncounted).toHaveLength(1);
+    expect(uncounted[0].uncountedMs).toBeGreaterThan(4_000);
+    // the archive holds every experiment the log records, once: those recorded while the host was down or being resumed too
+    const recorded = readFileSync(join(runDir, 'messages.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).body)
+      .filter((b) => b?.type === 'experiment.record').map((b) => b.payload.id as string);
+    const archived = readFileSync(join(runDir, 'experiments.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id as string);
+    expect(archived.length).toBe(new Set(archived).size);
+    expect(new Set(archived)).toEqual(new Set(recorded));
+    const started = starts(jobsDir);
+    expect(new Set(started).size, started.join(' ')).toBe(started.length);
+    expectExactReplay(runDir);
+    for (const h of [worker, gpu]) h.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
     expect(await gpu.exited).toBe(0);
   }, 300_000);
 });

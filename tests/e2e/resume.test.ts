@@ -105,6 +105,14 @@ describe('resume', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('run done cannot be resumed: it already ended (finished)');
     expect(r.stderr).toContain('fix: start a new run with gome run');
+    // a run whose actors ran here and its jobs on another host (--remote-gpu): not built yet, and said so
+    const rg = join(cwd, 'runs', 'rg');
+    mkdirSync(rg, { recursive: true });
+    writeFileSync(join(rg, 'run_meta.json'), JSON.stringify({ status: 'running', config: { runId: 'rg' }, remoteGpu: true }));
+    const remoteGpu = spawnSync(process.execPath, [GOME, 'resume', 'rg'], { cwd, encoding: 'utf8' });
+    expect(remoteGpu.status).toBe(1);
+    expect(remoteGpu.stderr).toContain('run rg cannot be resumed: its jobs ran on a GPU node on another host while its actors ran here (--remote-gpu)');
+    expect(remoteGpu.stderr).toContain('a run started with --remote (actors on workers) can be resumed');
     const none = spawnSync(process.execPath, [GOME, 'resume', 'nothing-here'], { cwd, encoding: 'utf8' });
     expect(none.status).toBe(1);
     expect(none.stderr).toContain('there is no run "nothing-here"');

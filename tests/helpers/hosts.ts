@@ -1,6 +1,6 @@
 // Test helper: gome processes as separate "hosts" (each in its own mount namespace, with the other hosts' folders
 // hidden under an empty tmpfs), and what is seen of them from outside: /proc, and a GPU node's start log.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
@@ -48,6 +48,20 @@ export function processesMentioning(text: string): string[] {
     } catch { /* gone */ }
   }
   return found;
+}
+
+/** How many times each job started, over the start logs of one or more GPU nodes' jobs folders. */
+export function startCounts(...jobsDirs: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const d of jobsDirs) for (const j of starts(d)) counts.set(j, (counts.get(j) ?? 0) + 1);
+  return counts;
+}
+
+/** `gome replay` of a run directory re-runs every machine actor with no divergence. */
+export function expectExactReplay(runDir: string): void {
+  const r = spawnSync(process.execPath, [GOME, 'replay', runDir], { encoding: 'utf8', timeout: 120_000 });
+  expect(r.status, r.stdout + r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/every one equal to the log/);
 }
 
 /** Job ids in the node's start log, one per start. */
