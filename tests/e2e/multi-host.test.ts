@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../grading/helpers.ts';
-import { expectExactReplay, expectTakenUpFromCheckpoints, fullJobRunning, host, startCounts, jobsDirOn, killHosts, processesMentioning, starts, type Host } from '../helpers/hosts.ts';
+import { expectCleanStop, expectExactReplay, expectTakenUpFromCheckpoints, fullJobRunning, host, startCounts, jobsDirOn, killHosts, processesMentioning, starts, type Host } from '../helpers/hosts.ts';
 import { createNet, netnsUnavailable, type Net, type NetHost } from '../helpers/netns.ts';
 import { until } from '../helpers/until.ts';
 
@@ -93,9 +93,7 @@ describe.skipIf(why !== null)('multi-host', () => {
     const started = starts(jobsDir);
     expect(started.length, 'the loop went on after the partition healed').toBeGreaterThan(afterHeal);
     expect(new Set(started).size, started.join(' ')).toBe(started.length);
-    for (const h of [worker, gpu]) h.child.kill('SIGTERM');
-    expect(await worker.exited).toBe(0);
-    expect(await gpu.exited).toBe(0);
+    await expectCleanStop(worker, gpu);
   }, 420_000);
 
   it('multi-host - hosts lost in network namespaces: every process of the worker\'s killed, another worker host takes its roles over from their checkpoints; the GPU node killed mid-job and started again; every job once, replay exact', async () => {
@@ -151,8 +149,6 @@ describe.skipIf(why !== null)('multi-host', () => {
       .filter((l) => l.jobId === killed && /its time is refunded/.test(l.msg));
     expect(refunds).toHaveLength(1);
     expectExactReplay(runDir);
-    for (const h of [spare, gpu]) h.child.kill('SIGTERM');
-    expect(await spare.exited).toBe(0);
-    expect(await gpu.exited).toBe(0);
+    await expectCleanStop(spare, gpu);
   }, 480_000);
 });

@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../grading/helpers.ts';
-import { fullJobRunning, host, jobsDirOn, startCounts, killHosts, processesMentioning, starts, type Host } from '../helpers/hosts.ts';
+import { expectCleanStop, fullJobRunning, host, jobsDirOn, startCounts, killHosts, processesMentioning, starts, type Host } from '../helpers/hosts.ts';
 import { startNats, type NatsFixture } from '../helpers/nats.ts';
 import { until } from '../helpers/until.ts';
 
@@ -74,8 +74,7 @@ describe('remote gpu node', () => {
       expect(existsSync(join(runDir, 'submissions', `${e.id}.csv`))).toBe(true);
     }
     expect(existsSync(join(s.work, 'runs', runId, 'detached.json')), 'the run detached from the node').toBe(true);
-    node.child.kill('SIGTERM');
-    expect(await node.exited).toBe(0);
+    await expectCleanStop(node);
   }, 180_000);
 
   it('remote gpu - the GPU node killed mid-job and started again: the job runs once more, its lost time is refunded, and the run finishes', async () => {
@@ -110,8 +109,7 @@ describe('remote gpu node', () => {
     expect(refunds[0].refundedMs).toBeGreaterThan(0);
     const budget = JSON.parse(readFileSync(join(jobsDir, '..', 'budget.json'), 'utf8'));
     expect(budget.refundedMs).toBeGreaterThanOrEqual(refunds[0].refundedMs);
-    node.child.kill('SIGTERM');
-    expect(await node.exited).toBe(0);
+    await expectCleanStop(node);
   }, 300_000);
 
   it('remote gpu - a GPU node lost for good mid-job: another node takes the run over with its budget, runs the job again with the lost time refunded, and the run finishes', async () => {
@@ -147,7 +145,6 @@ describe('remote gpu node', () => {
     expect(refund?.refundedMs).toBeGreaterThan(0);
     const budget = JSON.parse(readFileSync(join(takerJobs, '..', 'budget.json'), 'utf8'));
     expect(budget.elapsedMs, 'the budget went on from what the lost node had charged').toBeGreaterThan(5_000);
-    nodes[1 - taken.i]!.child.kill('SIGTERM');
-    expect(await nodes[1 - taken.i]!.exited).toBe(0);
+    await expectCleanStop(nodes[1 - taken.i]!);
   }, 300_000);
 });

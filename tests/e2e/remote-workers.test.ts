@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../grading/helpers.ts';
 import { writeNatsAuth } from '../../cli/commands/nats-auth.ts';
 import { EmbeddedNats } from '../../runtime/embedded-nats.ts';
-import { expectExactReplay, expectTakenUpFromCheckpoints, host, jobsDirOn, killHosts, starts, type Host } from '../helpers/hosts.ts';
+import { expectCleanStop, expectExactReplay, expectTakenUpFromCheckpoints, host, jobsDirOn, killHosts, starts, type Host } from '../helpers/hosts.ts';
 import { startNats, type NatsFixture } from '../helpers/nats.ts';
 import { until } from '../helpers/until.ts';
 
@@ -58,9 +58,7 @@ describe('remote workers', () => {
       expect(workerLog).not.toMatch(/[Pp]ermissions? [Vv]iolation|checkpoint not written/);
       // its user may write its actors' checkpoints (runtime/checkpoint-store.ts)
       expect(workerLog).toMatch(/"actor":"researcher\.t0".*first checkpoint written/);
-      for (const x of [worker, gpu]) x.child.kill('SIGTERM');
-      expect(await worker.exited).toBe(0);
-      expect(await gpu.exited).toBe(0);
+      await expectCleanStop(worker, gpu);
     } finally {
       await server.stop();
     }
@@ -98,9 +96,7 @@ describe('remote workers', () => {
     expect(new Set(started).size, started.join(' ')).toBe(started.length);
     // the resumed actors are a continuation of the recorded ones: replay re-runs every machine with no divergence
     expectExactReplay(runDir);
-    for (const h of [worker, gpu]) h.child.kill('SIGTERM');
-    expect(await worker.exited).toBe(0);
-    expect(await gpu.exited).toBe(0);
+    await expectCleanStop(worker, gpu);
   }, 300_000);
 
   it('remote workers - a worker host lost for good: another worker takes its roles over when its leases expire, and the run finishes with every job once', async () => {
@@ -133,9 +129,7 @@ describe('remote workers', () => {
     expect(started.length, 'the roles went on on the second worker').toBeGreaterThan(beforeLoss);
     expect(new Set(started).size, started.join(' ')).toBe(started.length);
     expectExactReplay(runDir);
-    for (const h of [second, gpu]) h.child.kill('SIGTERM');
-    expect(await second.exited).toBe(0);
-    expect(await gpu.exited).toBe(0);
+    await expectCleanStop(second, gpu);
   }, 300_000);
 
   it('remote workers - the coordinating host lost mid-run and the run resumed there (gome resume): the workers and the GPU node go on, the time it was down is not counted, every job runs once, replay is exact', async () => {
@@ -173,8 +167,6 @@ describe('remote workers', () => {
     const started = starts(jobsDir);
     expect(new Set(started).size, started.join(' ')).toBe(started.length);
     expectExactReplay(runDir);
-    for (const h of [worker, gpu]) h.child.kill('SIGTERM');
-    expect(await worker.exited).toBe(0);
-    expect(await gpu.exited).toBe(0);
+    await expectCleanStop(worker, gpu);
   }, 300_000);
 });

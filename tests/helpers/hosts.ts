@@ -50,6 +50,12 @@ export function processesMentioning(text: string): string[] {
   return found;
 }
 
+/** Stops hosts as a signal does (SIGTERM), each exiting 0. */
+export async function expectCleanStop(...hosts: Host[]): Promise<void> {
+  for (const h of hosts) h.child.kill('SIGTERM');
+  for (const h of hosts) expect(await h.exited).toBe(0);
+}
+
 /** How many times each job started, over the start logs of one or more GPU nodes' jobs folders. */
 export function startCounts(...jobsDirs: string[]): Map<string, number> {
   const counts = new Map<string, number>();
