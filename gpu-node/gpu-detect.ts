@@ -1,5 +1,7 @@
-// GPU discovery: asks nvidia-smi for the visible GPUs; no nvidia-smi (or any failure) means no GPUs.
+// GPU discovery: asks nvidia-smi for the visible GPUs (no nvidia-smi, or any failure, means no GPUs), and what a sealed
+// job needs to use them: CUDA_VISIBLE_DEVICES and the driver's device nodes.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 export interface GpuInfo { index: number; name: string; memoryMb: number | null }
 
@@ -33,4 +35,16 @@ export function detectGpus(opts: { nvidiaSmi?: string; timeoutMs?: number } = {}
 /** The CUDA_VISIBLE_DEVICES value for a GPU list, or null when there are none. */
 export function cudaVisibleDevices(gpus: readonly GpuInfo[]): string | null {
   return gpus.length ? gpus.map((g) => g.index).join(',') : null;
+}
+
+/** The NVIDIA driver's device nodes every GPU job needs besides its GPUs' own (/dev/nvidiaN). */
+export const NVIDIA_CONTROL_NODES = ['/dev/nvidiactl', '/dev/nvidia-uvm', '/dev/nvidia-uvm-tools', '/dev/nvidia-modeset'] as const;
+
+/**
+ * The host device nodes a sealed job needs to use these GPUs: each GPU's /dev/nvidiaN and the driver's control nodes,
+ * those that exist (`exists`, injected for tests); none without GPUs.
+ */
+export function gpuDeviceNodes(gpus: readonly GpuInfo[], exists: (path: string) => boolean = existsSync): string[] {
+  if (!gpus.length) return [];
+  return [...gpus.map((g) => `/dev/nvidia${g.index}`), ...NVIDIA_CONTROL_NODES].filter((p) => exists(p));
 }

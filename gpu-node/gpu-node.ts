@@ -333,7 +333,7 @@ export class GpuNode {
           jobId: job.jobId, workdir, dataDir, maskPaths: this.opts.seal?.maskPaths ?? [], python: ready.python,
           script: join(workdir, 'main.py'), env, limitMs,
           stdoutPath: join(workdir, 'stdout.log'), stderrPath: join(workdir, 'stderr.log'), statsPath,
-          memoryLimitMb: this.opts.memoryLimitMb ?? null, tailBytes: this.opts.tailBytes, sampleMs: this.opts.sampleMs,
+          memoryLimitMb: this.opts.memoryLimitMb ?? null, gpus: ready.gpus, tailBytes: this.opts.tailBytes, sampleMs: this.opts.sampleMs,
           signal: abort.signal, logger,
         });
       } finally {
@@ -362,7 +362,8 @@ export class GpuNode {
       // passive OpenMP waiting for every job alike: spinning threads are many times slower on a shared, contended CPU
       OMP_WAIT_POLICY: 'PASSIVE',
       NUMEXPR_NUM_THREADS: threads, VECLIB_MAXIMUM_THREADS: threads,
-      ...(cuda !== null ? { CUDA_VISIBLE_DEVICES: cuda } : {}),
+      // CUDA numbers the GPUs as nvidia-smi does (by PCI bus), so the indices above name the same devices
+      ...(cuda !== null ? { CUDA_VISIBLE_DEVICES: cuda, CUDA_DEVICE_ORDER: 'PCI_BUS_ID' } : {}),
     };
   }
 

@@ -2,7 +2,8 @@
 // process limits, a read-only root, the job's workspace as its only writable mount and the competition's public data
 // read-only; the datasets competitions were cut from are hidden as in bwrap. The container is always removed — after an exit, a kill at the limit, an abort or an engine error — and
 // every container carries its owner (host, pid, process start), so a sweep at start-up removes the leftovers of
-// processes that crashed. A job killed by the kernel's OOM killer inside its memory limit is reported as such.
+// processes that crashed. A job killed by the kernel's OOM killer inside its memory limit is reported as such. The
+// node's GPUs, when it has any, are a device request to the engine's NVIDIA runtime.
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import type { WriteStream } from 'node:fs';
@@ -61,7 +62,10 @@ export class DockerSandbox implements SandboxBackend {
   containerSpec(spec: JobExecSpec): Docker.ContainerCreateOptions {
     const inside = (hostPath: string) => CONTAINER_PATHS.workdir + hostPath.slice(spec.workdir.length);
     const memoryMb = spec.memoryLimitMb ?? this.memoryLimitMb;
-    const env = { ...spec.env, PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+    const gpus = spec.gpus ?? [];
+    // the engine's NVIDIA runtime numbers a container's GPUs from 0, whatever their host indices
+    const { CUDA_VISIBLE_DEVICES: _host, ...jobEnv } = spec.env;
+    const env = { ...jobEnv, ...(gpus.length ? { CUDA_VISIBLE_DEVICES: gpus.map((_, i) => i).join(',') } : {}), PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
     const uid = process.getuid?.() ?? 0;
     const gid = process.getgid?.() ?? 0;
     // the image ships the same Debian packages as the host, and with them the datasets competitions were cut from
@@ -87,6 +91,8 @@ export class DockerSandbox implements SandboxBackend {
         Tmpfs: { [CONTAINER_PATHS.tmp]: TMPFS, ...Object.fromEntries(masks.filter((m) => m.dir).map((m) => [m.dest, MASK_TMPFS])) },
         ...(memoryMb ? { Memory: memoryMb * 1024 * 1024, MemorySwap: memoryMb * 1024 * 1024 } : {}),
         ...(this.opts.cpus ? { NanoCpus: Math.round(this.opts.cpus * 1e9) } : {}),
+        // the node's GPUs, through the engine's NVIDIA runtime (the NVIDIA Container Toolkit on the GPU host)
+        ...(gpus.length ? { DeviceRequests: [{ Driver: 'nvidia', DeviceIDs: gpus.map((g) => String(g.index)), Capabilities: [['gpu']] }] } : {}),
         PidsLimit: PIDS_LIMIT,
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],
@@ -111,7 +117,7 @@ export class DockerSandbox implements SandboxBackend {
     };
     const onAbort = () => kill('abort');
     try {
-      container = await docker.createContainer(this.containerSpec(spec));
+      container = await docker.createContainer(this.containerSpec(spec)).catch((e: unknown) => { throw gpuRefusal(e, spec); });
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
       const drained = new Promise<void>((r) => { stream.once('end', r); stream.once('close', r); stream.once('error', () => r()); });
       docker.modem.demuxStream(stream, tee(io.out, io.outLog), tee(io.err, io.errLog));
@@ -143,6 +149,14 @@ function resultOf(r: { waited: number; oomKilled: boolean; wrapper: WrapperStats
     pid: r.pid, ...usage, timedOut: r.timedOut, aborted: r.aborted, wallMs: r.wallMs, oomKilled: r.oomKilled && !r.timedOut && !r.aborted,
     stdoutTail: r.outTail.toString(), stderrTail: r.errTail.toString(), wrapper: r.wrapper,
   };
+}
+
+/** The engine's refusal of a GPU device request (no NVIDIA runtime) as a sentence with the fix; other errors as they are. */
+export function gpuRefusal(e: unknown, spec: Pick<JobExecSpec, 'gpus'>): unknown {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (!spec.gpus?.length || !/device driver|nvidia|capabilities/i.test(msg)) return e;
+  return new Error(`the Docker engine could not give the job this node's ${spec.gpus.length} GPU(s) (${msg.trim()}): install the NVIDIA Container Toolkit ` +
+    '(nvidia-container-toolkit) on the GPU host and restart dockerd, or run the GPU node with --sandbox bwrap');
 }
 
 function tee(tail: TailBuffer, log: WriteStream): Writable {

@@ -19,6 +19,8 @@ export type MountOp =
   | { op: 'symlink'; target: string; dest: string }
   | { op: 'tmpfs'; dest: string }
   | { op: 'dev'; dest: string }
+  /** a host device node at the same path, usable (a GPU's /dev/nvidiaN and the driver's control nodes) */
+  | { op: 'dev-bind'; src: string; dest: string }
   | { op: 'proc'; dest: string }
   /** an empty, unreadable file over `dest` (bind of /dev/null on a nodev mount: open() fails) */
   | { op: 'mask-file'; dest: string };
@@ -46,6 +48,8 @@ export interface MountPlanInput {
   maskPaths: readonly string[];
   /** host dirs that must stay invisible even when they lie inside a bound system path (repo, competitions, runs) */
   protectedPaths: readonly string[];
+  /** host device nodes the job may use, at the same path (the GPUs'); none by default */
+  devices?: readonly string[];
 }
 
 function lstatOrNull(p: string): Stats | null {
@@ -82,6 +86,8 @@ export function systemView(): MountOp[] {
 /** The full filesystem plan of one sealed job. */
 export function mountPlan(input: MountPlanInput): MountOp[] {
   const ops = systemView();
+  // after the minimal /dev of the system view: the device nodes the job may use
+  for (const d of new Set(input.devices ?? [])) ops.push({ op: 'dev-bind', src: d, dest: d });
   // host roots visible at the same path inside the sandbox
   const systemRoots = ops.flatMap((o) => (o.op === 'ro-bind' ? [real(o.src)] : []));
   const identityRoots = [...systemRoots];
@@ -158,6 +164,7 @@ export function mountArgs(ops: readonly MountOp[]): string[] {
       case 'symlink': args.push('--symlink', o.target, o.dest); break;
       case 'tmpfs': args.push('--tmpfs', o.dest); break;
       case 'dev': args.push('--dev', o.dest); break;
+      case 'dev-bind': args.push('--dev-bind', o.src, o.dest); break;
       case 'proc': args.push('--proc', o.dest); break;
       case 'mask-file': args.push('--ro-bind', '/dev/null', o.dest); break;
     }

@@ -8,6 +8,7 @@ import { BinaryNotFound, SandboxUnavailable } from './errors.ts';
 import { BwrapSandbox } from './sandbox-bwrap.ts';
 import { SubprocessSandbox } from './sandbox-subprocess.ts';
 import { resolveDocker } from './docker-engine.ts';
+import type { GpuInfo } from './gpu-detect.ts';
 
 /** "bwrap": sealed (default). "docker": sealed in a container of the job image. "none": a plain subprocess that sees
  * the whole host; only when asked for. */
@@ -32,6 +33,8 @@ export interface JobExecSpec {
   /** where the wrapper writes rusage stats (inside workdir) */
   statsPath: string;
   memoryLimitMb: number | null;
+  /** The node's GPUs, given to the job (bwrap: their device nodes; Docker: a device request); none: no GPU. */
+  gpus?: readonly GpuInfo[];
   tailBytes?: number;
   sampleMs?: number;
   signal?: AbortSignal;

@@ -69,11 +69,11 @@ describe('resources', () => {
     await node.close();
   });
 
-  it('gpu-node - CUDA_VISIBLE_DEVICES is set when GPUs are present', async () => {
+  it('gpu-node - CUDA_VISIBLE_DEVICES is set when GPUs are present, in nvidia-smi\'s order (PCI bus)', async () => {
     fx = fixture();
     const node = makeNode(fx, { gpus: [{ index: 0, name: 'A', memoryMb: 1 }, { index: 1, name: 'B', memoryMb: 1 }] });
-    const out = await node.submit(job(fx, "import os\nprint(os.environ['CUDA_VISIBLE_DEVICES'])\n"));
-    expect(out.stdoutTail.trim()).toBe('0,1');
+    const out = await node.submit(job(fx, "import os\nprint(os.environ['CUDA_VISIBLE_DEVICES'], os.environ['CUDA_DEVICE_ORDER'])\n"));
+    expect(out.stdoutTail.trim()).toBe('0,1 PCI_BUS_ID');
     await node.close();
   });
 
