@@ -21,14 +21,17 @@ describe('run archive', () => {
     const runDir = tempDir('gome-archive-');
     const archive = new RunArchive(runDir, 'r1', 0, false);
     archive.fetchFrom(store);
-    archive.observe({ type: 'experiment.record', payload: { ...experiment, id: 'e-missing', ts: 10, submissionId: 'f'.repeat(64) } } as never);
+    archive.observe({ id: 'env-1', type: 'experiment.record', payload: { ...experiment, id: 'e-missing', ts: 10, submissionId: 'f'.repeat(64) } } as never);
     await archive.settled();
     expect(archive.firstValidAt).toBeNull();
     expect(archive.fetchProblems).toEqual([expect.stringMatching(/^submission of e-missing \(f{64}\): artifact f{64} is not in the object store/)]);
-    archive.observe({ type: 'experiment.record', payload: { ...experiment, id: 'e-here', ts: 20, submissionId: ref.id } } as never);
+    archive.observe({ id: 'env-2', type: 'experiment.record', payload: { ...experiment, id: 'e-here', ts: 20, submissionId: ref.id } } as never);
     await archive.settled();
     expect(archive.firstValidAt).toBe(20);
     expect(readFileSync(join(runDir, 'submissions', 'e-here.csv'), 'utf8')).toBe('id,target\n1,0.9\n');
     expect(existsSync(join(runDir, 'submissions', 'e-missing.csv'))).toBe(false);
+    // an envelope seen twice (caught up from the log and delivered live) is archived once
+    archive.observe({ id: 'env-2', type: 'experiment.record', payload: { ...experiment, id: 'e-here', ts: 20, submissionId: ref.id } } as never);
+    expect(archive.experiments.map((e) => e.id)).toEqual(['e-missing', 'e-here']);
   }, 30_000);
 });
