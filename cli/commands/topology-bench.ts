@@ -1,7 +1,8 @@
 // gome bench --topology A --topology B …: every topology on every competition and seed, interleaved (for each seed,
 // for each competition, every topology in a rotating order) so that machine noise hits all of them alike. The matrix
 // lives in a directory: each finished cell is saved at once to cells/<topology>__<competition>__s<seed>.json (atomic),
-// a rerun into the same directory skips the finished cells, and Ctrl-C stops after the current cell. The table and
+// a rerun into the same directory skips the finished cells (refused when the code, budget, preset or a column's
+// topology changed: matrix.json keeps them), and Ctrl-C stops after the current cell. The table and
 // the paired comparisons come from topology-comparison.ts.
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -9,6 +10,7 @@ import { RunConfig, parseConfig, safeRunId, type RunConfigInput } from '../../pr
 import type { Topology } from '../../protocols/topology.ts';
 import { loadCompetition } from '../../grading/competition.ts';
 import { loadTopology } from '../topology-file.ts';
+import { codeIdentity, codeMismatch, type CodeIdentity } from '../code-identity.ts';
 import { runCompetition, type RunResult } from '../run/run-session.ts';
 import { localCompetitions, type SuiteName } from './bench-suite.ts';
 import {
@@ -65,6 +67,8 @@ export interface TopologyBenchOptions {
   natsUrl?: string;
   /** Ctrl-C stops the current run gracefully and ends the matrix after it (the CLI sets it). */
   handleSignals?: boolean;
+  /** The code running now (default codeIdentity()): a matrix started by other code is not resumed. */
+  code?: CodeIdentity;
 }
 
 export interface TopologyBenchResult {
@@ -101,6 +105,8 @@ export function rotation<T>(xs: readonly T[], k: number): T[] {
 }
 
 interface MatrixFile {
+  /** The code that ran the cells (absent in matrices of before it was recorded: those cannot be checked). */
+  code?: CodeIdentity;
   budgetMs: number;
   preset: string | null;
   competitionBudgets: boolean;
@@ -113,6 +119,8 @@ function checkMatrix(dir: string, m: MatrixFile): MatrixFile {
   if (!existsSync(path)) return m;
   const old = JSON.parse(readFileSync(path, 'utf8')) as MatrixFile;
   const again = `use the same settings to resume it, or another --out for a new matrix`;
+  const changed = old.code && m.code ? codeMismatch(dir, old.code, m.code, 'another --out') : null;
+  if (changed) throw new Error(changed);
   if (old.budgetMs !== m.budgetMs) throw new Error(`${dir} holds a matrix run with a ${budgetLabel(old.budgetMs)} budget, not ${budgetLabel(m.budgetMs)}: ${again}`);
   if ((old.preset ?? null) !== (m.preset ?? null)) throw new Error(`${dir} holds a matrix run with preset ${old.preset ?? 'none'}, not ${m.preset ?? 'none'}: ${again}`);
   const columns = [...old.columns];
@@ -123,7 +131,7 @@ function checkMatrix(dir: string, m: MatrixFile): MatrixFile {
       throw new Error(`${dir} holds cells of a different "${c.label}" (topology ${JSON.stringify(before.topology)}, brain ${JSON.stringify(before.brain ?? null)}): rename the topology, or use another --out`);
     }
   }
-  return { ...m, columns };
+  return { ...m, code: old.code ?? m.code, columns };
 }
 
 function readCells(dir: string): Cell[] {
@@ -135,7 +143,7 @@ function readCells(dir: string): Cell[] {
 }
 
 /** A fresh run id for a cell: its name, or with -a2, -a3 … when an earlier attempt left a directory. */
-function freshRunId(runsRoot: string, base: string): string {
+export function freshRunId(runsRoot: string, base: string): string {
   const id = safeRunId(base);
   if (!existsSync(join(runsRoot, id))) return id;
   for (let a = 2; ; a++) if (!existsSync(join(runsRoot, `${id}-a${a}`))) return `${id}-a${a}`;
@@ -160,7 +168,7 @@ export async function runTopologyBench(o: TopologyBenchOptions): Promise<Topolog
   const runsRoot = join(dir, 'runs');
   mkdirSync(runsRoot, { recursive: true });
   const matrix = checkMatrix(dir, {
-    budgetMs: o.budgetMs, preset: typeof base.preset === 'string' ? base.preset : null, competitionBudgets: o.competitionBudgets ?? false,
+    code: o.code ?? codeIdentity(), budgetMs: o.budgetMs, preset: typeof base.preset === 'string' ? base.preset : null, competitionBudgets: o.competitionBudgets ?? false,
     columns: columns.map((c) => ({ label: c.label, spec: c.spec, topology: c.topology, brain: c.config.brain ?? null })),
   });
   writeJsonAtomic(join(dir, 'matrix.json'), matrix);

@@ -9,6 +9,7 @@ import {
   compareRunDirs, compareTopologies, cellFromRunDir, meanCi, NotACell, normalisedScore, renderMarkdown, renderTable, tQuantile, thisMachine, type Cell,
 } from '../../cli/commands/topology-comparison.ts';
 import { columnFromSpec, rotation, runTopologyBench } from '../../cli/commands/topology-bench.ts';
+import { codeIdentity, type CodeIdentity } from '../../cli/code-identity.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
@@ -183,6 +184,11 @@ describe('topology comparison', () => {
     expect(second.cells).toEqual(first.cells);
     expect(second.table).toBe(first.table);
     expect(readdirSync(join(out, 'runs'))).toHaveLength(1); // nothing ran again
+    // the matrix keeps the code that ran it; other code (here: uncommitted changes) is refused before any run
+    const kept = (JSON.parse(readFileSync(join(out, 'matrix.json'), 'utf8')) as { code: CodeIdentity }).code;
+    expect(kept).toEqual(codeIdentity());
+    await expect(runTopologyBench({ ...opts, code: { ...kept, uncommitted: 'feedc0ffee00' } })).rejects.toThrow(/cells of different code are not comparable.*git worktree add.*another --out/);
+    expect(readdirSync(join(out, 'runs'))).toHaveLength(1);
 
     // gome compare on the matrix directory (its runs) and on the run directory itself
     const viaMatrix = await compareRunDirs([out]);

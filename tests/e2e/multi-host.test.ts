@@ -121,7 +121,9 @@ describe.skipIf(why !== null)('multi-host', () => {
     await until(() => /hosting researcher/.test(spare.output()), 30_000, `the spare worker to serve (${spare.output()})`);
 
     // the worker host is lost: every process in its namespace, killed from outside
-    expect(killNamespace(workerNet.ns)).toBeGreaterThan(0);
+    const killedProcesses = killNamespace(workerNet.ns);
+    expect(killedProcesses).toBeGreaterThan(0);
+    const atWorkerLoss = starts(jobsDir).length;
     await worker.exited;
     const spareLog = () => (existsSync(join(dirs.spare, 'work', 'worker.log')) ? readFileSync(join(dirs.spare, 'work', 'worker.log'), 'utf8') : '');
     await until(() => (spareLog().match(/took over a role whose worker was lost/g) ?? []).length >= 4, 60_000, 'the spare worker to take the four roles over');
@@ -143,6 +145,10 @@ describe.skipIf(why !== null)('multi-host', () => {
     expectTakenUpFromCheckpoints(join(dirs.spare, 'work', 'worker.log'));
     // every job started once, counted where the jobs ran; the one killed with the GPU node twice, and charged once
     const counts = startCounts(jobsDir);
+    // the GPU host's start log, as the issue's closing note shows it
+    console.log(`worker-loss run ${runId}: the worker host's ${killedProcesses} processes SIGKILLed after ${atWorkerLoss} job starts, its four roles taken over by the spare; ` +
+      `${counts.size} jobs started on the GPU host (its start log, jobs/.starts.log):\n` +
+      [...counts].map(([j, c]) => `  ${j}  started ${c}×${j === killed ? ' (killed with the GPU node, run again, charged once)' : ''}`).join('\n'));
     expect(counts.get(killed), `${killed} ran again once`).toBe(2);
     for (const [j, c] of counts) if (j !== killed) expect(c, `${j} ran once`).toBe(1);
     const refunds = readFileSync(join(dirs.gpu, 'work', 'gpu-node.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
