@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../grading/helpers.ts';
-import { expectCleanStop, expectExactReplay, expectTakenUpFromCheckpoints, fullJobRunning, host, startCounts, jobsDirOn, killHosts, processesMentioning, starts, type Host } from '../helpers/hosts.ts';
+import { expectCleanStop, expectExactReplay, expectTakenUpFromCheckpoints, fullJobRunning, host, resultCounts, startCounts, jobsDirOn, killHosts, processesMentioning, starts, type Host } from '../helpers/hosts.ts';
 import { createNet, netnsUnavailable, type Net, type NetHost } from '../helpers/netns.ts';
 import { until } from '../helpers/until.ts';
 
@@ -145,12 +145,15 @@ describe.skipIf(why !== null)('multi-host', () => {
     expectTakenUpFromCheckpoints(join(dirs.spare, 'work', 'worker.log'));
     // every job started once, counted where the jobs ran; the one killed with the GPU node twice, and charged once
     const counts = startCounts(jobsDir);
-    // the GPU host's start log, as the issue's closing note shows it
-    console.log(`worker-loss run ${runId}: the worker host's ${killedProcesses} processes SIGKILLed after ${atWorkerLoss} job starts, its four roles taken over by the spare; ` +
+    const results = resultCounts(runDir);
+    // the GPU host's start log and the run's results, as the issue's closing note shows them
+    console.log(`worker-loss run ${runId}: every process of the worker host (${killedProcesses}) SIGKILLed after ${atWorkerLoss} job starts, its four roles taken over by the spare; ` +
       `${counts.size} jobs started on the GPU host (its start log, jobs/.starts.log):\n` +
-      [...counts].map(([j, c]) => `  ${j}  started ${c}×${j === killed ? ' (killed with the GPU node, run again, charged once)' : ''}`).join('\n'));
+      [...counts].map(([j, c]) => `  ${j}  started ${c}×, completed ${results.get(j) ?? 0}×${j === killed ? ' (killed with the GPU node mid-run, run again, charged once)' : ''}`).join('\n'));
     expect(counts.get(killed), `${killed} ran again once`).toBe(2);
     for (const [j, c] of counts) if (j !== killed) expect(c, `${j} ran once`).toBe(1);
+    // every job completed exactly once: one result each reached the run (the killed attempt sent none)
+    for (const j of counts.keys()) expect(results.get(j) ?? 0, `${j} completed once`).toBe(1);
     const refunds = readFileSync(join(dirs.gpu, 'work', 'gpu-node.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
       .filter((l) => l.jobId === killed && /its time is refunded/.test(l.msg));
     expect(refunds).toHaveLength(1);

@@ -63,6 +63,16 @@ export function startCounts(...jobsDirs: string[]): Map<string, number> {
   return counts;
 }
 
+/** How many job.result messages a run's log (messages.jsonl) holds per job: a job that completed once has one. */
+export function resultCounts(runDir: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const line of readFileSync(join(runDir, 'messages.jsonl'), 'utf8').trim().split('\n')) {
+    const body = (JSON.parse(line) as { body: { type: string; payload: { jobId?: string } } }).body;
+    if (body.type === 'job.result' && body.payload.jobId) counts.set(body.payload.jobId, (counts.get(body.payload.jobId) ?? 0) + 1);
+  }
+  return counts;
+}
+
 /** `gome replay` of a run directory re-runs every machine actor with no divergence. */
 export function expectExactReplay(runDir: string): void {
   const r = spawnSync(process.execPath, [GOME, 'replay', runDir], { encoding: 'utf8', timeout: 120_000 });
