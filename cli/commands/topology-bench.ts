@@ -104,7 +104,7 @@ export function rotation<T>(xs: readonly T[], k: number): T[] {
   return [...xs.slice(r), ...xs.slice(0, r)];
 }
 
-interface MatrixFile {
+export interface MatrixFile {
   /** The code that ran the cells (absent in matrices of before it was recorded: those cannot be checked). */
   code?: CodeIdentity;
   budgetMs: number;
@@ -114,7 +114,7 @@ interface MatrixFile {
 }
 
 /** The matrix settings: a rerun into the same directory must keep the budget, preset and each column's topology. */
-function checkMatrix(dir: string, m: MatrixFile): MatrixFile {
+export function checkMatrix(dir: string, m: MatrixFile): MatrixFile {
   const path = join(dir, 'matrix.json');
   if (!existsSync(path)) return m;
   const old = JSON.parse(readFileSync(path, 'utf8')) as MatrixFile;
@@ -131,7 +131,8 @@ function checkMatrix(dir: string, m: MatrixFile): MatrixFile {
       throw new Error(`${dir} holds cells of a different "${c.label}" (topology ${JSON.stringify(before.topology)}, brain ${JSON.stringify(before.brain ?? null)}): rename the topology, or use another --out`);
     }
   }
-  return { ...m, code: old.code ?? m.code, columns };
+  // a matrix saved before the code was recorded stays unrecorded: its cells' code is unknown, whatever runs now
+  return { ...m, code: old.code, columns };
 }
 
 function readCells(dir: string): Cell[] {

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import {
   compareRunDirs, compareTopologies, cellFromRunDir, meanCi, NotACell, normalisedScore, renderMarkdown, renderTable, tQuantile, thisMachine, type Cell,
 } from '../../cli/commands/topology-comparison.ts';
-import { columnFromSpec, rotation, runTopologyBench } from '../../cli/commands/topology-bench.ts';
+import { checkMatrix, columnFromSpec, rotation, runTopologyBench } from '../../cli/commands/topology-bench.ts';
 import { codeIdentity, type CodeIdentity } from '../../cli/code-identity.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -153,6 +153,19 @@ describe('topology comparison', () => {
     const r = await compareRunDirs([root]);
     expect(r.skipped).toHaveLength(3);
     expect(r.comparison.topologies).toEqual([]);
+  });
+
+  it('topology comparison - a matrix saved before its code was recorded resumes unchecked and is not stamped with the code running now', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gome-topo-old-'));
+    const settings = { budgetMs: 180_000, preset: 'quick', competitionBudgets: false, columns: [] };
+    writeFileSync(join(dir, 'matrix.json'), JSON.stringify(settings));
+    const kept = checkMatrix(dir, { ...settings, code: codeIdentity() });
+    expect(kept.code).toBeUndefined();
+    // one that has its code keeps it
+    const code: CodeIdentity = { commit: 'a'.repeat(40), uncommitted: null, version: '0.1.0' };
+    writeFileSync(join(dir, 'matrix.json'), JSON.stringify({ ...settings, code }));
+    expect(checkMatrix(dir, { ...settings, code }).code).toEqual(code);
+    expect(() => checkMatrix(dir, { ...settings, code: { ...code, commit: 'b'.repeat(40) } })).toThrow(/code aaaaaaa, and the code now is bbbbbbb/);
   });
 
   it('topology comparison - the matrix resumes: a second call runs nothing and reports the same cell; gome compare gives the same table', async () => {
