@@ -6,7 +6,7 @@
 // than one working session completes. A rerun with another budget, preset or code is refused: the cells would not be
 // comparable. The first SIGINT/SIGTERM stops Gome's run gracefully (its cell is not saved) or lets the baseline end
 // (its cell is saved), and the matrix stops after that cell; a second signal exits at once.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensurePrepared } from '../../cli/run/prepare.ts';
 import { runCompetition, type RunResult } from '../../cli/run/run-session.ts';
@@ -118,7 +118,7 @@ export function gomeSide(r: RunResult | null, error: string | null, lowerIsBette
   return {
     test, medal: medalLabel(rep), valid: test !== null, status: r?.status ?? null, error,
     selectionScore, confirmationScore: num(m.confirmation_score),
-    valTestGap: test === null || selectionScore === null ? null : lowerIsBetter ? test - selectionScore : selectionScore - test,
+    valTestGap: orientedDifference(selectionScore, test, lowerIsBetter),
     wasteFrac: num(m.waste_frac), firstScore: num(m.first_score), experiments: num(m.experiments),
     utilisationAfterFirstJob: num(m.gpu_utilisation_after_first_job), runDir: r?.runDir ?? null,
   };
@@ -235,11 +235,5 @@ export async function runLoopMatrix(o: LoopMatrixOptions): Promise<LoopMatrixRes
 
 /** The saved cells of these competitions and seeds, in matrix order (seed, then competition). */
 export function savedCells(dir: string, competitions: readonly string[], seeds: readonly number[]): LoopCell[] {
-  if (!existsSync(join(dir, 'cells'))) return [];
-  const names = new Set(readdirSync(join(dir, 'cells')));
-  return seeds.flatMap((s) => competitions.flatMap((c) => {
-    const f = `${c}__s${s}.json`;
-    const cell = names.has(f) ? readJson<LoopCell>(join(dir, 'cells', f)) : null;
-    return cell ? [cell] : [];
-  }));
+  return seeds.flatMap((s) => competitions.flatMap((c) => readJson<LoopCell>(cellPath(dir, c, s)) ?? []));
 }
