@@ -20,6 +20,7 @@ import { cudaVisibleDevices, detectGpus, type GpuInfo } from './gpu-detect.ts';
 import { JobQueue, type QueueStats } from './job-queue.ts';
 import { collectOutputs, SUBMISSION_FILE, type JobOutputs } from './outputs.ts';
 import type { ProcessResult } from './process-runner.ts';
+import { overrunReason, ProgressWatch, type Overrun } from './progress-watch.ts';
 import { requirePython, resolveSandbox, type JobView, type SandboxBackend, type SandboxKind } from './sandbox.ts';
 import type { Seal } from './seal.ts';
 
@@ -327,6 +328,15 @@ export class GpuNode {
       this.runningJob = { jobId: job.jobId, elapsedMs: this.opts.budget.elapsedMs() };
       await this.opts.onJobStart?.().catch(() => undefined);
       logger.info({ jobId: job.jobId, mode: job.mode, limitMs, sandbox: ready.backend.name }, 'job started');
+      // a full run whose reported progress projects it past its limit is stopped then, not at the limit
+      const runStart = clock.now();
+      const watch = job.mode === 'full'
+        ? new ProgressWatch(limitMs, () => clock.now() - runStart, (o) => {
+          logger.warn({ jobId: job.jobId, limitMs, projectedMs: Math.round(o.projectedMs), atMs: Math.round(o.atMs), progress: o.progress },
+            'job stopped: its progress projects it past its limit');
+          abort.abort();
+        })
+        : null;
       let res: ProcessResult;
       try {
         res = await ready.backend.execute({
@@ -334,13 +344,13 @@ export class GpuNode {
           script: join(workdir, 'main.py'), env, limitMs,
           stdoutPath: join(workdir, 'stdout.log'), stderrPath: join(workdir, 'stderr.log'), statsPath,
           memoryLimitMb: this.opts.memoryLimitMb ?? null, gpus: ready.gpus, tailBytes: this.opts.tailBytes, sampleMs: this.opts.sampleMs,
-          signal: abort.signal, logger,
+          signal: abort.signal, onStdout: watch ? (b) => watch.feed(b) : undefined, logger,
         });
       } finally {
         this.current = null;
         this.runningJob = null;
       }
-      return await this.finish(job, startedAt, workdir, limitMs, cappedByBudget, ready, res);
+      return await this.finish(job, startedAt, workdir, limitMs, cappedByBudget, ready, res, watch?.overrun ?? null);
     } catch (e) {
       return this.infra(job, startedAt, (e as Error).message, {}, e);
     }
@@ -368,15 +378,15 @@ export class GpuNode {
   }
 
   private async finish(job: JobSubmit, startedAt: number, workdir: string, limitMs: number, cappedByBudget: boolean,
-    ready: Ready, res: ProcessResult): Promise<JobOutcome> {
+    ready: Ready, res: ProcessResult, overrun: Overrun | null): Promise<JobOutcome> {
     const partial: Partial<JobOutcome> = {
       exitCode: res.exitCode, signal: res.signal, stdoutTail: res.stdoutTail, stderrTail: res.stderrTail,
       usage: { wallMs: Math.round(res.wallMs), cpuMs: Math.round(res.cpuMs), peakRssKb: Math.round(res.peakRssKb) },
       workdir, sandbox: ready.backend.name, budgetCapped: cappedByBudget,
     };
-    if (res.aborted) return this.infra(job, startedAt, `job was killed because ${new NodeClosed().message}`, partial);
+    if (res.aborted && !overrun) return this.infra(job, startedAt, `job was killed because ${new NodeClosed().message}`, partial);
     // a job the OOM killer ended may leave no wrapper report; it is the job's fault (an error), not the node's
-    if (!res.timedOut && !res.oomKilled && (!res.wrapper || res.wrapper.error)) {
+    if (!res.timedOut && !overrun && !res.oomKilled && (!res.wrapper || res.wrapper.error)) {
       const why = res.wrapper?.error ?? `the sandbox or job wrapper exited (${res.exitCode ?? res.signal}) without reporting: ${lastLine(res.stderrTail) || 'no stderr'}`;
       return this.infra(job, startedAt, why, partial);
     }
@@ -394,9 +404,13 @@ export class GpuNode {
     const submissionId = await this.submissionIdOf(workdir, outputs, outputReasons);
     let status: JobStatus;
     let reason: string | null;
-    if (res.timedOut) {
+    const capped = cappedByBudget ? ' (the limit was capped by the remaining budget)' : '';
+    if (overrun) {
       status = 'timeout';
-      reason = `killed at its limit of ${(limitMs / 1000).toFixed(1)} s${cappedByBudget ? ' (the limit was capped by the remaining budget)' : ''}`;
+      reason = `${overrunReason(overrun, limitMs)}${capped}`;
+    } else if (res.timedOut) {
+      status = 'timeout';
+      reason = `killed at its limit of ${(limitMs / 1000).toFixed(1)} s${capped}`;
     } else if (res.oomKilled) {
       status = 'error';
       const limit = this.opts.memoryLimitMb ?? ready.backend.memoryLimitMb ?? null;

@@ -27,8 +27,10 @@ export interface RunSpec {
   statsPath?: string | null;
   tailBytes?: number;
   sampleMs?: number;
-  /** Aborting kills the process group (used by GpuNode.close()). */
+  /** Aborting kills the process group (used by GpuNode.close() and the overrun watch). */
   signal?: AbortSignal;
+  /** Each chunk of the job's stdout, as it comes (the GPU node's overrun watch). */
+  onStdout?: (chunk: Buffer) => void;
   logger?: Logger;
 }
 
@@ -225,19 +227,27 @@ function closeStream(s: WriteStream): Promise<void> {
   return new Promise((resolve) => { if (s.writableEnded) resolve(); else s.end(() => resolve()); });
 }
 
-/** A job's two output streams: each teed to its log file and a tail kept in memory. */
+/** A job's two output streams: each teed to its log file and a tail kept in memory (stdout also to onStdout). */
 export interface JobOutput {
   out: TailBuffer; err: TailBuffer; outLog: WriteStream; errLog: WriteStream;
+  /** A chunk of the job's stdout: to its tail, its log and the spec's onStdout. */
+  writeOut(chunk: Buffer): void;
+  /** A chunk of the job's stderr: to its tail and its log. */
+  writeErr(chunk: Buffer): void;
   /** Flushes and closes both log files (idempotent). */
   close(): Promise<void>;
 }
 
-export function openJobOutput(spec: { stdoutPath: string; stderrPath: string; tailBytes?: number }): JobOutput {
+export function openJobOutput(spec: { stdoutPath: string; stderrPath: string; tailBytes?: number; onStdout?: (chunk: Buffer) => void }): JobOutput {
   const tailBytes = spec.tailBytes ?? DEFAULT_TAIL_BYTES;
   const outLog = createWriteStream(spec.stdoutPath);
   const errLog = createWriteStream(spec.stderrPath);
+  const out = new TailBuffer(tailBytes);
+  const err = new TailBuffer(tailBytes);
   return {
-    out: new TailBuffer(tailBytes), err: new TailBuffer(tailBytes), outLog, errLog,
+    out, err, outLog, errLog,
+    writeOut: (b) => { out.push(b); outLog.write(b); spec.onStdout?.(b); },
+    writeErr: (b) => { err.push(b); errLog.write(b); },
     close: async () => { await Promise.all([closeStream(outLog), closeStream(errLog)]); },
   };
 }
@@ -245,7 +255,7 @@ export function openJobOutput(spec: { stdoutPath: string; stderrPath: string; ta
 /** Spawns `spec.file` detached (own process group) and resolves when it has exited and its output is flushed. */
 export function runProcess(spec: RunSpec): Promise<ProcessResult> {
   const io = openJobOutput(spec);
-  const { out: outTail, err: errTail, outLog, errLog } = io;
+  const { out: outTail, err: errTail } = io;
   const t0 = performance.now();
 
   return new Promise<ProcessResult>((resolve, reject) => {
@@ -266,8 +276,8 @@ export function runProcess(spec: RunSpec): Promise<ProcessResult> {
     let timedOut = false;
     let aborted = false;
 
-    child.stdout!.on('data', (b: Buffer) => { outTail.push(b); outLog.write(b); });
-    child.stderr!.on('data', (b: Buffer) => { errTail.push(b); errLog.write(b); });
+    child.stdout!.on('data', (b: Buffer) => io.writeOut(b));
+    child.stderr!.on('data', (b: Buffer) => io.writeErr(b));
     const ended = (s: NodeJS.ReadableStream) => new Promise<void>((r) => { s.once('end', r); s.once('close', r); s.once('error', () => r()); });
     const streamsDone = Promise.all([ended(child.stdout!), ended(child.stderr!)]);
 
@@ -326,6 +336,6 @@ export function runCommandLine(cmd: CommandLine, spec: JobExecSpec): Promise<Pro
   return runProcess({
     file: cmd.file, args: cmd.args, env: spec.env, cwd: spec.workdir, limitMs: spec.limitMs,
     stdoutPath: spec.stdoutPath, stderrPath: spec.stderrPath, statsPath: spec.statsPath,
-    tailBytes: spec.tailBytes, sampleMs: spec.sampleMs, signal: spec.signal, logger: spec.logger,
+    tailBytes: spec.tailBytes, sampleMs: spec.sampleMs, signal: spec.signal, onStdout: spec.onStdout, logger: spec.logger,
   });
 }

@@ -6,7 +6,6 @@
 // node's GPUs, when it has any, are a device request to the engine's NVIDIA runtime.
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
-import type { WriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import Docker from 'dockerode';
 import type { Logger } from 'pino';
@@ -120,7 +119,7 @@ export class DockerSandbox implements SandboxBackend {
       container = await docker.createContainer(this.containerSpec(spec)).catch((e: unknown) => { throw gpuRefusal(e, spec); });
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
       const drained = new Promise<void>((r) => { stream.once('end', r); stream.once('close', r); stream.once('error', () => r()); });
-      docker.modem.demuxStream(stream, tee(io.out, io.outLog), tee(io.err, io.errLog));
+      docker.modem.demuxStream(stream, sink(io.writeOut), sink(io.writeErr));
       if (spec.signal?.aborted) throw new Error('the job was cancelled before it started');
       spec.signal?.addEventListener('abort', onAbort, { once: true });
       await container.start();
@@ -159,8 +158,8 @@ export function gpuRefusal(e: unknown, spec: Pick<JobExecSpec, 'gpus'>): unknown
     '(nvidia-container-toolkit) on the GPU host and restart dockerd, or run the GPU node with --sandbox bwrap');
 }
 
-function tee(tail: TailBuffer, log: WriteStream): Writable {
-  return new Writable({ write(chunk: Buffer, _enc, cb) { tail.push(chunk); log.write(chunk); cb(); } });
+function sink(write: (chunk: Buffer) => void): Writable {
+  return new Writable({ write(chunk: Buffer, _enc, cb) { write(chunk); cb(); } });
 }
 
 async function removeContainer(c: Docker.Container, logger?: Logger): Promise<void> {

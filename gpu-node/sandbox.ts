@@ -38,6 +38,8 @@ export interface JobExecSpec {
   tailBytes?: number;
   sampleMs?: number;
   signal?: AbortSignal;
+  /** Each chunk of the job's stdout, as it comes (the GPU node's overrun watch). */
+  onStdout?: (chunk: Buffer) => void;
   logger?: Logger;
 }
 

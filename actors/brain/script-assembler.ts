@@ -25,7 +25,7 @@ export const STUB_MODULE = '_gome_job';
 
 /** The template files, in the order the job script runs them. */
 export const TEMPLATES = [
-  'header', 'settings', 'scoring', 'features', 'target_features', 'cnn', 'models', 'level2',
+  'header', 'settings', 'scoring', 'features', 'target_features', 'cnn', 'models', 'cost_probe', 'level2',
   'load', 'design', 'train', 'ensemble', 'outputs', 'feedback',
 ] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
@@ -37,7 +37,7 @@ export type SharedName = (typeof SHARED)[number];
 export type SectionName = TemplateName | SharedName;
 /** The job script's sections after the constants block, in order: label_key is defined before load uses it. */
 export const JOB_SECTIONS: readonly SectionName[] = [
-  'header', 'settings', 'scoring', 'label_key', 'features', 'target_features', 'cnn', 'models', 'level2',
+  'header', 'settings', 'scoring', 'label_key', 'features', 'target_features', 'cnn', 'models', 'cost_probe', 'level2',
   'load', 'design', 'train', 'ensemble', 'outputs', 'feedback',
 ];
 

@@ -497,6 +497,39 @@ describe.skipIf(!hasStack)('template building blocks on real data', () => {
 });
 
 describe.skipIf(!hasStack)('job runtime estimate', () => {
+  it('templates - the cost probe splits a real fit between rows and estimators, and declines where it would mislead (digits)', () => {
+    interface Probe { rows_share: number; estimators_share: number; seconds: number; rows: number; half_rows: number;
+      estimators: number; half_estimators: number; fit_seconds: number; half_rows_seconds: number; half_estimators_seconds: number }
+    interface ProbeFacts {
+      thresholds: [number, number]; declined_short_fit: null; declined_small_bound: null; declined_knn: null;
+      rf: Probe; hgb: Probe; rf_predicted_400_from_100: number; rf_measured_400: number; rf_measured_100: number;
+      failed: { failed: string; seconds: number };
+    }
+    const f = runDriver<ProbeFacts>('blocks_probe.py', ['scoring', 'cnn', 'models', 'cost_probe']);
+    expect(f.thresholds).toEqual([15, 1]);
+    expect(f.declined_short_fit).toBeNull();
+    expect(f.declined_small_bound).toBeNull();
+    expect(f.declined_knn).toBeNull();
+    for (const [name, p] of [['rf', f.rf], ['hgb', f.hgb]] as const) {
+      expect(p.rows, name).toBe(1797);
+      expect(p.half_rows, name).toBe(898);
+      expect(p.half_estimators, name).toBe(Math.floor(p.estimators / 2));
+      for (const share of [p.rows_share, p.estimators_share]) {
+        expect(share, name).toBeGreaterThanOrEqual(0);
+        expect(share, name).toBeLessThanOrEqual(1);
+      }
+      // the probe's own time is its two fits
+      expect(p.seconds, name).toBeGreaterThanOrEqual(p.half_rows_seconds + p.half_estimators_seconds);
+    }
+    // a forest's trees cost alike: most of its time grows with them, and the share predicts a fit it never made
+    expect(f.rf.estimators_share).toBeGreaterThan(0.6);
+    const ratio = f.rf_measured_400 / f.rf_predicted_400_from_100;
+    expect(ratio, `400 trees: measured ${f.rf_measured_400.toFixed(3)} s, predicted ${f.rf_predicted_400_from_100.toFixed(3)} s from 100 trees' ${f.rf_measured_100.toFixed(3)} s`).toBeGreaterThan(1 / 1.5);
+    expect(ratio).toBeLessThan(1.5);
+    // a probe fit that fails (one class in the rows) reports why and leaves the exponents in use
+    expect(f.failed.failed).toMatch(/only one class/);
+  });
+
   it('templates - the debug run prints the raw extrapolation, and gome_feedback.json holds its parts', () => {
     const data = makeCompetition('multiclass'); // 1,348 rows: debug mode fits on a 500-row sample
     temps.push(data);
@@ -515,9 +548,10 @@ describe.skipIf(!hasStack)('job runtime estimate', () => {
     interface Parts {
       mode: string; row_ratio: number; fold_ratio: number; seed_ratio: number; fit_row_ratio: number; predict_row_ratio: number;
       feature_row_ratio: number; load_seconds: number; features_seconds: number; fold_features_seconds: number; rest_seconds: number;
-      other_full_seconds: number; extrapolated_seconds: number; search: { full_seconds: number };
+      other_full_seconds: number; extrapolated_seconds: number; search: { full_seconds: number }; probe_seconds: number;
       models: Record<string, { fit_seconds: number; predict_seconds: number; scaling: Record<'fit_rows' | 'fit_estimators' | 'predict_estimators' | 'predict_rows', number>;
-        estimator_ratio: number; full_seconds: number }>;
+        estimator_ratio: number; full_seconds: number; probe: { rows_share?: number; estimators_share?: number } | null;
+        fit_row_factor: number; fit_estimator_factor: number }>;
     }
     for (const mode of ['debug', 'full'] as const) {
       const { stdout, fb } = run(mode);
@@ -532,7 +566,7 @@ describe.skipIf(!hasStack)('job runtime estimate', () => {
       expect(p.extrapolated_seconds).toBeCloseTo(sum, 9);
       expect(p.other_full_seconds).toBeCloseTo(p.load_seconds + p.features_seconds * p.feature_row_ratio
         + p.fold_features_seconds * p.feature_row_ratio * p.fold_ratio + p.rest_seconds * p.row_ratio, 9);
-      const measured = p.load_seconds + p.features_seconds + p.fold_features_seconds + p.rest_seconds
+      const measured = p.load_seconds + p.features_seconds + p.fold_features_seconds + p.rest_seconds + p.probe_seconds
         + Object.values(p.models).reduce((a, m) => a + m.fit_seconds + m.predict_seconds, 0);
       expect(measured).toBeCloseTo(fb['elapsed_seconds'] as number, 1); // every second of the run is in one part
       for (const [name, m] of Object.entries(p.models)) {
@@ -540,7 +574,11 @@ describe.skipIf(!hasStack)('job runtime estimate', () => {
         expect(m.fit_seconds + m.predict_seconds, name).toBeLessThanOrEqual((fb['model_seconds'] as Record<string, number>)[name]! + 1e-6);
         const per = p.fold_ratio * p.seed_ratio;
         const s = m.scaling;
-        expect(m.full_seconds, name).toBeCloseTo(m.fit_seconds * p.fit_row_ratio ** s.fit_rows * m.estimator_ratio ** s.fit_estimators * per
+        // these fits are far below the probe's threshold: the family exponents scale them
+        expect(m.probe, name).toBeNull();
+        expect(m.fit_row_factor, name).toBeCloseTo(p.fit_row_ratio ** s.fit_rows, 9);
+        expect(m.fit_estimator_factor, name).toBeCloseTo(m.estimator_ratio ** s.fit_estimators, 9);
+        expect(m.full_seconds, name).toBeCloseTo(m.fit_seconds * m.fit_row_factor * m.fit_estimator_factor * per
           + m.predict_seconds * p.predict_row_ratio * m.estimator_ratio ** s.predict_estimators * p.fit_row_ratio ** s.predict_rows * per, 9);
       }
       if (mode === 'debug') {

@@ -115,6 +115,20 @@ describe('docker sandbox', () => {
     expect(await gomeContainers()).toEqual([]);
   });
 
+  it('docker - a full run whose progress projects it past its limit is stopped early and its container removed', async (ctx) => {
+    if (!engine) return ctx.skip(unavailable);
+    fx = fixture();
+    const node = makeNode(fx, { sandbox: 'docker' });
+    // ten folds of 2 s against a 10 s limit: the watch reads the container's stdout and stops it after a fold or two
+    const code = "import time\nprint('GOME_PROGRESS=0/10', flush=True)\nfor k in range(10):\n    time.sleep(2)\n    print(f'GOME_PROGRESS={k + 1}/10', flush=True)\n";
+    const out = await node.submit(job(fx, code, { limitMs: 10_000 }));
+    expect(out.status).toBe('timeout');
+    expect(out.reason).toMatch(/units of its work: its pace projected \d+\.\d s, past its limit of 10\.0 s/);
+    expect(out.usage.wallMs).toBeLessThan(8_000);
+    expect(await gomeContainers()).toEqual([]);
+    await node.close();
+  });
+
   it('docker - the start-up sweep removes the containers of a dead owner and leaves those of a live one', async (ctx) => {
     if (!engine) return ctx.skip(unavailable);
     const make = (owner: string) => engine!.docker.createContainer({ Image: engine!.image, Cmd: ['/bin/true'], Labels: { [OWNER_LABEL]: owner }, HostConfig: { NetworkMode: 'none' } });

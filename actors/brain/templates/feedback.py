@@ -7,6 +7,7 @@ from _gome_job import feature_cols, cat_cols, text_cols, missing_frac, n_ho, hol
 from _gome_job import ens, ens_used, ens_folds, ens_train, ens_score, ens_oof_score, weights
 from _gome_job import search_log, search_seconds, SEARCH_TRIALS, SEARCH_TRIALS_FULL, TARGET_ENCODING, T_LOADED, T_DESIGNED
 from _gome_job import fit_seconds, predict_seconds, design_seconds, fit_rows_per_fold, predict_rows_per_fold, n_te
+from _gome_job import probes, probe_seconds, grow
 # gome:stub-end
 
 
@@ -27,7 +28,8 @@ def clean(v):
 # Runtime estimate for the full run. In debug mode: the RAW extrapolation of this run, part by part:
 #   - loading (both modes read every row): as measured;
 #   - the target-free features: scaled by the rows featurised (train, test, holdout);
-#   - per model, its fits scaled by the rows fitted on and the estimators (to the family's exponents), and its
+#   - per model, its fits scaled by the rows fitted on and the estimators (by the shares its cost probe measured
+#     where it was probed, else to the family's exponents), and its
 #     predictions by the rows each fold predicts (the test and holdout rows are the same in both modes) and the
 #     estimators; both times the folds and the seeds of the full run;
 #   - the search like its model's fits, times the full run's trials per debug trial;
@@ -50,21 +52,34 @@ for m in MODELS:
     est_ratio = (n_full / est(n_full)) if n_full else 1.0
     sc = scaling(m["family"])
     per_fit = fold_ratio * seed_ratio
-    fit_full = fit_seconds[m["name"]] * fit_row_ratio ** sc["fit_rows"] * est_ratio ** sc["fit_estimators"] * per_fit
+    probe = probes.get(m["name"]) if DEBUG else None
+    if probe and "rows_share" in probe:
+        row_factor = grow(1.0, probe["rows_share"], fit_row_ratio)
+        est_factor = grow(1.0, probe["estimators_share"], est_ratio)
+    else:
+        row_factor, est_factor = fit_row_ratio ** sc["fit_rows"], est_ratio ** sc["fit_estimators"]
+    fit_full = fit_seconds[m["name"]] * row_factor * est_factor * per_fit
     predict_full = (predict_seconds[m["name"]] * predict_row_ratio * est_ratio ** sc["predict_estimators"]
                     * fit_row_ratio ** sc["predict_rows"] * per_fit)
     estimate_models[m["name"]] = {"fit_seconds": fit_seconds[m["name"]], "predict_seconds": predict_seconds[m["name"]],
-                                  "scaling": sc, "estimator_ratio": est_ratio, "full_seconds": fit_full + predict_full}
+                                  "scaling": sc, "estimator_ratio": est_ratio, "probe": probe,
+                                  "fit_row_factor": row_factor, "fit_estimator_factor": est_factor,
+                                  "full_seconds": fit_full + predict_full}
 # the search (spec "search"): its trials scale like the main model's fits, times the full run's trials per debug trial
 search_est_ratio = float(np.mean([s["estimator_ratio"] for s in search_log])) if search_log else 1.0
 trial_ratio = SEARCH_TRIALS_FULL / SEARCH_TRIALS if SEARCH_TRIALS > 0 else 1.0
 main_sc = scaling(MODELS[0]["family"])
+main_probe = probes.get(MODELS[0]["name"]) if DEBUG else None
+if main_probe and "rows_share" in main_probe:
+    search_factor = grow(1.0, main_probe["rows_share"], fit_row_ratio) * grow(1.0, main_probe["estimators_share"], search_est_ratio)
+else:
+    search_factor = fit_row_ratio ** main_sc["fit_rows"] * search_est_ratio ** main_sc["fit_estimators"]
 estimate_search = {"seconds": search_seconds, "trial_ratio": trial_ratio, "estimator_ratio": search_est_ratio,
-                   "full_seconds": search_seconds * fit_row_ratio ** main_sc["fit_rows"]
-                   * search_est_ratio ** main_sc["fit_estimators"] * fold_ratio * trial_ratio}
+                   "full_seconds": search_seconds * search_factor * fold_ratio * trial_ratio}
 load_seconds = T_LOADED - T0
 features_seconds = T_DESIGNED - T_LOADED
-rest_seconds = max(0.0, elapsed - load_seconds - features_seconds - design_seconds - search_seconds
+# the cost probe's own fits happen in debug mode only: a full run has nothing of them to extrapolate
+rest_seconds = max(0.0, elapsed - load_seconds - features_seconds - design_seconds - search_seconds - probe_seconds
                    - sum(fit_seconds.values()) - sum(predict_seconds.values()))
 other_full = (load_seconds + features_seconds * feature_row_ratio + design_seconds * feature_row_ratio * fold_ratio
               + rest_seconds * row_ratio)
@@ -84,6 +99,7 @@ estimate_parts = {
     "features_seconds": features_seconds,
     "fold_features_seconds": design_seconds,
     "rest_seconds": rest_seconds,
+    "probe_seconds": probe_seconds,
     "other_full_seconds": other_full,
     "extrapolated_seconds": extrapolated,
 }

@@ -3,6 +3,7 @@
 from _gome_job import np, time, N_JOBS, SPEC, MODELS, METRIC, DEBUG, SEED, SEEDS, FOLDS, MAX_TRAIN_ROWS, IS_REG, K
 from _gome_job import HARNESS, HAS_HOLDOUT, N_USED, train_fold, y, y_raw, X_tr, n_te, n_ho, design, est
 from _gome_job import make_model, fit, predict, metric, to_target, Pipeline, search_params
+from _gome_job import N_FULL, n_estimators_full, probe_fit
 # gome:stub-end
 from sklearn.model_selection import KFold, StratifiedKFold
 
@@ -71,6 +72,12 @@ design_seconds = 0.0
 fit_rows_per_fold = float(np.mean([len(f) for f in fit_idxs])) if fit_idxs else 0.0
 predict_rows_per_fold = float(np.mean([len(va) + n_te + n_ho + len(s) for (_, va), s in zip(splits, tr_subs)])) if splits else 0.0
 importances = None
+# debug mode: fold 0's probe of how each model's fit time splits between rows and estimators (the cost_probe section)
+probes = {name: None for name in names}
+probe_seconds = 0.0
+FULL_FIT_ROWS = min(N_FULL * (1.0 - 1.0 / FULL_FOLDS), MAX_TRAIN_ROWS)
+# progress in folds, for the GPU node's overrun watch (a full run projected past its limit is stopped early)
+print(f"GOME_PROGRESS=0/{len(splits)}", flush=True)
 for k, (_, va_idx) in enumerate(splits):
     tr_idx = fit_idxs[k]
     # this fold's feature matrices: target-based steps fitted on its training rows only
@@ -98,6 +105,14 @@ for k, (_, va_idx) in enumerate(splits):
             model = fit(make_model(m, SEED + 1000 * s + k, SPEC, IS_REG, N_JOBS, est, MAX_K), F_tr[tr_idx], y[tr_idx])
             t_pred = time.time()
             fit_seconds[name] += t_pred - t_fit
+            if DEBUG and k == 0 and s == 0:
+                # a linear bound of the model's full fits: every fold's and seed's, at the full rows and estimators
+                n_full = n_estimators_full(m["family"], m["params"])
+                bound = ((t_pred - t_fit) * FULL_FIT_ROWS / max(1, len(tr_idx)) * ((n_full / est(n_full)) if n_full else 1.0)
+                         * FULL_FOLDS * SEEDS)
+                probes[name] = probe_fit(m, t_pred - t_fit, bound, F_tr, y, tr_idx, SEED + k, SPEC, IS_REG, N_JOBS, est, MAX_K)
+                probe_seconds += probes[name]["seconds"] if probes[name] else 0.0
+                t_pred = time.time()
             p_va += predict(model, F_tr[va_idx]) / N_SEEDS
             r["test"] += predict(model, F_te) / (N_SEEDS * len(splits))
             if HAS_HOLDOUT:
@@ -114,6 +129,7 @@ for k, (_, va_idx) in enumerate(splits):
             importances = sorted(zip(f_names, [float(v) for v in last.feature_importances_]), key=lambda t: -t[1])[:10]
         model_seconds[name] += time.time() - t_model
     del F_tr, F_te, F_ho
+    print(f"GOME_PROGRESS={k + 1}/{len(splits)}", flush=True)
 for name in names:
     r = results[name]
     r["score"], r["std"] = float(np.mean(r["folds"])), float(np.std(r["folds"]))
