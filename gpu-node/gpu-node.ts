@@ -153,6 +153,16 @@ export class GpuNode {
   }
 
   /**
+   * The cost model learns from a finished full run's wall time, and from a full run the overrun watch stopped, its
+   * projected time (which errs low: the work after its folds is not in it).
+   */
+  private observeCost(submit: JobSubmit, result: Pick<JobOutcome, 'status' | 'mode' | 'usage' | 'projectedMs'>): void {
+    if (result.mode !== 'full') return;
+    if (result.status === 'ok') this.cost.observe(submit.rawEstimatedMs, result.usage.wallMs);
+    else if (result.status === 'timeout' && typeof result.projectedMs === 'number') this.cost.observe(submit.rawEstimatedMs, result.projectedMs);
+  }
+
+  /**
    * Continues from a crashed run's log (gome resume): the cost model learns again from every finished full run, the
    * fastest full run, the refit's reserve and the job counts are as they were, and utilisation carries over.
    */
@@ -162,7 +172,7 @@ export class GpuNode {
     let last: number | null = null;
     for (const { submit, result } of jobs) {
       this.counts[result.status]++;
-      if (result.status === 'ok' && submit.mode === 'full') this.cost.observe(submit.rawEstimatedMs, result.usage.wallMs);
+      this.observeCost(submit, result);
       if (result.status === 'ok' && submit.mode === 'full' && submit.score !== false) {
         this.fastestFullMs = Math.min(this.fastestFullMs ?? Infinity, result.usage.wallMs);
       }
@@ -431,7 +441,8 @@ export class GpuNode {
     }
     this.counts[status]++;
     this.breaker.success();
-    if (status === 'ok' && job.mode === 'full') this.cost.observe(job.rawEstimatedMs, partial.usage!.wallMs);
+    const projectedMs = overrun ? Math.round(overrun.projectedMs) : null;
+    this.observeCost(job, { status, mode: job.mode, usage: partial.usage!, projectedMs });
     if (status === 'ok' && job.mode === 'full' && job.score !== false) {
       this.fastestFullMs = Math.min(this.fastestFullMs ?? Infinity, partial.usage!.wallMs);
     }
@@ -442,7 +453,7 @@ export class GpuNode {
     return {
       ...this.base(job, startedAt, endedAt), ...partial, status, reason,
       estimatedFullMs: job.mode === 'debug' ? this.cost.correct(rawEstimate) : outputs?.estimatedFullMs ?? null,
-      rawEstimatedFullMs: rawEstimate, scores: outputs?.scores ?? null,
+      rawEstimatedFullMs: rawEstimate, ...(projectedMs !== null ? { projectedMs } : {}), scores: outputs?.scores ?? null,
       feedback: outputs?.feedback ?? null, submission: outputs?.submission ?? null, harness, submissionId,
     };
   }

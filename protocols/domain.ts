@@ -123,6 +123,11 @@ export const JobOutcome = z.object({
   estimatedFullMs: z.number().nullable(),
   /** … and as the job printed it (the raw extrapolation the cost model learns to correct). */
   rawEstimatedFullMs: z.number().nullable().optional(),
+  /**
+   * A full run stopped by the overrun watch (gpu-node/progress-watch.ts): the wall time its progress projected, which
+   * the cost model learns from in place of the time it never finished in. Absent otherwise.
+   */
+  projectedMs: z.number().nullable().optional(),
   scores: ScoresTable.nullable(),
   feedback: PipelineFeedback.nullable(),
   submission: SubmissionCheck.nullable(),

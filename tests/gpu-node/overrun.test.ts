@@ -67,11 +67,22 @@ describe.each(['bwrap', 'none'] as const)('overrun (%s)', (sandbox) => {
     fx = fixture();
     const node = makeNode(fx, { sandbox });
     // ten folds of 1 s against a 4 s limit: projected ~10 s after the first fold
-    const j = job(fx, folds(10, 1), { limitMs: 4_000 });
+    const j = job(fx, folds(10, 1), { limitMs: 4_000, rawEstimatedMs: 2_000 });
     const out = await node.submit(j);
     expect(out.status).toBe('timeout');
     expect(out.reason).toMatch(/stopped at \d+\.\d s, after 1 of 10 units of its work: its pace projected \d+\.\d s, past its limit of 4\.0 s/);
     expect(out.usage.wallMs).toBeLessThan(3_000); // not the whole 4 s limit
+    // the projection (~10 s) is in the outcome, and the cost model learns from it: its debug run said 2 s
+    expect(out.projectedMs!).toBeGreaterThan(4_000 * OVERRUN_MARGIN);
+    expect(out.projectedMs!).toBeLessThan(20_000);
+    const learned = node.costCorrection();
+    expect(learned.pairs).toBe(1);
+    expect(learned.factor).toBeCloseTo(Math.sqrt(out.projectedMs! / 2_000), 6); // one pair, shrunk halfway to 1
+    // a resumed node learns the same from the log
+    const again = makeNode(fx, { sandbox });
+    again.restore([{ submit: j, result: out }], null);
+    expect(again.costCorrection()).toEqual(learned);
+    await again.close();
     expect(out.stdoutTail).toContain('GOME_PROGRESS=1/10');
     expect(out.stdoutTail).not.toContain('done');
     expect(processesMentioning(jobMarker(j.jobId))).toEqual([]);
