@@ -5,7 +5,7 @@
 # XGBoost, while on 784 pixel columns its time grows nearly in proportion to the rows. Where the estimate matters,
 # the debug run measures the split instead of assuming it. A fit's time is modelled as
 #     t(rows, estimators) = (a + b * rows) * (c + d * estimators),
-# and two extra fits on fold 0 (half its rows; half its estimators) give the shares of the measured fit that grow
+# and two extra fits on one fold (half its rows; half its estimators) give the shares of the measured fit that grow
 # with each: p = b*rows / (a + b*rows) = (1 - t_half_rows / t) / (1 - half_rows / rows), and q alike. The full fit is
 # then t * ((1 - p) + p * rows_full / rows) * ((1 - q) + q * estimators_full / estimators).
 # gome:stub-begin (names defined by the constants block and earlier sections; the assembler strips this block)
@@ -13,7 +13,7 @@ from _gome_job import np, time, make_model, fit, n_estimators_full
 # gome:stub-end
 
 # A model is probed when a linear bound of its full fits (every fit scaled in proportion to its rows and estimators)
-# exceeds PROBE_MIN_SECONDS (below it the family exponents' error costs at most seconds) and its fit on fold 0 took at
+# exceeds PROBE_MIN_SECONDS (below it the family exponents' error costs at most seconds) and its fit on the probed fold took at
 # least PROBE_MIN_FIT_SECONDS. Shorter fits are the regime the exponents were fitted in, and there the probe misleads:
 # timer noise is a large part of a 0.1 s fit, and on a few hundred rows a tree's size still grows with the rows
 # (histogram boosting on 250 spam rows measured 90% of its time growing with the rows: its
@@ -38,7 +38,7 @@ def grow(t, share, ratio):
 
 
 def probe_fit(m, t_fit, bound_seconds, X, yv, idx, seed, spec, is_reg, n_jobs, est, max_k):
-    """Fold 0's split of model m's fit time (t_fit: its fit on rows idx with est's estimators), or None where the model
+    """One fold's split of model m's fit time (t_fit: its fit on rows idx with est's estimators), or None where the model
     is not probed. Returns {rows_share, estimators_share, seconds, ...} ({failed, seconds} where a probe fit failed);
     seconds is the probe's own time."""
     if (m["family"] not in PROBED_FAMILIES or bound_seconds < PROBE_MIN_SECONDS or t_fit < PROBE_MIN_FIT_SECONDS

@@ -72,7 +72,10 @@ design_seconds = 0.0
 fit_rows_per_fold = float(np.mean([len(f) for f in fit_idxs])) if fit_idxs else 0.0
 predict_rows_per_fold = float(np.mean([len(va) + n_te + n_ho + len(s) for (_, va), s in zip(splits, tr_subs)])) if splits else 0.0
 importances = None
-# debug mode: fold 0's probe of how each model's fit time splits between rows and estimators (the cost_probe section)
+# debug mode: the probe of how each model's fit time splits between rows and estimators (the cost_probe section), on
+# fold 1: its fits are warm, where fold 0's first fit also carries the model library's import and thread-pool start-up
+# (which would read as time that shrinks with the rows). A debug run always has at least two folds.
+PROBE_FOLD = 1
 probes = {name: None for name in names}
 probe_seconds = 0.0
 FULL_FIT_ROWS = min(N_FULL * (1.0 - 1.0 / FULL_FOLDS), MAX_TRAIN_ROWS)
@@ -105,7 +108,7 @@ for k, (_, va_idx) in enumerate(splits):
             model = fit(make_model(m, SEED + 1000 * s + k, SPEC, IS_REG, N_JOBS, est, MAX_K), F_tr[tr_idx], y[tr_idx])
             t_pred = time.time()
             fit_seconds[name] += t_pred - t_fit
-            if DEBUG and k == 0 and s == 0:
+            if DEBUG and k == PROBE_FOLD and s == 0:
                 # a linear bound of the model's full fits: every fold's and seed's, at the full rows and estimators
                 n_full = n_estimators_full(m["family"], m["params"])
                 bound = ((t_pred - t_fit) * FULL_FIT_ROWS / max(1, len(tr_idx)) * ((n_full / est(n_full)) if n_full else 1.0)
