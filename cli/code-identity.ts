@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GOME_VERSION } from './version.ts';
+import { MatrixMismatch } from './matrix-mismatch.ts';
 
 export interface CodeIdentity {
   /** The checkout's HEAD commit, null outside a git checkout. */
@@ -43,8 +44,8 @@ export function sameCode(a: CodeIdentity, b: CodeIdentity): boolean {
  * Why a matrix directory started by code `was` must not be resumed by code `now`, as a sentence with the way out
  * (`newDir`: how to name another directory, e.g. "--out DIR"); null when they are the same code.
  */
-export function codeMismatch(dir: string, was: CodeIdentity, now: CodeIdentity, newDir: string): string | null {
+export function codeMismatch(dir: string, was: CodeIdentity, now: CodeIdentity, newDir: string): MatrixMismatch | null {
   if (sameCode(was, now)) return null;
-  return `${dir} holds cells run by code ${codeLabel(was)}, and the code now is ${codeLabel(now)}: cells of different code are not comparable. ` +
-    `Resume it from a checkout of ${codeLabel(was)} (git worktree add DIR ${was.commit ?? 'COMMIT'}), or use ${newDir} for a new matrix`;
+  return new MatrixMismatch(dir, `${dir} holds cells run by code ${codeLabel(was)}, and the code now is ${codeLabel(now)}: cells of different code are not comparable`,
+    `resume it from a checkout of ${codeLabel(was)} (git worktree add DIR ${was.commit ?? 'COMMIT'}), or use ${newDir} for a new matrix`);
 }

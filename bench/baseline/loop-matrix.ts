@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { ensurePrepared } from '../../cli/run/prepare.ts';
 import { runCompetition, type RunResult } from '../../cli/run/run-session.ts';
 import { codeMismatch, type CodeIdentity } from '../../cli/code-identity.ts';
+import { MatrixMismatch } from '../../cli/matrix-mismatch.ts';
 import { budgetLabel, freshRunId } from '../../cli/commands/topology-bench.ts';
 import { writeJsonAtomic } from '../../cli/commands/topology-comparison.ts';
 import { medalLabel, type CompetitionReport } from '../../grading/report.ts';
@@ -60,10 +61,6 @@ export interface LoopMatrixFile {
 }
 
 /** A rerun into a matrix directory whose settings or code differ: the cells would not be comparable. */
-export class LoopMatrixMismatch extends Error {
-  override readonly name = 'LoopMatrixMismatch';
-}
-
 export interface LoopMatrixOptions {
   benchDir: string;
   /** The matrix directory: matrix.json, cells/, runs/ (both sides' run directories). */
@@ -139,18 +136,18 @@ export function checkLoopMatrix(dir: string, want: LoopMatrixFile): LoopMatrixFi
   const old = readJson<LoopMatrixFile>(join(dir, 'matrix.json'));
   if (!old) return want;
   const again = 'run it with the same settings and code to resume it, or set GOME_LOOP_DIR to another directory for a new matrix';
-  if (old.bench !== 'loop') throw new LoopMatrixMismatch(`${dir} is not a bench:loop matrix (its matrix.json says "${String(old.bench)}"): set GOME_LOOP_DIR to another directory`);
-  if (old.budgetMs !== want.budgetMs) throw new LoopMatrixMismatch(`${dir} holds a matrix run with a ${budgetLabel(old.budgetMs)} budget, not ${budgetLabel(want.budgetMs)}: ${again}`);
-  if (old.preset !== want.preset) throw new LoopMatrixMismatch(`${dir} holds a matrix run with Gome's preset ${old.preset}, not ${want.preset}: ${again}`);
+  if (old.bench !== 'loop') throw new MatrixMismatch(dir, `${dir} is not a bench:loop matrix (its matrix.json says "${String(old.bench)}")`, 'set GOME_LOOP_DIR to another directory');
+  if (old.budgetMs !== want.budgetMs) throw new MatrixMismatch(dir, `${dir} holds a matrix run with a ${budgetLabel(old.budgetMs)} budget, not ${budgetLabel(want.budgetMs)}`, again);
+  if (old.preset !== want.preset) throw new MatrixMismatch(dir, `${dir} holds a matrix run with Gome's preset ${old.preset}, not ${want.preset}`, again);
   const changed = codeMismatch(dir, old.code, want.code, 'GOME_LOOP_DIR=another directory');
-  if (changed) throw new LoopMatrixMismatch(changed);
+  if (changed) throw changed;
   return old;
 }
 
 /** Runs the cells not yet saved, then returns every saved cell asked for. */
 export async function runLoopMatrix(o: LoopMatrixOptions): Promise<LoopMatrixResult> {
   const preset = PRESETS[o.preset];
-  if (!preset) throw new LoopMatrixMismatch(`Gome's preset "${o.preset}" does not exist; use one of ${Object.keys(PRESETS).join(', ')}`);
+  if (!preset) throw new MatrixMismatch(o.dir, `Gome's preset "${o.preset}" does not exist`, `use one of ${Object.keys(PRESETS).join(', ')}`);
   const { description: _description, ...presetConfig } = preset;
   const python = o.python ?? '/usr/bin/python3';
   const dir = resolve(o.dir);
@@ -183,7 +180,7 @@ export async function runLoopMatrix(o: LoopMatrixOptions): Promise<LoopMatrixRes
         const budgetMs = comp.budgetMinutes ? Math.round(comp.budgetMinutes * 60_000) : o.budgetMs;
         const had = readJson<LoopCell>(path);
         if (had) {
-          if (had.budgetMs !== budgetMs) throw new LoopMatrixMismatch(`${path} ran with a ${budgetLabel(had.budgetMs)} budget, this matrix would give it ${budgetLabel(budgetMs)}: set GOME_LOOP_DIR to another directory for a new matrix`);
+          if (had.budgetMs !== budgetMs) throw new MatrixMismatch(o.dir, `${path} ran with a ${budgetLabel(had.budgetMs)} budget, this matrix would give it ${budgetLabel(budgetMs)}`, 'set GOME_LOOP_DIR to another directory for a new matrix');
           skipped++;
           continue;
         }

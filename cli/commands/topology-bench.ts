@@ -11,6 +11,7 @@ import type { Topology } from '../../protocols/topology.ts';
 import { loadCompetition } from '../../grading/competition.ts';
 import { loadTopology } from '../topology-file.ts';
 import { codeIdentity, codeMismatch, type CodeIdentity } from '../code-identity.ts';
+import { MatrixMismatch } from '../matrix-mismatch.ts';
 import { runCompetition, type RunResult } from '../run/run-session.ts';
 import { localCompetitions, type SuiteName } from './bench-suite.ts';
 import {
@@ -120,15 +121,15 @@ export function checkMatrix(dir: string, m: MatrixFile): MatrixFile {
   const old = JSON.parse(readFileSync(path, 'utf8')) as MatrixFile;
   const again = `use the same settings to resume it, or another --out for a new matrix`;
   const changed = old.code && m.code ? codeMismatch(dir, old.code, m.code, 'another --out') : null;
-  if (changed) throw new Error(changed);
-  if (old.budgetMs !== m.budgetMs) throw new Error(`${dir} holds a matrix run with a ${budgetLabel(old.budgetMs)} budget, not ${budgetLabel(m.budgetMs)}: ${again}`);
-  if ((old.preset ?? null) !== (m.preset ?? null)) throw new Error(`${dir} holds a matrix run with preset ${old.preset ?? 'none'}, not ${m.preset ?? 'none'}: ${again}`);
+  if (changed) throw changed;
+  if (old.budgetMs !== m.budgetMs) throw new MatrixMismatch(dir, `${dir} holds a matrix run with a ${budgetLabel(old.budgetMs)} budget, not ${budgetLabel(m.budgetMs)}`, again);
+  if ((old.preset ?? null) !== (m.preset ?? null)) throw new MatrixMismatch(dir, `${dir} holds a matrix run with preset ${old.preset ?? 'none'}, not ${m.preset ?? 'none'}`, again);
   const columns = [...old.columns];
   for (const c of m.columns) {
     const before = columns.find((o) => o.label === c.label);
     if (!before) { columns.push(c); continue; }
     if (JSON.stringify(before.topology) !== JSON.stringify(c.topology) || JSON.stringify(before.brain ?? null) !== JSON.stringify(c.brain ?? null)) {
-      throw new Error(`${dir} holds cells of a different "${c.label}" (topology ${JSON.stringify(before.topology)}, brain ${JSON.stringify(before.brain ?? null)}): rename the topology, or use another --out`);
+      throw new MatrixMismatch(dir, `${dir} holds cells of a different "${c.label}" (topology ${JSON.stringify(before.topology)}, brain ${JSON.stringify(before.brain ?? null)})`, 'rename the topology, or use another --out');
     }
   }
   // a matrix saved before the code was recorded stays unrecorded: its cells' code is unknown, whatever runs now

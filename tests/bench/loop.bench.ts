@@ -18,7 +18,8 @@ import { codeIdentity, codeLabel } from '../../cli/code-identity.ts';
 import { PRESETS } from '../../protocols/presets.ts';
 import { baselineGraceMs } from '../../bench/baseline/tuned-hgb.ts';
 import { comparePaired, type PairedSummary } from '../../bench/baseline/paired.ts';
-import { LoopMatrixMismatch, runLoopMatrix, type LoopCell } from '../../bench/baseline/loop-matrix.ts';
+import { runLoopMatrix, type LoopCell } from '../../bench/baseline/loop-matrix.ts';
+import { MatrixMismatch } from '../../cli/matrix-mismatch.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const BENCH = join(REPO, 'bench');
@@ -98,7 +99,7 @@ try {
   result = await runLoopMatrix({ benchDir: BENCH, dir, competitions: comps, seeds, budgetMs: defaultBudgetMs, preset: presetName, code, handleSignals: true,
     say: (s) => console.log(s), onCell: printRow });
 } catch (e) {
-  if (e instanceof LoopMatrixMismatch) { console.error(`bench:loop: ${e.message}`); process.exit(2); }
+  if (e instanceof MatrixMismatch) { console.error(`bench:loop: ${e.message}`); process.exit(2); }
   throw e;
 }
 const rows = result.cells;

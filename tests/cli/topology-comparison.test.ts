@@ -9,6 +9,7 @@ import {
   compareRunDirs, compareTopologies, cellFromRunDir, meanCi, NotACell, normalisedScore, renderMarkdown, renderTable, tQuantile, thisMachine, type Cell,
 } from '../../cli/commands/topology-comparison.ts';
 import { checkMatrix, columnFromSpec, rotation, runTopologyBench } from '../../cli/commands/topology-bench.ts';
+import { MatrixMismatch } from '../../cli/matrix-mismatch.ts';
 import { codeIdentity, type CodeIdentity } from '../../cli/code-identity.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -166,6 +167,13 @@ describe('topology comparison', () => {
     writeFileSync(join(dir, 'matrix.json'), JSON.stringify({ ...settings, code }));
     expect(checkMatrix(dir, { ...settings, code }).code).toEqual(code);
     expect(() => checkMatrix(dir, { ...settings, code: { ...code, commit: 'b'.repeat(40) } })).toThrow(/code aaaaaaa, and the code now is bbbbbbb/);
+    // a typed refusal: the cause, then the fix
+    let refusal: unknown = null;
+    try { checkMatrix(dir, { ...settings, code: { ...code, commit: 'b'.repeat(40) } }); } catch (e) { refusal = e; }
+    expect(refusal).toBeInstanceOf(MatrixMismatch);
+    expect((refusal as MatrixMismatch).dir).toBe(dir);
+    expect((refusal as MatrixMismatch).fix).toMatch(/^resume it from a checkout of aaaaaaa \(git worktree add DIR a{40}\), or use another --out for a new matrix$/);
+    expect(() => checkMatrix(dir, { ...settings, budgetMs: settings.budgetMs + 60_000 })).toThrow(MatrixMismatch);
   });
 
   it('topology comparison - the matrix resumes: a second call runs nothing and reports the same cell; gome compare gives the same table', async () => {

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { cellPath, checkLoopMatrix, LoopMatrixMismatch, runLoopMatrix, type LoopCell } from '../../bench/baseline/loop-matrix.ts';
+import { cellPath, checkLoopMatrix, runLoopMatrix, type LoopCell } from '../../bench/baseline/loop-matrix.ts';
+import { MatrixMismatch } from '../../cli/matrix-mismatch.ts';
 import { codeIdentity, type CodeIdentity } from '../../cli/code-identity.ts';
 import { tempDir } from '../grading/helpers.ts';
 
@@ -42,9 +43,9 @@ describe('loop matrix', () => {
     expect(() => checkLoopMatrix(dir, { ...want, budgetMs: 60_000 })).toThrow(/40s budget, not 1m.*GOME_LOOP_DIR/);
     expect(() => checkLoopMatrix(dir, { ...want, preset: 'default' })).toThrow(/preset quick, not default/);
     const other: CodeIdentity = { ...code, uncommitted: 'feedc0ffee00' };
-    expect(() => checkLoopMatrix(dir, { ...want, code: other })).toThrow(LoopMatrixMismatch);
+    expect(() => checkLoopMatrix(dir, { ...want, code: other })).toThrow(MatrixMismatch);
     expect(() => checkLoopMatrix(dir, { ...want, code: other })).toThrow(/cells of different code are not comparable.*git worktree add/);
-    await expect(runLoopMatrix({ ...opts, code: other })).rejects.toThrow(LoopMatrixMismatch);
+    await expect(runLoopMatrix({ ...opts, code: other })).rejects.toThrow(MatrixMismatch);
     expect(readdirSync(join(dir, 'runs'))).toHaveLength(2);
     // the kept settings are those of the first run
     expect(checkLoopMatrix(dir, want).startedAt).not.toBe('now');
