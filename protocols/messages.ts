@@ -106,6 +106,8 @@ export const payloads = {
      * A brain reshapes a change that would not fit (fewer rounds, fewer seeds, a row subsample, fewer members).
      */
     remainingMs: z.number().nullable().optional(), baseRunMs: z.number().nullable().optional(),
+    /** The limit of one full run: a change must fit in it too, with admission control's margin (absent: no limit known). */
+    fullLimitMs: z.number().positive().optional(),
     /** The base pipeline's full-run feedback: its measured time per model, which a change's estimate starts from. */
     baseFeedback: PipelineFeedback.nullable().optional(),
   }),

@@ -3,6 +3,7 @@
 // else the whole run scaled by the compute ratio), and the reshaping of a change that would not fit in the budget
 // (fewer seeds, fewer rounds with early stopping, fewer search trials, a row subsample, fewer ensemble members).
 // The relative constants were fitted on the dev half of the bundled suite with `npm run bench:cost` (2026-11-24).
+import { ADMISSION_SAFETY } from '../../protocols/config.ts';
 import type { TaskInfo } from '../../protocols/domain.ts';
 import { ESTIMATOR_PARAM, cloneSpec, renameModels, type ModelFamily, type ModelSpec, type PipelineSpec } from './pipeline-spec.ts';
 
@@ -199,9 +200,15 @@ export function overrunPenalty(over: number): number {
   return Math.min(5, 1.5 + 1.5 * Math.log2(Math.max(1, over)));
 }
 
-/** How much of the remaining budget one change may plan to take. */
-export function allowedMs(remainingMs: number | null): number | null {
-  return remainingMs === null ? null : Math.max(0, remainingMs * MAX_SHARE_OF_REMAINING);
+/**
+ * How long one change's full run may plan to take: its share of the budget left, and no more than a full run's limit
+ * allows with admission control's margin (a longer one would be refused whatever the budget left).
+ */
+export function allowedMs(remainingMs: number | null, fullLimitMs: number | null = null): number | null {
+  const byLimit = fullLimitMs === null ? null : fullLimitMs / ADMISSION_SAFETY;
+  if (remainingMs === null) return byLimit;
+  const byBudget = Math.max(0, remainingMs * MAX_SHARE_OF_REMAINING);
+  return byLimit === null ? byBudget : Math.min(byBudget, byLimit);
 }
 
 /** A reshaping step; `need` is the share of the current estimate that would fit (below 1). */

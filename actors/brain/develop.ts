@@ -194,7 +194,8 @@ export function develop(req: DevelopRequest): DevelopReply {
     const slow = parseTooSlow(req.error);
     if (slow) {
       // refused as too slow for the budget left: the same change, smaller, estimated from the refused run's estimate
-      const limit = slow.availableMs * TOO_SLOW_TARGET;
+      // the refusal names the bound it met (budget left or job limit); the reshaped change must fit the other too
+      const limit = Math.min(slow.availableMs, req.fullLimitMs ?? Infinity) * TOO_SLOW_TARGET;
       const r = reshapeToFit(prev, task, { spec: prev, runMs: slow.estimatedMs }, limit);
       if (r) {
         const label = reshapeNote(r, limit);
@@ -216,7 +217,7 @@ export function develop(req: DevelopRequest): DevelopReply {
   const applied = applyHypothesis(base, hypothesis, task);
   let spec = applied.spec;
   let shaped = '';
-  const limit = allowedMs(req.remainingMs ?? null);
+  const limit = allowedMs(req.remainingMs ?? null, req.fullLimitMs ?? null);
   if (limit !== null) {
     const r = reshapeToFit(spec, task, measured, limit);
     if (r) {

@@ -6,7 +6,12 @@ import { out, type SendEvent } from '../../runtime/machine-io.ts';
 import { addr } from '../addresses.ts';
 import { repairFeedback } from './repair-feedback.ts';
 
-export interface DeveloperInput { trace: string; maxRepairs: number; task: TaskInfo }
+export interface DeveloperInput {
+  trace: string; maxRepairs: number; task: TaskInfo;
+  /** The limit of one full run (the validator's): a change must fit in it as well as in the budget left. Absent in
+   * logs recorded before it was sent. */
+  fullLimitMs?: number | null;
+}
 
 interface Ctx extends DeveloperInput {
   job: Payload<'research.hypothesis'> | null;
@@ -50,8 +55,13 @@ function firstRequest(c: Ctx, h: Payload<'research.hypothesis'>): Payload<'brain
     attempt: firstAttempt(h), error: h.debug?.error ?? null, previousCode: h.debug?.code ?? null,
     baseSpec: h.parent?.spec ?? null, previousSpec: h.debug?.spec ?? null,
     remainingMs: h.remainingMs ?? null, baseRunMs: h.parent?.fullRunMs ?? null,
-    baseFeedback: h.parent?.feedback ?? null,
+    baseFeedback: h.parent?.feedback ?? null, ...fullLimit(c),
   };
+}
+
+/** The full-run limit for a develop request, where the developer was given one (logs recorded before had none). */
+function fullLimit(c: Ctx): { fullLimitMs?: number } {
+  return typeof c.fullLimitMs === 'number' ? { fullLimitMs: c.fullLimitMs } : {};
 }
 
 /** The budget left now: what the iteration started with, less the time spent on it since (recorded timestamps). */
@@ -149,7 +159,7 @@ export const developerMachine = setup({
                 attempt: context.attempt, error: repairFeedback(event.payload), previousCode: context.code,
                 baseSpec: context.job!.parent?.spec ?? null, previousSpec: context.spec,
                 remainingMs: remainingNow(context, event.ts), baseRunMs: context.job!.parent?.fullRunMs ?? null,
-                baseFeedback: context.job!.parent?.feedback ?? null,
+                baseFeedback: context.job!.parent?.feedback ?? null, ...fullLimit(context),
               })),
             ],
           },

@@ -80,7 +80,7 @@ export function hostActors(w: ActorWiring): ActorHost[] {
       ...(topo.policy.kind !== 'gradient' ? { policy: topo.policy } : {}),
       ...(w.idPrefix ? { idPrefix: w.idPrefix } : {}),
     } });
-    host(addr.developer(t), t, { kind: 'machine', machine: developerMachine, input: { trace: t, maxRepairs: config.maxRepairs, task } });
+    host(addr.developer(t), t, { kind: 'machine', machine: developerMachine, input: { trace: t, maxRepairs: config.maxRepairs, task, fullLimitMs: config.limits.fullMs } });
     host(addr.validator(t), t, { kind: 'machine', machine: validatorMachine, input: { trace: t, task, debugMs: config.limits.debugMs, fullMs: config.limits.fullMs, overfitGap: config.overfitGap, ...(w.judge ? { judge: true } : {}) } });
   }
   // custom roles: one actor per trace (or a fixed number sharing the traces), each with its RoleInput

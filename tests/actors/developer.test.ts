@@ -48,6 +48,16 @@ describe('developer', () => {
     expect(d.value).toBe('coding');
   });
 
+  it('developer - a developer given the full-run limit sends it with every develop request, first and repair', () => {
+    const d = new Sim(developerMachine, { trace: 't0', maxRepairs: 2, task, fullLimitMs: 300_000 }, addr.developer('t0'));
+    const req = one(d.send(addr.researcher('t0'), 'research.hypothesis', hypothesisMsg()), 'brain.develop.request');
+    expect(req.payload.fullLimitMs).toBe(300_000);
+    one(d.send(addr.brain, 'brain.develop.reply', { code: 'NEW', summary: 's', brain: 'offline' }), 'validate.request');
+    const repair = one(d.send(addr.validator('t0'), 'validate.result', result()), 'brain.develop.request');
+    expect(repair.payload.attempt).toBe(2);
+    expect(repair.payload.fullLimitMs).toBe(300_000);
+  });
+
   it('developer - without a parent the base code is null (a draft from scratch)', () => {
     const d = developer();
     const req = one(d.send(addr.researcher('t0'), 'research.hypothesis', hypothesisMsg({ parent: null })), 'brain.develop.request');

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../protocols/messages.ts';
 import type { JobOutcome } from '../../protocols/domain.ts';
 import { CostModel } from '../../gpu-node/cost-model.ts';
-import { MAX_SHARE_OF_REMAINING, estimateMs, measuredParts, parseTooSlow, reshapeToFit, searchCost, specCost } from '../../actors/brain/cost-estimate.ts';
+import { ADMISSION_SAFETY } from '../../protocols/config.ts';
+import { MAX_SHARE_OF_REMAINING, allowedMs, estimateMs, measuredParts, parseTooSlow, reshapeToFit, searchCost, specCost } from '../../actors/brain/cost-estimate.ts';
 import { develop } from '../../actors/brain/develop.ts';
 import { research } from '../../actors/brain/research.ts';
 import { draftSpec, modelSpec, renameModels, tunedParams, type PipelineSpec } from '../../actors/brain/pipeline-spec.ts';
@@ -178,6 +179,34 @@ describe('planning', () => {
     expect(d.summary).toMatch(/Repair attempt 2 of "ens:hill": reshaped to fit/);
     const spec = d.spec as PipelineSpec;
     expect(estimateMs(spec, task, { spec: prev, runMs: 90_000 })!.ms).toBeLessThanOrEqual(24_000);
+  });
+
+  it('develop - a change fits the full-run limit with admission\'s margin as well as the budget left (a long budget, a short job limit)', () => {
+    // regression: the Developer planned with half the budget left only, so on a 15-minute budget with 300 s job
+    // limits a change planned at 400 s was refused for the job limit, reshaped to the budget again, refused again
+    const base = draftSpec(task, 'hgb');
+    const hypothesis = {
+      kind: 'ens:hill+wf:seeds', component: 'ensemble' as const, title: 'ensemble and seeds', rationale: '', problem: null,
+      scores: { alignment: 5, impact: 5, novelty: 5, feasibility: 5, risk: 5 }, change: { moves: ['ens:hill', 'wf:seeds'] },
+    };
+    const req = { task, hypothesis, baseCode: 'x', attempt: 1, error: null, previousCode: null, baseSpec: base, previousSpec: null, baseRunMs: 4_000 };
+    const unlimited = develop({ ...req, remainingMs: 10_000_000 });
+    const before = estimateMs(unlimited.spec as PipelineSpec, task, { spec: base, runMs: 4_000 })!.ms;
+    const fullLimitMs = Math.round(before / 2); // the budget left holds it; the job limit does not, with the margin
+    expect(allowedMs(10_000_000, fullLimitMs)).toBe(fullLimitMs / ADMISSION_SAFETY);
+    expect(allowedMs(20_000, 10_000_000)).toBe(20_000 * MAX_SHARE_OF_REMAINING);
+    expect(allowedMs(null, 30_000)).toBe(30_000 / ADMISSION_SAFETY);
+    const limited = develop({ ...req, remainingMs: 10_000_000, fullLimitMs });
+    expect(limited.summary).toMatch(/reshaped to fit/);
+    expect(estimateMs(limited.spec as PipelineSpec, task, { spec: base, runMs: 4_000 })!.ms).toBeLessThanOrEqual(fullLimitMs / ADMISSION_SAFETY);
+    // a repair after a refusal for the budget left also fits the job limit
+    const prev = ensembleSpec();
+    const repaired = develop({
+      ...req, hypothesis: { ...hypothesis, kind: 'ens:hill' }, attempt: 2, previousCode: 'y', previousSpec: prev, remainingMs: 1_000_000, fullLimitMs: 30_000,
+      error: 'L2 rejected: full run refused: estimated runtime 900.0 s (from the debug run) with a 1.5× safety margin exceeds the remaining budget 700.0 s',
+    });
+    expect(repaired.summary).toMatch(/reshaped to fit/);
+    expect(estimateMs(repaired.spec as PipelineSpec, task, { spec: prev, runMs: 900_000 })!.ms).toBeLessThanOrEqual(30_000 * 0.8 / ADMISSION_SAFETY);
   });
 
   it('cost-estimate - a network refused as too slow loses the epochs it must and no more, and a row subsample halves the rows each fold really fits on', () => {
