@@ -229,7 +229,7 @@ function closeStream(s: WriteStream): Promise<void> {
 
 /** A job's two output streams: each teed to its log file and a tail kept in memory (stdout also to onStdout). */
 export interface JobOutput {
-  out: TailBuffer; err: TailBuffer; outLog: WriteStream; errLog: WriteStream;
+  out: TailBuffer; err: TailBuffer;
   /** A chunk of the job's stdout: to its tail, its log and the spec's onStdout. */
   writeOut(chunk: Buffer): void;
   /** A chunk of the job's stderr: to its tail and its log. */
@@ -245,7 +245,7 @@ export function openJobOutput(spec: { stdoutPath: string; stderrPath: string; ta
   const out = new TailBuffer(tailBytes);
   const err = new TailBuffer(tailBytes);
   return {
-    out, err, outLog, errLog,
+    out, err,
     writeOut: (b) => { out.push(b); outLog.write(b); spec.onStdout?.(b); },
     writeErr: (b) => { err.push(b); errLog.write(b); },
     close: async () => { await Promise.all([closeStream(outLog), closeStream(errLog)]); },

@@ -17,9 +17,11 @@ export const OVERRUN_MARGIN = 1.1;
 
 export interface Progress { done: number; total: number }
 
+const PROGRESS_LINE = new RegExp(`^${PROGRESS_PREFIX}(\\d+)/(\\d+)$`);
+
 /** A progress line's units, or null when the line is not one (or malformed: done outside 0..total). */
 export function parseProgress(line: string): Progress | null {
-  const m = new RegExp(`^${PROGRESS_PREFIX}(\\d+)/(\\d+)\\s*$`).exec(line.trim());
+  const m = PROGRESS_LINE.exec(line.trim());
   if (!m) return null;
   const done = Number(m[1]);
   const total = Number(m[2]);

@@ -25,6 +25,18 @@ function ensembleSpec(): PipelineSpec {
   return s;
 }
 
+/** A change to the histogram-boosting draft (a hill-climbed ensemble and seeds) as a first develop request, its base
+ * pipeline's full run measured at 4 s. */
+function ensembleSeedsChange() {
+  const base = draftSpec(task, 'hgb');
+  const hypothesis = {
+    kind: 'ens:hill+wf:seeds', component: 'ensemble' as const, title: 'ensemble and seeds', rationale: '', problem: null,
+    scores: { alignment: 5, impact: 5, novelty: 5, feasibility: 5, risk: 5 }, change: { moves: ['ens:hill', 'wf:seeds'] },
+  };
+  const req = { task, hypothesis, baseCode: 'x', attempt: 1, error: null, previousCode: null, baseSpec: base, previousSpec: null, baseRunMs: 4_000 };
+  return { base, hypothesis, req };
+}
+
 describe('planning', () => {
   it('cost-model - learns the ratio of actual to raw-estimated time, shrunk while few pairs are measured', () => {
     const m = new CostModel();
@@ -151,12 +163,7 @@ describe('planning', () => {
   });
 
   it('develop - the change is reshaped before it runs when the budget left cannot hold it', () => {
-    const base = draftSpec(task, 'hgb');
-    const hypothesis = {
-      kind: 'ens:hill+wf:seeds', component: 'ensemble' as const, title: 'ensemble and seeds', rationale: '', problem: null,
-      scores: { alignment: 5, impact: 5, novelty: 5, feasibility: 5, risk: 5 }, change: { moves: ['ens:hill', 'wf:seeds'] },
-    };
-    const req = { task, hypothesis, baseCode: 'x', attempt: 1, error: null, previousCode: null, baseSpec: base, previousSpec: null, baseRunMs: 4_000 };
+    const { base, hypothesis, req } = ensembleSeedsChange();
     const roomy = develop({ ...req, remainingMs: 10_000_000 });
     const tight = develop({ ...req, remainingMs: 20_000 });
     const roomySpec = roomy.spec as PipelineSpec;
@@ -184,12 +191,7 @@ describe('planning', () => {
   it('develop - a change fits the full-run limit with admission\'s margin as well as the budget left (a long budget, a short job limit)', () => {
     // regression: the Developer planned with half the budget left only, so on a 15-minute budget with 300 s job
     // limits a change planned at 400 s was refused for the job limit, reshaped to the budget again, refused again
-    const base = draftSpec(task, 'hgb');
-    const hypothesis = {
-      kind: 'ens:hill+wf:seeds', component: 'ensemble' as const, title: 'ensemble and seeds', rationale: '', problem: null,
-      scores: { alignment: 5, impact: 5, novelty: 5, feasibility: 5, risk: 5 }, change: { moves: ['ens:hill', 'wf:seeds'] },
-    };
-    const req = { task, hypothesis, baseCode: 'x', attempt: 1, error: null, previousCode: null, baseSpec: base, previousSpec: null, baseRunMs: 4_000 };
+    const { base, hypothesis, req } = ensembleSeedsChange();
     const unlimited = develop({ ...req, remainingMs: 10_000_000 });
     const before = estimateMs(unlimited.spec as PipelineSpec, task, { spec: base, runMs: 4_000 })!.ms;
     const fullLimitMs = Math.round(before / 2); // the budget left holds it; the job limit does not, with the margin

@@ -37,6 +37,14 @@ def grow(t, share, ratio):
     return t * ((1.0 - share) + share * ratio)
 
 
+def fit_growth(probe, sc, row_ratio, est_ratio):
+    """How far a model's fit time grows from the debug run to the full run, as (rows factor, estimators factor): by the
+    shares its probe measured where it was probed, else by its family's exponents (sc, SCALING)."""
+    if probe and "rows_share" in probe:
+        return grow(1.0, probe["rows_share"], row_ratio), grow(1.0, probe["estimators_share"], est_ratio)
+    return row_ratio ** sc["fit_rows"], est_ratio ** sc["fit_estimators"]
+
+
 def probe_fit(m, t_fit, bound_seconds, X, yv, idx, seed, spec, is_reg, n_jobs, est, max_k):
     """One fold's split of model m's fit time (t_fit: its fit on rows idx with est's estimators), or None where the model
     is not probed. Returns {rows_share, estimators_share, seconds, ...} ({failed, seconds} where a probe fit failed);

@@ -7,7 +7,7 @@ from _gome_job import feature_cols, cat_cols, text_cols, missing_frac, n_ho, hol
 from _gome_job import ens, ens_used, ens_folds, ens_train, ens_score, ens_oof_score, weights
 from _gome_job import search_log, search_seconds, SEARCH_TRIALS, SEARCH_TRIALS_FULL, TARGET_ENCODING, T_LOADED, T_DESIGNED
 from _gome_job import fit_seconds, predict_seconds, design_seconds, fit_rows_per_fold, predict_rows_per_fold, n_te
-from _gome_job import probes, probe_seconds, grow
+from _gome_job import probes, probe_seconds, fit_growth
 # gome:stub-end
 
 
@@ -53,11 +53,7 @@ for m in MODELS:
     sc = scaling(m["family"])
     per_fit = fold_ratio * seed_ratio
     probe = probes.get(m["name"]) if DEBUG else None
-    if probe and "rows_share" in probe:
-        row_factor = grow(1.0, probe["rows_share"], fit_row_ratio)
-        est_factor = grow(1.0, probe["estimators_share"], est_ratio)
-    else:
-        row_factor, est_factor = fit_row_ratio ** sc["fit_rows"], est_ratio ** sc["fit_estimators"]
+    row_factor, est_factor = fit_growth(probe, sc, fit_row_ratio, est_ratio)
     fit_full = fit_seconds[m["name"]] * row_factor * est_factor * per_fit
     predict_full = (predict_seconds[m["name"]] * predict_row_ratio * est_ratio ** sc["predict_estimators"]
                     * fit_row_ratio ** sc["predict_rows"] * per_fit)
@@ -69,11 +65,8 @@ for m in MODELS:
 search_est_ratio = float(np.mean([s["estimator_ratio"] for s in search_log])) if search_log else 1.0
 trial_ratio = SEARCH_TRIALS_FULL / SEARCH_TRIALS if SEARCH_TRIALS > 0 else 1.0
 main_sc = scaling(MODELS[0]["family"])
-main_probe = probes.get(MODELS[0]["name"]) if DEBUG else None
-if main_probe and "rows_share" in main_probe:
-    search_factor = grow(1.0, main_probe["rows_share"], fit_row_ratio) * grow(1.0, main_probe["estimators_share"], search_est_ratio)
-else:
-    search_factor = fit_row_ratio ** main_sc["fit_rows"] * search_est_ratio ** main_sc["fit_estimators"]
+search_rows, search_est = fit_growth(probes.get(MODELS[0]["name"]) if DEBUG else None, main_sc, fit_row_ratio, search_est_ratio)
+search_factor = search_rows * search_est
 estimate_search = {"seconds": search_seconds, "trial_ratio": trial_ratio, "estimator_ratio": search_est_ratio,
                    "full_seconds": search_seconds * search_factor * fold_ratio * trial_ratio}
 load_seconds = T_LOADED - T0
