@@ -55,7 +55,10 @@ export interface TopologyBenchOptions {
   topologies: string[];
   suite?: SuiteName;
   only?: string[];
+  /** Seeds 0 … seeds − 1 for every column, but those of columnSeeds. */
   seeds: number;
+  /** Fewer (or more) seeds for some columns, by their spec as given in topologies (bench:topologies: ablations and the noise sweep at one seed). */
+  columnSeeds?: Record<string, number>;
   budgetMs: number;
   /** A competition's own budget (competition.json budgetMinutes) replaces budgetMs for it (bench:topologies does). */
   competitionBudgets?: boolean;
@@ -103,6 +106,34 @@ export function rotation<T>(xs: readonly T[], k: number): T[] {
   if (!n) return [];
   const r = ((k % n) + n) % n;
   return [...xs.slice(r), ...xs.slice(0, r)];
+}
+
+/** One cell to run: a column on a competition at a seed. */
+export interface PlannedCell<C> { column: C; competition: string; seed: number }
+
+/**
+ * The matrix's cells in run order: seed-major, then competition, then the columns that have this seed in an order
+ * rotated by one per (seed, competition) slot, so that each goes first equally often and machine noise hits all alike.
+ * A column runs seeds 0 … seedsOf(column) − 1.
+ */
+export function planCells<C>(columns: readonly C[], competitions: readonly string[], seedsOf: (c: C) => number): PlannedCell<C>[] {
+  const maxSeeds = Math.max(0, ...columns.map(seedsOf));
+  const plan: PlannedCell<C>[] = [];
+  let slot = 0;
+  for (let seed = 0; seed < maxSeeds; seed++) {
+    const here = columns.filter((c) => seed < seedsOf(c));
+    for (const competition of competitions) for (const column of rotation(here, slot++)) plan.push({ column, competition, seed });
+  }
+  return plan;
+}
+
+/** Each column's seed count: `seeds`, or its entry in columnSeeds (keys must name a column; counts are whole, ≥ 1). */
+export function seedCounts(specs: readonly string[], seeds: number, columnSeeds: Record<string, number> = {}): number[] {
+  for (const [spec, n] of Object.entries(columnSeeds)) {
+    if (!specs.includes(spec)) throw new Error(`seeds were given for the column "${spec}", which is not one of the matrix's columns (${specs.join(', ')}): name a column as given to --topology`);
+    if (!(Number.isInteger(n) && n >= 1)) throw new Error(`the column "${spec}" was given ${n} seeds, but it needs a whole number of at least 1`);
+  }
+  return specs.map((s) => columnSeeds[s] ?? seeds);
 }
 
 export interface MatrixFile {
@@ -161,6 +192,7 @@ export async function runTopologyBench(o: TopologyBenchOptions): Promise<Topolog
   const labels = columns.map((c) => c.label);
   const dup = labels.find((l, i) => labels.indexOf(l) !== i);
   if (dup) throw new Error(`two --topology give the column "${dup}"; a matrix needs distinct topology names (set "name" in the file)`);
+  const counts = seedCounts(columns.map((c) => c.spec), o.seeds, o.columnSeeds);
   // config errors before any run
   for (const c of columns) parseConfig(RunConfig, { ...c.config, budgetMs: o.budgetMs, runId: 'preflight', competitionDir: '.', runDir: '.' });
   const comps = o.only?.length ? o.only : localCompetitions(o.benchDir, o.suite ?? 'local');
@@ -184,59 +216,58 @@ export async function runTopologyBench(o: TopologyBenchOptions): Promise<Topolog
     budgets.set(c, ms);
   }
 
-  const planned = columns.length * comps.length * o.seeds;
-  o.say(`topology matrix ${dir}\n  ${columns.length} topologies (${labels.join(', ')}) × ${comps.length} competitions × ${o.seeds} seeds = ${planned} cells, budget ${budgetLabel(o.budgetMs)} each${o.competitionBudgets ? ' (or the competition\'s own)' : ''}`);
-  let ran = 0, skipped = 0, failed = 0, k = 0, slot = 0;
+  const seedsOf = new Map(columns.map((c, i) => [c.label, counts[i]!]));
+  const plan = planCells(columns, comps, (c) => seedsOf.get(c.label)!);
+  const planned = plan.length;
+  const uneven = counts.some((n) => n !== o.seeds);
+  o.say(`topology matrix ${dir}\n  ${columns.length} topologies (${labels.join(', ')}) × ${comps.length} competitions × ${uneven ? `seeds (${columns.map((c) => `${c.label} ${seedsOf.get(c.label)}`).join(', ')})` : `${o.seeds} seeds`} = ${planned} cells, budget ${budgetLabel(o.budgetMs)} each${o.competitionBudgets ? ' (or the competition\'s own)' : ''}`);
+  let ran = 0, skipped = 0, failed = 0, k = 0;
   let interrupted = false;
-  matrix: for (let seed = 0; seed < o.seeds; seed++) {
-    for (const comp of comps) {
-      for (const col of rotation(columns, slot++)) {
-        k++;
-        const cellPath = join(dir, 'cells', cellFileName(col.label, comp, seed));
-        if (existsSync(cellPath)) {
-          const had = (JSON.parse(readFileSync(cellPath, 'utf8')) as Partial<Cell>).budgetMs;
-          const want = budgets.get(comp) ?? o.budgetMs;
-          if (typeof had === 'number' && had !== want) throw new Error(`${cellPath} ran with a ${budgetLabel(had)} budget, this matrix would give it ${budgetLabel(want)}: use the same settings to resume it, or another --out for a new matrix`);
-          skipped++;
-          continue;
-        }
-        o.say(`\n=== [${k}/${planned}] ${col.label} on ${comp}, seed ${seed} ===`);
-        let r: RunResult;
-        const runId = freshRunId(runsRoot, `${col.label}__${comp}__s${seed}`);
-        try {
-          r = await runCompetition({
-            competitionDir: join(o.benchDir, comp), runsRoot, runId, natsUrl: o.natsUrl,
-            config: { ...col.config, budgetMs: budgets.get(comp) ?? o.budgetMs, seed }, progress: null, handleSignals: o.handleSignals ?? false,
-          });
-        } catch (e) {
-          failed++;
-          o.say(`  the run failed, the cell is not saved (a rerun tries it again): ${(e as Error).message}`);
-          continue;
-        }
-        if (r.status === 'stopped' && r.stopReason?.startsWith('signal')) {
-          o.say(`  stopped by a signal: the cell is not saved (${r.runDir})`);
-          interrupted = true;
-          break matrix;
-        }
-        let cell: Cell;
-        try { cell = { ...(await cellFromRunDir(r.runDir)), topology: col.label }; } catch (e) {
-          if (!(e instanceof NotACell)) throw e;
-          failed++;
-          o.say(`  not saved: ${e.message}`);
-          continue;
-        }
-        writeJsonAtomic(cellPath, cell);
-        ran++;
-        o.say(`  ${cell.validSubmission ? 'valid' : 'no valid submission'}, test ${fmt(cell.testScore)} (first draft ${fmt(cell.firstDraftScore)}, gold ${fmt(cell.goldThreshold)}), normalised ${fmt(cell.normalisedScore, 3)}, `
-          + `${cell.anyMedal ? 'medal' : cell.aboveMedian ? 'above median' : 'no medal'}, waste ${fmt(cell.wasteFrac === null ? null : cell.wasteFrac * 100, 1)}%, `
-          + `GPU-node ${fmt(cell.gpuUtilisation === null ? null : cell.gpuUtilisation * 100, 0)}%, ${cell.experiments ?? 'n/a'} experiments`);
-      }
+  matrix: for (const { column: col, competition: comp, seed } of plan) {
+    k++;
+    const cellPath = join(dir, 'cells', cellFileName(col.label, comp, seed));
+    if (existsSync(cellPath)) {
+      const had = (JSON.parse(readFileSync(cellPath, 'utf8')) as Partial<Cell>).budgetMs;
+      const want = budgets.get(comp) ?? o.budgetMs;
+      if (typeof had === 'number' && had !== want) throw new Error(`${cellPath} ran with a ${budgetLabel(had)} budget, this matrix would give it ${budgetLabel(want)}: use the same settings to resume it, or another --out for a new matrix`);
+      skipped++;
+      continue;
     }
+    o.say(`\n=== [${k}/${planned}] ${col.label} on ${comp}, seed ${seed} ===`);
+    let r: RunResult;
+    const runId = freshRunId(runsRoot, `${col.label}__${comp}__s${seed}`);
+    try {
+      r = await runCompetition({
+        competitionDir: join(o.benchDir, comp), runsRoot, runId, natsUrl: o.natsUrl,
+        config: { ...col.config, budgetMs: budgets.get(comp) ?? o.budgetMs, seed }, progress: null, handleSignals: o.handleSignals ?? false,
+      });
+    } catch (e) {
+      failed++;
+      o.say(`  the run failed, the cell is not saved (a rerun tries it again): ${(e as Error).message}`);
+      continue;
+    }
+    if (r.status === 'stopped' && r.stopReason?.startsWith('signal')) {
+      o.say(`  stopped by a signal: the cell is not saved (${r.runDir})`);
+      interrupted = true;
+      break matrix;
+    }
+    let cell: Cell;
+    try { cell = { ...(await cellFromRunDir(r.runDir)), topology: col.label }; } catch (e) {
+      if (!(e instanceof NotACell)) throw e;
+      failed++;
+      o.say(`  not saved: ${e.message}`);
+      continue;
+    }
+    writeJsonAtomic(cellPath, cell);
+    ran++;
+    o.say(`  ${cell.validSubmission ? 'valid' : 'no valid submission'}, test ${fmt(cell.testScore)} (first draft ${fmt(cell.firstDraftScore)}, gold ${fmt(cell.goldThreshold)}), normalised ${fmt(cell.normalisedScore, 3)}, `
+      + `${cell.anyMedal ? 'medal' : cell.aboveMedian ? 'above median' : 'no medal'}, waste ${fmt(cell.wasteFrac === null ? null : cell.wasteFrac * 100, 1)}%, `
+      + `GPU-node ${fmt(cell.gpuUtilisation === null ? null : cell.gpuUtilisation * 100, 0)}%, ${cell.experiments ?? 'n/a'} experiments`);
   }
 
-  // every saved cell of the columns asked for (an earlier run's extra columns stay in the directory, not in the table)
+  // every saved cell of the columns asked for, at their seeds (an earlier run's extra columns stay in the directory, not in the table)
   const want = new Set(comps);
-  const cells = readCells(dir).filter((c) => labels.includes(c.topology) && want.has(c.competition) && c.seed < o.seeds);
+  const cells = readCells(dir).filter((c) => seedsOf.has(c.topology) && want.has(c.competition) && c.seed < seedsOf.get(c.topology)!);
   const comparison = compareTopologies(cells, labels);
   const table = renderTable(comparison);
   const files = writeComparison(dir, comparison, {

@@ -265,8 +265,11 @@ export interface TopologySummary {
   valid_rate: number | null;
   any_medal_rate: number | null;
   above_median_rate: number | null;
-  /** Mean over the cells whose normalised score is defined (n of them). */
-  normalised: { mean: number | null; n: number };
+  /**
+   * Mean and median over the cells whose normalised score is defined (n of them). The median is there because one
+   * first draft landing just short of gold makes that cell's score large (the denominator is small) and the mean with it.
+   */
+  normalised: { mean: number | null; median: number | null; n: number };
   waste: { mean: number | null; n: number };
   gpu_utilisation: { mean: number | null; n: number };
 }
@@ -301,6 +304,12 @@ export interface Comparison {
 
 const mean = (xs: readonly number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 const present = (xs: readonly (number | null)[]): number[] => xs.filter((x): x is number => x !== null && Number.isFinite(x));
+const median = (xs: readonly number[]): number | null => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 const rate = (cs: readonly Cell[], f: (c: Cell) => boolean): number | null => (cs.length ? cs.filter(f).length / cs.length : null);
 const key = (c: Pick<Cell, 'competition' | 'seed'>) => `${c.competition}\u0000${c.seed}`;
 
@@ -325,7 +334,7 @@ export function compareTopologies(cellsIn: readonly Cell[], order?: readonly str
     return {
       topology: t, cells: cs.length,
       valid_rate: rate(cs, (c) => c.validSubmission), any_medal_rate: rate(cs, (c) => c.anyMedal), above_median_rate: rate(cs, (c) => c.aboveMedian),
-      normalised: { mean: mean(norm), n: norm.length }, waste: { mean: mean(waste), n: waste.length }, gpu_utilisation: { mean: mean(util), n: util.length },
+      normalised: { mean: mean(norm), median: median(norm), n: norm.length }, waste: { mean: mean(waste), n: waste.length }, gpu_utilisation: { mean: mean(util), n: util.length },
     };
   });
   const pairs: PairComparison[] = [];
@@ -370,14 +379,13 @@ const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}
 const f3 = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
 const s3 = (x: number | null) => (x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${x.toFixed(3)}`);
 const s5 = (x: number | null) => (x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${x.toFixed(5)}`);
-const withN = (m: { mean: number | null; n: number }, f: (x: number | null) => string) => `${f(m.mean)} (${m.n})`;
 const ci = (m: MeanCi, f: (x: number | null) => string) => `${f(m.mean)} [${m.lo === null ? 'n/a' : `${f(m.lo)}, ${f(m.hi)}`}] (${m.n})`;
 
 function topologyRows(c: Comparison): string[][] {
   return c.topologies.map((t) => [t.topology, String(t.cells), pct(t.valid_rate), pct(t.any_medal_rate), pct(t.above_median_rate),
-    withN(t.normalised, f3), pct(t.waste.mean), pct(t.gpu_utilisation.mean)]);
+    `${f3(t.normalised.mean)} / ${f3(t.normalised.median)} (${t.normalised.n})`, pct(t.waste.mean), pct(t.gpu_utilisation.mean)]);
 }
-const TOPOLOGY_HEADER = ['topology', 'cells', 'valid', 'any medal', 'above median', 'normalised score (n)', 'waste', 'GPU-node util'];
+const TOPOLOGY_HEADER = ['topology', 'cells', 'valid', 'any medal', 'above median', 'normalised score mean / median (n)', 'waste', 'GPU-node util'];
 
 function pairRows(c: Comparison): string[][] {
   return c.pairs.map((p) => [`${p.a} vs ${p.b}`, String(p.common), ci(p.normalised, s3), ci(p.test, s5), `${p.wins}/${p.ties}/${p.losses}`]);

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import {
   compareRunDirs, compareTopologies, cellFromRunDir, meanCi, NotACell, normalisedScore, renderMarkdown, renderTable, tQuantile, thisMachine, type Cell,
 } from '../../cli/commands/topology-comparison.ts';
-import { checkMatrix, columnFromSpec, rotation, runTopologyBench } from '../../cli/commands/topology-bench.ts';
+import { checkMatrix, columnFromSpec, planCells, rotation, runTopologyBench, seedCounts } from '../../cli/commands/topology-bench.ts';
 import { MatrixMismatch } from '../../cli/matrix-mismatch.ts';
 import { codeIdentity, type CodeIdentity } from '../../cli/code-identity.ts';
 
@@ -73,6 +73,12 @@ describe('topology comparison', () => {
     expect(a!.gpu_utilisation.mean).toBeCloseTo(0.9, 12);
     expect(b).toMatchObject({ topology: 'B', cells: 5, valid_rate: 1, any_medal_rate: 0.2, above_median_rate: 0 });
     expect(b!.normalised.mean).toBeCloseTo((0.1 + 0.6 + 0.4 + 0.3 + 0.9) / 5, 12);
+    // medians: A of 0.5, 0.8, 0.2 (odd count); B of 0.1, 0.6, 0.4, 0.3, 0.9
+    expect(a!.normalised.median).toBe(0.5);
+    expect(b!.normalised.median).toBe(0.4);
+    const even = compareTopologies([cell('C', 'c1', 0, { normalisedScore: 0.2 }), cell('C', 'c2', 0, { normalisedScore: 6.9 })]).topologies[0]!.normalised;
+    expect(even.n).toBe(2);
+    expect(even.median).toBeCloseTo(3.55, 12);
 
     expect(c.pairs).toHaveLength(1);
     const p = c.pairs[0]!;
@@ -99,6 +105,7 @@ describe('topology comparison', () => {
     expect(c.seeds).toEqual([0, 1]);
     const table = renderTable(c);
     expect(table).toMatch(/^topology/);
+    expect(table).toContain('0.500 / 0.500 (3)');
     expect(table).toContain('A vs B');
     expect(table).toContain('+0.133 [-0.626, +0.892] (3)');
     expect(table).toContain('2/1/1');
@@ -141,6 +148,43 @@ describe('topology comparison', () => {
     expect(rotation(['a', 'b', 'c'], 0)).toEqual(['a', 'b', 'c']);
     expect(rotation(['a', 'b', 'c'], 1)).toEqual(['b', 'c', 'a']);
     expect(rotation(['a', 'b', 'c'], 5)).toEqual(['c', 'a', 'b']);
+  });
+
+  it('topology comparison - columns with fewer seeds: the plan stays seed-major and rotated, each cell once', () => {
+    const seedsOf = (c: string) => (c === 'abl' ? 1 : 2);
+    const plan = planCells(['a', 'b', 'abl'], ['x', 'y'], seedsOf).map((p) => `${p.column}/${p.competition}/s${p.seed}`);
+    expect(plan).toEqual([
+      'a/x/s0', 'b/x/s0', 'abl/x/s0', 'b/y/s0', 'abl/y/s0', 'a/y/s0', // seed 0: every column, rotated per competition
+      'a/x/s1', 'b/x/s1', 'b/y/s1', 'a/y/s1', // seed 1: the one-seed column is done
+    ]);
+    expect(new Set(plan).size).toBe(plan.length);
+    expect(planCells([], ['x'], seedsOf)).toEqual([]);
+    expect(seedCounts(['gome', 'gome-no-memory'], 3, { 'gome-no-memory': 1 })).toEqual([3, 1]);
+    expect(() => seedCounts(['gome'], 3, { 'tree-mcts': 1 })).toThrow(/"tree-mcts", which is not one of the matrix's columns \(gome\)/);
+    expect(() => seedCounts(['gome'], 3, { gome: 0 })).toThrow(/the column "gome" was given 0 seeds, but it needs a whole number of at least 1/);
+  });
+
+  it('topology comparison - a column given one seed is compared at that seed only, even when the directory holds more of it', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'gome-topo-seeds-'));
+    mkdirSync(join(out, 'cells'));
+    const saved = [
+      cell('gome-1trace', 'house-votes', 0, { testScore: 0.95 }), cell('gome-1trace', 'house-votes', 1, { testScore: 0.96 }),
+      cell('tree-greedy', 'house-votes', 0, { testScore: 0.94 }), cell('tree-greedy', 'house-votes', 1, { testScore: 0.99 }),
+    ];
+    for (const c of saved) writeFileSync(join(out, 'cells', `${c.topology}__${c.competition}__s${c.seed}.json`), JSON.stringify(c));
+    const said: string[] = [];
+    const r = await runTopologyBench({
+      benchDir: join(REPO, 'bench'), topologies: ['gome-1trace', 'tree-greedy'], only: ['house-votes'], seeds: 2,
+      columnSeeds: { 'tree-greedy': 1 }, budgetMs: 180_000, out, say: (l) => said.push(l),
+    });
+    expect(r).toMatchObject({ ran: 0, skipped: 3, failed: 0, planned: 3 });
+    expect(said[0]).toContain('seeds (gome-1trace 2, tree-greedy 1) = 3 cells');
+    expect(r.comparison.topologies.map((t) => [t.topology, t.cells])).toEqual([['gome-1trace', 2], ['tree-greedy', 1]]);
+    const pair = r.comparison.pairs.find((p) => p.a === 'gome-1trace' && p.b === 'tree-greedy')!;
+    expect(pair.common).toBe(1); // seed 0 only: tree-greedy's seed-1 cell is not in this matrix
+    expect(pair.test.mean).toBeCloseTo(0.01, 12);
+    await expect(runTopologyBench({ benchDir: join(REPO, 'bench'), topologies: ['gome-1trace'], only: ['house-votes'], seeds: 2, columnSeeds: { 'tree-mcts': 1 }, budgetMs: 180_000, out, say: () => {} }))
+      .rejects.toThrow(/not one of the matrix's columns/);
   });
 
   it('topology comparison - a run stopped by a signal, crashed or still running is not a cell', async () => {
