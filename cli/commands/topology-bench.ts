@@ -136,6 +136,17 @@ export function seedCounts(specs: readonly string[], seeds: number, columnSeeds:
   return specs.map((s) => columnSeeds[s] ?? seeds);
 }
 
+/**
+ * The wall time the cells still to run will take: their budgets scaled by the wall time per budget of the cells run so
+ * far in this call (set-up, wind-down and grading included), or their budgets alone before any ran.
+ */
+export function timeLeft(todoBudgetMs: number, spentWallMs: number, spentBudgetMs: number): string {
+  const measured = spentBudgetMs > 0 && spentWallMs > 0;
+  const ms = measured ? todoBudgetMs * (spentWallMs / spentBudgetMs) : todoBudgetMs;
+  const amount = ms >= 5_400_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${Math.max(1, Math.round(ms / 60_000))} min`;
+  return measured ? `about ${amount} left` : `${amount} of budgets left`;
+}
+
 export interface MatrixFile {
   /** The code that ran the cells (absent in matrices of before it was recorded: those cannot be checked). */
   code?: CodeIdentity;
@@ -223,28 +234,36 @@ export async function runTopologyBench(o: TopologyBenchOptions): Promise<Topolog
   o.say(`topology matrix ${dir}\n  ${columns.length} topologies (${labels.join(', ')}) × ${comps.length} competitions × ${uneven ? `seeds (${columns.map((c) => `${c.label} ${seedsOf.get(c.label)}`).join(', ')})` : `${o.seeds} seeds`} = ${planned} cells, budget ${budgetLabel(o.budgetMs)} each${o.competitionBudgets ? ' (or the competition\'s own)' : ''}`);
   let ran = 0, skipped = 0, failed = 0, k = 0;
   let interrupted = false;
+  const budgetOf = (comp: string) => budgets.get(comp) ?? o.budgetMs;
+  let todoBudgetMs = plan.filter((p) => !existsSync(join(dir, 'cells', cellFileName(p.column.label, p.competition, p.seed)))).reduce((a, p) => a + budgetOf(p.competition), 0);
+  let spentWallMs = 0, spentBudgetMs = 0;
   matrix: for (const { column: col, competition: comp, seed } of plan) {
     k++;
     const cellPath = join(dir, 'cells', cellFileName(col.label, comp, seed));
     if (existsSync(cellPath)) {
       const had = (JSON.parse(readFileSync(cellPath, 'utf8')) as Partial<Cell>).budgetMs;
-      const want = budgets.get(comp) ?? o.budgetMs;
+      const want = budgetOf(comp);
       if (typeof had === 'number' && had !== want) throw new Error(`${cellPath} ran with a ${budgetLabel(had)} budget, this matrix would give it ${budgetLabel(want)}: use the same settings to resume it, or another --out for a new matrix`);
       skipped++;
       continue;
     }
-    o.say(`\n=== [${k}/${planned}] ${col.label} on ${comp}, seed ${seed} ===`);
+    o.say(`\n=== [${k}/${planned}] ${col.label} on ${comp}, seed ${seed} (${timeLeft(todoBudgetMs, spentWallMs, spentBudgetMs)}) ===`);
     let r: RunResult;
     const runId = freshRunId(runsRoot, `${col.label}__${comp}__s${seed}`);
+    const started = Date.now();
     try {
       r = await runCompetition({
         competitionDir: join(o.benchDir, comp), runsRoot, runId, natsUrl: o.natsUrl,
-        config: { ...col.config, budgetMs: budgets.get(comp) ?? o.budgetMs, seed }, progress: null, handleSignals: o.handleSignals ?? false,
+        config: { ...col.config, budgetMs: budgetOf(comp), seed }, progress: null, handleSignals: o.handleSignals ?? false,
       });
     } catch (e) {
       failed++;
       o.say(`  the run failed, the cell is not saved (a rerun tries it again): ${(e as Error).message}`);
       continue;
+    } finally {
+      spentWallMs += Date.now() - started;
+      spentBudgetMs += budgetOf(comp);
+      todoBudgetMs -= budgetOf(comp);
     }
     if (r.status === 'stopped' && r.stopReason?.startsWith('signal')) {
       o.say(`  stopped by a signal: the cell is not saved (${r.runDir})`);

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import {
   compareRunDirs, compareTopologies, cellFromRunDir, meanCi, NotACell, normalisedScore, renderMarkdown, renderTable, tQuantile, thisMachine, type Cell,
 } from '../../cli/commands/topology-comparison.ts';
-import { checkMatrix, columnFromSpec, planCells, rotation, runTopologyBench, seedCounts } from '../../cli/commands/topology-bench.ts';
+import { checkMatrix, columnFromSpec, planCells, rotation, runTopologyBench, seedCounts, timeLeft } from '../../cli/commands/topology-bench.ts';
 import { MatrixMismatch } from '../../cli/matrix-mismatch.ts';
 import { codeIdentity, type CodeIdentity } from '../../cli/code-identity.ts';
 
@@ -162,6 +162,13 @@ describe('topology comparison', () => {
     expect(seedCounts(['gome', 'gome-no-memory'], 3, { 'gome-no-memory': 1 })).toEqual([3, 1]);
     expect(() => seedCounts(['gome'], 3, { 'tree-mcts': 1 })).toThrow(/"tree-mcts", which is not one of the matrix's columns \(gome\)/);
     expect(() => seedCounts(['gome'], 3, { gome: 0 })).toThrow(/the column "gome" was given 0 seeds, but it needs a whole number of at least 1/);
+  });
+
+  it('topology comparison - the time left: the budgets to go, scaled by the wall time per budget of the cells run so far', () => {
+    expect(timeLeft(3 * 3_600_000, 0, 0)).toBe('3.0 h of budgets left');
+    // ten 3-minute cells to go, the one run so far took 3.5 minutes
+    expect(timeLeft(10 * 180_000, 210_000, 180_000)).toBe('about 35 min left');
+    expect(timeLeft(40 * 180_000, 2 * 210_000, 2 * 180_000)).toBe('about 2.3 h left');
   });
 
   it('topology comparison - a column given one seed is compared at that seed only, even when the directory holds more of it', async () => {
