@@ -1,6 +1,7 @@
 // Run coordinator: starts iterations on idle traces while budget remains, tracks the best, and ends the run (with the
 // LLM final selector, after the brain chose among the traces' best pipelines).
 import { assign, emit, enqueueActions, setup } from 'xstate';
+import { ADMISSION_SAFETY } from '../../protocols/config.ts';
 import type { Budget, SotaRef, TaskInfo } from '../../protocols/domain.ts';
 import type { Envelope, Payload } from '../../protocols/messages.ts';
 import { out, type SendEvent } from '../../runtime/machine-io.ts';
@@ -23,9 +24,9 @@ export interface CoordinatorInput {
   /** Under a concurrency limit, which idle trace starts next: by PUCT over the traces' results (trace-scheduler.ts); absent: in turn. */
   scheduler?: { kind: 'puct'; c: number };
   /**
-   * The merge window, a share of the budget (absent or 0: no merge): once the remaining budget is below it and two or
-   * more traces have a best pipeline, the next trace to start (the best one's own when idle) is asked, once, to merge
-   * the other traces' best pipelines into the best one.
+   * The merge window, a share of the budget (absent or 0: no merge): once the budget left before the reserve is inside
+   * it (mergeWindowMs: widened to the time the merge needs) and two or more traces have a best pipeline, the next trace
+   * to start (the best one's own when idle) is asked, once, to merge the other traces' best pipelines into the best one.
    */
   mergeWindow?: number;
   /**
@@ -85,10 +86,27 @@ function outOfBudget(c: Ctx): boolean {
   return c.budget !== null && (c.budget.remainingMs <= reserveMs(c) || !!c.budget.closed);
 }
 
+/** However long the traces' pipelines run, the merge window never opens earlier than this share of the budget. */
+export const MERGE_WINDOW_MAX_FRAC = 0.5;
+
+/**
+ * The merge window in ms of the budget left before the reserve: the topology's share of the budget or, when longer,
+ * the time the merge needs — its ensemble refits every trace's best pipeline, so their measured full runs summed, with
+ * admission's margin — but never more than MERGE_WINDOW_MAX_FRAC of the budget. Counting it before the reserve and
+ * widening it to the merge's cost keeps a merge possible on short budgets: a window of 20% of 3 minutes (36 s) ends
+ * inside a 1.25 × 30 s refit reserve, where no iteration may start.
+ */
+export function mergeWindowMs(c: Pick<Ctx, 'mergeWindow' | 'budget' | 'sotaTraces' | 'traceBests'>): number {
+  if (!c.mergeWindow || !c.budget) return 0;
+  const share = c.mergeWindow * c.budget.budgetMs;
+  const need = ADMISSION_SAFETY * c.sotaTraces.reduce((a, t) => a + (c.traceBests[t]?.fullRunMs ?? 0), 0);
+  return Math.max(share, Math.min(need, MERGE_WINDOW_MAX_FRAC * c.budget.budgetMs));
+}
+
 /** The merge is due: a merge window, inside it, not merged yet, and two or more traces with a best pipeline. */
-export function mergeDue(c: Pick<Ctx, 'mergeWindow' | 'merged' | 'budget' | 'best' | 'sotaTraces'>): boolean {
+export function mergeDue(c: Pick<Ctx, 'mergeWindow' | 'merged' | 'budget' | 'best' | 'sotaTraces' | 'traceBests' | 'minRemainingFrac' | 'refitFactor' | 'bestRunMs'>): boolean {
   return !!c.mergeWindow && !c.merged && c.budget !== null && c.best !== null && c.sotaTraces.length >= 2
-    && c.budget.remainingMs <= c.mergeWindow * c.budget.budgetMs;
+    && c.budget.remainingMs - reserveMs(c) <= mergeWindowMs(c);
 }
 
 /** The traces' best pipelines, best first (the best validated one leads; ties keep trace order). */

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Experiment } from '../../protocols/domain.ts';
 import type { Payload } from '../../protocols/messages.ts';
 import { addr } from '../../actors/addresses.ts';
-import { coordinatorMachine, type CoordinatorInput } from '../../actors/coordinator/coordinator-machine.ts';
+import { coordinatorMachine, mergeWindowMs, MERGE_WINDOW_MAX_FRAC, type CoordinatorInput } from '../../actors/coordinator/coordinator-machine.ts';
 import { memoryMachine } from '../../actors/memory/memory-machine.ts';
 import { dagNodes } from '../../actors/memory/experiment-dag.ts';
 import { research } from '../../actors/brain/research.ts';
@@ -56,6 +56,32 @@ describe('multi-trace', () => {
     expect(starts.map((o) => [o.to, o.payload.merge])).toEqual([[addr.researcher('t1'), true]]);
     done(c, 't2', null);
     expect(ofType(c.send(addr.gpu, 'budget.status', budget(0.85)), 'research.request').every((o) => o.payload.merge === undefined)).toBe(true);
+  });
+
+  it('multi-trace - the merge window counts the budget left before the refit reserve and widens to the merge\'s cost', () => {
+    // 3 minutes, a refit reserve of 1.25 × the best pipeline's 30 s full run (37.5 s), window 0.2 (36 s): counted from
+    // the budget's end it would lie inside the reserve, where no iteration starts, and the merge would never run
+    const c = coordinator({ mergeWindow: 0.2, refitFactor: 1.25 });
+    const total = 180_000;
+    c.send(addr.gpu, 'budget.status', budget(0, total));
+    const finish = (trace: string, score: number, fullRunMs: number) => c.send(addr.memory, 'iteration.done', {
+      experiment: `${trace}-e`, trace, status: 'accepted', score, improved: true, sota: sotaRef({ experiment: `${trace}-e`, score, fullRunMs }), reason: null,
+    }, trace);
+    finish('t0', 0.9, 30_000);
+    finish('t1', 0.8, 20_000);
+    // the merge's ensemble refits both bests: 1.5 × (30 + 20) s = 75 s, longer than the 36 s share
+    expect(mergeWindowMs({ mergeWindow: 0.2, budget: budget(0.3, total), sotaTraces: ['t0', 't1'], traceBests: { t0: sotaRef({ fullRunMs: 30_000 }), t1: sotaRef({ fullRunMs: 20_000 }) } })).toBe(75_000);
+    // 126 s left, 88.5 s before the reserve: not yet
+    expect(ofType(c.send(addr.gpu, 'budget.status', budget(0.3, total)), 'research.request').every((o) => o.payload.merge === undefined)).toBe(true);
+    finish('t2', 0.7, 10_000);
+    // 108 s left, 70.5 s before the reserve: inside the widened window; t0 and t1 are busy, so the idle t2 merges
+    const starts = ofType(c.send(addr.gpu, 'budget.status', budget(0.4, total)), 'research.request');
+    expect(starts.map((o) => [o.to, o.payload.merge])).toEqual([[addr.researcher('t2'), true]]);
+    // the window never opens before MERGE_WINDOW_MAX_FRAC of the budget, however slow the pipelines
+    const slow = { t0: sotaRef({ fullRunMs: 200_000 }), t1: sotaRef({ fullRunMs: 200_000 }) };
+    expect(mergeWindowMs({ mergeWindow: 0.2, budget: budget(0, total), sotaTraces: ['t0', 't1'], traceBests: slow })).toBe(MERGE_WINDOW_MAX_FRAC * total);
+    // without measured runs it is the share
+    expect(mergeWindowMs({ mergeWindow: 0.2, budget: budget(0, total), sotaTraces: ['t0', 't1'], traceBests: { t0: sotaRef(), t1: sotaRef() } })).toBe(36_000);
   });
 
   it('multi-trace - memory gives a merge the best pipeline of all traces and the others\' bests; the record keeps every parent', () => {
