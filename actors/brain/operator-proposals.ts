@@ -3,13 +3,15 @@
 // knows of their cost (a change that cannot fit in the budget left, even reshaped, comes last, and one that only fits
 // after a deep cut ranks low; boosting is slow with many classes). No diagnosis, no five-axis weighting, no success
 // memory: those are the gradient's, and tree search is compared against it without them. The noise dial
-// (reasoning-noise.ts) blurs the expected impact.
+// (reasoning-noise.ts) blurs the brain's judgement of each move (its expected impact, and its prior that boosting is
+// slow with many classes, which the gradient's noisy axes carry too) with the same strength as the gradient's
+// weighted score; what was measured (a change's cost against the budget left) stays exact on both sides.
 import type { Hypothesis } from '../../protocols/domain.ts';
 import { MOVES, familyOfKind, isDraftKind, type Move, type MoveContext } from './catalogue.ts';
 import { allowedMs, estimateMs, measuredParts, overrunPenalty, reshapeToFit, type CostEstimate } from './cost-estimate.ts';
 import type { ResearchReply, ResearchRequest } from './brain.ts';
 import { fnv1a, hashUnit, stableStringify } from './hash.ts';
-import { NO_NOISE, noisyAxes, type ReasoningNoise } from './reasoning-noise.ts';
+import { NO_NOISE, noisyValue, type ReasoningNoise } from './reasoning-noise.ts';
 import { cloneSpec, draftSpec, specFromData } from './pipeline-spec.ts';
 
 export const MAX_PROPOSALS = 5;
@@ -30,13 +32,13 @@ export function operatorProposals(req: ResearchRequest, brainName: string, noise
   const proposals: Proposal[] = [];
   for (const move of MOVES) {
     if (isDraftKind(move.kind) !== drafting || tried.has(move.kind) || !move.applies(ctx)) continue;
-    // the reasoning-quality dial blurs the brain's expectation here too (tree search needs no diagnosis, but a weaker
-    // reasoner also proposes weaker changes)
-    const prior = noise.level > 0 ? noisyAxes(move.prior, noise, `${reqHash}:${move.kind}`) : move.prior;
-    let key = prior.impact + hashUnit(`${reqHash}:${move.kind}`) * 1e-3;
+    // the brain's judgement of the move, which the reasoning-quality dial blurs (tree search needs no diagnosis, but a
+    // weaker reasoner also proposes weaker changes)
+    let judged = move.prior.impact;
     let note: string | null = null;
     const fam = familyOfKind(move.kind);
-    if (manyClasses && (fam === 'hgb' || fam === 'xgb')) { key -= 3; note = `${req.task.nClasses} classes make boosting slow`; }
+    if (manyClasses && (fam === 'hgb' || fam === 'xgb')) { judged -= 3; note = `${req.task.nClasses} classes make boosting slow`; }
+    let key = noisyValue(judged, noise, `${reqHash}:${move.kind}`) + hashUnit(`${reqHash}:${move.kind}`) * 1e-3;
     let cost: CostEstimate | null = null;
     if (!drafting) {
       const after = cloneSpec(base);

@@ -1,7 +1,10 @@
-// Reasoning quality as a dial: degrades the offline brain's judgement by blending its diagnosis weights and its
-// five axis scores with pseudo-random draws, `(1 − level)·x + level·u`. Level 0 is the exact brain; level 1 is
-// judgement that carries no information. Pure and replayable: every draw is a hash of (run seed, request key,
-// what is drawn) — never Math.random — so the same run seed and the same request give the same noisy reasoning.
+// Reasoning quality as a dial: degrades the offline brain's judgement by blending its diagnosis weights, its five axis
+// scores and tree search's expected impact with pseudo-random draws, `(1 − level)·x + level·u`. Level 0 is the exact
+// brain; level 1 is judgement that carries no information. One draw per candidate moves all five of its axes (a
+// reasoner that misjudges an idea misjudges it throughout), so the gradient's weighted score is blended exactly like
+// the single value tree search ranks by: a level is the same strength of noise on both sides of the comparison.
+// Pure and replayable: every draw is a hash of (run seed, request key, what is drawn) — never Math.random — so the
+// same run seed and the same request give the same noisy reasoning.
 import type { AxisScores } from '../../protocols/domain.ts';
 import { fnv1a, stableStringify } from './hash.ts';
 
@@ -49,19 +52,30 @@ function checkLevel(noise: ReasoningNoise): number {
   return level;
 }
 
+/** The candidate's draw on the axis scale [1, 10], keyed by (seed, key): one per candidate. */
+function axisDraw(noise: ReasoningNoise, key: string): number {
+  return AXIS_RANGE.min + (AXIS_RANGE.max - AXIS_RANGE.min) * drawUnit(noise.seed, key, 'judgement');
+}
+
 /**
- * The axis scores with each axis blended toward a draw on [1, 10] keyed by (seed, key, axis); rounded to 0.1 and
- * clamped to [1, 10] like the brain's own scores. Level 0 returns `scores` itself.
+ * A value on the axis scale blended toward the candidate's draw (the value tree search ranks its proposals by; not
+ * clamped, since what it ranks by may lie outside the scale). Level 0 returns `x` itself.
+ */
+export function noisyValue(x: number, noise: ReasoningNoise, key: string): number {
+  const level = checkLevel(noise);
+  return level === 0 ? x : (1 - level) * x + level * axisDraw(noise, key);
+}
+
+/**
+ * The axis scores, every axis blended toward the candidate's one draw on [1, 10] keyed by (seed, key); rounded to 0.1
+ * and clamped to [1, 10] like the brain's own scores. Level 0 returns `scores` itself.
  */
 export function noisyAxes(scores: AxisScores, noise: ReasoningNoise, key: string): AxisScores {
   const level = checkLevel(noise);
   if (level === 0) return scores;
+  const u = axisDraw(noise, key);
   const out = { ...scores };
-  for (const axis of AXES) {
-    const u = AXIS_RANGE.min + (AXIS_RANGE.max - AXIS_RANGE.min) * drawUnit(noise.seed, key, `axis:${axis}`);
-    const x = (1 - level) * scores[axis] + level * u;
-    out[axis] = Math.round(clamp(x, AXIS_RANGE.min, AXIS_RANGE.max) * 10) / 10;
-  }
+  for (const axis of AXES) out[axis] = Math.round(clamp((1 - level) * scores[axis] + level * u, AXIS_RANGE.min, AXIS_RANGE.max) * 10) / 10;
   return out;
 }
 

@@ -127,9 +127,11 @@ export function research(req: ResearchRequest, noise: ReasoningNoise = NO_NOISE)
   if (req.operator === 'merge') return mergeProposals(req, brain); // the multi-trace merge
   if (req.operator) return operatorProposals(req, brain, noise); // tree search: the operator's own proposals
   const reqHash = fnv1a(stableStringify(req));
-  // the reasoning-quality dial: noise on the diagnosis's problem weights and on every candidate's axis scores
+  // the reasoning-quality dial: noise on the diagnosis's problem weights and on every candidate's axis scores, drawn
+  // by what the request is about (not its budget figures, which vary with timing), as tree search's draws are
+  const noiseKey = String(fnv1a(stableStringify({ task: req.task.competition, sota: req.sota?.experiment ?? null, tried: req.tried, siblings: req.siblings })));
   const clean = diagnose(req);
-  const diag = noise.level > 0 ? { ...clean, problems: noisyProblemWeights(clean.problems, noise, String(reqHash)) } : clean;
+  const diag = noise.level > 0 ? { ...clean, problems: noisyProblemWeights(clean.problems, noise, noiseKey) } : clean;
   const tried = new Set(req.tried);
   const siblingKinds = new Set(req.siblings.flatMap((s) => splitKind(s)));
   const siblingFull = new Set(req.siblings);
@@ -151,7 +153,7 @@ export function research(req: ResearchRequest, noise: ReasoningNoise = NO_NOISE)
     const kind = moves.map((m) => m.kind).join('+');
     if (pool.some((c) => c.kind === kind)) return;
     const s = scoreMoves(moves, req, diag, mom, tried, siblingKinds);
-    if (noise.level > 0) s.scores = noisyAxes(s.scores, noise, `${reqHash}:${kind}`);
+    if (noise.level > 0) s.scores = noisyAxes(s.scores, noise, `${noiseKey}:${kind}`);
     const after = drafting ? null : specAfter(moves, ctx);
     const cost = after ? estimateMs(after, req.task, measured) : null;
     let unfit = false;

@@ -6,8 +6,12 @@ import { RunConfig } from '../../protocols/config.ts';
 import { createOfflineBrain } from '../../actors/brain/brain.ts';
 import { OFFLINE_BRAIN_NAME } from '../../actors/brain/offline-brain.ts';
 import {
-  AXIS_RANGE, NO_NOISE, WEIGHT_RANGE, noisyAxes, noisyProblemWeights, type ReasoningNoise,
+  AXIS_RANGE, NO_NOISE, WEIGHT_RANGE, noisyAxes, noisyProblemWeights, noisyValue, type ReasoningNoise,
 } from '../../actors/brain/reasoning-noise.ts';
+import { operatorProposals } from '../../actors/brain/operator-proposals.ts';
+import { research } from '../../actors/brain/research.ts';
+import { weightedScore } from '../../actors/researcher/scoring.ts';
+import { researchRequest, taskFor } from './fixtures.ts';
 import { createBrain } from '../../cli/run/brain-factory.ts';
 
 const AXES = ['alignment', 'impact', 'novelty', 'feasibility', 'risk'] as const;
@@ -59,8 +63,8 @@ describe('reasoning noise', () => {
       expect(Math.min(...vals)).toBeLessThan(2);
       expect(Math.max(...vals)).toBeGreaterThan(9);
     }
-    // the axes of one draw are not copies of each other
-    expect(Math.abs(pearson(outs.map((s) => s.impact), outs.map((s) => s.alignment)))).toBeLessThan(0.15);
+    // one draw per candidate moves all its axes: at level 1 they are that draw
+    for (const o of outs) for (const axis of AXES) expect(o[axis]).toBe(o.impact);
     // at level 1, which problem dominates is random: each of the three leads in a fair share of requests
     const leads = [0, 0, 0];
     for (let i = 0; i < 600; i++) {
@@ -71,6 +75,40 @@ describe('reasoning noise', () => {
     // a middle level keeps some of the signal
     const half = xs.map((s, i) => noisyAxes(s, { level: 0.3, seed: 3 }, `request-${i}`));
     expect(pearson(xs.map((s) => s.impact), half.map((s) => s.impact))).toBeGreaterThan(0.8);
+  });
+
+  it('reasoning noise - the same strength on both sides: the gradient\'s weighted score is blended like the value tree search ranks by', () => {
+    const bad: string[] = [];
+    for (const level of [0.25, 0.5, 0.75, 1]) {
+      for (const [i, s] of inputs(200).entries()) {
+        const noise = { level, seed: i % 3 };
+        // weightedScore of the noisy axes = the same blend of the exact weighted score with the same draw (± rounding)
+        const gradient = weightedScore(noisyAxes(s, noise, `k${i}`));
+        const tree = noisyValue(weightedScore(s), noise, `k${i}`);
+        if (Math.abs(gradient - tree) > 0.05 + 1e-9) bad.push(`level ${level} k${i}: ${gradient} vs ${tree}`);
+      }
+    }
+    expect(bad).toEqual([]);
+    expect(noisyValue(-2, NO_NOISE, 'k')).toBe(-2);
+    // at level 1 the value is the draw alone, whatever it was (and on the axis scale)
+    expect(noisyValue(-2, { level: 1, seed: 0 }, 'k')).toBe(noisyValue(7, { level: 1, seed: 0 }, 'k'));
+    expect(noisyValue(-2, { level: 1, seed: 0 }, 'k')).toBeGreaterThanOrEqual(AXIS_RANGE.min);
+  });
+
+  it('reasoning noise - the prior that boosting is slow with many classes is judgement on both sides: noise 1 blurs it for tree search as for the gradient', () => {
+    const task = { ...taskFor('multiclass', 'logloss'), nClasses: 26 };
+    const boosting = (k: string) => k === 'draft:hgb' || k === 'draft:xgb';
+    // the gradient's first by weighted score, tree search's first proposal
+    const gradientFirst = (level: number) => Array.from({ length: 60 }, (_, seed) =>
+      [...research(researchRequest(task), { level, seed }).hypotheses].sort((a, b) => weightedScore(b.scores) - weightedScore(a.scores))[0]!.kind);
+    const treeFirst = (level: number) => Array.from({ length: 60 }, (_, seed) =>
+      operatorProposals({ ...researchRequest(task), operator: 'draft' }, 'offline', { level, seed }).hypotheses[0]!.kind);
+    // exact: neither side leads with boosting on 26 classes
+    expect(treeFirst(0).filter(boosting)).toEqual([]);
+    expect(gradientFirst(0).filter(boosting)).toEqual([]);
+    // noise 1: the prior is gone on both sides, boosting leads in a share of the seeds on each
+    expect(treeFirst(1).filter(boosting).length).toBeGreaterThan(5);
+    expect(gradientFirst(1).filter(boosting).length).toBeGreaterThan(5);
   });
 
   it('reasoning noise - the same (seed, key) gives the same result; another seed or key another one', () => {
