@@ -4,7 +4,7 @@
 // a rerun into the same directory skips the finished cells (refused when the code, budget, preset or a column's
 // topology changed: matrix.json keeps them), and Ctrl-C stops after the current cell. The table and
 // the paired comparisons come from topology-comparison.ts.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RunConfig, parseConfig, safeRunId, type RunConfigInput } from '../../protocols/index.ts';
 import type { Topology } from '../../protocols/topology.ts';
@@ -16,7 +16,7 @@ import { runCompetition, type RunResult } from '../run/run-session.ts';
 import { localCompetitions, type SuiteName } from './bench-suite.ts';
 import {
   cellFileName, cellFromRunDir, columnLabel, compareTopologies, NotACell, renderTable, thisMachine, writeComparison, writeJsonAtomic,
-  type Cell, type Comparison,
+  type Cell, type Comparison, type FailedRun,
 } from './topology-comparison.ts';
 
 /** One column of the matrix: a topology (preset or file), optionally with the offline brain's reasoning noise. */
@@ -178,6 +178,15 @@ export function checkMatrix(dir: string, m: MatrixFile): MatrixFile {
   return { ...m, code: old.code, columns };
 }
 
+/** The matrix's failed runs (failures.jsonl: one per run that crashed or failed; its cell was retried by a rerun). */
+function readFailures(dir: string): FailedRun[] {
+  const path = join(dir, 'failures.jsonl');
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').flatMap((l) => {
+    try { return l.trim() ? [JSON.parse(l) as FailedRun] : []; } catch { return []; }
+  });
+}
+
 function readCells(dir: string): Cell[] {
   const cellsDir = join(dir, 'cells');
   if (!existsSync(cellsDir)) return [];
@@ -237,6 +246,10 @@ export async function runTopologyBench(o: TopologyBenchOptions): Promise<Topolog
   const budgetOf = (comp: string) => budgets.get(comp) ?? o.budgetMs;
   let todoBudgetMs = plan.filter((p) => !existsSync(join(dir, 'cells', cellFileName(p.column.label, p.competition, p.seed)))).reduce((a, p) => a + budgetOf(p.competition), 0);
   let spentWallMs = 0, spentBudgetMs = 0;
+  const recordFailure = (topology: string, competition: string, seed: number, reason: string) => {
+    const f: FailedRun & { at: string } = { topology, competition, seed, reason, at: new Date().toISOString() };
+    appendFileSync(join(dir, 'failures.jsonl'), JSON.stringify(f) + '\n');
+  };
   matrix: for (const { column: col, competition: comp, seed } of plan) {
     k++;
     const cellPath = join(dir, 'cells', cellFileName(col.label, comp, seed));
@@ -258,7 +271,8 @@ export async function runTopologyBench(o: TopologyBenchOptions): Promise<Topolog
       });
     } catch (e) {
       failed++;
-      o.say(`  the run failed, the cell is not saved (a rerun tries it again): ${(e as Error).message}`);
+      recordFailure(col.label, comp, seed, (e as Error).message);
+      o.say(`  the run failed, the cell is not saved (a rerun tries it again; the failure is counted): ${(e as Error).message}`);
       continue;
     } finally {
       spentWallMs += Date.now() - started;
@@ -274,7 +288,8 @@ export async function runTopologyBench(o: TopologyBenchOptions): Promise<Topolog
     try { cell = { ...(await cellFromRunDir(r.runDir)), topology: col.label }; } catch (e) {
       if (!(e instanceof NotACell)) throw e;
       failed++;
-      o.say(`  not saved: ${e.message}`);
+      recordFailure(col.label, comp, seed, e.message);
+      o.say(`  not saved (a rerun tries it again; the failure is counted): ${e.message}`);
       continue;
     }
     writeJsonAtomic(cellPath, cell);
@@ -287,7 +302,8 @@ export async function runTopologyBench(o: TopologyBenchOptions): Promise<Topolog
   // every saved cell of the columns asked for, at their seeds (an earlier run's extra columns stay in the directory, not in the table)
   const want = new Set(comps);
   const cells = readCells(dir).filter((c) => seedsOf.has(c.topology) && want.has(c.competition) && c.seed < seedsOf.get(c.topology)!);
-  const comparison = compareTopologies(cells, labels);
+  const failures = readFailures(dir).filter((f) => seedsOf.has(f.topology) && want.has(f.competition) && f.seed < seedsOf.get(f.topology)!);
+  const comparison = compareTopologies(cells, labels, failures);
   const table = renderTable(comparison);
   const files = writeComparison(dir, comparison, {
     date: new Date().toISOString(), machine: thisMachine(), source: dir, preset: matrix.preset, interrupted,

@@ -1,7 +1,9 @@
 // Topologies side by side: one cell per (topology, competition, seed) run, read from its run directory; per topology
-// the MLE-bench rates, the mean normalised score (0 = the run's first draft, 1 = gold), wasted budget and GPU-node
-// utilisation; per pair of topologies the paired differences over the cells both have, with a 95% t interval, and
-// wins/ties/losses. Used by `gome bench --topology …` (topology-bench.ts) and `gome compare RUN_DIR…`.
+// the MLE-bench rates, the medal-scale score (0 = the leaderboard's median, 1 = gold: one scale for every topology),
+// the normalised score (0 = the run's own first draft, 1 = gold), wasted budget, GPU-node utilisation and failed runs;
+// per pair of topologies the paired differences over the cells both have, with a 95% t interval, and wins/ties/losses;
+// per competition each topology's mean test score and the pairs' differences in the metric's own units. Used by
+// `gome bench --topology …` (topology-bench.ts) and `gome compare RUN_DIR…`.
 // The aggregation and rendering are pure; cellFromRunDir and compareRunDirs read run directories.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, availableParallelism } from 'node:os';
@@ -34,6 +36,13 @@ export interface Cell {
   /** The test score of the run's first valid submission (the earliest experiment in submissions/), graded afresh. */
   firstDraftScore: number | null;
   goldThreshold: number | null;
+  /** The leaderboard's median threshold (report.json median_threshold); absent in cells saved before it was kept. */
+  medianThreshold?: number | null;
+  /**
+   * (test − median) / (gold − median), oriented by the metric's direction (see medalScale): the same zero for every
+   * topology of a competition, unlike the normalised score's own first draft. Absent in cells saved before it was kept.
+   */
+  medalScale?: number | null;
   /** (test − first draft) / (gold − first draft), oriented by the metric's direction (see normalisedScore). */
   normalisedScore: number | null;
   /** metrics.json waste_frac: the budget share wasted. */
@@ -56,6 +65,19 @@ export function normalisedScore(test: number | null, first: number | null, gold:
   if (!(headroom > 0)) return null;
   const gain = lowerIsBetter ? first - test : test - first;
   return gain / headroom;
+}
+
+/**
+ * 0 at the leaderboard's median threshold, 1 at gold, whatever the metric's direction; null when a figure is missing or
+ * the thresholds do not differ. Unlike normalisedScore its zero is the same for every run on the competition, so
+ * paired differences compare final scores only, on a scale shared by all competitions.
+ */
+export function medalScale(test: number | null, median: number | null, gold: number | null, lowerIsBetter: boolean | null): number | null {
+  if (test === null || median === null || gold === null || lowerIsBetter === null) return null;
+  if (![test, median, gold].every(Number.isFinite)) return null;
+  const headroom = lowerIsBetter ? median - gold : gold - median;
+  if (!(headroom > 0)) return null;
+  return (lowerIsBetter ? median - test : test - median) / headroom;
 }
 
 /** The column label of a run: its topology's name, plus the brain when it is not the exact offline one. */
@@ -96,7 +118,13 @@ export class NotACell extends Error {
   constructor(readonly runDir: string, reason: string) { super(`${runDir}: ${reason}`); this.name = 'NotACell'; }
 }
 
-/** The run's first valid submission: the earliest experiment (by its record time) whose CSV is in submissions/. */
+/** The statuses of experiments the harness judged valid (rejected: valid, but not better beyond noise). */
+const VALID_STATUSES = new Set(['accepted', 'rejected']);
+
+/**
+ * The run's first valid submission: the earliest experiment (by its record time) the harness judged valid whose CSV
+ * is in submissions/ (a failed experiment's CSV is not a draft).
+ */
 export function firstValidSubmission(runDir: string): string | null {
   const subs = join(runDir, 'submissions');
   if (!existsSync(subs)) return null;
@@ -108,6 +136,7 @@ export function firstValidSubmission(runDir: string): string | null {
       let e: Record<string, unknown>;
       try { e = obj(JSON.parse(line)); } catch { return; }
       if (typeof e.id !== 'string' || !e.submissionPath) return;
+      if (typeof e.status === 'string' && !VALID_STATUSES.has(e.status)) return;
       const path = join(subs, `${e.id}.csv`);
       if (!existsSync(path)) return;
       const ts = numOrNull(e.ts) ?? Number.POSITIVE_INFINITY;
@@ -131,7 +160,7 @@ export async function cellFromRunDir(runDir: string): Promise<Cell> {
   const status = String(meta.status ?? 'unknown');
   const stopReason = typeof meta.stopReason === 'string' ? meta.stopReason : '';
   if (status !== 'finished' && status !== 'stopped') throw new NotACell(dir, `the run is ${status}, not finished`);
-  if (status === 'stopped' && stopReason.startsWith('signal')) throw new NotACell(dir, `the run was stopped by a signal (${stopReason})`);
+  if (status === 'stopped' && (stopReason.startsWith('signal') || stopReason.startsWith('forced'))) throw new NotACell(dir, `the run was stopped by a signal (${stopReason})`);
   const config = obj(meta.config);
   const topology = obj(config.topology);
   const task = obj(meta.task);
@@ -144,6 +173,7 @@ export async function cellFromRunDir(runDir: string): Promise<Cell> {
     : typeof task.lowerIsBetter === 'boolean' ? task.lowerIsBetter : null;
   const testScore = numOrNull(report?.score);
   const goldThreshold = numOrNull(report?.gold_threshold);
+  const medianThreshold = numOrNull(report?.median_threshold);
   let firstDraftScore: number | null = null;
   const first = firstValidSubmission(dir);
   if (first && report && competitionDir && existsSync(competitionDir)) {
@@ -163,6 +193,8 @@ export async function cellFromRunDir(runDir: string): Promise<Cell> {
     testScore,
     firstDraftScore,
     goldThreshold,
+    medianThreshold,
+    medalScale: report?.valid_submission === true ? medalScale(testScore, medianThreshold, goldThreshold, lowerIsBetter) : null,
     normalisedScore: normalisedScore(testScore, firstDraftScore, goldThreshold, lowerIsBetter),
     wasteFrac: numOrNull(metrics.waste_frac),
     gpuUtilisation: numOrNull(metrics.gpu_utilisation),
@@ -265,6 +297,10 @@ export interface TopologySummary {
   valid_rate: number | null;
   any_medal_rate: number | null;
   above_median_rate: number | null;
+  /** Runs of this topology that failed or crashed (a matrix records them; a rerun retries the cell). */
+  failed_runs: number;
+  /** Mean over the cells with a valid submission and known thresholds (n of them). */
+  medal_scale: { mean: number | null; n: number };
   /**
    * Mean and median over the cells whose normalised score is defined (n of them). The median is there because one
    * first draft landing just short of gold makes that cell's score large (the denominator is small) and the mean with it.
@@ -280,9 +316,14 @@ export interface PairComparison {
   b: string;
   /** (competition, seed) cells both topologies have. */
   common: number;
+  /** Over the common cells where both medal-scale scores are defined: one scale for every competition. */
+  medalScale: MeanCi;
   /** Over the common cells where both normalised scores are defined. */
   normalised: MeanCi;
-  /** Over the common cells where both submissions are valid; test scores oriented by each metric's direction. */
+  /**
+   * Over the common cells where both submissions are valid; test scores oriented by each metric's direction. Pooled
+   * over competitions it mixes their units (see byCompetition for each one's).
+   */
   test: MeanCi;
   /**
    * Per common cell, by test score oriented (a valid submission beats an invalid one; two invalid ones tie; equal
@@ -293,9 +334,23 @@ export interface PairComparison {
   losses: number;
 }
 
+/** One competition: each topology's test scores over its seeds, and the pairs' differences in the metric's units. */
+export interface CompetitionComparison {
+  competition: string;
+  lowerIsBetter: boolean | null;
+  /** Per topology (in the comparison's order) the mean test score over its valid cells, n of them. */
+  topologies: { topology: string; test: MeanCi; valid: number; cells: number }[];
+  /** Every pair with a common seed on this competition: oriented test-score difference (> 0: a better) and wins. */
+  pairs: { a: string; b: string; common: number; test: MeanCi; wins: number; ties: number; losses: number }[];
+}
+
+/** A run of the matrix that failed or crashed (failures.jsonl): not a cell, but counted against its topology. */
+export interface FailedRun { topology: string; competition: string; seed: number; reason: string }
+
 export interface Comparison {
   topologies: TopologySummary[];
   pairs: PairComparison[];
+  byCompetition: CompetitionComparison[];
   competitions: string[];
   seeds: number[];
   budgetsMs: number[];
@@ -313,11 +368,37 @@ const median = (xs: readonly number[]): number | null => {
 const rate = (cs: readonly Cell[], f: (c: Cell) => boolean): number | null => (cs.length ? cs.filter(f).length / cs.length : null);
 const key = (c: Pick<Cell, 'competition' | 'seed'>) => `${c.competition}\u0000${c.seed}`;
 
+/** The paired record of `a` against `b` over their common (competition, seed) cells. */
+function pairOf(a: Map<string, Cell>, b: Map<string, Cell>) {
+  const medal: number[] = [];
+  const norm: number[] = [];
+  const test: number[] = [];
+  let wins = 0, ties = 0, losses = 0, common = 0;
+  for (const [k, ca] of a) {
+    const cb = b.get(k);
+    if (!cb) continue;
+    common++;
+    if (ca.normalisedScore !== null && cb.normalisedScore !== null) norm.push(ca.normalisedScore - cb.normalisedScore);
+    const ma = ca.medalScale ?? null, mb = cb.medalScale ?? null;
+    if (ma !== null && mb !== null) medal.push(ma - mb);
+    const lower = ca.lowerIsBetter ?? cb.lowerIsBetter;
+    const va = ca.validSubmission && ca.testScore !== null, vb = cb.validSubmission && cb.testScore !== null;
+    const d = lower === null ? null : orientedDifference(va ? ca.testScore : null, vb ? cb.testScore : null, lower);
+    if (d !== null) test.push(d);
+    if (d !== null) { if (Math.abs(d) < 1e-12) ties++; else if (d > 0) wins++; else losses++; }
+    else if (va && !vb) wins++;
+    else if (!va && vb) losses++;
+    else ties++;
+  }
+  return { common, medalScale: meanCi(medal), normalised: meanCi(norm), test: meanCi(test), wins, ties, losses };
+}
+
 /**
  * The comparison of the cells' topologies, in `order` when given (then topologies without cells are kept with zero
- * cells), else in alphabetical order. A (topology, competition, seed) given twice keeps its last cell.
+ * cells), else in alphabetical order. A (topology, competition, seed) given twice keeps its last cell. `failures` are
+ * the runs that gave no cell, counted per topology.
  */
-export function compareTopologies(cellsIn: readonly Cell[], order?: readonly string[]): Comparison {
+export function compareTopologies(cellsIn: readonly Cell[], order?: readonly string[], failures: readonly FailedRun[] = []): Comparison {
   const byTopo = new Map<string, Map<string, Cell>>();
   for (const c of cellsIn) {
     const m = byTopo.get(c.topology) ?? new Map<string, Cell>();
@@ -328,44 +409,48 @@ export function compareTopologies(cellsIn: readonly Cell[], order?: readonly str
   const cellsOf = (t: string) => [...(byTopo.get(t)?.values() ?? [])];
   const topologies = names.map((t): TopologySummary => {
     const cs = cellsOf(t);
+    const medal = present(cs.map((c) => c.medalScale ?? null));
     const norm = present(cs.map((c) => c.normalisedScore));
     const waste = present(cs.map((c) => c.wasteFrac));
     const util = present(cs.map((c) => c.gpuUtilisation));
     return {
       topology: t, cells: cs.length,
       valid_rate: rate(cs, (c) => c.validSubmission), any_medal_rate: rate(cs, (c) => c.anyMedal), above_median_rate: rate(cs, (c) => c.aboveMedian),
+      failed_runs: failures.filter((f) => f.topology === t).length,
+      medal_scale: { mean: mean(medal), n: medal.length },
       normalised: { mean: mean(norm), median: median(norm), n: norm.length }, waste: { mean: mean(waste), n: waste.length }, gpu_utilisation: { mean: mean(util), n: util.length },
     };
   });
   const pairs: PairComparison[] = [];
   for (let i = 0; i < names.length; i++) {
     for (let j = i + 1; j < names.length; j++) {
-      const a = byTopo.get(names[i]!) ?? new Map<string, Cell>();
-      const b = byTopo.get(names[j]!) ?? new Map<string, Cell>();
-      const normDiffs: number[] = [];
-      const testDiffs: number[] = [];
-      let wins = 0, ties = 0, losses = 0, common = 0;
-      for (const [k, ca] of a) {
-        const cb = b.get(k);
-        if (!cb) continue;
-        common++;
-        if (ca.normalisedScore !== null && cb.normalisedScore !== null) normDiffs.push(ca.normalisedScore - cb.normalisedScore);
-        const lower = ca.lowerIsBetter ?? cb.lowerIsBetter;
-        const va = ca.validSubmission && ca.testScore !== null, vb = cb.validSubmission && cb.testScore !== null;
-        const d = lower === null ? null : orientedDifference(va ? ca.testScore : null, vb ? cb.testScore : null, lower);
-        if (d !== null) testDiffs.push(d);
-        if (d !== null) { if (Math.abs(d) < 1e-12) ties++; else if (d > 0) wins++; else losses++; }
-        else if (va && !vb) wins++;
-        else if (!va && vb) losses++;
-        else ties++;
-      }
-      pairs.push({ a: names[i]!, b: names[j]!, common, normalised: meanCi(normDiffs), test: meanCi(testDiffs), wins, ties, losses });
+      pairs.push({ a: names[i]!, b: names[j]!, ...pairOf(byTopo.get(names[i]!) ?? new Map(), byTopo.get(names[j]!) ?? new Map()) });
     }
   }
   const all = [...byTopo.values()].flatMap((m) => [...m.values()]);
+  const competitions = [...new Set(all.map((c) => c.competition))].sort();
+  const byCompetition = competitions.map((comp): CompetitionComparison => {
+    const only = new Map(names.map((t) => [t, new Map([...(byTopo.get(t) ?? new Map<string, Cell>())].filter(([, c]) => c.competition === comp))]));
+    const here = names.filter((t) => only.get(t)!.size > 0);
+    const some = all.find((c) => c.competition === comp && c.lowerIsBetter !== null);
+    const rows: CompetitionComparison['pairs'] = [];
+    for (let i = 0; i < here.length; i++) {
+      for (let j = i + 1; j < here.length; j++) {
+        const { common, test, wins, ties, losses } = pairOf(only.get(here[i]!)!, only.get(here[j]!)!);
+        if (common) rows.push({ a: here[i]!, b: here[j]!, common, test, wins, ties, losses });
+      }
+    }
+    return {
+      competition: comp, lowerIsBetter: some?.lowerIsBetter ?? null,
+      topologies: here.map((t) => {
+        const cs = [...only.get(t)!.values()];
+        return { topology: t, test: meanCi(present(cs.filter((c) => c.validSubmission).map((c) => c.testScore))), valid: cs.filter((c) => c.validSubmission).length, cells: cs.length };
+      }),
+      pairs: rows,
+    };
+  });
   return {
-    topologies, pairs,
-    competitions: [...new Set(all.map((c) => c.competition))].sort(),
+    topologies, pairs, byCompetition, competitions,
     seeds: [...new Set(all.map((c) => c.seed))].sort((x, y) => x - y),
     budgetsMs: [...new Set(all.map((c) => c.budgetMs).filter((x): x is number => x !== null))].sort((x, y) => x - y),
     cells: all.sort((x, y) => x.topology.localeCompare(y.topology) || x.competition.localeCompare(y.competition) || x.seed - y.seed),
@@ -382,15 +467,39 @@ const s5 = (x: number | null) => (x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${x.
 const ci = (m: MeanCi, f: (x: number | null) => string) => `${f(m.mean)} [${m.lo === null ? 'n/a' : `${f(m.lo)}, ${f(m.hi)}`}] (${m.n})`;
 
 function topologyRows(c: Comparison): string[][] {
-  return c.topologies.map((t) => [t.topology, String(t.cells), pct(t.valid_rate), pct(t.any_medal_rate), pct(t.above_median_rate),
-    `${f3(t.normalised.mean)} / ${f3(t.normalised.median)} (${t.normalised.n})`, pct(t.waste.mean), pct(t.gpu_utilisation.mean)]);
+  return c.topologies.map((t) => [t.topology, String(t.cells), String(t.failed_runs), pct(t.valid_rate), pct(t.any_medal_rate), pct(t.above_median_rate),
+    `${f3(t.medal_scale.mean)} (${t.medal_scale.n})`, `${f3(t.normalised.mean)} / ${f3(t.normalised.median)} (${t.normalised.n})`, pct(t.waste.mean), pct(t.gpu_utilisation.mean)]);
 }
-const TOPOLOGY_HEADER = ['topology', 'cells', 'valid', 'any medal', 'above median', 'normalised score mean / median (n)', 'waste', 'GPU-node util'];
+const TOPOLOGY_HEADER = ['topology', 'cells', 'failed runs', 'valid', 'any medal', 'above median', 'medal scale (n)', 'normalised mean / median (n)', 'waste', 'GPU-node util'];
 
 function pairRows(c: Comparison): string[][] {
-  return c.pairs.map((p) => [`${p.a} vs ${p.b}`, String(p.common), ci(p.normalised, s3), ci(p.test, s5), `${p.wins}/${p.ties}/${p.losses}`]);
+  return c.pairs.map((p) => [`${p.a} vs ${p.b}`, String(p.common), ci(p.medalScale, s3), ci(p.normalised, s3), `${p.wins}/${p.ties}/${p.losses}`]);
 }
-const PAIR_HEADER = ['pair (a vs b)', 'common cells', 'normalised a − b [95% CI] (n)', 'test score a − b, oriented [95% CI] (n)', 'a wins/ties/losses'];
+const PAIR_HEADER = ['pair (a vs b)', 'common cells', 'medal scale a − b [95% CI] (n)', 'normalised a − b [95% CI] (n)', 'a wins/ties/losses'];
+
+/** Per competition, each topology's mean test score over its valid cells (how many); `mark` wraps the best of a row. */
+function competitionRows(c: Comparison, mark: (s: string) => string): { header: string[]; rows: string[][] } {
+  const names = c.topologies.map((t) => t.topology);
+  const rows = c.byCompetition.map((k) => {
+    const means = k.topologies.map((t) => t.test.mean).filter((x): x is number => x !== null);
+    const best = means.length ? (k.lowerIsBetter ? Math.min(...means) : Math.max(...means)) : null;
+    const dir = k.lowerIsBetter === null ? '' : k.lowerIsBetter ? ' (lower)' : ' (higher)';
+    return [`${k.competition}${dir}`, ...names.map((n) => {
+      const t = k.topologies.find((x) => x.topology === n);
+      if (!t) return '';
+      const v = t.test.mean === null ? 'n/a' : t.test.mean.toFixed(5);
+      const cell = `${v} (${t.valid}/${t.cells})`;
+      return t.test.mean !== null && best !== null && Math.abs(t.test.mean - best) < 1e-12 ? mark(cell) : cell;
+    })];
+  });
+  return { header: ['competition', ...names], rows };
+}
+
+/** Per competition, the pairs with two or more common seeds: the oriented test-score difference in the metric's units. */
+function competitionPairRows(c: Comparison): string[][] {
+  return c.byCompetition.flatMap((k) => k.pairs.filter((p) => p.common >= 2).map((p) => [k.competition, `${p.a} vs ${p.b}`, String(p.common), ci(p.test, s5), `${p.wins}/${p.ties}/${p.losses}`]));
+}
+const COMPETITION_PAIR_HEADER = ['competition', 'pair (a vs b)', 'common seeds', 'test score a − b, oriented [95% CI] (n)', 'a wins/ties/losses'];
 
 function aligned(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -398,11 +507,18 @@ function aligned(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** The plain-text table: per topology, then the paired comparisons (> 0: the first of the pair did better). */
+/**
+ * The plain-text table: per topology, then the paired comparisons (> 0: the first of the pair did better), then each
+ * competition's mean test scores (* the best of a row).
+ */
 export function renderTable(c: Comparison): string {
   const parts = [aligned(TOPOLOGY_HEADER, topologyRows(c))];
   if (c.pairs.length) {
     parts.push(`paired over the (competition, seed) cells both have; > 0 means the first did better; 95% CI by t with n − 1 df\n${aligned(PAIR_HEADER, pairRows(c))}`);
+  }
+  if (c.byCompetition.length) {
+    const k = competitionRows(c, (x) => `*${x}`);
+    parts.push(`mean test score per competition over the valid cells (valid/cells); * the best of the row\n${aligned(k.header, k.rows)}`);
   }
   return parts.join('\n\n');
 }
@@ -443,8 +559,11 @@ export function renderMarkdown(c: Comparison, meta: ComparisonMeta): string {
     `- topologies: ${c.topologies.map((t) => t.topology).join(', ')}`,
     `- source: ${meta.source}${meta.interrupted ? ' (interrupted: the matrix is incomplete)' : ''}`,
     '',
-    'Normalised score: (test − first draft\'s test) / (gold − first draft\'s test), oriented by the metric\'s direction: 0 is',
-    'the run\'s first valid submission, 1 is the gold threshold; undefined (n/a) when the first draft already reaches gold.',
+    'Medal scale: (test − median) / (gold − median) with the leaderboard\'s thresholds, oriented by the metric\'s direction: 0',
+    'is the median, 1 gold, the same for every topology of a competition, so its paired differences compare final scores',
+    'on one scale across competitions. Normalised score: (test − first draft\'s test) / (gold − first draft\'s test),',
+    'oriented: 0 is the run\'s own first valid submission, 1 is gold; undefined (n/a) when the first draft already reaches',
+    'gold, and large when it lands just short of it. Failed runs: runs that crashed or failed (no cell; a rerun retried them).',
     'Waste is metrics.json `waste_frac`, GPU-node utilisation `gpu_utilisation`.',
     '',
     '## Per topology', '',
@@ -457,10 +576,18 @@ export function renderMarkdown(c: Comparison, meta: ComparisonMeta): string {
       '(a valid submission beats an invalid one).', '',
       mdTable(PAIR_HEADER, pairRows(c)));
   }
-  lines.push('', '## Cells', '', mdTable(['topology', 'competition', 'seed', 'valid', 'medal', 'above median', 'test', 'first draft', 'gold', 'normalised', 'waste', 'GPU-node util', 'experiments'],
+  if (c.byCompetition.length) {
+    const k = competitionRows(c, (x) => `**${x}**`);
+    lines.push('', '## Per competition', '', 'Mean test score over the valid cells (valid/cells); bold: the best of the row.', '', mdTable(k.header, k.rows));
+    const rows = competitionPairRows(c);
+    if (rows.length) {
+      lines.push('', 'Pairs with two or more common seeds on a competition, in the metric\'s own units (oriented: > 0 means the first did', 'better; 95% CI by t):', '', mdTable(COMPETITION_PAIR_HEADER, rows));
+    }
+  }
+  lines.push('', '## Cells', '', mdTable(['topology', 'competition', 'seed', 'valid', 'medal', 'above median', 'test', 'first draft', 'gold', 'medal scale', 'normalised', 'waste', 'GPU-node util', 'experiments'],
     c.cells.map((x) => [x.topology, x.competition, String(x.seed), x.validSubmission ? 'yes' : 'no', x.anyMedal ? 'yes' : 'no', x.aboveMedian ? 'yes' : 'no',
       x.testScore === null ? 'n/a' : String(x.testScore), x.firstDraftScore === null ? 'n/a' : String(x.firstDraftScore), x.goldThreshold === null ? 'n/a' : String(x.goldThreshold),
-      f3(x.normalisedScore), pct(x.wasteFrac), pct(x.gpuUtilisation), x.experiments === null ? 'n/a' : String(x.experiments)])));
+      f3(x.medalScale ?? null), f3(x.normalisedScore), pct(x.wasteFrac), pct(x.gpuUtilisation), x.experiments === null ? 'n/a' : String(x.experiments)])));
   return lines.join('\n') + '\n';
 }
 

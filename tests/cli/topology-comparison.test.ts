@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  compareRunDirs, compareTopologies, cellFromRunDir, meanCi, NotACell, normalisedScore, renderMarkdown, renderTable, tQuantile, thisMachine, type Cell,
+  compareRunDirs, compareTopologies, cellFromRunDir, firstValidSubmission, meanCi, medalScale, NotACell, normalisedScore, renderMarkdown, renderTable, tQuantile, thisMachine, type Cell,
 } from '../../cli/commands/topology-comparison.ts';
 import { checkMatrix, columnFromSpec, planCells, rotation, runTopologyBench, seedCounts, timeLeft } from '../../cli/commands/topology-bench.ts';
 import { MatrixMismatch } from '../../cli/matrix-mismatch.ts';
@@ -50,22 +50,52 @@ describe('topology comparison', () => {
     expect(normalisedScore(0.4, 0.5, 0.3, null)).toBeNull();
   });
 
+  it('topology comparison - the medal scale is 0 at the leaderboard median and 1 at gold, for either direction', () => {
+    expect(medalScale(0.9, 0.8, 0.9, false)).toBeCloseTo(1, 12);
+    expect(medalScale(0.85, 0.8, 0.9, false)).toBeCloseTo(0.5, 12);
+    expect(medalScale(0.8, 0.8, 0.9, false)).toBe(0);
+    // DNA's thresholds (log loss): median 0.31699, gold 0.13338; 0.12915 is a little past gold
+    expect(medalScale(0.12915, 0.31699, 0.13338, true)).toBeCloseTo((0.31699 - 0.12915) / (0.31699 - 0.13338), 12);
+    expect(medalScale(0.31699, 0.31699, 0.13338, true)).toBe(0);
+    expect(medalScale(0.5, 0.31699, 0.13338, true)).toBeLessThan(0);
+    expect(medalScale(0.4, 0.3, 0.3, true)).toBeNull();
+    expect(medalScale(null, 0.3, 0.2, true)).toBeNull();
+    expect(medalScale(0.4, null, 0.2, true)).toBeNull();
+  });
+
+  it('topology comparison - the first draft is the earliest experiment the harness judged valid, not a failed one with a file', () => {
+    const run = mkdtempSync(join(tmpdir(), 'gome-first-'));
+    mkdirSync(join(run, 'submissions'));
+    const lines = [
+      { id: 'x-t0-e0', status: 'failed', submissionPath: 'submissions/x-t0-e0.csv', ts: 1 },
+      { id: 'x-t0-e1', status: 'rejected', submissionPath: 'submissions/x-t0-e1.csv', ts: 2 },
+      { id: 'x-t0-e2', status: 'accepted', submissionPath: 'submissions/x-t0-e2.csv', ts: 3 },
+    ];
+    for (const l of lines) writeFileSync(join(run, 'submissions', `${l.id}.csv`), 'id,y\n1,0\n');
+    writeFileSync(join(run, 'experiments.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    expect(firstValidSubmission(run)).toBe(join(run, 'submissions', 'x-t0-e1.csv'));
+  });
+
   it('topology comparison - rates, means and paired differences with a 95% CI by hand', () => {
     const cells: Cell[] = [
-      cell('A', 'c1', 0, { normalisedScore: 0.5, testScore: 0.85, anyMedal: true, aboveMedian: true, wasteFrac: 0.1, gpuUtilisation: 0.8 }),
-      cell('A', 'c1', 1, { normalisedScore: 0.8, testScore: 0.88, aboveMedian: true, wasteFrac: 0.2, gpuUtilisation: 0.9 }),
+      cell('A', 'c1', 0, { normalisedScore: 0.5, medalScale: 1.2, testScore: 0.85, anyMedal: true, aboveMedian: true, wasteFrac: 0.1, gpuUtilisation: 0.8 }),
+      cell('A', 'c1', 1, { normalisedScore: 0.8, medalScale: 1.4, testScore: 0.88, aboveMedian: true, wasteFrac: 0.2, gpuUtilisation: 0.9 }),
       // lower is better: A's 0.40 beats B's 0.45 by 0.05
       cell('A', 'c2', 0, { lowerIsBetter: true, normalisedScore: 0.2, testScore: 0.40, firstDraftScore: 0.5, goldThreshold: 0.3, wasteFrac: 0, gpuUtilisation: 1 }),
       cell('A', 'c2', 1, { validSubmission: false, testScore: null, normalisedScore: null, lowerIsBetter: true, wasteFrac: null, gpuUtilisation: null }),
-      cell('B', 'c1', 0, { normalisedScore: 0.1, testScore: 0.81 }),
-      cell('B', 'c1', 1, { normalisedScore: 0.6, testScore: 0.88 }),
+      cell('B', 'c1', 0, { normalisedScore: 0.1, medalScale: 0.9, testScore: 0.81 }),
+      cell('B', 'c1', 1, { normalisedScore: 0.6, medalScale: 1.4, testScore: 0.88 }),
       cell('B', 'c2', 0, { lowerIsBetter: true, normalisedScore: 0.4, testScore: 0.45, firstDraftScore: 0.5, goldThreshold: 0.3, anyMedal: true }),
       cell('B', 'c2', 1, { lowerIsBetter: true, normalisedScore: 0.3, testScore: 0.47 }),
       // a cell only B has: no pair
       cell('B', 'c3', 0, { normalisedScore: 0.9, testScore: 0.99 }),
     ];
-    const c = compareTopologies(cells, ['A', 'B']);
+    const c = compareTopologies(cells, ['A', 'B'], [{ topology: 'B', competition: 'c1', seed: 2, reason: 'crashed' }]);
     const [a, b] = c.topologies;
+    expect([a!.failed_runs, b!.failed_runs]).toEqual([0, 1]);
+    // the medal scale where known: A 1.2, 1.4; B 0.9, 1.4; paired on c1: +0.3, 0
+    expect(a!.medal_scale.mean).toBeCloseTo(1.3, 12);
+    expect(b!.medal_scale.n).toBe(2);
     expect(a).toMatchObject({ topology: 'A', cells: 4, valid_rate: 0.75, any_medal_rate: 0.25, above_median_rate: 0.5 });
     expect(a!.normalised.n).toBe(3);
     expect(a!.normalised.mean).toBeCloseTo(0.5, 12);
@@ -100,12 +130,31 @@ describe('topology comparison', () => {
     expect(p.test.mean).toBeCloseTo(0.03, 12);
     // wins/ties/losses over the 4 common cells: c1 s0 win, c1 s1 tie, c2 s0 win, c2 s1 loss (A invalid, B valid)
     expect([p.wins, p.ties, p.losses]).toEqual([2, 1, 1]);
+    expect(p.medalScale.n).toBe(2);
+    expect(p.medalScale.mean).toBeCloseTo(0.15, 12);
+
+    // per competition, in the metric's units: c1 A 0.85, 0.88 against B 0.81, 0.88 (+0.04, 0); c2 (lower) 0.40 against 0.45, 0.47
+    const c1 = c.byCompetition.find((k) => k.competition === 'c1')!;
+    expect(c1.topologies.map((t) => [t.topology, t.valid, t.cells])).toEqual([['A', 2, 2], ['B', 2, 2]]);
+    expect(c1.topologies[0]!.test.mean).toBeCloseTo(0.865, 12);
+    expect(c1.pairs).toHaveLength(1);
+    expect(c1.pairs[0]!.test.mean).toBeCloseTo(0.02, 12);
+    expect([c1.pairs[0]!.wins, c1.pairs[0]!.ties, c1.pairs[0]!.losses]).toEqual([1, 1, 0]);
+    const c2 = c.byCompetition.find((k) => k.competition === 'c2')!;
+    expect(c2.lowerIsBetter).toBe(true);
+    expect(c2.topologies.map((t) => [t.topology, t.valid, t.cells])).toEqual([['A', 1, 2], ['B', 2, 2]]);
+    expect(c2.topologies[1]!.test.mean).toBeCloseTo(0.46, 12);
+    expect(c.byCompetition.find((k) => k.competition === 'c3')!.pairs).toEqual([]);
 
     expect(c.competitions).toEqual(['c1', 'c2', 'c3']);
     expect(c.seeds).toEqual([0, 1]);
     const table = renderTable(c);
     expect(table).toMatch(/^topology/);
     expect(table).toContain('0.500 / 0.500 (3)');
+    expect(table).toContain('1.300 (2)');
+    // per competition: c2 is lower-is-better, so A's 0.40 is the best of its row
+    expect(table).toMatch(/c2 \(lower\)\s+\*0\.40000 \(1\/2\)\s+0\.46000 \(2\/2\)/);
+    expect(table).toMatch(/c1 \(higher\)\s+\*0\.86500 \(2\/2\)\s+0\.84500 \(2\/2\)/);
     expect(table).toContain('A vs B');
     expect(table).toContain('+0.133 [-0.626, +0.892] (3)');
     expect(table).toContain('2/1/1');
@@ -115,6 +164,8 @@ describe('topology comparison', () => {
     expect(md).toContain('- seeds: 0, 1');
     expect(md).toContain('- competitions: c1, c2, c3');
     expect(md).toContain('| A vs B | 4 |');
+    expect(md).toContain('| c1 (higher) | **0.86500 (2/2)** | 0.84500 (2/2) |');
+    expect(md).toMatch(/\| c1 \| A vs B \| 2 \| \+0\.02000 \[/);
   });
 
   it('topology comparison - one value has no interval; a pair with no common cell is empty; missing cells are excluded', () => {
@@ -179,6 +230,11 @@ describe('topology comparison', () => {
       cell('tree-greedy', 'house-votes', 0, { testScore: 0.94 }), cell('tree-greedy', 'house-votes', 1, { testScore: 0.99 }),
     ];
     for (const c of saved) writeFileSync(join(out, 'cells', `${c.topology}__${c.competition}__s${c.seed}.json`), JSON.stringify(c));
+    // failed attempts are counted against their column, at the column's seeds only
+    writeFileSync(join(out, 'failures.jsonl'), [
+      { topology: 'gome-1trace', competition: 'house-votes', seed: 1, reason: 'crashed', at: '2026-12-07T00:00:00Z' },
+      { topology: 'tree-greedy', competition: 'house-votes', seed: 1, reason: 'crashed', at: '2026-12-07T00:00:00Z' },
+    ].map((f) => JSON.stringify(f)).join('\n') + '\n');
     const said: string[] = [];
     const r = await runTopologyBench({
       benchDir: join(REPO, 'bench'), topologies: ['gome-1trace', 'tree-greedy'], only: ['house-votes'], seeds: 2,
@@ -186,7 +242,7 @@ describe('topology comparison', () => {
     });
     expect(r).toMatchObject({ ran: 0, skipped: 3, failed: 0, planned: 3 });
     expect(said[0]).toContain('seeds (gome-1trace 2, tree-greedy 1) = 3 cells');
-    expect(r.comparison.topologies.map((t) => [t.topology, t.cells])).toEqual([['gome-1trace', 2], ['tree-greedy', 1]]);
+    expect(r.comparison.topologies.map((t) => [t.topology, t.cells, t.failed_runs])).toEqual([['gome-1trace', 2, 1], ['tree-greedy', 1, 0]]);
     const pair = r.comparison.pairs.find((p) => p.a === 'gome-1trace' && p.b === 'tree-greedy')!;
     expect(pair.common).toBe(1); // seed 0 only: tree-greedy's seed-1 cell is not in this matrix
     expect(pair.test.mean).toBeCloseTo(0.01, 12);
@@ -196,14 +252,15 @@ describe('topology comparison', () => {
 
   it('topology comparison - a run stopped by a signal, crashed or still running is not a cell', async () => {
     const root = mkdtempSync(join(tmpdir(), 'gome-cmp-'));
-    for (const [name, meta] of [['sig', { status: 'stopped', stopReason: 'signal SIGINT: stopped by the user' }], ['crash', { status: 'crashed' }], ['run', { status: 'running' }]] as const) {
+    for (const [name, meta] of [['sig', { status: 'stopped', stopReason: 'signal SIGINT: stopped by the user' }], ['forced', { status: 'stopped', stopReason: 'forced by a second SIGINT' }], ['crash', { status: 'crashed' }], ['run', { status: 'running' }]] as const) {
       mkdirSync(join(root, name));
       writeFileSync(join(root, name, 'run_meta.json'), JSON.stringify({ ...meta, config: { topology: { name: 'gome' }, seed: 0 } }));
     }
     await expect(cellFromRunDir(join(root, 'sig'))).rejects.toBeInstanceOf(NotACell);
+    await expect(cellFromRunDir(join(root, 'forced'))).rejects.toThrow(/stopped by a signal \(forced by a second SIGINT\)/);
     await expect(cellFromRunDir(join(root, 'crash'))).rejects.toThrow(/crashed/);
     const r = await compareRunDirs([root]);
-    expect(r.skipped).toHaveLength(3);
+    expect(r.skipped).toHaveLength(4);
     expect(r.comparison.topologies).toEqual([]);
   });
 
