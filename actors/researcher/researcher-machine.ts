@@ -233,7 +233,7 @@ export const researcherMachine = setup({
                 // a merge takes the brain's own first proposal for it (the merge is the multi-trace step, not a draw)
                 return operatorPick(event.payload, 1, context.rng, event.payload.diagnosis);
               }
-              const scored = scoreHypotheses(event.payload.hypotheses, context.mode === 'gradient' ? m.bias : {}, context.mode);
+              const scored = scoreHypotheses(event.payload.hypotheses, m.bias, context.mode); // bias is {} without success memory
               const pick = sampleTopK(scored, context.mode === 'greedy' ? scored.length : context.topK, context.rng);
               // Traces start together, before any sibling has claimed a hypothesis: spread them over the ranking.
               const ordinal = context.ordinal ?? 0;

@@ -13,13 +13,16 @@ export function weightedScore(s: AxisScores): number {
 
 export type ResearchMode = 'gradient' | 'greedy';
 
-/** Scores every hypothesis. Gradient: weighted axes + memory bias. Greedy (tree-search baseline): flat, order kept. */
+/**
+ * Scores every hypothesis. Gradient: weighted axes + memory bias. Greedy (without structured reasoning): no axes, so
+ * the draw is flat but for the memory bias (empty without success memory), which the reasoning ablation keeps.
+ */
 export function scoreHypotheses(hs: Hypothesis[], bias: Record<string, number>, mode: ResearchMode): ScoredHypothesis[] {
   return hs.map((h) => {
-    if (mode === 'greedy') return { ...h, weighted: 1, bias: 0 };
     const b = (bias[h.kind] ?? 0) + 0.5 * (bias[`component:${h.component}`] ?? 0);
     const clipped = Math.max(-1, Math.min(1, b));
-    return { ...h, weighted: round4(weightedScore(h.scores) + BIAS_SCALE * clipped), bias: round4(clipped) };
+    const base = mode === 'greedy' ? 1 : weightedScore(h.scores);
+    return { ...h, weighted: round4(base + BIAS_SCALE * clipped), bias: round4(clipped) };
   });
 }
 

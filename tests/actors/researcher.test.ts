@@ -163,16 +163,25 @@ describe('researcher', () => {
     expect(b!.weighted).toBeCloseTo(5 - BIAS_SCALE, 4);
   });
 
-  it('researcher - greedy mode ignores memory bias', () => {
+  it('researcher - without structured reasoning the draw is flat but for the memory bias (the ablation removes reasoning, not memory)', () => {
     const biased = { 'model:a': 1, 'component:model': 1, 'ensemble:e': -1 };
     const withBias = round(researcher({ mode: 'greedy', seed: 3 }), { ctx: { bias: biased } }).hypothesis.payload;
     const without = round(researcher({ mode: 'greedy', seed: 3 }), { ctx: { bias: {} } }).hypothesis.payload;
-    for (const c of withBias.candidates) expect(c.bias).toBe(0);
-    expect(withBias.candidates).toEqual(without.candidates);
-    expect(withBias.chosen).toEqual(without.chosen);
-    // the same bias does move the gradient researcher
-    const grad = round(researcher({ mode: 'gradient', seed: 3 }), { ctx: { bias: biased } }).hypothesis.payload;
-    expect(grad.candidates.find((c) => c.kind === 'model:a')!.bias).toBe(1);
+    // no memory (an empty bias): every candidate weighs the same, whatever its axis scores
+    for (const c of without.candidates) expect(c.weighted).toBe(1);
+    // memory: model:a (bias +1, its component +1 → clipped 1) and ensemble:e (−1) move, the axes still do not count
+    const byKind = Object.fromEntries(withBias.candidates.map((c) => [c.kind, c]));
+    expect(byKind['model:a']!.weighted).toBeCloseTo(1 + BIAS_SCALE, 4);
+    expect(byKind['ensemble:e']!.weighted).toBeCloseTo(1 - BIAS_SCALE, 4);
+    expect(byKind['features:c']!.weighted).toBe(1);
+    expect(byKind['model:b']!.weighted).toBeCloseTo(1 + BIAS_SCALE * 0.5, 4);
+    // over many seeds model:a is drawn more often with the bias than without it
+    const share = (bias: Record<string, number>) => {
+      let n = 0;
+      for (let seed = 0; seed < 200; seed++) if (round(researcher({ mode: 'greedy', seed }), { ctx: { bias } }).hypothesis.payload.chosen.kind === 'model:a') n++;
+      return n / 200;
+    };
+    expect(share(biased)).toBeGreaterThan(share({}) + 0.1);
   });
 
   it('researcher - the same seed replays the same draws', () => {
