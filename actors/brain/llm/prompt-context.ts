@@ -42,7 +42,7 @@ export function sotaText(sota: ResearchRequest['sota']): string {
   if (!sota) return 'None yet: this is the first pipeline.';
   const fb = sota.feedback ?? {};
   const lines = [
-    `- experiment ${sota.experiment} (${sota.hypothesis}): harness score ${num(sota.score)}, per-fold ${sota.folds.map(num).join(', ') || 'n/a'}, fold spread ${num(sota.cvStd)}, train score ${num(sota.trainScore)}, held-back score ${num(sota.holdout)}; full run ${secs(sota.fullRunMs)}.`,
+    `- experiment ${sota.experiment} (${sota.hypothesis}): harness score ${num(sota.score)}, per-fold ${sota.folds.map(num).join(', ') || 'n/a'}, fold spread ${num(sota.cvStd)}, train score ${num(sota.trainScore)}; full run ${secs(sota.fullRunMs)}.`,
   ];
   const extra = Object.entries(fb).filter(([k]) => !['cv_scores', 'estimated_full_seconds'].includes(k));
   if (extra.length) lines.push(`- its feedback: ${JSON.stringify(Object.fromEntries(extra)).slice(0, 4000)}`);
@@ -69,21 +69,31 @@ export function listText(xs: readonly string[], none: string): string {
 }
 
 /** The research request as data: the SOTA's code by hash, the task without its description and paths. */
+/**
+ * `x` without its held-back scores (every `holdout` field, at any depth): the held-back slice confirms the final
+ * choice, so no model that proposes, develops or selects may see a score on it (it would steer the search by it).
+ */
+export function withoutHeldBack<T>(x: T): T {
+  if (Array.isArray(x)) return x.map((v) => withoutHeldBack(v)) as T;
+  if (x === null || typeof x !== 'object') return x;
+  return Object.fromEntries(Object.entries(x).filter(([k]) => k !== 'holdout').map(([k, v]) => [k, withoutHeldBack(v)])) as T;
+}
+
 export function researchContext(req: ResearchRequest): Record<string, unknown> {
   const { task, sota, mergeFrom, ...rest } = req;
   const byHash = <T extends { code: string; spec?: unknown }>({ code, spec: _s, ...r }: T) => ({ ...r, codeSha256: sha256(code) });
-  return { role: 'researcher', ...rest, task: taskFacts(task), sota: sota ? byHash(sota) : null,
+  return withoutHeldBack({ role: 'researcher', ...rest, task: taskFacts(task), sota: sota ? byHash(sota) : null,
     // a merge's other pipelines: what they are and how they score (their code is in the prompt's merge section)
-    ...(mergeFrom ? { mergeFrom: mergeFrom.map(byHash) } : {}) };
+    ...(mergeFrom ? { mergeFrom: mergeFrom.map(byHash) } : {}) });
 }
 
 /** The develop request as data: code by hash. */
 export function developContext(req: DevelopRequest): Record<string, unknown> {
   const { task, baseCode, previousCode, baseSpec: _b, previousSpec: _p, ...rest } = req;
-  return {
+  return withoutHeldBack({
     role: 'developer', ...rest, task: taskFacts(task),
     baseCodeSha256: baseCode ? sha256(baseCode) : null, previousCodeSha256: previousCode ? sha256(previousCode) : null,
-  };
+  });
 }
 
 /** How a job writes its predictions, by metric and task (the contract's "Values" line). */
