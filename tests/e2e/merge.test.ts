@@ -1,11 +1,13 @@
 // The multi-trace merge end to end: four gradient traces on a bundled competition with a merge window of 40% of the
-// budget. Once inside the window, one trace makes a single experiment that joins the other traces' best pipelines
+// budget (counted before the refit reserve, widened to the merge's cost: mergeWindowMs). Once inside the window, one
+// trace makes a single experiment that joins the other traces' best pipelines
 // into the best one; its record names every parent, and the run's log replays with zero divergences.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCompetition } from '../../cli/run/run-session.ts';
 import { MACHINES } from '../../actors/machines.ts';
+import { mergeWindowMs } from '../../actors/coordinator/coordinator-machine.ts';
 import { readGomelog } from '../../runtime/gomelog.ts';
 import { replay } from '../../runtime/replay.ts';
 import { tempDir } from '../grading/helpers.ts';
@@ -23,7 +25,14 @@ describe('merge', () => {
     const bodies = readFileSync(join(r.runDir, 'messages.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).body);
     const asked = bodies.filter((b) => b.type === 'research.request' && b.payload.merge === true);
     expect(asked).toHaveLength(1); // once
-    expect(asked[0].payload.budget.remainingMs).toBeLessThanOrEqual(window * asked[0].payload.budget.budgetMs); // inside the window
+    // inside the window: the budget left before the reserve the request names, against the window of the traces' bests
+    // reported before the request (their measured full runs widen it)
+    const at = bodies.indexOf(asked[0]);
+    const traceBests: Record<string, { fullRunMs?: number | null }> = {};
+    for (const b of bodies.slice(0, at)) if (b.type === 'iteration.done' && b.payload.sota) traceBests[b.payload.trace] = b.payload.sota;
+    const { budget, reserveMs } = asked[0].payload;
+    expect(Object.keys(traceBests).length).toBeGreaterThanOrEqual(2);
+    expect(budget.remainingMs - (reserveMs ?? 0)).toBeLessThanOrEqual(mergeWindowMs({ mergeWindow: window, budget, sotaTraces: Object.keys(traceBests), traceBests: traceBests as never }));
     const experiments = readFileSync(join(r.runDir, 'experiments.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const merges = experiments.filter((e) => e.operator === 'merge');
     expect(merges).toHaveLength(1);
