@@ -10,8 +10,8 @@ import { cpus, availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { loadCompetition } from '../../grading/competition.ts';
 import { grade } from '../../grading/grader.ts';
-import { meanSem } from '../../grading/report.ts';
-import { orientedDifference } from '../../protocols/metric-table.ts';
+import { cellOutcome, meanCi, tally, type MeanCi } from './paired-stats.ts';
+import { noiseSweep, type NoiseSweep } from './noise-sweep.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // cells
@@ -203,92 +203,6 @@ export async function cellFromRunDir(runDir: string): Promise<Cell> {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// statistics
-
-function logGamma(x: number): number {
-  // Lanczos approximation (g = 7, n = 9)
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  x -= 1;
-  let a = c[0]!;
-  const t = x + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i]! / (x + i);
-  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
-}
-
-/** The continued fraction of the incomplete beta function (modified Lentz). */
-function betaContinuedFraction(a: number, b: number, x: number): number {
-  const tiny = 1e-300;
-  let c = 1;
-  let d = 1 - ((a + b) * x) / (a + 1);
-  if (Math.abs(d) < tiny) d = tiny;
-  d = 1 / d;
-  let h = d;
-  for (let m = 1; m <= 300; m++) {
-    const m2 = 2 * m;
-    let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
-    d = 1 + aa * d; if (Math.abs(d) < tiny) d = tiny;
-    c = 1 + aa / c; if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d; h *= d * c;
-    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
-    d = 1 + aa * d; if (Math.abs(d) < tiny) d = tiny;
-    c = 1 + aa / c; if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    const del = d * c;
-    h *= del;
-    if (Math.abs(del - 1) < 1e-15) break;
-  }
-  return h;
-}
-
-/** The regularised incomplete beta function I_x(a, b). */
-function incompleteBeta(x: number, a: number, b: number): number {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
-  return x < (a + 1) / (a + b + 2) ? (front * betaContinuedFraction(a, b, x)) / a : 1 - (front * betaContinuedFraction(b, a, 1 - x)) / b;
-}
-
-/** P(T ≤ t) for Student's t with `df` degrees of freedom. */
-export function tCdf(t: number, df: number): number {
-  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
-  return t >= 0 ? 1 - tail : tail;
-}
-
-/** The p-quantile of Student's t with `df` (> 0) degrees of freedom (bisection on the CDF; p in (0, 1)). */
-export function tQuantile(p: number, df: number): number {
-  if (!(p > 0 && p < 1) || !(df > 0)) throw new RangeError(`tQuantile needs 0 < p < 1 and df > 0, got p ${p}, df ${df}`);
-  if (p < 0.5) return -tQuantile(1 - p, df);
-  let lo = 0, hi = 1;
-  while (tCdf(hi, df) < p) { lo = hi; hi *= 2; if (hi > 1e12) return Infinity; }
-  for (let i = 0; i < 200 && hi - lo > 1e-12 * Math.max(1, hi); i++) {
-    const mid = (lo + hi) / 2;
-    if (tCdf(mid, df) < p) lo = mid; else hi = mid;
-  }
-  return (lo + hi) / 2;
-}
-
-export interface MeanCi {
-  n: number;
-  mean: number | null;
-  /** Sample standard deviation (n − 1). */
-  sd: number | null;
-  /** The 95% confidence interval of the mean: mean ± t(0.975, n − 1) · sd / √n; null with fewer than two values. */
-  lo: number | null;
-  hi: number | null;
-}
-
-export function meanCi(xs: readonly number[]): MeanCi {
-  const n = xs.length;
-  if (n === 0) return { n, mean: null, sd: null, lo: null, hi: null };
-  const { mean, sem } = meanSem(xs);
-  if (n < 2) return { n, mean, sd: null, lo: null, hi: null };
-  const half = tQuantile(0.975, n - 1) * sem;
-  return { n, mean, sd: sem * Math.sqrt(n), lo: mean - half, hi: mean + half };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // aggregation
 
 export interface TopologySummary {
@@ -351,6 +265,8 @@ export interface Comparison {
   topologies: TopologySummary[];
   pairs: PairComparison[];
   byCompetition: CompetitionComparison[];
+  /** The reasoning-noise sweep (noise-sweep.ts), when two or more noise levels have both of its sides. */
+  noiseSweep: NoiseSweep | null;
   competitions: string[];
   seeds: number[];
   budgetsMs: number[];
@@ -373,24 +289,18 @@ function pairOf(a: Map<string, Cell>, b: Map<string, Cell>) {
   const medal: number[] = [];
   const norm: number[] = [];
   const test: number[] = [];
-  let wins = 0, ties = 0, losses = 0, common = 0;
+  const outcomes: ('win' | 'tie' | 'loss')[] = [];
   for (const [k, ca] of a) {
     const cb = b.get(k);
     if (!cb) continue;
-    common++;
     if (ca.normalisedScore !== null && cb.normalisedScore !== null) norm.push(ca.normalisedScore - cb.normalisedScore);
     const ma = ca.medalScale ?? null, mb = cb.medalScale ?? null;
     if (ma !== null && mb !== null) medal.push(ma - mb);
-    const lower = ca.lowerIsBetter ?? cb.lowerIsBetter;
-    const va = ca.validSubmission && ca.testScore !== null, vb = cb.validSubmission && cb.testScore !== null;
-    const d = lower === null ? null : orientedDifference(va ? ca.testScore : null, vb ? cb.testScore : null, lower);
-    if (d !== null) test.push(d);
-    if (d !== null) { if (Math.abs(d) < 1e-12) ties++; else if (d > 0) wins++; else losses++; }
-    else if (va && !vb) wins++;
-    else if (!va && vb) losses++;
-    else ties++;
+    const { difference, outcome } = cellOutcome(ca, cb);
+    if (difference !== null) test.push(difference);
+    outcomes.push(outcome);
   }
-  return { common, medalScale: meanCi(medal), normalised: meanCi(norm), test: meanCi(test), wins, ties, losses };
+  return { common: outcomes.length, medalScale: meanCi(medal), normalised: meanCi(norm), test: meanCi(test), ...tally(outcomes) };
 }
 
 /**
@@ -450,7 +360,7 @@ export function compareTopologies(cellsIn: readonly Cell[], order?: readonly str
     };
   });
   return {
-    topologies, pairs, byCompetition, competitions,
+    topologies, pairs, byCompetition, noiseSweep: noiseSweep(all), competitions,
     seeds: [...new Set(all.map((c) => c.seed))].sort((x, y) => x - y),
     budgetsMs: [...new Set(all.map((c) => c.budgetMs).filter((x): x is number => x !== null))].sort((x, y) => x - y),
     cells: all.sort((x, y) => x.topology.localeCompare(y.topology) || x.competition.localeCompare(y.competition) || x.seed - y.seed),
@@ -507,6 +417,12 @@ function aligned(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+function sweepRows(w: NoiseSweep): string[][] {
+  return w.rows.map((r) => [String(r.noise), `${f3(r.gradient.mean)} (${r.gradient.n})`, `${f3(r.tree.mean)} (${r.tree.n})`, ci(r.difference, s3), `${r.wins}/${r.ties}/${r.losses}`]);
+}
+const sweepHeader = (w: NoiseSweep) => ['noise', `${w.gradient} medal scale (n)`, `${w.tree} medal scale (n)`, `${w.gradient} − ${w.tree} [95% CI] (n)`, `${w.gradient} wins/ties/losses`];
+const sweepTitle = (w: NoiseSweep) => `reasoning-noise sweep: ${w.gradient} against ${w.tree} at each noise level, paired over the ${w.cells} (competition, seed) cells every level has; the gradient idea predicts a difference that falls with the noise and changes sign (a crossover)`;
+
 /**
  * The plain-text table: per topology, then the paired comparisons (> 0: the first of the pair did better), then each
  * competition's mean test scores (* the best of a row).
@@ -520,6 +436,7 @@ export function renderTable(c: Comparison): string {
     const k = competitionRows(c, (x) => `*${x}`);
     parts.push(`mean test score per competition over the valid cells (valid/cells); * the best of the row\n${aligned(k.header, k.rows)}`);
   }
+  if (c.noiseSweep) parts.push(`${sweepTitle(c.noiseSweep)}\n${aligned(sweepHeader(c.noiseSweep), sweepRows(c.noiseSweep))}`);
   return parts.join('\n\n');
 }
 
@@ -584,6 +501,7 @@ export function renderMarkdown(c: Comparison, meta: ComparisonMeta): string {
       lines.push('', 'Pairs with two or more common seeds on a competition, in the metric\'s own units (oriented: > 0 means the first did', 'better; 95% CI by t):', '', mdTable(COMPETITION_PAIR_HEADER, rows));
     }
   }
+  if (c.noiseSweep) lines.push('', '## Reasoning-noise sweep', '', `${sweepTitle(c.noiseSweep)}.`, '', mdTable(sweepHeader(c.noiseSweep), sweepRows(c.noiseSweep)));
   lines.push('', '## Cells', '', mdTable(['topology', 'competition', 'seed', 'valid', 'medal', 'above median', 'test', 'first draft', 'gold', 'medal scale', 'normalised', 'waste', 'GPU-node util', 'experiments'],
     c.cells.map((x) => [x.topology, x.competition, String(x.seed), x.validSubmission ? 'yes' : 'no', x.anyMedal ? 'yes' : 'no', x.aboveMedian ? 'yes' : 'no',
       x.testScore === null ? 'n/a' : String(x.testScore), x.firstDraftScore === null ? 'n/a' : String(x.firstDraftScore), x.goldThreshold === null ? 'n/a' : String(x.goldThreshold),

@@ -14,6 +14,7 @@ import { SUITES, type SuiteName } from '../../cli/commands/bench-suite.ts';
 import { runTopologyBench } from '../../cli/commands/topology-bench.ts';
 import { parseDuration } from '../../cli/duration.ts';
 import { PRESETS } from '../../protocols/presets.ts';
+import { SWEEP_SIDES } from '../../cli/commands/noise-sweep.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const BENCH = join(REPO, 'bench');
@@ -52,7 +53,7 @@ const columns = [...topologies];
 const columnSeeds: Record<string, number> = {};
 const add = (spec: string, n: number) => { if (!columns.includes(spec)) { columns.push(spec); columnSeeds[spec] = n; } };
 for (const a of ablations) add(a, ablationSeeds);
-for (const x of noise) for (const t of ['gome-1trace', 'tree-greedy']) add(x === 0 ? t : `${t}@noise${x}`, x === 0 ? seeds : noiseSeeds);
+for (const x of noise) for (const t of [SWEEP_SIDES.gradient, SWEEP_SIDES.tree]) add(x === 0 ? t : `${t}@noise${x}`, x === 0 ? seeds : noiseSeeds);
 
 const r = await runTopologyBench({
   benchDir: BENCH, topologies: columns, suite, ...(only.length ? { only } : {}), seeds, columnSeeds, budgetMs, out,

@@ -6,8 +6,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  compareRunDirs, compareTopologies, cellFromRunDir, firstValidSubmission, meanCi, medalScale, NotACell, normalisedScore, renderMarkdown, renderTable, tQuantile, thisMachine, type Cell,
+  compareRunDirs, compareTopologies, cellFromRunDir, firstValidSubmission, medalScale, NotACell, normalisedScore, renderMarkdown, renderTable, thisMachine, type Cell,
 } from '../../cli/commands/topology-comparison.ts';
+import { meanCi, tQuantile } from '../../cli/commands/paired-stats.ts';
 import { checkMatrix, columnFromSpec, planCells, rotation, runTopologyBench, seedCounts, timeLeft } from '../../cli/commands/topology-bench.ts';
 import { MatrixMismatch } from '../../cli/matrix-mismatch.ts';
 import { codeIdentity, type CodeIdentity } from '../../cli/code-identity.ts';
