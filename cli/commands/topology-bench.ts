@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from
 import { join, resolve } from 'node:path';
 import { RunConfig, parseConfig, safeRunId, type RunConfigInput } from '../../protocols/index.ts';
 import type { Topology } from '../../protocols/topology.ts';
-import { loadCompetition } from '../../grading/competition.ts';
+import { ensurePrepared } from '../run/prepare.ts';
 import { loadTopology } from '../topology-file.ts';
 import { codeIdentity, codeMismatch, type CodeIdentity } from '../code-identity.ts';
 import { MatrixMismatch } from '../matrix-mismatch.ts';
@@ -47,6 +47,17 @@ export function columnFromSpec(spec: string, base: Partial<RunConfigInput> = {})
   }
   const { topology } = loadTopology(topoSpec);
   return { label: columnLabel(topology.name, brain), spec: spec.trim(), topology, config: { ...base, topology, ...(brain ? { brain } : {}) } };
+}
+
+/** Each competition's budget: the one its competition.json states (budgetMinutes), else budgetMs. A competition is
+ *  prepared first (a fresh checkout has no data yet), so that a stated budget is read, never silently skipped. */
+export async function statedBudgets(benchDir: string, comps: string[], budgetMs: number, python: string, say: (s: string) => void = () => {}): Promise<Map<string, number>> {
+  const budgets = new Map<string, number>();
+  for (const c of comps) {
+    const spec = await ensurePrepared(join(benchDir, c), python, say);
+    budgets.set(c, spec.budgetMinutes ? Math.round(spec.budgetMinutes * 60_000) : budgetMs);
+  }
+  return budgets;
 }
 
 export interface TopologyBenchOptions {
@@ -227,14 +238,9 @@ export async function runTopologyBench(o: TopologyBenchOptions): Promise<Topolog
   });
   writeJsonAtomic(join(dir, 'matrix.json'), matrix);
 
-  const budgets = new Map<string, number>();
-  for (const c of comps) {
-    let ms = o.budgetMs;
-    if (o.competitionBudgets) {
-      try { const spec = await loadCompetition(join(o.benchDir, c), { requireGradingFiles: false }); if (spec.budgetMinutes) ms = Math.round(spec.budgetMinutes * 60_000); } catch { /* prepared by the run */ }
-    }
-    budgets.set(c, ms);
-  }
+  const budgets = o.competitionBudgets
+    ? await statedBudgets(o.benchDir, comps, o.budgetMs, o.config?.python ?? '/usr/bin/python3', o.say)
+    : new Map(comps.map((c) => [c, o.budgetMs]));
 
   const seedsOf = new Map(columns.map((c, i) => [c.label, counts[i]!]));
   const plan = planCells(columns, comps, (c) => seedsOf.get(c.label)!);

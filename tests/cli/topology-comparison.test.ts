@@ -2,14 +2,14 @@
 // score's orientation, cells one side lacks), the resumable matrix of gome bench --topology on one real run, and
 // gome compare giving the same table from the run directories.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   compareRunDirs, compareTopologies, cellFromRunDir, firstValidSubmission, medalScale, NotACell, normalisedScore, renderMarkdown, renderTable, thisMachine, type Cell,
 } from '../../cli/commands/topology-comparison.ts';
 import { meanCi, tQuantile } from '../../cli/commands/paired-stats.ts';
-import { checkMatrix, columnFromSpec, planCells, rotation, runTopologyBench, seedCounts, timeLeft } from '../../cli/commands/topology-bench.ts';
+import { checkMatrix, columnFromSpec, planCells, rotation, runTopologyBench, seedCounts, statedBudgets, timeLeft } from '../../cli/commands/topology-bench.ts';
 import { MatrixMismatch } from '../../cli/matrix-mismatch.ts';
 import { codeIdentity, type CodeIdentity } from '../../cli/code-identity.ts';
 
@@ -222,6 +222,24 @@ describe('topology comparison', () => {
     expect(timeLeft(10 * 180_000, 210_000, 180_000)).toBe('about 35 min left');
     expect(timeLeft(40 * 180_000, 2 * 210_000, 2 * 180_000)).toBe('about 2.3 h left');
   });
+
+  it("topology comparison - a competition's stated budget is read in a fresh checkout, whose data is prepared first", async () => {
+    // a clone has each competition's recipe but not its data; the stated budget was skipped there (Fashion-MNIST ran at 3 min)
+    const bench = join(mkdtempSync(join(tmpdir(), 'gome topo budgets ')), 'bench');
+    mkdirSync(bench);
+    symlinkSync(join(REPO, 'bench', '_lib'), join(bench, '_lib'));
+    for (const c of ['fashion-mnist-10k', 'house-votes']) {
+      mkdirSync(join(bench, c));
+      for (const f of readdirSync(join(REPO, 'bench', c))) if (/\.(json|md|csv|py)$/.test(f)) copyFileSync(join(REPO, 'bench', c, f), join(bench, c, f));
+      expect(existsSync(join(bench, c, 'public'))).toBe(false);
+    }
+    const said: string[] = [];
+    const budgets = await statedBudgets(bench, ['fashion-mnist-10k', 'house-votes'], 180_000, '/usr/bin/python3', (l) => said.push(l));
+    expect(budgets.get('fashion-mnist-10k')).toBe(15 * 60_000); // competition.json budgetMinutes: 15
+    expect(budgets.get('house-votes')).toBe(180_000);
+    expect(existsSync(join(bench, 'fashion-mnist-10k', 'public', 'train.csv'))).toBe(true);
+    expect(said.filter((l) => l.startsWith('preparing'))).toHaveLength(2);
+  }, 180_000);
 
   it('topology comparison - a column given one seed is compared at that seed only, even when the directory holds more of it', async () => {
     const out = mkdtempSync(join(tmpdir(), 'gome-topo-seeds-'));
