@@ -27,6 +27,8 @@ export interface CoordinatorInput {
    * The merge window, a share of the budget (absent or 0: no merge): once the budget left before the reserve is inside
    * it (mergeWindowMs: widened to the time the merge needs) and two or more traces have a best pipeline, the next trace
    * to start (the best one's own when idle) is asked, once, to merge the other traces' best pipelines into the best one.
+   * The merge is the run's last stage: while it is under way no other trace starts an iteration, so that its jobs wait
+   * only for those already in flight (traces sharing one GPU node would otherwise spend the window it was sized for).
    */
   mergeWindow?: number;
   /**
@@ -52,6 +54,8 @@ interface Ctx extends CoordinatorInput {
   sotaTraces: string[];
   /** The merge was asked for (it happens once). */
   merged: boolean;
+  /** The trace asked to merge; while its iteration is under way no other trace starts one (absent in older snapshots). */
+  mergeTrace?: string | null;
   /** The best pipeline's measured full-run time (the final refit's cost basis). */
   bestRunMs: number | null;
   /** Each trace's best pipeline (the LLM selector chooses among them). */
@@ -109,6 +113,11 @@ export function mergeDue(c: Pick<Ctx, 'mergeWindow' | 'merged' | 'budget' | 'bes
     && c.budget.remainingMs - reserveMs(c) <= mergeWindowMs(c);
 }
 
+/** The merge's iteration is under way: the other traces start none until it has ended. */
+export function mergeUnderWay(c: Pick<Ctx, 'mergeTrace' | 'busy'>): boolean {
+  return !!c.mergeTrace && c.busy.includes(c.mergeTrace);
+}
+
 /** The traces' best pipelines, best first (the best validated one leads; ties keep trace order). */
 function selectionCandidates(c: Pick<Ctx, 'traceBests' | 'traces' | 'task'>): Array<{ trace: string; sota: SotaRef }> {
   const lower = c.task?.lowerIsBetter ?? false;
@@ -160,6 +169,7 @@ export const coordinatorMachine = setup({
     })),
     dispatch: enqueueActions(({ context, enqueue }) => {
       if (finishedReason(context) !== null) return;
+      if (mergeUnderWay(context)) return;
       let idle = context.traces.filter((t) => !context.busy.includes(t));
       const started: string[] = [];
       let remainingSlots = context.maxIterations === null ? Infinity : context.maxIterations - context.iterations - context.busy.length;
@@ -178,7 +188,7 @@ export const coordinatorMachine = setup({
       // inside the merge window, the first idle trace (the best pipeline's own when it is idle) merges the other traces'
       // best pipelines into the best one, once
       const mergeBy = mergeDue(context) && idle.length ? (idle.includes(context.best!.trace) ? context.best!.trace : idle[0]!) : null;
-      if (mergeBy) idle = [mergeBy, ...idle.filter((t) => t !== mergeBy)];
+      if (mergeBy) idle = [mergeBy]; // the merge starts alone, and the other traces wait for it
       for (const t of idle) {
         if (remainingSlots <= 0) break;
         remainingSlots--;
@@ -189,7 +199,7 @@ export const coordinatorMachine = setup({
           ...(t === mergeBy ? { merge: true } : {}),
         }, t));
       }
-      if (mergeBy && started.includes(mergeBy)) enqueue.assign({ merged: true });
+      if (mergeBy && started.includes(mergeBy)) enqueue.assign({ merged: true, mergeTrace: mergeBy });
       if (started.length) {
         enqueue.assign({
           busy: [...context.busy, ...started],
@@ -202,7 +212,7 @@ export const coordinatorMachine = setup({
 }).createMachine({
   id: 'coordinator',
   context: ({ input }) => ({
-    ...input, task: null, requester: addr.cli, busy: [], nextIteration: {}, lastStarted: null, iterations: 0, best: null, sotaTraces: [], merged: false,
+    ...input, task: null, requester: addr.cli, busy: [], nextIteration: {}, lastStarted: null, iterations: 0, best: null, sotaTraces: [], merged: false, mergeTrace: null,
     bestRunMs: null, traceBests: {}, selection: null, stopping: null, error: null, budget: null,
   }),
   initial: 'idle',

@@ -55,7 +55,23 @@ describe('multi-trace', () => {
     const starts = ofType(c.send(addr.gpu, 'budget.status', budget(0.8)), 'research.request');
     expect(starts.map((o) => [o.to, o.payload.merge])).toEqual([[addr.researcher('t1'), true]]);
     done(c, 't2', null);
+    done(c, 't1', 0.95);
     expect(ofType(c.send(addr.gpu, 'budget.status', budget(0.85)), 'research.request').every((o) => o.payload.merge === undefined)).toBe(true);
+  });
+
+  it('multi-trace - the merge is the last stage: it starts alone, and no other trace starts while it is under way', () => {
+    // three idle traces with a best each when the window opens: before, all three started and the other two's jobs
+    // took the GPU node's time the window was sized for (a 3-minute gome run's merge was refused for the budget)
+    const c = coordinator({ mergeWindow: 0.3 });
+    c.send(addr.gpu, 'budget.status', budget(0));
+    done(c, 't0', 0.8); done(c, 't1', 0.9); done(c, 't2', 0.7);
+    const starts = ofType(c.send(addr.gpu, 'budget.status', budget(0.8)), 'research.request');
+    expect(starts.map((o) => [o.to, o.payload.merge])).toEqual([[addr.researcher('t1'), true]]);
+    expect(ofType(c.send(addr.gpu, 'budget.status', budget(0.82)), 'research.request')).toEqual([]);
+    // once the merge's iteration has ended, the others go on (and nobody merges again)
+    done(c, 't1', 0.95);
+    const after = ofType(c.send(addr.gpu, 'budget.status', budget(0.85)), 'research.request');
+    expect(after.map((o) => [o.to, o.payload.merge])).toEqual([[addr.researcher('t0'), undefined], [addr.researcher('t1'), undefined], [addr.researcher('t2'), undefined]]);
   });
 
   it('multi-trace - the merge window counts the budget left before the refit reserve and widens to the merge\'s cost', () => {
