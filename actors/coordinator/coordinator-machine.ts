@@ -52,10 +52,8 @@ interface Ctx extends CoordinatorInput {
   best: Best | null;
   /** Traces with a best pipeline of their own (the merge needs two). */
   sotaTraces: string[];
-  /** The merge was asked for (it happens once). */
-  merged: boolean;
-  /** The trace asked to merge; while its iteration is under way no other trace starts one (absent in older snapshots). */
-  mergeTrace?: string | null;
+  /** The trace asked to merge, once asked (it happens once); while its iteration is under way no other trace starts one. */
+  mergeTrace: string | null;
   /** The best pipeline's measured full-run time (the final refit's cost basis). */
   bestRunMs: number | null;
   /** Each trace's best pipeline (the LLM selector chooses among them). */
@@ -108,14 +106,14 @@ export function mergeWindowMs(c: Pick<Ctx, 'mergeWindow' | 'budget' | 'sotaTrace
 }
 
 /** The merge is due: a merge window, inside it, not merged yet, and two or more traces with a best pipeline. */
-export function mergeDue(c: Pick<Ctx, 'mergeWindow' | 'merged' | 'budget' | 'best' | 'sotaTraces' | 'traceBests' | 'minRemainingFrac' | 'refitFactor' | 'bestRunMs'>): boolean {
-  return !!c.mergeWindow && !c.merged && c.budget !== null && c.best !== null && c.sotaTraces.length >= 2
+export function mergeDue(c: Pick<Ctx, 'mergeWindow' | 'mergeTrace' | 'budget' | 'best' | 'sotaTraces' | 'traceBests' | 'minRemainingFrac' | 'refitFactor' | 'bestRunMs'>): boolean {
+  return !!c.mergeWindow && c.mergeTrace === null && c.budget !== null && c.best !== null && c.sotaTraces.length >= 2
     && c.budget.remainingMs - reserveMs(c) <= mergeWindowMs(c);
 }
 
 /** The merge's iteration is under way: the other traces start none until it has ended. */
 export function mergeUnderWay(c: Pick<Ctx, 'mergeTrace' | 'busy'>): boolean {
-  return !!c.mergeTrace && c.busy.includes(c.mergeTrace);
+  return c.mergeTrace !== null && c.busy.includes(c.mergeTrace);
 }
 
 /** The traces' best pipelines, best first (the best validated one leads; ties keep trace order). */
@@ -199,7 +197,7 @@ export const coordinatorMachine = setup({
           ...(t === mergeBy ? { merge: true } : {}),
         }, t));
       }
-      if (mergeBy && started.includes(mergeBy)) enqueue.assign({ merged: true, mergeTrace: mergeBy });
+      if (mergeBy && started.includes(mergeBy)) enqueue.assign({ mergeTrace: mergeBy });
       if (started.length) {
         enqueue.assign({
           busy: [...context.busy, ...started],
@@ -212,7 +210,7 @@ export const coordinatorMachine = setup({
 }).createMachine({
   id: 'coordinator',
   context: ({ input }) => ({
-    ...input, task: null, requester: addr.cli, busy: [], nextIteration: {}, lastStarted: null, iterations: 0, best: null, sotaTraces: [], merged: false, mergeTrace: null,
+    ...input, task: null, requester: addr.cli, busy: [], nextIteration: {}, lastStarted: null, iterations: 0, best: null, sotaTraces: [], mergeTrace: null,
     bestRunMs: null, traceBests: {}, selection: null, stopping: null, error: null, budget: null,
   }),
   initial: 'idle',
