@@ -125,6 +125,11 @@ export async function loadCompetition(dir: string, opts: LoadOptions = {}): Prom
   };
 }
 
+/** The wall budget of a comparison's run on this competition: the one it states (budgetMinutes), else defaultMs. */
+export function statedBudgetMs(spec: Pick<CompetitionSpec, 'budgetMinutes'>, defaultMs: number): number {
+  return spec.budgetMinutes ? Math.round(spec.budgetMinutes * 60_000) : defaultMs;
+}
+
 /** Binary targets scored on a probability (auc, logloss) need to know which class that probability is for. */
 export function needsPositiveClass(spec: Pick<CompetitionSpec, 'taskType' | 'metric' | 'targetColumns'>): boolean {
   return spec.taskType === 'binary' && scoresProbabilities(spec.metric) && spec.targetColumns.length === 1;

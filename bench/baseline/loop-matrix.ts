@@ -14,6 +14,7 @@ import { codeMismatch, type CodeIdentity } from '../../cli/code-identity.ts';
 import { MatrixMismatch } from '../../cli/matrix-mismatch.ts';
 import { budgetLabel, freshRunId } from '../../cli/commands/topology-bench.ts';
 import { writeJsonAtomic } from '../../cli/commands/topology-comparison.ts';
+import { statedBudgetMs } from '../../grading/competition.ts';
 import { medalLabel, type CompetitionReport } from '../../grading/report.ts';
 import { PRESETS } from '../../protocols/presets.ts';
 import { runTunedHgb, type TunedHgbResult } from './tuned-hgb.ts';
@@ -177,7 +178,7 @@ export async function runLoopMatrix(o: LoopMatrixOptions): Promise<LoopMatrixRes
         const compDir = join(o.benchDir, c);
         const comp = await ensurePrepared(compDir, python);
         // a competition that states its own budget (the image task) runs at it, both sides
-        const budgetMs = comp.budgetMinutes ? Math.round(comp.budgetMinutes * 60_000) : o.budgetMs;
+        const budgetMs = statedBudgetMs(comp, o.budgetMs);
         const had = readJson<LoopCell>(path);
         if (had) {
           if (had.budgetMs !== budgetMs) throw new MatrixMismatch(o.dir, `${path} ran with a ${budgetLabel(had.budgetMs)} budget, this matrix would give it ${budgetLabel(budgetMs)}`, 'set GOME_LOOP_DIR to another directory for a new matrix');

@@ -8,6 +8,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from
 import { join, resolve } from 'node:path';
 import { RunConfig, parseConfig, safeRunId, type RunConfigInput } from '../../protocols/index.ts';
 import type { Topology } from '../../protocols/topology.ts';
+import { statedBudgetMs } from '../../grading/competition.ts';
 import { ensurePrepared } from '../run/prepare.ts';
 import { loadTopology } from '../topology-file.ts';
 import { codeIdentity, codeMismatch, type CodeIdentity } from '../code-identity.ts';
@@ -54,8 +55,7 @@ export function columnFromSpec(spec: string, base: Partial<RunConfigInput> = {})
 export async function statedBudgets(benchDir: string, comps: string[], budgetMs: number, python: string, say: (s: string) => void = () => {}): Promise<Map<string, number>> {
   const budgets = new Map<string, number>();
   for (const c of comps) {
-    const spec = await ensurePrepared(join(benchDir, c), python, say);
-    budgets.set(c, spec.budgetMinutes ? Math.round(spec.budgetMinutes * 60_000) : budgetMs);
+    budgets.set(c, statedBudgetMs(await ensurePrepared(join(benchDir, c), python, say), budgetMs));
   }
   return budgets;
 }
