@@ -32,6 +32,8 @@ export class RunArchive {
   /** Ids of the envelopes observed. */
   private readonly seen = new Set<string>();
   private readonly fetching: Array<Promise<void>> = [];
+  /** Fetches that failed while the run went on (a NATS node lost, a partition): tried once more when the run settles. */
+  private failed: Array<{ e: Experiment; id: string; dest: string; t: number }> = [];
   /** Submissions that could not be fetched, with why (the report's finalize problems). */
   readonly fetchProblems: string[] = [];
 
@@ -56,8 +58,17 @@ export class RunArchive {
   /** Submissions are fetched from this object store by artifact id (the jobs ran on another host). */
   fetchFrom(store: ArtifactStore): void { this.store = store; }
 
-  /** Every submission fetch started so far has ended. */
-  async settled(): Promise<void> { await Promise.all(this.fetching); }
+  /**
+   * Every submission fetch started so far has ended. One that failed is tried once more here, when the cluster has had
+   * the run's length to heal (a fetch during a lost node's leader election can outlast its patience); only a second
+   * failure is a finalize problem.
+   */
+  async settled(): Promise<void> {
+    await Promise.all(this.fetching);
+    const again = this.failed;
+    this.failed = [];
+    await Promise.all(again.map((f) => this.fetch(f, true)));
+  }
 
   /** A resumed run: the archive rebuilt from the log (experiments.jsonl written again from it, code and submissions kept). */
   restore(envs: readonly Envelope[]): void {
@@ -97,12 +108,7 @@ export class RunArchive {
     const t = e.ts - this.startedAt;
     const dest = join(this.runDir, 'submissions', `${e.id}.csv`);
     if (this.store) {
-      if (e.submissionId) {
-        const id = e.submissionId;
-        // a valid submission counts once it is here (fetches end in any order)
-        this.fetching.push(this.store.getFile(id, dest).then(() => { this.firstValidAt = Math.min(this.firstValidAt ?? t, t); },
-          (err: Error) => { this.fetchProblems.push(`submission of ${e.id} (${id}): ${err.message}`); }));
-      }
+      if (e.submissionId) this.fetching.push(this.fetch({ e, id: e.submissionId, dest, t }, false));
     } else if (e.submissionPath && existsSync(e.submissionPath)) {
       copyFileSync(e.submissionPath, dest);
       if (this.firstValidAt === null) this.firstValidAt = t;
@@ -112,6 +118,17 @@ export class RunArchive {
       this.bestAt = t;
     }
     this.trajectory.push({ t, experiment: e.id, trace: e.trace, score: e.score, status: e.status, best: this.best?.score ?? null });
+  }
+
+  /** Fetches one submission; a valid submission counts once it is here (fetches end in any order). */
+  private async fetch(f: { e: Experiment; id: string; dest: string; t: number }, last: boolean): Promise<void> {
+    try {
+      await this.store!.getFile(f.id, f.dest);
+      this.firstValidAt = Math.min(this.firstValidAt ?? f.t, f.t);
+    } catch (err) {
+      if (last) this.fetchProblems.push(`submission of ${f.e.id} (${f.id}): ${(err as Error).message}`);
+      else this.failed.push(f);
+    }
   }
 
   /**
