@@ -12,6 +12,9 @@ import type { Recorder } from '../../runtime/recorder.ts';
 import { isBetter } from '../../actors/validator/run-checks.ts';
 import { JobLedger } from './job-ledger.ts';
 
+/** A submission to fetch from the object store: its experiment, artifact id, where it goes, and when it was recorded. */
+interface SubmissionFetch { experiment: string; id: string; dest: string; t: number }
+
 export interface TrajectoryPoint { t: number; experiment: string; trace: string; score: number | null; status: string; best: number | null }
 
 export class RunArchive {
@@ -33,7 +36,7 @@ export class RunArchive {
   private readonly seen = new Set<string>();
   private readonly fetching: Array<Promise<void>> = [];
   /** Fetches that failed while the run went on (a NATS node lost, a partition): tried once more when the run settles. */
-  private failed: Array<{ e: Experiment; id: string; dest: string; t: number }> = [];
+  private failed: SubmissionFetch[] = [];
   /** Submissions that could not be fetched, with why (the report's finalize problems). */
   readonly fetchProblems: string[] = [];
 
@@ -108,7 +111,7 @@ export class RunArchive {
     const t = e.ts - this.startedAt;
     const dest = join(this.runDir, 'submissions', `${e.id}.csv`);
     if (this.store) {
-      if (e.submissionId) this.fetching.push(this.fetch({ e, id: e.submissionId, dest, t }, false));
+      if (e.submissionId) this.fetching.push(this.fetch({ experiment: e.id, id: e.submissionId, dest, t }, false));
     } else if (e.submissionPath && existsSync(e.submissionPath)) {
       copyFileSync(e.submissionPath, dest);
       if (this.firstValidAt === null) this.firstValidAt = t;
@@ -121,12 +124,12 @@ export class RunArchive {
   }
 
   /** Fetches one submission; a valid submission counts once it is here (fetches end in any order). */
-  private async fetch(f: { e: Experiment; id: string; dest: string; t: number }, last: boolean): Promise<void> {
+  private async fetch(f: SubmissionFetch, last: boolean): Promise<void> {
     try {
       await this.store!.getFile(f.id, f.dest);
       this.firstValidAt = Math.min(this.firstValidAt ?? f.t, f.t);
     } catch (err) {
-      if (last) this.fetchProblems.push(`submission of ${f.e.id} (${f.id}): ${(err as Error).message}`);
+      if (last) this.fetchProblems.push(`submission of ${f.experiment} (${f.id}): ${(err as Error).message}`);
       else this.failed.push(f);
     }
   }
