@@ -170,6 +170,16 @@ export type Budget = z.infer<typeof Budget>;
 export const BrainSpec = z.record(z.string(), z.unknown());
 export type BrainSpec = z.infer<typeof BrainSpec>;
 
+/**
+ * A finished full run's measured cost, which a brain plans changes from: its spec, wall time and feedback (the offline
+ * brain's feedback gives each model's measured seconds). Memory sends the latest such run of each model family, so a
+ * change to a family its base lacks is priced from what that family measured in this run.
+ */
+export const MeasuredRun = z.object({
+  experiment: z.string(), spec: BrainSpec, runMs: z.number().nonnegative(), feedback: PipelineFeedback,
+});
+export type MeasuredRun = z.infer<typeof MeasuredRun>;
+
 export const ExperimentStatus = z.enum(['accepted', 'rejected', 'failed']);
 export const Experiment = z.object({
   id: z.string(),

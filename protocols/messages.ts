@@ -1,7 +1,8 @@
 // Every message type on the bus, as one tagged union keyed by `type`, with its payload schema.
 import { z } from 'zod';
 import {
-  Blame, BrainSpec, Budget, Experiment, FailureEntry, Hypothesis, JobMode, JobOutcome, PipelineFeedback, Problem, ScoredHypothesis,
+  Blame, BrainSpec, Budget, Experiment, FailureEntry, Hypothesis, JobMode, JobOutcome, MeasuredRun, PipelineFeedback, Problem,
+  ScoredHypothesis,
   SotaRef, Stage, SuccessEntry, TaskInfo, TreeNode, TreeOperator,
 } from './domain.ts';
 import { RunConfig } from './config.ts';
@@ -29,6 +30,11 @@ export const payloads = {
     iteration: z.number().int().nonnegative(), budget: Budget,
     /** Budget held back from every change (the final refit's reserve): a change plans with remainingMs − reserveMs. */
     reserveMs: z.number().nonnegative().optional(),
+    /**
+     * The iterations in flight once this one starts, itself included: the traces whose jobs share the GPU node's queue
+     * from now on. A change plans with its share of what is left, (remainingMs − reserveMs) / sharers; without it, 1.
+     */
+    sharers: z.number().int().positive().optional(),
     /** Inside the merge window: this trace (the one with the best pipeline) merges the other traces' best ideas. */
     merge: z.boolean().optional(),
   }),
@@ -61,6 +67,8 @@ export const payloads = {
     experiments: z.number().int().nonnegative(),
     /** A merge: the other traces' best pipelines, best first. */
     mergeFrom: z.array(SotaRef.extend({ trace: z.string(), kind: z.string() })).optional(),
+    /** The latest measured full run of each model family in this run (any trace): what changes are priced from. */
+    measured: z.array(MeasuredRun).optional(),
     /** The node a tree-search operator works on (its code, spec, hypothesis and why it failed). */
     node: z.object({
       experiment: z.string(), code: z.string(), spec: BrainSpec.nullable(), hypothesis: Hypothesis, reasons: z.array(z.string()),
@@ -72,6 +80,8 @@ export const payloads = {
     siblings: z.array(z.string()), tried: z.array(z.string()), lastFeedback: z.string().nullable(),
     /** What is left of the run's budget when the request is made (cost-aware feasibility); null when unknown. */
     remainingMs: z.number().nullable().optional(),
+    /** Measured full runs of this run, one per model family (memory.context measured): what changes are priced from. */
+    measured: z.array(MeasuredRun).optional(),
     /**
      * Tree search: the operator to propose for (a draft, or an improvement of `sota`, the selected node). The brain
      * answers with its own proposals for it, without diagnosis, five-axis weighting or momentum.
@@ -88,6 +98,8 @@ export const payloads = {
     diagnosis: z.array(Problem), draw: z.object({ u: z.number(), index: z.number().int() }),
     /** The budget left when the iteration started: the Developer shapes the change to fit it. */
     remainingMs: z.number().nullable().optional(),
+    /** Measured full runs of this run, one per model family: the Developer's estimates are priced from them too. */
+    measured: z.array(MeasuredRun).optional(),
     /** Tree search: the operator that chose this change. */
     operator: TreeOperator.optional(),
     /** A debug operator: the buggy node to fix (its code and spec, and why it failed); `parent` is its parent. */
@@ -110,6 +122,8 @@ export const payloads = {
     fullLimitMs: z.number().positive().optional(),
     /** The base pipeline's full-run feedback: its measured time per model, which a change's estimate starts from. */
     baseFeedback: PipelineFeedback.nullable().optional(),
+    /** Other measured full runs of this run, one per model family: a model family the base lacks is priced from them. */
+    measured: z.array(MeasuredRun).optional(),
   }),
   'brain.develop.reply': z.object({
     code: z.string(), summary: z.string(), brain: z.string(),

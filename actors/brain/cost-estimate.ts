@@ -4,8 +4,9 @@
 // (fewer seeds, fewer rounds with early stopping, fewer search trials, a row subsample, fewer ensemble members).
 // The relative constants were fitted on the dev half of the bundled suite with `npm run bench:cost` (2026-11-24).
 import { ADMISSION_SAFETY } from '../../protocols/config.ts';
-import type { TaskInfo } from '../../protocols/domain.ts';
-import { ESTIMATOR_PARAM, cloneSpec, renameModels, type ModelFamily, type ModelSpec, type PipelineSpec } from './pipeline-spec.ts';
+import type { MeasuredRun, TaskInfo } from '../../protocols/domain.ts';
+import { median } from '../../grading/medals.ts';
+import { ESTIMATOR_PARAM, cloneSpec, renameModels, specFromData, type ModelFamily, type ModelSpec, type PipelineSpec } from './pipeline-spec.ts';
 
 /** A change may plan to use at most this share of the budget that is left (the rest is for later changes and the refit). */
 export const MAX_SHARE_OF_REMAINING = 0.5;
@@ -54,6 +55,49 @@ function num(m: ModelSpec, key: string, dflt: number): number {
 }
 
 /**
+ * A forest tree's cost is a per-tree share plus a share per feature each split considers: it grows as
+ * FOREST_FIXED_FEATURES + k for k features per split. Measured with `bench/calibrate/forest_features.py` (2026-12-07,
+ * 2 threads, sklearn 1.2, 60 trees on four bundled tables of 9 to 784 columns): on Fashion-MNIST's 784 columns a
+ * random forest at max_features 1.0 costs 26 times its default 'sqrt' (28 features), extra trees 14 times; on 9 to 60
+ * columns 0.6 to 2.9 times. These constants put all 28 measured settings within 0.66-1.51x (median 1.07x).
+ */
+const FOREST_FIXED_FEATURES: Partial<Record<ModelFamily, number>> = { rf: 12, et: 10 };
+/** A forest tree's cost against its leaf size: (min_samples_leaf / 1)^-0.14 (Fashion-MNIST: 0.8x at 6, 0.65x at 20). */
+const FOREST_LEAF_EXP = -0.14;
+
+/** The features a forest's split considers (models.py's _max_features: a share of the columns, 'sqrt', 'log2', or the
+ * default: every column for a regressor, the square root for a classifier). */
+export function featuresPerSplit(m: ModelSpec, task: TaskInfo): number {
+  const p = Math.max(1, task.columns.length);
+  const v = m.params['max_features'];
+  if (typeof v === 'number' && v > 0 && v <= 1) return Math.max(1, Math.floor(v * p));
+  if (v === 'log2') return Math.max(1, Math.floor(Math.log2(p)));
+  if (v === 'sqrt' || task.taskType !== 'regression') return Math.max(1, Math.floor(Math.sqrt(p)));
+  return p;
+}
+
+/**
+ * An XGBoost round's cost against the default round (depth 6, every row and column): linear in the depth, and
+ * growing with the shares of columns and rows each tree samples. Measured (2026-12-07, 2 threads, xgboost 1.7, 2,720
+ * Fashion-MNIST images, 50 rounds): depth 5 costs 0.84 of depth 6 and depth 3 0.45; colsample_bytree 0.8 costs 0.89,
+ * subsample 0.8 0.92.
+ */
+function xgbRoundFactor(m: ModelSpec): number {
+  const share = (key: string): number => Math.min(1, Math.max(0.05, num(m, key, 1)));
+  return (Math.max(1, num(m, 'max_depth', 6)) / 6) * share('colsample_bytree') ** 0.5 * share('subsample') ** 0.4;
+}
+
+/** A forest tree's cost against the same tree at the family's defaults (the setting PER_ESTIMATOR was measured at):
+ * its features per split and its leaf size; 1 for every other family. */
+function forestFactor(m: ModelSpec, task: TaskInfo): number {
+  const fixed = FOREST_FIXED_FEATURES[m.family];
+  if (fixed === undefined) return 1;
+  const byDefault = featuresPerSplit({ ...m, params: { ...m.params, max_features: null } }, task);
+  const features = (fixed + featuresPerSplit(m, task)) / (fixed + byDefault);
+  return features * Math.max(1, num(m, 'min_samples_leaf', 1)) ** FOREST_LEAF_EXP;
+}
+
+/**
  * The rows one fold's model is fitted on: the labelled rows less the harness's held-back slice, less the fold's own
  * validation rows, capped by the spec's row subsample.
  */
@@ -71,10 +115,11 @@ function modelCost(m: ModelSpec, spec: PipelineSpec, task: TaskInfo): number {
   // boosting fits one tree per class per round beyond binary
   const perClass = (m.family === 'hgb' || m.family === 'xgb') && task.taskType === 'multiclass' ? Math.max(1, task.nClasses ?? 1) : 1;
   // an estimator's size: boosting trees grow with the square root of their depth or leaves; a network's epoch with its
-  // width squared (the convolutions) and the image's pixels
-  const size = m.family === 'xgb' ? Math.sqrt(Math.max(1, num(m, 'max_depth', 6)) / 6)
+  // width squared (the convolutions) and the image's pixels; a forest tree with its features per split and leaf size
+  const size = m.family === 'xgb' ? xgbRoundFactor(m)
     : m.family === 'hgb' ? Math.sqrt(Math.max(2, num(m, 'max_leaf_nodes', 31)) / 31)
-    : m.family === 'cnn' ? (Math.max(4, num(m, 'width', 16)) / 16) ** 2 * ((task.image?.side ?? 28) / 28) ** 2 : 1;
+    : m.family === 'cnn' ? (Math.max(4, num(m, 'width', 16)) / 16) ** 2 * ((task.image?.side ?? 28) / 28) ** 2
+    : forestFactor(m, task);
   const rows = fitRows(spec, task) / 1000;
   const width = m.family === 'cnn' ? 1 : widthFactor(task);
   return (PER_ESTIMATOR[m.family] * n * perClass * size + FIXED[m.family]) * Math.max(0.05, rows) ** ROW_EXP[m.family] * width;
@@ -82,19 +127,40 @@ function modelCost(m: ModelSpec, spec: PipelineSpec, task: TaskInfo): number {
 
 /** Share of a fold's training rows each search trial fits on (models.py: 1 - SEARCH_INNER_FRACTION). */
 const SEARCH_INNER_SHARE = 0.8;
-/** A search trial's expected parameters where they drive cost (the mean of models.py's log-uniform ranges). */
+/** The families models.py's search_space searches (SEARCH_FAMILIES). */
+const SEARCHED: readonly ModelFamily[] = ['hgb', 'xgb', 'rf', 'et'];
+/**
+ * A search trial's expected parameters where they drive cost: for the boosting families the mean of models.py's
+ * log-uniform ranges (measured on the dev half: a trial costs 0.7-1.3 of a default fit of the same family on the same
+ * rows); for the forests the mean cost over max_features' uniform 0.1-1.0 (cost is linear in the features, so the
+ * mean share, 0.55) and over min_samples_leaf's log-uniform 1-20 (leaf^-0.14 averages to 4^-0.14).
+ */
 const TRIAL_PARAMS: Partial<Record<ModelFamily, ModelSpec['params']>> = {
-  // measured on the dev half: a trial costs 0.7-1.3 of a default fit of the same family on the same rows
   hgb: { max_iter: 120, max_leaf_nodes: 31 },
   xgb: { n_estimators: 300, max_depth: 6 },
+  rf: { max_features: 0.55, min_samples_leaf: 4 },
+  et: { max_features: 0.55, min_samples_leaf: 4 },
 };
+
+/** Whether the spec's search runs (a search of a family models.py searches). */
+const searches = (spec: PipelineSpec): boolean => !!spec.search && !!spec.models[0] && SEARCHED.includes(spec.models[0].family);
+
+/** A searched main model as the search's trials (and the fold's fit with the chosen parameters) are expected to cost. */
+function searched(m: ModelSpec): ModelSpec {
+  return { ...m, params: { ...m.params, ...(TRIAL_PARAMS[m.family] ?? {}) } };
+}
+
+/** The models as their fits are expected to cost: a searched main model at the search's expected parameters (the
+ * chosen ones are not known before the run). */
+function pricedModels(spec: PipelineSpec): ModelSpec[] {
+  return searches(spec) ? spec.models.map((m, i) => (i === 0 ? searched(m) : m)) : spec.models;
+}
 
 /** The budgeted search's cost in one fold (spec "search"): trials × one inner fit of the main model. */
 export function searchCost(spec: PipelineSpec, task: TaskInfo): number {
   const main = spec.models[0];
-  if (!spec.search || !main || !['hgb', 'xgb', 'rf', 'et'].includes(main.family)) return 0;
-  const trial = { ...main, params: { ...main.params, ...(TRIAL_PARAMS[main.family] ?? {}) } };
-  return spec.search.trials * modelCost(trial, spec, task) * SEARCH_INNER_SHARE ** ROW_EXP[main.family];
+  if (!spec.search || !main || !searches(spec)) return 0;
+  return spec.search.trials * modelCost(searched(main), spec, task) * SEARCH_INNER_SHARE ** ROW_EXP[main.family];
 }
 
 /** Extra work of the features on top of the fits (a multiplier). */
@@ -115,12 +181,14 @@ const foldsOf = (spec: PipelineSpec, task: TaskInfo): number => task.harness?.fo
 export function specCost(spec: PipelineSpec, task: TaskInfo): number {
   const folds = foldsOf(spec, task);
   const rows = Math.max(0.05, Math.min(task.nTrainRows, spec.maxTrainRows) / 1000);
-  const models = spec.models.reduce((a, m) => a + modelCost(m, spec, task), 0);
+  const models = pricedModels(spec).reduce((a, m) => a + modelCost(m, spec, task), 0);
   const fe = featureFactor(spec);
   return (models * folds * spec.seeds * fe * level2Factor(spec)) + searchCost(spec, task) * folds * fe + OVERHEAD * rows * widthFactor(task);
 }
 
-export interface CostEstimate { ms: number; basis: string }
+/** A full run's estimated time (ms), the part of it that is the budgeted search (all folds; 0 without one) and how it
+ * was estimated. */
+export interface CostEstimate { ms: number; searchMs: number; basis: string }
 
 /** What a measured full run's feedback says about its parts (gome_feedback.json estimate_parts in full mode). */
 export interface MeasuredParts {
@@ -130,8 +198,37 @@ export interface MeasuredParts {
   searchMs: number;
 }
 
-/** A measured base pipeline: its spec, its full run's wall time and, when its feedback gives them, its parts. */
-export interface MeasuredBase { spec: PipelineSpec; runMs: number; parts?: MeasuredParts | null }
+/** Another measured full run of this run: a model family the base lacks is priced from it. */
+export interface OtherRun { spec: PipelineSpec; parts: MeasuredParts }
+
+/**
+ * A measured base pipeline: its spec, its full run's wall time and, when its feedback gives them, its parts; `others`:
+ * other measured full runs of this run (the latest of each model family), whose families' measured seconds per unit
+ * of compute price the families the base lacks.
+ */
+export interface MeasuredBase { spec: PipelineSpec; runMs: number; parts?: MeasuredParts | null; others?: readonly OtherRun[] }
+
+/**
+ * What a change to `spec` is planned from: the base's measured full run (its time and feedback) and the run's other
+ * measured full runs; null when the base has no spec or no measured time.
+ */
+export function measuredBase(spec: PipelineSpec | null, runMs: number | null | undefined, feedback: unknown,
+  runs?: readonly MeasuredRun[]): MeasuredBase | null {
+  if (!spec || typeof runMs !== 'number') return null;
+  return { spec, runMs, parts: measuredParts(feedback), others: otherRuns(runs) };
+}
+
+/** The run's measured full runs as the brain plans from them (messages' MeasuredRun): those with a readable spec and
+ * parts. */
+export function otherRuns(runs: readonly MeasuredRun[] | undefined): OtherRun[] {
+  const out: OtherRun[] = [];
+  for (const r of runs ?? []) {
+    const spec = specFromData(r.spec);
+    const parts = measuredParts(r.feedback);
+    if (spec && parts) out.push({ spec, parts });
+  }
+  return out;
+}
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
@@ -157,7 +254,7 @@ export function measuredParts(feedback: unknown): MeasuredParts | null {
 function fromParts(spec: PipelineSpec, task: TaskInfo, base: MeasuredBase, parts: MeasuredParts): CostEstimate | null {
   const baseUnits = (m: ModelSpec): number => modelCost(m, base.spec, task) * foldsOf(base.spec, task) * base.spec.seeds;
   const perUnit = new Map<string, number>();
-  for (const m of base.spec.models) {
+  for (const m of pricedModels(base.spec)) {
     const ms = parts.models[m.name];
     if (ms === undefined) return null;
     perUnit.set(m.name, ms / Math.max(1e-9, baseUnits(m)));
@@ -168,15 +265,28 @@ function fromParts(spec: PipelineSpec, task: TaskInfo, base: MeasuredBase, parts
   const other = Math.max(0, base.runMs - measuredModels - parts.searchMs)
     * (featureFactor(spec) / featureFactor(base.spec)) * (level2Factor(spec) / level2Factor(base.spec));
   const mainRate = perUnit.get(main.name)!;
+  // a family the base lacks: its measured seconds per unit in the run's other full runs (their median), else the
+  // base's main model's
+  const familyRate = (family: ModelFamily): number | null => {
+    const rates = (base.others ?? []).flatMap((o) => pricedModels(o.spec)
+      .filter((m) => m.family === family && o.parts.models[m.name] !== undefined)
+      .map((m) => o.parts.models[m.name]! / Math.max(1e-9, modelCost(m, o.spec, task) * foldsOf(o.spec, task) * o.spec.seeds)));
+    return rates.length ? median(rates) : null;
+  };
   let models = 0;
-  for (const m of spec.models) {
-    const ref = base.spec.models.find((b) => b.name === m.name && b.family === m.family) ?? base.spec.models.find((b) => b.family === m.family) ?? main;
-    models += perUnit.get(ref.name)! * modelCost(m, spec, task) * foldsOf(spec, task) * spec.seeds;
+  const fromRun: string[] = [];
+  for (const m of pricedModels(spec)) {
+    const ref = base.spec.models.find((b) => b.name === m.name && b.family === m.family) ?? base.spec.models.find((b) => b.family === m.family);
+    const measured = ref ? null : familyRate(m.family);
+    if (measured !== null) fromRun.push(m.family);
+    const rate = ref ? perUnit.get(ref.name)! : measured ?? mainRate;
+    models += rate * modelCost(m, spec, task) * foldsOf(spec, task) * spec.seeds;
   }
   const search = searchCost(spec, task) * foldsOf(spec, task) * mainRate;
   const ms = Math.round(other + models + search);
-  return { ms, basis: `the SOTA's measured parts: ${(other / 1000).toFixed(1)} s outside the models, `
-    + `${(models / 1000).toFixed(1)} s of models${search > 0 ? `, ${(search / 1000).toFixed(1)} s of search` : ''}` };
+  return { ms, searchMs: Math.round(search), basis: `the SOTA's measured parts: ${(other / 1000).toFixed(1)} s outside the models, `
+    + `${(models / 1000).toFixed(1)} s of models${search > 0 ? `, ${(search / 1000).toFixed(1)} s of search` : ''}`
+    + `${fromRun.length ? ` (${[...new Set(fromRun)].join(', ')} at the pace measured in this run)` : ''}` };
 }
 
 /**
@@ -187,8 +297,35 @@ export function estimateMs(spec: PipelineSpec, task: TaskInfo, base: MeasuredBas
   if (!base || !(base.runMs > 0)) return null;
   const parted = base.parts ? fromParts(spec, task, base, base.parts) : null;
   if (parted) return parted;
-  const ratio = specCost(spec, task) / specCost(base.spec, task);
-  return { ms: Math.round(base.runMs * ratio), basis: `the SOTA's measured ${(base.runMs / 1000).toFixed(1)} s × compute ratio ${ratio.toFixed(2)}` };
+  const cost = specCost(spec, task);
+  const ratio = cost / specCost(base.spec, task);
+  const ms = Math.round(base.runMs * ratio);
+  const search = searchCost(spec, task) * foldsOf(spec, task) * featureFactor(spec);
+  return { ms, searchMs: Math.round(ms * (search / Math.max(1e-9, cost))), basis: `the SOTA's measured ${(base.runMs / 1000).toFixed(1)} s × compute ratio ${ratio.toFixed(2)}` };
+}
+
+/**
+ * A search's time allowance per fold is its planned time per fold times this: Optuna stops starting trials when the
+ * allowance is spent, so a search overruns its plan by at most this slack and one trial, whichever parameters its
+ * sampler drifts to.
+ */
+export const SEARCH_SLACK = 1.25;
+/** The least allowance a fold's search gets (s): below it a search is hardly one. */
+const MIN_SEARCH_SECONDS = 2;
+
+/**
+ * The spec with its search's time allowance per fold (`search.seconds`) set from the estimate's planned search time.
+ * Without a search nothing changes; without an estimate (nothing measured to plan from) the search has no allowance,
+ * not one inherited from a base planned for other work.
+ */
+export function withSearchAllowance(spec: PipelineSpec, task: TaskInfo, est: CostEstimate | null): PipelineSpec {
+  if (!spec.search) return spec;
+  const out = cloneSpec(spec);
+  const { trials } = spec.search;
+  out.search = est && est.searchMs > 0
+    ? { trials, seconds: Math.max(MIN_SEARCH_SECONDS, Math.round((est.searchMs / foldsOf(spec, task) / 1000) * SEARCH_SLACK * 10) / 10) }
+    : { trials };
+  return out;
 }
 
 /**
@@ -256,7 +393,7 @@ const RESHAPE_STEPS: ReshapeStep[] = [
   {
     label: 'fewer search trials',
     applies: (s) => !!s.search && s.search.trials > MIN_TRIALS,
-    apply: (s) => { if (s.search) s.search = { trials: Math.max(MIN_TRIALS, Math.floor(s.search.trials / 2)) }; },
+    apply: (s) => { if (s.search) s.search = { ...s.search, trials: Math.max(MIN_TRIALS, Math.floor(s.search.trials / 2)) }; },
   },
   {
     label: 'fit on a row subsample',

@@ -5,7 +5,7 @@ import type { Hypothesis, TaskInfo } from '../../protocols/domain.ts';
 import { ADMISSION_SAFETY } from '../../protocols/config.ts';
 import { MOVE_BY_KIND, isDraftKind, splitKind, type Move, type MoveContext } from './catalogue.ts';
 import { generateCode } from './codegen.ts';
-import { allowedMs, estimateMs, measuredParts, parseTooSlow, reshapeToFit } from './cost-estimate.ts';
+import { allowedMs, estimateMs, measuredBase, parseTooSlow, reshapeToFit, withSearchAllowance } from './cost-estimate.ts';
 import {
   ESTIMATOR_PARAM, MODEL_FAMILIES, cloneSpec, defaultParams, draftSpec, modelSpec, renameModels, specFromData,
   type ModelFamily, type PipelineSpec,
@@ -188,7 +188,7 @@ export function develop(req: DevelopRequest): DevelopReply {
   const { task, hypothesis } = req;
   // the spec travels as data beside the code (code alone, e.g. an LLM's, gives no spec: a fresh draft is the base)
   const base = specFromData(req.baseSpec);
-  const measured = base && typeof req.baseRunMs === 'number' ? { spec: base, runMs: req.baseRunMs, parts: measuredParts(req.baseFeedback) } : null;
+  const measured = measuredBase(base, req.baseRunMs, req.baseFeedback, req.measured);
   if (req.error && req.attempt > 1) {
     const prev = specFromData(req.previousSpec) ?? applyHypothesis(base, hypothesis, task).spec;
     const slow = parseTooSlow(req.error);
@@ -199,13 +199,14 @@ export function develop(req: DevelopRequest): DevelopReply {
       const r = reshapeToFit(prev, task, { spec: prev, runMs: slow.estimatedMs }, limit);
       if (r) {
         const label = reshapeNote(r, limit);
-        r.spec.notes = [...prev.notes, `repair#${req.attempt}: ${label}`].slice(-12);
-        return { code: generateCode(r.spec, task, `${hypothesis.title} (${label})`), spec: r.spec,
+        const spec = withSearchAllowance(r.spec, task, r.after);
+        spec.notes = [...prev.notes, `repair#${req.attempt}: ${label}`].slice(-12);
+        return { code: generateCode(spec, task, `${hypothesis.title} (${label})`), spec,
           summary: `Repair attempt ${req.attempt} of "${hypothesis.kind}": ${label}.`, brain: 'offline-heuristic-v1', plannedMs: r.after.ms };
       }
     }
     const { spec: repaired, label } = repairSpec(prev, req.error, req.attempt, task);
-    let spec = repaired;
+    let spec = withSearchAllowance(repaired, task, estimateMs(repaired, task, measured));
     let code = generateCode(spec, task, `${hypothesis.title} (repair attempt ${req.attempt}: ${label})`);
     if (code === req.previousCode) {
       spec = simplify(spec, 3);
@@ -226,8 +227,9 @@ export function develop(req: DevelopRequest): DevelopReply {
       spec.notes = [...spec.notes, shaped].slice(-12);
     }
   }
-  const code = generateCode(spec, task, hypothesis.title);
   const est = estimateMs(spec, task, measured);
+  spec = withSearchAllowance(spec, task, est);
+  const code = generateCode(spec, task, hypothesis.title);
   const from = base ? 'the SOTA pipeline' : req.baseCode ? 'a fresh draft (base spec not readable)' : 'scratch';
   return {
     code,
@@ -235,7 +237,8 @@ export function develop(req: DevelopRequest): DevelopReply {
     summary: `Applied ${applied.applied.length ? applied.applied.join(', ') : 'no catalogue move'} to ${from}: `
       + `${spec.models.map((m) => m.name).join(' + ')}${spec.models.length > 1 ? ` (${spec.ensemble})` : ''}, `
       + `${task.harness ? `the run's ${task.harness.folds} fixed folds` : `${spec.folds} folds`}, ${spec.seeds} seed(s), encoding ${spec.encoding}`
-      + `${est ? `; estimated full run ${(est.ms / 1000).toFixed(1)} s` : ''}${shaped ? `; ${shaped}` : ''}.`,
+      + `${est ? `; estimated full run ${(est.ms / 1000).toFixed(1)} s` : ''}`
+      + `${spec.search?.seconds ? `; the search may take ${spec.search.seconds} s per fold` : ''}${shaped ? `; ${shaped}` : ''}.`,
     brain: 'offline-heuristic-v1',
     plannedMs: est?.ms ?? null,
   };

@@ -4,7 +4,7 @@
 // its cost estimate, and one that cannot fit in the budget left, even reshaped, comes last.
 import type { Hypothesis } from '../../protocols/domain.ts';
 import { MOVE_BY_KIND, familyOfKind, isDraftKind, splitKind, type Move, type MoveContext } from './catalogue.ts';
-import { allowedMs, estimateMs, measuredParts, reshapeToFit, type CostEstimate } from './cost-estimate.ts';
+import { allowedMs, estimateMs, measuredBase, reshapeToFit, type CostEstimate } from './cost-estimate.ts';
 import type { ResearchReply, ResearchRequest } from './brain.ts';
 import { cloneSpec, draftSpec, primary, specFromData, type ModelFamily } from './pipeline-spec.ts';
 
@@ -16,7 +16,7 @@ interface Proposal { moves: Move[]; families?: ModelFamily[]; title: string; why
 export function mergeProposals(req: ResearchRequest, brainName: string): ResearchReply {
   const base = specFromData(req.sota?.spec) ?? draftSpec(req.task);
   const others = req.mergeFrom ?? [];
-  const measured = typeof req.sota?.fullRunMs === 'number' ? { spec: base, runMs: req.sota.fullRunMs, parts: measuredParts(req.sota.feedback) } : null;
+  const measured = measuredBase(base, req.sota?.fullRunMs, req.sota?.feedback, req.measured);
   const allowed = allowedMs(req.remainingMs ?? null);
   const have = new Set(base.models.map((m) => m.family));
   // the other traces' best models: their primary families, or their draft's family when their spec is unknown

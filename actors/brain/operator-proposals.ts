@@ -8,7 +8,7 @@
 // weighted score; what was measured (a change's cost against the budget left) stays exact on both sides.
 import type { Hypothesis } from '../../protocols/domain.ts';
 import { MOVES, familyOfKind, isDraftKind, type Move, type MoveContext } from './catalogue.ts';
-import { allowedMs, estimateMs, measuredParts, overrunPenalty, reshapeToFit, type CostEstimate } from './cost-estimate.ts';
+import { allowedMs, estimateMs, measuredBase, overrunPenalty, reshapeToFit, type CostEstimate } from './cost-estimate.ts';
 import type { ResearchReply, ResearchRequest } from './brain.ts';
 import { fnv1a, hashUnit, stableStringify } from './hash.ts';
 import { NO_NOISE, noisyValue, type ReasoningNoise } from './reasoning-noise.ts';
@@ -24,8 +24,7 @@ export function operatorProposals(req: ResearchRequest, brainName: string, noise
   const ctx: MoveContext = { task: req.task, spec: base, goodFamilies: [] };
   const tried = new Set(req.tried);
   const reqHash = fnv1a(stableStringify({ task: req.task.competition, sota: req.sota?.experiment ?? null, tried: req.tried, op: req.operator }));
-  const measured = !drafting && typeof req.sota?.fullRunMs === 'number'
-    ? { spec: base, runMs: req.sota.fullRunMs, parts: measuredParts(req.sota.feedback) } : null;
+  const measured = drafting ? null : measuredBase(base, req.sota?.fullRunMs, req.sota?.feedback, req.measured);
   const allowed = allowedMs(req.remainingMs ?? null);
   const manyClasses = (req.task.nClasses ?? 0) > 10;
 

@@ -47,8 +47,9 @@ export const PipelineSpec = z.object({
    * values out of an inner K-fold, so a row's label never encodes it). */
   targetEncoding: z.boolean().optional(),
   /** A budgeted Optuna search of the main model's key hyperparameters, per fold, on an inner split of that fold's
-   * training rows; the fold's model is then fitted with the chosen parameters. */
-  search: z.object({ trials: z.number().int().min(1).max(200) }).optional(),
+   * training rows; the fold's model is then fitted with the chosen parameters. `seconds`: the full run's time
+   * allowance for one fold's search (no new trial starts once it is spent), from the planned search time. */
+  search: z.object({ trials: z.number().int().min(1).max(200), seconds: z.number().positive().optional() }).optional(),
   seed: z.number().int(),
   /** Human-readable history of the moves and repairs applied (newest last). */
   notes: z.array(z.string()),

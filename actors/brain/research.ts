@@ -9,7 +9,7 @@ import { fnv1a, hashUnit, stableStringify } from './hash.ts';
 import { NO_NOISE, noiseSuffix, noisyAxes, noisyProblemWeights, type ReasoningNoise } from './reasoning-noise.ts';
 import { cloneSpec, draftSpec, type ModelFamily } from './pipeline-spec.ts';
 import { weightedScore } from '../researcher/scoring.ts';
-import { allowedMs, estimateMs, measuredParts, overrunPenalty, reshapeToFit, type CostEstimate } from './cost-estimate.ts';
+import { allowedMs, estimateMs, measuredBase, overrunPenalty, reshapeToFit, type CostEstimate } from './cost-estimate.ts';
 import { operatorProposals } from './operator-proposals.ts';
 import { mergeProposals } from './merge-proposals.ts';
 
@@ -145,8 +145,7 @@ export function research(req: ResearchRequest, noise: ReasoningNoise = NO_NOISE)
   const ctx: MoveContext = { task: req.task, spec: diag.spec ?? draftSpec(req.task), goodFamilies };
   const drafting = req.sota === null;
 
-  const measured = diag.spec && typeof req.sota?.fullRunMs === 'number'
-    ? { spec: diag.spec, runMs: req.sota.fullRunMs, parts: measuredParts(req.sota.feedback) } : null;
+  const measured = measuredBase(diag.spec ?? null, req.sota?.fullRunMs, req.sota?.feedback, req.measured);
   const allowed = allowedMs(req.remainingMs ?? null);
   const pool: Candidate[] = [];
   const add = (moves: Move[]): void => {

@@ -187,6 +187,8 @@ export const coordinatorMachine = setup({
       // best pipelines into the best one, once
       const mergeBy = mergeDue(context) && idle.length ? (idle.includes(context.best!.trace) ? context.best!.trace : idle[0]!) : null;
       if (mergeBy) idle = [mergeBy]; // the merge starts alone, and the other traces wait for it
+      // the traces in flight once these start share the GPU node's time left: each change plans with its share
+      const sharers = context.busy.length + Math.min(idle.length, Math.max(0, remainingSlots));
       for (const t of idle) {
         if (remainingSlots <= 0) break;
         remainingSlots--;
@@ -195,6 +197,7 @@ export const coordinatorMachine = setup({
           iteration: context.nextIteration[t] ?? 0, budget: context.budget!,
           ...(context.refitFactor ? { reserveMs: Math.round(reserveMs(context)) } : {}),
           ...(t === mergeBy ? { merge: true } : {}),
+          ...(sharers > 1 ? { sharers } : {}),
         }, t));
       }
       if (mergeBy && started.includes(mergeBy)) enqueue.assign({ mergeTrace: mergeBy });

@@ -7,6 +7,7 @@ import { addr } from '../addresses.ts';
 import { isBetter } from '../validator/run-checks.ts';
 import { momentumBias, relativeGain } from './momentum.ts';
 import { dagAppend, dagFind, dagNodes, dagSize, type Dag, type DagNode } from './experiment-dag.ts';
+import { measuredRuns } from './measured-runs.ts';
 
 export interface MemoryInput {
   lowerIsBetter: boolean; enabled: boolean;
@@ -95,6 +96,9 @@ export function globalBest(c: Pick<Ctx, 'sota' | 'lowerIsBetter'>): (SotaRef & {
   return best;
 }
 
+/** The latest measured full run of each model family, from every trace. */
+const measured = (c: Pick<Ctx, 'dag'>) => measuredRuns(dagNodes(c.dag).map((n) => n.record));
+
 export const memoryMachine = setup({
   types: {} as { context: Ctx; events: Envelope; input: MemoryInput; emitted: SendEvent },
 }).createMachine({
@@ -136,6 +140,7 @@ export const memoryMachine = setup({
               tried: childKinds(context, debug ? (e?.parent ?? null) : id!, trace),
               siblings: [],
               experiments: dagSize(context.dag),
+              measured: measured(context),
               node: e ? { experiment: e.id, code: e.code, spec: e.spec ?? null, hypothesis: e.hypothesis, reasons: e.reasons } : null,
             }, trace);
           }),
@@ -160,6 +165,8 @@ export const memoryMachine = setup({
               tried: context.tried[trace] ?? [],
               siblings: own || context.diversity === false ? [] : Object.entries(context.lastKind).filter(([t]) => t !== trace).map(([, k]) => k),
               experiments: dagSize(context.dag),
+              // measured costs are facts of the machine and data, not success memory: every topology gets them
+              measured: measured(context),
             }, trace);
           }),
         }],

@@ -2,7 +2,7 @@
 // hypothesis for the trace's best pipeline. Tree search (policy tree-greedy or tree-mcts): asks memory for the trace's
 // experiment tree, selects a node and an operator (tree-policy.ts), and takes the brain's own proposal for it.
 import { assign, emit, setup } from 'xstate';
-import type { Problem, ScoredHypothesis, SotaRef, TaskInfo, TreeOperator } from '../../protocols/domain.ts';
+import type { MeasuredRun, Problem, ScoredHypothesis, SotaRef, TaskInfo, TreeOperator } from '../../protocols/domain.ts';
 import { isTreePolicy, type SearchPolicy } from '../../protocols/topology.ts';
 import type { Envelope, Payload } from '../../protocols/messages.ts';
 import { out, type SendEvent } from '../../runtime/machine-io.ts';
@@ -38,12 +38,17 @@ interface Ctx extends ResearcherInput {
   merging: boolean;
 }
 
-/** What every iteration starts from: its number, the budget used, and what a change may plan with (the budget left
- * less the final refit's reserve). */
+/** What every iteration starts from: its number, the budget used, and what a change may plan with: its share of the
+ * budget left less the final refit's reserve (the traces in flight share the GPU node's time from now on). */
 function iterationStart(e: Envelope<'research.request'>): Pick<Ctx, 'iteration' | 'usedFrac' | 'remainingMs' | 'memory'> {
   const b = e.payload.budget;
-  return { iteration: e.payload.iteration, usedFrac: b.usedMs / b.budgetMs, remainingMs: Math.max(0, b.remainingMs - (e.payload.reserveMs ?? 0)), memory: null };
+  const left = Math.max(0, b.remainingMs - (e.payload.reserveMs ?? 0));
+  return { iteration: e.payload.iteration, usedFrac: b.usedMs / b.budgetMs, remainingMs: left / (e.payload.sharers ?? 1), memory: null };
 }
+
+/** The run's measured costs from a memory context, when it has any (a payload field only then). */
+const measuredOf = (m: Pick<Payload<'memory.context'>, 'measured'> | null | undefined): { measured?: MeasuredRun[] } =>
+  (m?.measured?.length ? { measured: m.measured } : {});
 
 /** The experiment id of an iteration: the run's id prefix, the trace and the iteration (trace ids are unique in the run). */
 const experimentId = (c: Pick<Ctx, 'trace' | 'iteration' | 'idPrefix'>): string => `${c.idPrefix ?? ''}${c.trace}-e${c.iteration}`;
@@ -148,6 +153,7 @@ export const researcherMachine = setup({
                 experiment: experimentId(context), iteration: context.iteration,
                 stage: stageFor(context.usedFrac, event.payload.sota !== null), parent: event.payload.sota,
                 chosen, candidates: [chosen], diagnosis: [], draw: { u: 0, index: 0 }, remainingMs: context.remainingMs,
+                ...measuredOf(event.payload),
                 operator: 'debug', debug: { experiment: node.experiment, code: node.code, spec: node.spec, error: node.reasons.join('\n') },
               });
             }),
@@ -159,7 +165,8 @@ export const researcherMachine = setup({
             emit(({ context, event }) => out(addr.brain, 'brain.research.request', {
               task: context.task, stage: stageFor(context.usedFrac, event.payload.sota !== null), budgetUsedFrac: context.usedFrac,
               sota: event.payload.sota, successes: [], failures: [], siblings: [], tried: event.payload.tried,
-              lastFeedback: null, remainingMs: context.remainingMs, operator: event.payload.sota ? 'improve' : 'draft',
+              lastFeedback: null, remainingMs: context.remainingMs, ...measuredOf(event.payload),
+              operator: event.payload.sota ? 'improve' : 'draft',
             })),
           ],
         }],
@@ -184,6 +191,7 @@ export const researcherMachine = setup({
                 stage: stageFor(context.usedFrac, parent !== null), parent,
                 chosen: { ...chosen, rationale: `${context.choice!.why}. ${chosen.rationale}` },
                 candidates: p.ranked, diagnosis: [], draw: { u: p.u, index: p.index }, remainingMs: context.remainingMs,
+                ...(parent ? measuredOf(context.memory) : {}),
                 operator: parent ? 'improve' : 'draft',
               });
             }),
@@ -212,6 +220,7 @@ export const researcherMachine = setup({
                 tried: m.tried,
                 lastFeedback: failures.length ? failures[failures.length - 1]!.reason : null,
                 remainingMs: context.remainingMs,
+                ...measuredOf(m),
                 // the other traces' best pipelines: to merge from (a merge), else what they found, for the reasoning
                 ...(m.crossTrace.length ? { crossTrace: m.crossTrace } : {}),
                 ...(context.merging && m.mergeFrom?.length ? { operator: 'merge' as const, mergeFrom: m.mergeFrom } : {}),
@@ -254,6 +263,7 @@ export const researcherMachine = setup({
                 diagnosis: p.diagnosis,
                 draw: { u: p.u, index: p.index },
                 remainingMs: context.remainingMs,
+                ...measuredOf(context.memory),
                 ...(context.merging && context.memory!.mergeFrom?.length
                   ? { operator: 'merge' as const, mergedFrom: context.memory!.mergeFrom.map((x) => x.experiment) } : {}),
               });

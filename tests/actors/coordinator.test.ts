@@ -37,9 +37,23 @@ describe('coordinator', () => {
     expect(outs).toHaveLength(3);
     expect(researchTargets(outs)).toEqual([addr.researcher('t0'), addr.researcher('t1'), addr.researcher('t2')]);
     for (const o of ofType(outs, 'research.request')) {
-      expect(o.payload).toEqual({ iteration: 0, budget: b });
+      // the three traces share the GPU node's time left: each change plans with a third of it
+      expect(o.payload).toEqual({ iteration: 0, budget: b, sharers: 3 });
       expect(o.trace).toBe(o.to.replace('researcher.', ''));
     }
+  });
+
+  it('coordinator - a trace started while others are in flight plans with its share of the budget left', () => {
+    const c = coordinator();
+    c.send(addr.gpu, 'budget.status', budget(0.1));
+    done(c, 't1');
+    // t0 and t2 are still in flight: t1's next change shares what is left with them
+    expect(one(c.send(addr.gpu, 'budget.status', budget(0.2)), 'research.request').payload.sharers).toBe(3);
+    done(c, 't0');
+    done(c, 't1');
+    done(c, 't2');
+    // every trace idle again: all three start, three ways
+    for (const o of ofType(c.send(addr.gpu, 'budget.status', budget(0.3)), 'research.request')) expect(o.payload.sharers).toBe(3);
   });
 
   it('coordinator - busy traces are not started again', () => {

@@ -255,4 +255,19 @@ describe('memory (claims)', () => {
     expect(ctx(m, 't0').siblings).toEqual(['draft:hgb']);
     expect(ctx(m, 't1').siblings).toEqual([]);
   });
+
+  it('memory - every context carries the latest measured full run of each model family, from every trace, also without success memory', () => {
+    const m = memory(false, false);
+    const spec = (...families: string[]) => ({ models: families.map((family) => ({ family, name: family, params: {} })) });
+    const feedback = { cv_scores: [0.9] };
+    record(m, { id: 'et1', trace: 't0', status: 'accepted', score: 0.8, spec: spec('et'), fullRunMs: 10_000, feedback });
+    record(m, { id: 'xgb1', trace: 't1', status: 'rejected', score: 0.7, spec: spec('xgb'), fullRunMs: 60_000, feedback });
+    record(m, { id: 'nofull', trace: 't1', status: 'failed', score: null, spec: spec('hgb'), fullRunMs: null, feedback: null });
+    record(m, { id: 'ens', trace: 't0', status: 'rejected', score: 0.79, spec: spec('et', 'linear'), fullRunMs: 20_000, feedback });
+    const c = ctx(m, 't1');
+    // newest first: the ensemble is the latest et and linear run; xgb's only run is t1's; the failed run measured nothing
+    expect(c.measured!.map((r) => r.experiment)).toEqual(['ens', 'xgb1']);
+    expect(c.measured![1]).toEqual({ experiment: 'xgb1', spec: spec('xgb'), runMs: 60_000, feedback });
+    expect(c.successes).toEqual([]); // the ablation's success memory stays off
+  });
 });

@@ -101,6 +101,15 @@ describe('researcher', () => {
     expect(hyp.payload.remainingMs).toBe(budget(0.5).remainingMs - 20_000); // the Developer shapes the change to it too
   });
 
+  it('researcher - with other traces in flight a change plans with its share of what is left after the reserve', () => {
+    const r = researcher();
+    r.send(addr.coordinator, 'research.request', { iteration: 2, budget: budget(0.5), reserveMs: 20_000, sharers: 4 });
+    const brainReq = one(r.send(addr.memory, 'memory.context', context()), 'brain.research.request');
+    expect(brainReq.payload.remainingMs).toBe((budget(0.5).remainingMs - 20_000) / 4);
+    const hyp = one(r.send(addr.brain, 'brain.research.reply', { diagnosis: [], hypotheses: FIVE, brain: 'offline' }), 'research.hypothesis');
+    expect(hyp.payload.remainingMs).toBe((budget(0.5).remainingMs - 20_000) / 4);
+  });
+
   it('researcher - no failures means no last feedback', () => {
     const { brainReq } = round(researcher(), { ctx: { failures: [] } });
     expect(brainReq.payload.lastFeedback).toBeNull();

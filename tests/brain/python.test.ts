@@ -190,6 +190,35 @@ describe.skipIf(!hasPython)('brain python pipelines', () => {
     }
   });
 
+  it('codegen - hp:search with a time allowance: a full run\'s search stops starting trials once a fold\'s allowance is spent, and the debug run\'s estimate counts the allowance', () => {
+    const task = taskFor('multiclass', 'logloss', data('multiclass'));
+    const spec = smallSpec(task, ['et']);
+    spec.search = { trials: 200, seconds: 1 };
+    type Fold = { fold: number; trials: number; seconds: number; allowance: number | null; longest_trial: number };
+    const full = run(generateCode(spec, task), data('multiclass'), 'full');
+    checkContract(full, data('multiclass'), task, spec, 'full');
+    const folds = (full.feedback['search'] as { folds: Fold[] }).folds;
+    expect(folds).toHaveLength(3);
+    for (const f of folds) {
+      expect(f.allowance).toBe(1);
+      expect(f.trials).toBeGreaterThan(0);
+      expect(f.trials).toBeLessThan(200); // the allowance, not the trial count, ended it
+      // the last trial started within the allowance: the search ends within it and one trial (plus Optuna's set-up)
+      expect(f.seconds).toBeLessThan(1 + f.longest_trial + 0.5);
+    }
+    // a debug run's few trials run uncapped; its estimate of each full fold's search is at most the allowance and a trial
+    const debug = run(generateCode(spec, task), data('multiclass'), 'debug');
+    checkContract(debug, data('multiclass'), task, spec, 'debug');
+    const dfolds = (debug.feedback['search'] as { folds: Fold[] }).folds;
+    for (const f of dfolds) { expect(f.trials).toBe(3); expect(f.allowance).toBeNull(); }
+    const parts = debug.feedback['estimate_parts'] as { search: { allowance: number; uncapped_full_seconds: number; full_seconds: number } };
+    const s = parts.search;
+    expect(s.allowance).toBe(1);
+    const perFold = s.uncapped_full_seconds / 3; // the 3 full folds
+    expect(s.full_seconds).toBeCloseTo(3 * Math.min(perFold, 1 + perFold / 200), 6);
+    expect(s.full_seconds).toBeLessThan(s.uncapped_full_seconds); // 200 trials do not fit in 1 s a fold
+  });
+
   it('develop - a brain edit and a repair both produce runnable pipelines', () => {
     const task = taskFor('mixed', 'auc', data('mixed'));
     const base = generateCode(smallSpec(task, ['hgb']), task);

@@ -1,13 +1,17 @@
 // Planning with cost: the GPU node's cost model, the brain's compute estimates and reshaping, the job ledger's waste.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../protocols/messages.ts';
-import type { JobOutcome } from '../../protocols/domain.ts';
+import type { Hypothesis, JobOutcome, MeasuredRun, TaskInfo } from '../../protocols/domain.ts';
 import { CostModel } from '../../gpu-node/cost-model.ts';
 import { ADMISSION_SAFETY } from '../../protocols/config.ts';
-import { MAX_SHARE_OF_REMAINING, allowedMs, estimateMs, measuredParts, parseTooSlow, reshapeToFit, searchCost, specCost } from '../../actors/brain/cost-estimate.ts';
+import {
+  MAX_SHARE_OF_REMAINING, SEARCH_SLACK, allowedMs, estimateMs, featuresPerSplit, measuredBase, measuredParts, otherRuns, parseTooSlow, reshapeToFit,
+  searchCost, specCost,
+} from '../../actors/brain/cost-estimate.ts';
 import { develop } from '../../actors/brain/develop.ts';
 import { research } from '../../actors/brain/research.ts';
 import { draftSpec, modelSpec, renameModels, tunedParams, type PipelineSpec } from '../../actors/brain/pipeline-spec.ts';
@@ -36,6 +40,24 @@ function ensembleSeedsChange() {
   const req = { task, hypothesis, baseCode: 'x', attempt: 1, error: null, previousCode: null, baseSpec: base, previousSpec: null, baseRunMs: 4_000 };
   return { base, hypothesis, req };
 }
+
+/** A real run's develop request (bench:topologies at 6e0a190, Fashion-MNIST, tree-greedy@noise0.5, seed 0): extra
+ * trees on 784 pixel columns, its measured parts, and what two of its changes measured (tests/fixtures/planning). */
+const fashion = (() => {
+  const f = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../fixtures/planning/fashion-et-search.json'), 'utf8'));
+  const wide: TaskInfo = { ...f.task, columns: Array.from({ length: f.pixelColumns }, (_, i) => ({ name: `pixel${i}`, dtype: 'numeric', missingFrac: 0 })) };
+  const baseSpec = f.baseSpec as PipelineSpec;
+  const hypothesis = { ...f.hypothesis, cost: null } as Hypothesis;
+  const request = {
+    task: wide, hypothesis, baseCode: 'x', attempt: 1, error: null, previousCode: null, baseSpec, previousSpec: null,
+    baseRunMs: f.baseRunMs as number, baseFeedback: f.baseFeedback, remainingMs: f.remainingMs as number, fullLimitMs: f.fullLimitMs as number,
+  };
+  return {
+    task: wide, baseSpec, hypothesis, request, measured: f.measured,
+    base: { spec: baseSpec, runMs: f.baseRunMs as number, parts: measuredParts(f.baseFeedback) },
+  };
+})();
+const cloneBase = (): PipelineSpec => JSON.parse(JSON.stringify(fashion.baseSpec));
 
 describe('planning', () => {
   it('cost-model - learns the ratio of actual to raw-estimated time, shrunk while few pairs are measured', () => {
@@ -104,7 +126,8 @@ describe('planning', () => {
     expect(specCost(s40, task)).toBeGreaterThan(specCost(s10, task));
     // ten trials of 80%-row inner fits dwarf the one 100-round fit per fold
     expect(specCost(s10, task) / specCost(one, task)).toBeGreaterThan(5);
-    expect(specCost(s10, task) - specCost(one, task)).toBeCloseTo(searchCost(s10, task) * 5, 6); // 5 harness folds
+    // 30 more trials in each of the 5 harness folds
+    expect(specCost(s40, task) - specCost(s10, task)).toBeCloseTo((searchCost(s40, task) - searchCost(s10, task)) * 5, 6);
     // a main model without a search space (linear) costs nothing to search; target encoding costs a little
     const lin = { ...draftSpec(task, 'linear'), search: { trials: 10 } };
     expect(searchCost(lin, task)).toBe(0);
@@ -151,6 +174,85 @@ describe('planning', () => {
     expect(est.ms).toBeGreaterThan(6_000);
     expect(est.ms).toBeLessThan(30_000); // an XGBoost round costs a fraction of a histogram-boosting one
     expect(est.basis).toMatch(/measured parts/);
+  });
+
+  it('cost-estimate - a forest tree is priced by the features each split considers and its leaf size', () => {
+    const wide = fashion.task;
+    const narrow = { ...task, columns: task.columns.slice(0, 3) };
+    const et = (params: Record<string, unknown>): PipelineSpec => ({ ...draftSpec(wide, 'et'), models: [modelSpec('et', { n_estimators: 200, ...params })] });
+    // a classifier's default considers the square root of the columns; a share counts columns, 'log2' their log
+    expect(featuresPerSplit(modelSpec('et', { max_features: 'auto' }), wide)).toBe(28);
+    expect(featuresPerSplit(modelSpec('et', { max_features: 0.7 }), wide)).toBe(548);
+    expect(featuresPerSplit(modelSpec('rf', { max_features: 'log2' }), wide)).toBe(9);
+    expect(featuresPerSplit(modelSpec('rf', {}), { ...wide, taskType: 'regression' })).toBe(784);
+    // on 784 columns every split of max_features 1.0 scans 28 times the default's features: the measured 14x for
+    // extra trees (bench/calibrate/forest_features.py), here (10 + 784) / (10 + 28)
+    const all = specCost(et({ max_features: 1 }), wide) / specCost(et({ max_features: 'auto' }), wide);
+    expect(all).toBeGreaterThan(10);
+    expect(all).toBeLessThan(25);
+    // bigger leaves make smaller, cheaper trees
+    expect(specCost(et({ min_samples_leaf: 20 }), wide)).toBeLessThan(specCost(et({ min_samples_leaf: 1 }), wide));
+    // on a few columns the share hardly matters
+    const few = specCost({ ...draftSpec(narrow, 'et'), models: [modelSpec('et', { max_features: 1 })] }, narrow)
+      / specCost({ ...draftSpec(narrow, 'et'), models: [modelSpec('et', { max_features: 'auto' })] }, narrow);
+    expect(few).toBeLessThan(1.5);
+  });
+
+  it('cost-estimate - the Fashion-MNIST extra-trees changes that ran 6.5 and 8 times over their estimates are now estimated within 1.5x', () => {
+    const { task: wide, base, hypothesis } = fashion;
+    // hp:capacity-up (max_features 0.7): planned at 13.0 s, its full run took 85.1 s
+    const capacity = { ...cloneBase(), models: [modelSpec('et', { ...fashion.baseSpec.models[0]!.params, max_features: 0.7 })] };
+    const capMs = estimateMs(capacity, wide, base)!.ms;
+    expect(capMs / 1000 / fashion.measured.capacityUp.fullRunSeconds).toBeGreaterThan(1 / 1.5);
+    expect(capMs / 1000 / fashion.measured.capacityUp.fullRunSeconds).toBeLessThan(1.5);
+    // hp:search: planned with 124.3 s of search in all (24.9 s a fold); its first fold's 20 trials took 199.1 s
+    const searched = { ...cloneBase(), search: { trials: fashion.measured.search.trials } };
+    const est = estimateMs(searched, wide, base)!;
+    const perFold = est.searchMs / 1000 / 5;
+    expect(perFold / fashion.measured.search.firstFoldSeconds).toBeGreaterThan(1 / 1.5);
+    expect(perFold / fashion.measured.search.firstFoldSeconds).toBeLessThan(1.5);
+    // the change as the Developer plans it: reshaped into the half of the 671.6 s left, with a time allowance per fold
+    const d = develop({ ...fashion.request, hypothesis });
+    const spec = d.spec as PipelineSpec;
+    expect(d.plannedMs!).toBeLessThanOrEqual(fashion.request.remainingMs * MAX_SHARE_OF_REMAINING);
+    expect(d.summary).toMatch(/reshaped to fit/);
+    const planned = estimateMs(spec, wide, base)!;
+    expect(spec.search!.seconds).toBeCloseTo((planned.searchMs / 5 / 1000) * SEARCH_SLACK, 1);
+    expect(d.summary).toContain(`the search may take ${spec.search!.seconds} s per fold`);
+    expect(d.code).toContain(`"seconds":${spec.search!.seconds}`);
+  });
+
+  it('develop - a model family the base lacks is planned at the pace it measured in this run (a random forest replacing extra trees on Fashion-MNIST)', () => {
+    const f = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../fixtures/planning/fashion-family-rates.json'), 'utf8'));
+    const wide: TaskInfo = { ...f.task, columns: fashion.task.columns };
+    const req = { task: wide, hypothesis: { ...f.hypothesis, cost: null } as Hypothesis, baseCode: 'x', attempt: 1, error: null, previousCode: null,
+      baseSpec: f.baseSpec, previousSpec: null, baseRunMs: f.baseRunMs, baseFeedback: f.baseFeedback, remainingMs: 10_000_000, fullLimitMs: f.fullLimitMs };
+    const withRuns = develop({ ...req, measured: f.measured as MeasuredRun[] });
+    const alone = develop(req);
+    expect((withRuns.spec as PipelineSpec).models.map((m) => m.family)).toEqual(['rf']);
+    // the run's random-forest draft measured its pace: the plan is within 1.5x of the full run's measured 35.9 s
+    expect(withRuns.plannedMs! / f.fullRunMs).toBeGreaterThan(1 / 1.5);
+    expect(withRuns.plannedMs! / f.fullRunMs).toBeLessThan(1.5);
+    // from the extra-trees base alone, the relative constants price it several times off on 784 columns
+    expect(Math.max(alone.plannedMs! / f.fullRunMs, f.fullRunMs / alone.plannedMs!)).toBeGreaterThan(2);
+    expect(estimateMs(withRuns.spec as PipelineSpec, wide, measuredBase(f.baseSpec, f.baseRunMs, f.baseFeedback, f.measured))!.basis)
+      .toContain('rf at the pace measured in this run');
+    // a measured run without a readable spec or parts is no pace
+    expect(otherRuns([{ experiment: 'x', spec: { models: 'none' }, runMs: 1000, feedback: {} }])).toEqual([]);
+  });
+
+  it('develop - a search\'s time allowance follows its own plan: a base\'s allowance is not inherited, and none without a plan', () => {
+    const { task: wide, base } = fashion;
+    const stale = { ...cloneBase(), search: { trials: 8, seconds: 999 } };
+    const hypothesis = { ...fashion.hypothesis, kind: 'fe:rowstats', change: { moves: ['hp:regularize'] } };
+    const d = develop({ ...fashion.request, baseSpec: stale, hypothesis, remainingMs: 10_000_000 });
+    const spec = d.spec as PipelineSpec;
+    expect(spec.search!.seconds).not.toBe(999);
+    const planned = estimateMs(spec, wide, { ...base, spec: stale })!;
+    expect(spec.search!.seconds).toBeCloseTo((planned.searchMs / 5 / 1000) * SEARCH_SLACK, 1);
+    // nothing measured to plan from: no allowance at all
+    const unplanned = develop({ ...fashion.request, baseSpec: stale, baseRunMs: undefined, hypothesis, remainingMs: 10_000_000 });
+    expect((unplanned.spec as PipelineSpec).search).toEqual({ trials: 8 });
   });
 
   it('cost-estimate - reads an admission refusal\'s figures', () => {

@@ -5,7 +5,8 @@ from _gome_job import MAX_TRAIN_ROWS, N_FULL, N_USED, N_FOLDS, FULL_FOLDS, FOLD_
 from _gome_job import n_estimators_full, scaling, model_seconds, names, results, importances, n_model_features
 from _gome_job import feature_cols, cat_cols, text_cols, missing_frac, n_ho, holdout, target, classes, y, y_raw
 from _gome_job import ens, ens_used, ens_folds, ens_train, ens_score, ens_oof_score, weights
-from _gome_job import search_log, search_seconds, SEARCH_TRIALS, SEARCH_TRIALS_FULL, TARGET_ENCODING, T_LOADED, T_DESIGNED
+from _gome_job import search_log, search_seconds, SEARCH_TRIALS, SEARCH_TRIALS_FULL, SEARCH_SECONDS_FULL
+from _gome_job import TARGET_ENCODING, T_LOADED, T_DESIGNED
 from _gome_job import fit_seconds, predict_seconds, design_seconds, fit_rows_per_fold, predict_rows_per_fold, n_te
 from _gome_job import probes, probe_seconds, fit_growth
 # gome:stub-end
@@ -67,8 +68,14 @@ trial_ratio = SEARCH_TRIALS_FULL / SEARCH_TRIALS if SEARCH_TRIALS > 0 else 1.0
 main_sc = scaling(MODELS[0]["family"])
 search_rows, search_est = fit_growth(probes.get(MODELS[0]["name"]) if DEBUG else None, main_sc, fit_row_ratio, search_est_ratio)
 search_factor = search_rows * search_est
+search_uncapped = search_seconds * search_factor * fold_ratio * trial_ratio
+search_full = search_uncapped
+# a full fold's search stops starting trials when its allowance is spent: it takes at most the allowance and one trial
+if DEBUG and SEARCH_SECONDS_FULL and SEARCH_TRIALS_FULL > 0:
+    per_fold = search_uncapped / FULL_FOLDS
+    search_full = FULL_FOLDS * min(per_fold, SEARCH_SECONDS_FULL + per_fold / SEARCH_TRIALS_FULL)
 estimate_search = {"seconds": search_seconds, "trial_ratio": trial_ratio, "estimator_ratio": search_est_ratio,
-                   "full_seconds": search_seconds * search_factor * fold_ratio * trial_ratio}
+                   "allowance": SEARCH_SECONDS_FULL, "uncapped_full_seconds": search_uncapped, "full_seconds": search_full}
 load_seconds = T_LOADED - T0
 features_seconds = T_DESIGNED - T_LOADED
 # the cost probe's own fits happen in debug mode only: a full run has nothing of them to extrapolate

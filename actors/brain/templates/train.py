@@ -56,6 +56,9 @@ tr_subs = [f[:: max(1, len(f) // 2000)][:2000] for f in fit_idxs]
 SEARCH = SPEC.get("search") or None
 SEARCH_TRIALS_FULL = int(SEARCH["trials"]) if SEARCH else 0
 SEARCH_TRIALS = min(SEARCH_TRIALS_FULL, 3) if DEBUG else SEARCH_TRIALS_FULL
+# the full run's time allowance per fold (from the planned search time); a debug run's few trials run uncapped
+SEARCH_SECONDS_FULL = float(SEARCH["seconds"]) if SEARCH and SEARCH.get("seconds") else None
+SEARCH_SECONDS = None if DEBUG else SEARCH_SECONDS_FULL
 search_log = []
 search_seconds = 0.0
 
@@ -91,7 +94,8 @@ for k, (_, va_idx) in enumerate(splits):
     fold_models = MODELS
     if SEARCH_TRIALS > 0:
         # the main model's parameters for this fold, chosen on an inner split of the fold's training rows
-        chosen, s_info = search_params(MODELS[0], F_tr, y, y_raw, tr_idx, SEED + k, SPEC, IS_REG, SEARCH_TRIALS, N_JOBS, est)
+        chosen, s_info = search_params(MODELS[0], F_tr, y, y_raw, tr_idx, SEED + k, SPEC, IS_REG, SEARCH_TRIALS, N_JOBS, est,
+                                       SEARCH_SECONDS)
         fold_models = [dict(MODELS[0], params=chosen)] + list(MODELS[1:])
         search_seconds += s_info["seconds"]
         search_log.append(dict(fold=k, params=chosen, **s_info))
