@@ -78,7 +78,10 @@ export const payloads = {
     task: TaskInfo, stage: Stage, budgetUsedFrac: z.number().min(0),
     sota: SotaRef.nullable(), successes: z.array(SuccessEntry), failures: z.array(FailureEntry),
     siblings: z.array(z.string()), tried: z.array(z.string()), lastFeedback: z.string().nullable(),
-    /** What is left of the run's budget when the request is made (cost-aware feasibility); null when unknown. */
+    /**
+     * What a change may plan with when the request is made (cost-aware feasibility): the run's budget left less the
+     * refit's reserve, divided among the iterations in flight (research.request sharers); null when unknown.
+     */
     remainingMs: z.number().nullable().optional(),
     /** Measured full runs of this run, one per model family (memory.context measured): what changes are priced from. */
     measured: z.array(MeasuredRun).optional(),
@@ -96,7 +99,8 @@ export const payloads = {
     experiment: z.string(), iteration: z.number().int().nonnegative(), stage: Stage,
     parent: SotaRef.nullable(), chosen: ScoredHypothesis, candidates: z.array(ScoredHypothesis),
     diagnosis: z.array(Problem), draw: z.object({ u: z.number(), index: z.number().int() }),
-    /** The budget left when the iteration started: the Developer shapes the change to fit it. */
+    /** What the change may plan with when the iteration started (its share of the budget left): the Developer shapes
+     * the change to fit it. */
     remainingMs: z.number().nullable().optional(),
     /** Measured full runs of this run, one per model family: the Developer's estimates are priced from them too. */
     measured: z.array(MeasuredRun).optional(),
