@@ -183,7 +183,12 @@ export function specCost(spec: PipelineSpec, task: TaskInfo): number {
   const rows = Math.max(0.05, Math.min(task.nTrainRows, spec.maxTrainRows) / 1000);
   const models = pricedModels(spec).reduce((a, m) => a + modelCost(m, spec, task), 0);
   const fe = featureFactor(spec);
-  return (models * folds * spec.seeds * fe * level2Factor(spec)) + searchCost(spec, task) * folds * fe + OVERHEAD * rows * widthFactor(task);
+  return (models * folds * spec.seeds * fe * level2Factor(spec)) + searchUnits(spec, task) + OVERHEAD * rows * widthFactor(task);
+}
+
+/** The search's share of specCost: its cost in every fold, with the features' extra work. */
+function searchUnits(spec: PipelineSpec, task: TaskInfo): number {
+  return searchCost(spec, task) * foldsOf(spec, task) * featureFactor(spec);
 }
 
 /** A full run's estimated time (ms), the part of it that is the budgeted search (all folds; 0 without one) and how it
@@ -300,8 +305,7 @@ export function estimateMs(spec: PipelineSpec, task: TaskInfo, base: MeasuredBas
   const cost = specCost(spec, task);
   const ratio = cost / specCost(base.spec, task);
   const ms = Math.round(base.runMs * ratio);
-  const search = searchCost(spec, task) * foldsOf(spec, task) * featureFactor(spec);
-  return { ms, searchMs: Math.round(ms * (search / Math.max(1e-9, cost))), basis: `the SOTA's measured ${(base.runMs / 1000).toFixed(1)} s × compute ratio ${ratio.toFixed(2)}` };
+  return { ms, searchMs: Math.round(ms * (searchUnits(spec, task) / Math.max(1e-9, cost))), basis: `the SOTA's measured ${(base.runMs / 1000).toFixed(1)} s × compute ratio ${ratio.toFixed(2)}` };
 }
 
 /**

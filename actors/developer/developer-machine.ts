@@ -1,10 +1,11 @@
 // Developer actor: asks the brain for a minimal change to the SOTA code, sends it to validation, repairs on errors.
 import { assign, emit, setup } from 'xstate';
-import type { BrainSpec, Experiment, MeasuredRun, TaskInfo } from '../../protocols/domain.ts';
+import type { BrainSpec, Experiment, TaskInfo } from '../../protocols/domain.ts';
 import type { Envelope, Payload } from '../../protocols/messages.ts';
 import { out, type SendEvent } from '../../runtime/machine-io.ts';
 import { addr } from '../addresses.ts';
 import { repairFeedback } from './repair-feedback.ts';
+import { measuredField } from '../memory/measured-runs.ts';
 
 export interface DeveloperInput {
   trace: string; maxRepairs: number; task: TaskInfo;
@@ -55,7 +56,7 @@ function firstRequest(c: Ctx, h: Payload<'research.hypothesis'>): Payload<'brain
     attempt: firstAttempt(h), error: h.debug?.error ?? null, previousCode: h.debug?.code ?? null,
     baseSpec: h.parent?.spec ?? null, previousSpec: h.debug?.spec ?? null,
     remainingMs: h.remainingMs ?? null, baseRunMs: h.parent?.fullRunMs ?? null,
-    baseFeedback: h.parent?.feedback ?? null, ...fullLimit(c), ...measuredOf(h),
+    baseFeedback: h.parent?.feedback ?? null, ...fullLimit(c), ...measuredField(h.measured),
   };
 }
 
@@ -65,10 +66,6 @@ function fullLimit(c: Ctx): { fullLimitMs?: number } {
 }
 
 /** The budget left now: what the iteration started with, less the time spent on it since (recorded timestamps). */
-/** The run's measured costs the hypothesis carries, as a develop request's field (absent when there are none). */
-const measuredOf = (h: Pick<Payload<'research.hypothesis'>, 'measured'>): { measured?: MeasuredRun[] } =>
-  (h.measured?.length ? { measured: h.measured } : {});
-
 function remainingNow(c: Ctx, ts: number): number | null {
   const r = c.job?.remainingMs ?? null;
   return r === null ? null : Math.max(0, r - Math.max(0, ts - c.startedAt));
@@ -163,7 +160,7 @@ export const developerMachine = setup({
                 attempt: context.attempt, error: repairFeedback(event.payload), previousCode: context.code,
                 baseSpec: context.job!.parent?.spec ?? null, previousSpec: context.spec,
                 remainingMs: remainingNow(context, event.ts), baseRunMs: context.job!.parent?.fullRunMs ?? null,
-                baseFeedback: context.job!.parent?.feedback ?? null, ...fullLimit(context), ...measuredOf(context.job!),
+                baseFeedback: context.job!.parent?.feedback ?? null, ...fullLimit(context), ...measuredField(context.job!.measured),
               })),
             ],
           },

@@ -28,3 +28,9 @@ export function measuredRuns(records: readonly Experiment[]): MeasuredRun[] {
   }
   return out;
 }
+
+/** Measured runs as an optional message field: present only when there are some (so a run that measured nothing sends
+ * what it always sent). */
+export function measuredField(runs: MeasuredRun[] | null | undefined): { measured?: MeasuredRun[] } {
+  return runs?.length ? { measured: runs } : {};
+}

@@ -2,7 +2,7 @@
 // hypothesis for the trace's best pipeline. Tree search (policy tree-greedy or tree-mcts): asks memory for the trace's
 // experiment tree, selects a node and an operator (tree-policy.ts), and takes the brain's own proposal for it.
 import { assign, emit, setup } from 'xstate';
-import type { MeasuredRun, Problem, ScoredHypothesis, SotaRef, TaskInfo, TreeOperator } from '../../protocols/domain.ts';
+import type { Problem, ScoredHypothesis, SotaRef, TaskInfo, TreeOperator } from '../../protocols/domain.ts';
 import { isTreePolicy, type SearchPolicy } from '../../protocols/topology.ts';
 import type { Envelope, Payload } from '../../protocols/messages.ts';
 import { out, type SendEvent } from '../../runtime/machine-io.ts';
@@ -10,6 +10,7 @@ import { rngSeed, type RngState } from '../../runtime/rng.ts';
 import { addr } from '../addresses.ts';
 import { sampleTopK, scoreHypotheses, stageFor, type ResearchMode } from './scoring.ts';
 import { treeChoice, type TreeChoice } from './tree-policy.ts';
+import { measuredField } from '../memory/measured-runs.ts';
 
 export interface ResearcherInput {
   trace: string; seed: number; topK: number; mode: ResearchMode; task: TaskInfo;
@@ -45,10 +46,6 @@ function iterationStart(e: Envelope<'research.request'>): Pick<Ctx, 'iteration' 
   const left = Math.max(0, b.remainingMs - (e.payload.reserveMs ?? 0));
   return { iteration: e.payload.iteration, usedFrac: b.usedMs / b.budgetMs, remainingMs: left / (e.payload.sharers ?? 1), memory: null };
 }
-
-/** The run's measured costs from a memory context, when it has any (a payload field only then). */
-const measuredOf = (m: Pick<Payload<'memory.context'>, 'measured'> | null | undefined): { measured?: MeasuredRun[] } =>
-  (m?.measured?.length ? { measured: m.measured } : {});
 
 /** The experiment id of an iteration: the run's id prefix, the trace and the iteration (trace ids are unique in the run). */
 const experimentId = (c: Pick<Ctx, 'trace' | 'iteration' | 'idPrefix'>): string => `${c.idPrefix ?? ''}${c.trace}-e${c.iteration}`;
@@ -153,7 +150,7 @@ export const researcherMachine = setup({
                 experiment: experimentId(context), iteration: context.iteration,
                 stage: stageFor(context.usedFrac, event.payload.sota !== null), parent: event.payload.sota,
                 chosen, candidates: [chosen], diagnosis: [], draw: { u: 0, index: 0 }, remainingMs: context.remainingMs,
-                ...measuredOf(event.payload),
+                ...measuredField(event.payload.measured),
                 operator: 'debug', debug: { experiment: node.experiment, code: node.code, spec: node.spec, error: node.reasons.join('\n') },
               });
             }),
@@ -165,7 +162,7 @@ export const researcherMachine = setup({
             emit(({ context, event }) => out(addr.brain, 'brain.research.request', {
               task: context.task, stage: stageFor(context.usedFrac, event.payload.sota !== null), budgetUsedFrac: context.usedFrac,
               sota: event.payload.sota, successes: [], failures: [], siblings: [], tried: event.payload.tried,
-              lastFeedback: null, remainingMs: context.remainingMs, ...measuredOf(event.payload),
+              lastFeedback: null, remainingMs: context.remainingMs, ...measuredField(event.payload.measured),
               operator: event.payload.sota ? 'improve' : 'draft',
             })),
           ],
@@ -191,7 +188,7 @@ export const researcherMachine = setup({
                 stage: stageFor(context.usedFrac, parent !== null), parent,
                 chosen: { ...chosen, rationale: `${context.choice!.why}. ${chosen.rationale}` },
                 candidates: p.ranked, diagnosis: [], draw: { u: p.u, index: p.index }, remainingMs: context.remainingMs,
-                ...(parent ? measuredOf(context.memory) : {}),
+                ...(parent ? measuredField(context.memory?.measured) : {}),
                 operator: parent ? 'improve' : 'draft',
               });
             }),
@@ -220,7 +217,7 @@ export const researcherMachine = setup({
                 tried: m.tried,
                 lastFeedback: failures.length ? failures[failures.length - 1]!.reason : null,
                 remainingMs: context.remainingMs,
-                ...measuredOf(m),
+                ...measuredField(m.measured),
                 // the other traces' best pipelines: to merge from (a merge), else what they found, for the reasoning
                 ...(m.crossTrace.length ? { crossTrace: m.crossTrace } : {}),
                 ...(context.merging && m.mergeFrom?.length ? { operator: 'merge' as const, mergeFrom: m.mergeFrom } : {}),
@@ -263,7 +260,7 @@ export const researcherMachine = setup({
                 diagnosis: p.diagnosis,
                 draw: { u: p.u, index: p.index },
                 remainingMs: context.remainingMs,
-                ...measuredOf(context.memory),
+                ...measuredField(context.memory!.measured),
                 ...(context.merging && context.memory!.mergeFrom?.length
                   ? { operator: 'merge' as const, mergedFrom: context.memory!.mergeFrom.map((x) => x.experiment) } : {}),
               });

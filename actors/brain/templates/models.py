@@ -181,8 +181,9 @@ def search_params(model, F, y, y_raw, tr_idx, seed, spec, is_reg, trials, n_jobs
     fitted on an inner split of the rows tr_idx of F and scored by the metric on the other rows of tr_idx. Reads
     y[tr_idx] and y_raw[tr_idx] only. seconds: the search's time allowance (None: none); no trial starts once it is
     spent, so the search ends within it and one trial. Returns (params, info): the chosen parameters (the model's own
-    for a family without a search space) and {"trials", "inner_score", "seconds", "estimator_ratio", "allowance"}
-    (estimator_ratio: the trials' mean full-to-used estimator count, for the runtime estimate)."""
+    for a family without a search space) and {"trials", "inner_score", "seconds", "estimator_ratio", "allowance",
+    "longest_trial"} (estimator_ratio: the trials' mean full-to-used estimator count, for the runtime estimate;
+    longest_trial: the slowest trial's seconds, the most the allowance can be overrun by)."""
     family = model["family"]
     if family not in SEARCH_FAMILIES or trials < 1 or len(tr_idx) < 20:
         return dict(model["params"]), {"trials": 0, "inner_score": None, "seconds": 0.0, "estimator_ratio": 1.0,
