@@ -99,8 +99,10 @@ export class GpuNode {
   private readonly breaker = new CircuitBreaker();
   /** Learns the ratio of actual to raw-estimated full-run time; corrects every debug run's estimate. */
   private readonly cost: CostModel;
-  /** Budget scored jobs must leave for the final refit (holdForRefit). */
+  /** Budget scored jobs must leave for the final refit (holdForRefit) … */
   private refitReserve = 0;
+  /** … and the reserve the coordinator last asked for (null before it asked for one). */
+  private refitAsked: number | null = null;
   /** The fastest scored full run measured in this run: a debug run whose full run could not be faster is not started. */
   private fastestFullMs: number | null = null;
   /** This process's life of the node (a job started by another life and found again was cut by that life's end) … */
@@ -166,7 +168,7 @@ export class GpuNode {
    * Continues from a crashed run's log (gome resume): the cost model learns again from every finished full run, the
    * fastest full run, the refit's reserve and the job counts are as they were, and utilisation carries over.
    */
-  restore(jobs: ReadonlyArray<{ submit: JobSubmit; result: JobOutcome }>, refitReserveMs: number | null): void {
+  restore(jobs: ReadonlyArray<{ submit: JobSubmit; result: JobOutcome }>, refit: { askedMs: number; heldMs: number | null } | null): void {
     let busy = 0;
     let first: number | null = null;
     let last: number | null = null;
@@ -180,7 +182,7 @@ export class GpuNode {
       first = Math.min(first ?? Infinity, result.startedAt);
       last = Math.max(last ?? -Infinity, result.endedAt);
     }
-    if (refitReserveMs !== null) this.holdForRefit(refitReserveMs);
+    if (refit !== null) this.holdRefit(refit.askedMs, refit.heldMs ?? this.feasibleRefit(refit.askedMs));
     this.queue.carryOver({ busyMs: busy, elapsedMs: first === null ? 0 : last! - first, jobs: jobs.length });
   }
 
@@ -188,12 +190,32 @@ export class GpuNode {
   budget(): Budget {
     const b = this.opts.budget.snapshot();
     const closed = scoredJobsClosed(b.remainingMs, this.refitReserve, this.fastestFullMs);
-    return closed === null ? b : { ...b, closed };
+    const held = this.refitAsked === null ? b : { ...b, refitHeldMs: this.refitReserve };
+    return closed === null ? held : { ...held, closed };
   }
 
-  /** The final refit's reserve (from the coordinator's budget requests): scored jobs must leave it untouched. */
+  /**
+   * The final refit's reserve (from the coordinator's budget requests): scored jobs must leave it untouched. A reserve
+   * is judged once, when it is first asked for (a new best pipeline): one larger than the budget left then is not
+   * held, since that refit could never start (the final refit runs only within what is left) and holding it would end
+   * the search with the time unused. Asked again unchanged, it stays as judged: the budget running down to a held
+   * reserve is how the search ends and the refit begins.
+   */
   holdForRefit(ms: number): void {
-    if (Number.isFinite(ms) && ms >= 0) this.refitReserve = ms;
+    if (!Number.isFinite(ms) || ms < 0 || ms === this.refitAsked) return;
+    this.holdRefit(ms, this.feasibleRefit(ms));
+  }
+
+  private feasibleRefit(askedMs: number): number {
+    const left = this.opts.budget.snapshot().remainingMs;
+    if (askedMs <= left) return askedMs;
+    this.opts.logger.info({ refitMs: askedMs, remainingMs: left }, 'the final refit of the best pipeline cannot fit in the budget left: no reserve is held for it');
+    return 0;
+  }
+
+  private holdRefit(askedMs: number, heldMs: number): void {
+    this.refitAsked = askedMs;
+    this.refitReserve = heldMs;
   }
 
   /** The error that opened the circuit breaker, if it is open. */

@@ -160,6 +160,12 @@ export const Budget = z.object({
    * cannot hold even the fastest full run measured): why, in a sentence. Absent or null while scored jobs can start.
    */
   closed: z.string().nullable().optional(),
+  /**
+   * Set by the GPU node once the coordinator asked it to hold a final refit's reserve: what it holds back from scored
+   * jobs. That is the reserve asked, or 0 when, at the moment it was asked, it exceeded the budget left: that refit
+   * cannot run, and holding time for it would only idle the node (the run's submission is then the fold models').
+   */
+  refitHeldMs: z.number().nonnegative().optional(),
 });
 export type Budget = z.infer<typeof Budget>;
 

@@ -66,10 +66,13 @@ interface Ctx extends CoordinatorInput {
   budget: Budget | null;
 }
 
-/** What no new iteration may touch: a small share of the budget, or the final refit's reserve when larger. */
+/**
+ * What no new iteration may touch: a small share of the budget, or the final refit's reserve when larger: the one the
+ * GPU node reports holding (none for a refit that could not fit in the budget left), else the one planned.
+ */
 export function reserveMs(c: Pick<Ctx, 'budget' | 'minRemainingFrac' | 'refitFactor' | 'bestRunMs'>): number {
   const floor = c.budget ? c.minRemainingFrac * c.budget.budgetMs : 0;
-  return Math.max(floor, refitReserveMs(c));
+  return Math.max(floor, c.budget?.refitHeldMs ?? refitReserveMs(c));
 }
 
 /** The final refit's reserve alone (0 without a final refit or before a pipeline was measured). */

@@ -402,9 +402,13 @@ function jobHistory(envs: readonly Envelope[]): Array<{ submit: Payload<'job.sub
   return out;
 }
 
-/** The final refit's reserve the coordinator last asked the GPU node to keep. */
-function lastRefitReserve(envs: readonly Envelope[]): number | null {
-  let ms: number | null = null;
-  for (const e of envs) if (e.type === 'budget.request' && e.payload.refitReserveMs !== undefined) ms = e.payload.refitReserveMs;
-  return ms;
+/** The final refit's reserve the coordinator last asked the GPU node to keep, and what the node then held of it. */
+function lastRefitReserve(envs: readonly Envelope[]): { askedMs: number; heldMs: number | null } | null {
+  let askedMs: number | null = null;
+  let heldMs: number | null = null;
+  for (const e of envs) {
+    if (e.type === 'budget.request' && e.payload.refitReserveMs !== undefined) [askedMs, heldMs] = [e.payload.refitReserveMs, null];
+    else if (e.type === 'budget.status' && e.payload.refitHeldMs !== undefined) heldMs = e.payload.refitHeldMs;
+  }
+  return askedMs === null ? null : { askedMs, heldMs };
 }

@@ -143,6 +143,27 @@ describe('coordinator', () => {
     expect(researchTargets(plain.send(addr.gpu, 'budget.status', budget(0.76)))).toEqual([addr.researcher('t0')]);
   });
 
+  it('coordinator - a refit reserve the GPU node does not hold (that refit cannot fit in what is left) does not end the search', () => {
+    // budget(frac) has a 100 s budget; the best pipeline's full run took 60 s: its refit is planned at 75 s
+    const c = coordinator({ traces: ['t0'], refitFactor: 1.25 });
+    c.send(addr.gpu, 'budget.status', budget(0.1));
+    expect(done(c, 't0', sotaRef({ experiment: 't0-e0', score: 0.8, fullRunMs: 60_000 })))
+      .toEqual([{ to: addr.gpu, type: 'budget.request', payload: { refitReserveMs: 75_000 } }]);
+    // 50 s are left when it is asked: the node holds none of it, and the search goes on to the 2% floor
+    const go = c.send(addr.gpu, 'budget.status', { ...budget(0.5), refitHeldMs: 0 });
+    expect(researchTargets(go)).toEqual([addr.researcher('t0')]);
+    expect(one(go, 'research.request').payload.reserveMs).toBe(2_000); // the researcher plans with what is left
+    done(c, 't0');
+    expect(researchTargets(c.send(addr.gpu, 'budget.status', { ...budget(0.97), refitHeldMs: 0 }))).toEqual([addr.researcher('t0')]);
+    done(c, 't0');
+    expect(one(c.send(addr.gpu, 'budget.status', { ...budget(0.98), refitHeldMs: 0 }), 'run.finished').payload.reason).toBe('budget');
+    // where the node holds the reserve, the search stops at it, as planned
+    const held = coordinator({ traces: ['t0'], refitFactor: 1.25 });
+    held.send(addr.gpu, 'budget.status', budget(0.1));
+    done(held, 't0', sotaRef({ experiment: 't0-e0', score: 0.8, fullRunMs: 20_000 }));
+    expect(researchTargets(held.send(addr.gpu, 'budget.status', { ...budget(0.76), refitHeldMs: 25_000 }))).toEqual([]);
+  });
+
   it('coordinator - maxIterations is respected with several traces', () => {
     const c = coordinator({ traces: ['t0', 't1', 't2'], maxIterations: 4 });
     let started = researchTargets(c.send(addr.gpu, 'budget.status', budget(0.1)));

@@ -194,7 +194,7 @@ describe.skipIf(!hasPython)('brain python pipelines', () => {
     const task = taskFor('multiclass', 'logloss', data('multiclass'));
     const spec = smallSpec(task, ['et']);
     spec.search = { trials: 200, seconds: 1 };
-    type Fold = { fold: number; trials: number; seconds: number; allowance: number | null; longest_trial: number };
+    type Fold = { fold: number; trials: number; seconds: number; allowance: number | null; longest_trial: number; trial_starts: number[]; trial_seconds: number[] };
     const full = run(generateCode(spec, task), data('multiclass'), 'full');
     checkContract(full, data('multiclass'), task, spec, 'full');
     const folds = (full.feedback['search'] as { folds: Fold[] }).folds;
@@ -205,6 +205,13 @@ describe.skipIf(!hasPython)('brain python pipelines', () => {
       expect(f.trials).toBeLessThan(200); // the allowance, not the trial count, ended it
       // the last trial started within the allowance: the search ends within it and one trial (plus Optuna's set-up)
       expect(f.seconds).toBeLessThan(1 + f.longest_trial + 0.5);
+      // and no trial started that the trials before it (their mean time) said would end past the allowance
+      expect(f.trial_starts).toHaveLength(f.trial_seconds.length);
+      f.trial_starts.forEach((start, i) => {
+        if (i === 0) return;
+        const mean = f.trial_seconds.slice(0, i).reduce((a, b) => a + b, 0) / i;
+        expect(start + mean, `trial ${i} of fold ${f.fold}`).toBeLessThanOrEqual(1 + 0.01); // rounding of the logged times
+      });
     }
     // a debug run's few trials run uncapped; its estimate of each full fold's search is at most the allowance and a trial
     const debug = run(generateCode(spec, task), data('multiclass'), 'debug');

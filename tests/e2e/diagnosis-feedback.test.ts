@@ -127,9 +127,11 @@ print(json.dumps(int(sum(d[c].dtype == object for c in d.columns if c not in ("i
 
   it('diagnosis - an RMSLE target not yet in log space, the budget stage and recent failures are diagnosed in a real run (health-visits), exactly where they hold', async () => {
     const r = await runCompetition({ competitionDir: join(REPO, 'bench', 'health-visits'), runsRoot: tempDir('gome-diag-'), runId: 'rmsle', progress: null,
-      // 3 minutes: on the 2 cores the whole suite shares, a 2-minute run ended with 2 research rounds once (its
-      // debug runs slowed by the other test files), too few for the rules below to meet both sides of their conditions
-      config: { ...quick, budgetMs: 180_000 } });
+      // 3 minutes and no final refit: the rules below need rounds on both sides of their conditions, and with a refit
+      // the rounds depend on the machine's load. On the 2 cores the whole suite shares, the run's Optuna search took
+      // 70 s (35 s idle), and its refit's reserve (1.25 x that) then held most of what was left, so the run ended
+      // before it moved the target into log space. What this test checks is the diagnosis, not the refit.
+      config: { ...quick, budgetMs: 180_000, finalRefit: false } });
     const pairs = researchPairs(log(r.runDir));
     expect(pairs.length, 'research rounds').toBeGreaterThanOrEqual(4);
     const logged = (x: Pair) => x.req.sota?.spec?.targetLog === true;

@@ -148,6 +148,37 @@ describe('admission', () => {
     await node.close();
   });
 
+  it('gpu-node - a refit reserve larger than the budget left when it is asked is not held: that refit cannot run, and scored jobs go on', async () => {
+    // the health-visits run under load: a searched pipeline took 93 s, its refit was planned at 116 s with 79 s left;
+    // holding it closed the budget to scored jobs, and the refit could not start either: 79 s went unused
+    fx = fixture();
+    const clock = new ManualClock(0);
+    const node = makeNode(fx, { budget: BudgetClock.start(clock, { budgetMs: 180_000 }) }, clock);
+    expect(node.budget().refitHeldMs).toBeUndefined(); // no reserve asked yet
+    node.holdForRefit(3_500);
+    expect(node.budget()).toMatchObject({ refitHeldMs: 3_500 });
+    clock.advance(101_000); // 79 s left
+    node.holdForRefit(116_000);
+    expect(node.budget().refitHeldMs).toBe(0);
+    expect(node.budget().closed).toBeUndefined();
+    const debug = await node.submit(job(fx, "open('ran.txt', 'w').write('1')\n", { mode: 'debug' }));
+    expect(debug.status).toBe('ok');
+    // a faster best pipeline's refit fits: it is held, and stays held as the budget runs down to it (asked again unchanged)
+    node.holdForRefit(30_000);
+    expect(node.budget().refitHeldMs).toBe(30_000);
+    clock.advance(50_000); // 29 s left: inside the reserve, which is how the search ends and the refit begins
+    node.holdForRefit(30_000);
+    expect(node.budget()).toMatchObject({ refitHeldMs: 30_000, closed: expect.stringMatching(/held back for the final refit/) });
+    // a node taking over from the log holds what the first one held, whatever is left now
+    const again = makeNode(fx, { budget: BudgetClock.start(clock, { budgetMs: 180_000 }) }, clock);
+    again.restore([], { askedMs: 116_000, heldMs: 0 });
+    expect(again.budget().refitHeldMs).toBe(0);
+    again.holdForRefit(116_000); // asked again unchanged: still not held
+    expect(again.budget().refitHeldMs).toBe(0);
+    await node.close();
+    await again.close();
+  });
+
   it('gpu-node - scored jobs leave the final refit\'s reserve untouched; the unscored refit may use it', async () => {
     fx = fixture();
     const clock = new SystemClock();

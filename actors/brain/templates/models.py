@@ -180,14 +180,16 @@ def search_params(model, F, y, y_raw, tr_idx, seed, spec, is_reg, trials, n_jobs
     """The parameters of model (a spec model) chosen by a TPE search (sampler seeded with seed) of trials trials, each
     fitted on an inner split of the rows tr_idx of F and scored by the metric on the other rows of tr_idx. Reads
     y[tr_idx] and y_raw[tr_idx] only. seconds: the search's time allowance (None: none); no trial starts once it is
-    spent, so the search ends within it and one trial. Returns (params, info): the chosen parameters (the model's own
+    spent, nor one that the trials so far (their mean time) say would end past it, so the search ends within it and
+    one trial at most, and within it when its trials take alike. Returns (params, info): the chosen parameters (the model's own
     for a family without a search space) and {"trials", "inner_score", "seconds", "estimator_ratio", "allowance",
     "longest_trial"} (estimator_ratio: the trials' mean full-to-used estimator count, for the runtime estimate;
-    longest_trial: the slowest trial's seconds, the most the allowance can be overrun by)."""
+    longest_trial: the slowest trial's seconds, the most the allowance can be overrun by; trial_starts and
+    trial_seconds: when each trial began, in seconds after the search, and how long it took)."""
     family = model["family"]
     if family not in SEARCH_FAMILIES or trials < 1 or len(tr_idx) < 20:
         return dict(model["params"]), {"trials": 0, "inner_score": None, "seconds": 0.0, "estimator_ratio": 1.0,
-                                       "allowance": seconds, "longest_trial": 0.0}
+                                       "allowance": seconds, "longest_trial": 0.0, "trial_starts": [], "trial_seconds": []}
     import time as _time
     import optuna
     from sklearn.model_selection import train_test_split
@@ -216,10 +218,23 @@ def search_params(model, F, y, y_raw, tr_idx, seed, spec, is_reg, trials, n_jobs
     # a budgeted search: fewer random start-up trials than Optuna's default 10 when the budget is small
     sampler = optuna.samplers.TPESampler(seed=int(seed), n_startup_trials=int(min(10, max(3, trials // 3))))
     study = optuna.create_study(direction="minimize" if LOWER_IS_BETTER else "maximize", sampler=sampler)
-    study.optimize(objective, n_trials=int(trials), timeout=float(seconds) if seconds else None)
+    started = _time.time()
+
+    def within_allowance(study, _trial):
+        # the next trial, if it takes the trials' mean time, must end within the allowance (Optuna's timeout only
+        # stops trials from starting after it: one slow trial started just before would run far past it)
+        took = [t.duration.total_seconds() for t in study.trials if t.duration is not None]
+        if took and _time.time() - started + float(np.mean(took)) > float(seconds):
+            study.stop()
+
+    study.optimize(objective, n_trials=int(trials), timeout=float(seconds) if seconds else None,
+                   callbacks=[within_allowance] if seconds else None)
     best = search_space(study.best_trial, family, model["params"])
     durations = [t.duration.total_seconds() for t in study.trials if t.duration is not None]
     info = {"trials": len(study.trials), "inner_score": float(study.best_value), "seconds": _time.time() - t0,
             "estimator_ratio": float(np.mean(ratios)) if ratios else 1.0, "allowance": seconds,
-            "longest_trial": max(durations) if durations else 0.0}
+            "longest_trial": max(durations) if durations else 0.0,
+            # each trial's start (seconds after the search began) and duration: how the allowance was kept
+            "trial_starts": [round(t.datetime_start.timestamp() - started, 3) for t in study.trials if t.duration is not None],
+            "trial_seconds": [round(d, 3) for d in durations]}
     return best, info
