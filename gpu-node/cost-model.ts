@@ -18,10 +18,15 @@ export class CostModel {
 
   constructor(private readonly window = COST_WINDOW) {}
 
-  /** Learns from one finished full run: its debug run's raw estimate against its measured wall time. */
-  observe(rawMs: number | null | undefined, actualMs: number): void {
+  /**
+   * Learns from one finished full run: its debug run's raw estimate against its measured wall time, both less the
+   * part wall-clock allowances bound (boundedMs), which is not the extrapolation the correction is for.
+   */
+  observe(rawMs: number | null | undefined, actualMs: number, boundedMs = 0): void {
     if (typeof rawMs !== 'number' || !(rawMs > 0) || !(actualMs > 0)) return;
-    this.logRatios.push(Math.log(actualMs / rawMs));
+    const b = Math.max(0, Math.min(boundedMs, rawMs));
+    if (!(rawMs - b > 0) || !(actualMs - b > 0)) return;
+    this.logRatios.push(Math.log((actualMs - b) / (rawMs - b)));
     if (this.logRatios.length > this.window) this.logRatios.shift();
   }
 
@@ -36,9 +41,11 @@ export class CostModel {
     return Math.min(MAX_FACTOR, Math.max(MIN_FACTOR, Math.exp(shrunk)));
   }
 
-  /** The corrected estimate of a raw one (null stays null). */
-  correct(rawMs: number | null): number | null {
-    return rawMs === null ? null : Math.round(rawMs * this.factor());
+  /** The corrected estimate of a raw one (null stays null): its part bounded by wall-clock allowances as it is, the rest scaled. */
+  correct(rawMs: number | null, boundedMs = 0): number | null {
+    if (rawMs === null) return null;
+    const b = Math.max(0, Math.min(boundedMs, rawMs));
+    return Math.round((rawMs - b) * this.factor() + b);
   }
 
   get pairs(): number { return this.logRatios.length; }

@@ -160,8 +160,9 @@ export class GpuNode {
    */
   private observeCost(submit: JobSubmit, result: Pick<JobOutcome, 'status' | 'mode' | 'usage' | 'projectedMs'>): void {
     if (result.mode !== 'full') return;
-    if (result.status === 'ok') this.cost.observe(submit.rawEstimatedMs, result.usage.wallMs);
-    else if (result.status === 'timeout' && typeof result.projectedMs === 'number') this.cost.observe(submit.rawEstimatedMs, result.projectedMs);
+    const bounded = submit.boundedEstimatedMs ?? 0;
+    if (result.status === 'ok') this.cost.observe(submit.rawEstimatedMs, result.usage.wallMs, bounded);
+    else if (result.status === 'timeout' && typeof result.projectedMs === 'number') this.cost.observe(submit.rawEstimatedMs, result.projectedMs, bounded);
   }
 
   /**
@@ -469,13 +470,14 @@ export class GpuNode {
       this.fastestFullMs = Math.min(this.fastestFullMs ?? Infinity, partial.usage!.wallMs);
     }
     const rawEstimate = job.mode === 'debug' ? outputs?.estimatedFullMs ?? null : null;
+    const bounded = job.mode === 'debug' && rawEstimate !== null ? outputs?.boundedFullMs ?? 0 : 0;
     const endedAt = this.opts.clock.now();
     this.opts.logger.info({ jobId: job.jobId, status, wallMs: partial.usage!.wallMs, cpuMs: partial.usage!.cpuMs, peakRssKb: partial.usage!.peakRssKb },
       'job finished');
     return {
       ...this.base(job, startedAt, endedAt), ...partial, status, reason,
-      estimatedFullMs: job.mode === 'debug' ? this.cost.correct(rawEstimate) : outputs?.estimatedFullMs ?? null,
-      rawEstimatedFullMs: rawEstimate, ...(projectedMs !== null ? { projectedMs } : {}), scores: outputs?.scores ?? null,
+      estimatedFullMs: job.mode === 'debug' ? this.cost.correct(rawEstimate, bounded) : outputs?.estimatedFullMs ?? null,
+      rawEstimatedFullMs: rawEstimate, ...(bounded > 0 ? { boundedEstimatedFullMs: bounded } : {}), ...(projectedMs !== null ? { projectedMs } : {}), scores: outputs?.scores ?? null,
       feedback: outputs?.feedback ?? null, submission: outputs?.submission ?? null, harness, submissionId,
     };
   }

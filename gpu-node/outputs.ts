@@ -10,6 +10,8 @@ export const SCORES_FILE = 'scores.csv';
 export const FEEDBACK_FILE = 'gome_feedback.json';
 export const SUBMISSION_FILE = 'submission.csv';
 export const ESTIMATE_PREFIX = 'GOME_ESTIMATED_FULL_SECONDS=';
+/** The share of that estimate bounded by wall-clock allowances (a budgeted search), which no correction scales. */
+export const BOUNDED_PREFIX = 'GOME_ESTIMATED_BOUNDED_SECONDS=';
 export const ENSEMBLE_ROW = 'ensemble';
 
 export interface Parsed<T> { value: T | null; reasons: string[] }
@@ -75,13 +77,13 @@ export function parseFeedback(text: string): Parsed<PipelineFeedback> {
   return { value: r.data, reasons: [] };
 }
 
-/** The last `GOME_ESTIMATED_FULL_SECONDS=<float>` line of stdout, in ms; null when absent or not a finite non-negative number. */
-export function parseEstimateMs(stdout: string): number | null {
+/** The last `<prefix><float>` line of stdout (GOME_ESTIMATED_FULL_SECONDS= by default), in ms; null when absent or not a finite non-negative number. */
+export function parseEstimateMs(stdout: string, prefix = ESTIMATE_PREFIX): number | null {
   let found: number | null = null;
   for (const line of stdout.split(/\r?\n/)) {
     const t = line.trim();
-    if (!t.startsWith(ESTIMATE_PREFIX)) continue;
-    const v = Number(t.slice(ESTIMATE_PREFIX.length).trim());
+    if (!t.startsWith(prefix)) continue;
+    const v = Number(t.slice(prefix.length).trim());
     found = Number.isFinite(v) && v >= 0 ? v * 1000 : found;
   }
   return found;
@@ -91,6 +93,8 @@ export interface JobOutputs {
   scores: ScoresTable | null;
   feedback: PipelineFeedback | null;
   estimatedFullMs: number | null;
+  /** The part of estimatedFullMs that wall-clock allowances bound (0 when none is printed), at most all of it. */
+  boundedFullMs: number;
   submission: SubmissionCheck | null;
   /** every contract violation found, readable by the validator and the developer's repair prompt */
   reasons: string[];
@@ -127,6 +131,7 @@ export async function collectOutputs(workdir: string, opts: { mode: JobMode; std
   }
 
   const estimatedFullMs = parseEstimateMs(opts.stdout);
+  const boundedFullMs = Math.min(parseEstimateMs(opts.stdout, BOUNDED_PREFIX) ?? 0, estimatedFullMs ?? 0);
   if (opts.mode === 'debug' && estimatedFullMs === null) {
     reasons.push(`debug run did not print "${ESTIMATE_PREFIX}<float>" on stdout — time the debug run and print the extrapolated full-run seconds`);
   }
@@ -143,5 +148,5 @@ export async function collectOutputs(workdir: string, opts: { mode: JobMode; std
   } else {
     try { await access(subPath); } catch { reasons.push(`${SUBMISSION_FILE} was not written to the output dir (GOME_OUTPUT_DIR)`); }
   }
-  return { scores, feedback, estimatedFullMs, submission, reasons };
+  return { scores, feedback, estimatedFullMs, boundedFullMs, submission, reasons };
 }

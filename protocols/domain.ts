@@ -124,6 +124,11 @@ export const JobOutcome = z.object({
   /** … and as the job printed it (the raw extrapolation the cost model learns to correct). */
   rawEstimatedFullMs: z.number().nullable().optional(),
   /**
+   * The part of the raw estimate that wall-clock allowances bound (a budgeted search's time allowance per fold): the
+   * correction leaves it as it is, since the job stops that work at the allowance whatever the machine's pace.
+   */
+  boundedEstimatedFullMs: z.number().nonnegative().optional(),
+  /**
    * A full run stopped by the overrun watch (gpu-node/progress-watch.ts): the wall time its progress projected, which
    * the cost model learns from in place of the time it never finished in. Absent otherwise.
    */

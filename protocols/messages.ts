@@ -180,6 +180,8 @@ export const payloads = {
     limitMs: z.number().int().positive(), estimatedMs: z.number().nullable(),
     /** For a full run: the debug run's raw estimate (the cost model learns from it against the measured time) … */
     rawEstimatedMs: z.number().nullable().optional(),
+    /** … the part of it wall-clock allowances bound (the cost model learns from the rest) … */
+    boundedEstimatedMs: z.number().nonnegative().optional(),
     /** … and the debug run's job id (a refused full run makes that debug run wasted time). */
     after: z.string().nullable().optional(),
     /** Where estimatedMs comes from: the debug run (default), or the brain's plan where that is the larger. */

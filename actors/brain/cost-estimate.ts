@@ -308,17 +308,14 @@ export function estimateMs(spec: PipelineSpec, task: TaskInfo, base: MeasuredBas
   return { ms, searchMs: Math.round(ms * (searchUnits(spec, task) / Math.max(1e-9, cost))), basis: `the SOTA's measured ${(base.runMs / 1000).toFixed(1)} s × compute ratio ${ratio.toFixed(2)}` };
 }
 
-/**
- * A search's time allowance per fold is its planned time per fold times this: Optuna stops starting trials when the
- * allowance is spent, so a search overruns its plan by at most this slack and one trial, whichever parameters its
- * sampler drifts to.
- */
-export const SEARCH_SLACK = 1.25;
 /** The least allowance a fold's search gets (s): below it a search is hardly one. */
 const MIN_SEARCH_SECONDS = 2;
 
 /**
- * The spec with its search's time allowance per fold (`search.seconds`) set from the estimate's planned search time.
+ * The spec with its search's time allowance per fold (`search.seconds`): the estimate's planned search time per fold.
+ * The search starts no trial that its trials' mean time says would end past it, so it keeps to its plan whichever
+ * parameters its sampler drifts to, and the debug run's estimate counts it as planned (no slack on top: a plan sized to
+ * fit the budget or the job limit would not fit with one).
  * Without a search nothing changes; without an estimate (nothing measured to plan from) the search has no allowance,
  * not one inherited from a base planned for other work.
  */
@@ -327,7 +324,7 @@ export function withSearchAllowance(spec: PipelineSpec, task: TaskInfo, est: Cos
   const out = cloneSpec(spec);
   const { trials } = spec.search;
   out.search = est && est.searchMs > 0
-    ? { trials, seconds: Math.max(MIN_SEARCH_SECONDS, Math.round((est.searchMs / foldsOf(spec, task) / 1000) * SEARCH_SLACK * 10) / 10) }
+    ? { trials, seconds: Math.max(MIN_SEARCH_SECONDS, Math.round((est.searchMs / foldsOf(spec, task) / 1000) * 10) / 10) }
     : { trials };
   return out;
 }

@@ -61,6 +61,7 @@ function submit(c: Ctx, mode: 'debug' | 'full', debug: JobOutcome | null): SendE
     limitMs: mode === 'debug' ? c.debugMs : c.fullMs, estimatedMs: est.ms,
     ...(est.from === 'plan' ? { estimateFrom: 'plan' as const } : {}),
     ...(debug ? { rawEstimatedMs: debug.rawEstimatedFullMs, after: debug.jobId } : {}),
+    ...(debug?.boundedEstimatedFullMs ? { boundedEstimatedMs: debug.boundedEstimatedFullMs } : {}),
     sampleSubmission: `${c.task.dataDir}/sample_submission.csv`,
   });
 }

@@ -164,6 +164,16 @@ describe('validator', () => {
     expect(v.value).toBe('fullRun');
   });
 
+  it('validator - the full run carries the debug run\'s raw estimate and the part of it allowances bound, for the cost model', () => {
+    const v = validator();
+    v.send(dev, 'validate.request', request({ attempt: 1 }));
+    const s = one(v.send(addr.gpu, 'job.result', debugOk({ estimatedFullMs: 98_000, rawEstimatedFullMs: 93_000, boundedEstimatedFullMs: 74_500 })), 'job.submit');
+    expect(s.payload).toMatchObject({ mode: 'full', estimatedMs: 98_000, rawEstimatedMs: 93_000, boundedEstimatedMs: 74_500, after: 't0-e2-a1-debug' });
+    const plain = validator();
+    plain.send(dev, 'validate.request', request({ attempt: 1 }));
+    expect(one(plain.send(addr.gpu, 'job.result', debugOk({ rawEstimatedFullMs: 120_000 })), 'job.submit').payload.boundedEstimatedMs).toBeUndefined();
+  });
+
   it('validator - the full run is admitted on the larger of the debug run\'s estimate and the brain\'s plan, and says which', () => {
     // Fashion-MNIST: a histogram-boosting member's tiny debug fit extrapolated to 76 s; the plan said ~600 s; it was
     // killed at its 300 s limit (before, the plan never reached admission)

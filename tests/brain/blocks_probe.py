@@ -31,9 +31,10 @@ def probe(m, est, bound, t_fit=None):
     return probe_fit(m, t, bound, X, y, idx, 0, SPEC, False, 1, est, len(idx) - 1)
 
 
-# 600 trees: a fit of about 1.7 s on the idle machine, as long as the fits a job probes (its threshold is 1 s); at 200
-# trees (0.5 s) the other test files' load on the 2 cores once moved the measured shares far enough to fail the test
-rf = {"family": "rf", "name": "rf", "params": {"n_estimators": 600}}
+# 300 trees, a fit of about 0.8 s on the idle machine. The test files run side by side on the 2 cores, and a burst of
+# another file's work during one of the probe's fits moves its shares (a job's probe has the machine to itself): the
+# forest is probed 5 times and the probe with the median estimators share is reported
+rf = {"family": "rf", "name": "rf", "params": {"n_estimators": 300}}
 out = {"thresholds": [PROBE_MIN_SECONDS, PROBE_MIN_FIT_SECONDS]}
 # declined: a fit under the fit threshold, a bound under the bound threshold, families it does not model
 out["declined_short_fit"] = probe(rf, int, 1e9, t_fit=PROBE_MIN_FIT_SECONDS / 2)
@@ -41,16 +42,18 @@ out["declined_small_bound"] = probe(rf, int, PROBE_MIN_SECONDS / 2, t_fit=PROBE_
 out["declined_knn"] = probe({"family": "knn", "name": "knn", "params": {}}, int, 1e9, t_fit=10.0)
 # digits' fits are short: the probe is let measure them (a job's threshold keeps it to fits of a second or more)
 PROBE_MIN_FIT_SECONDS = 0.05
-# probed: a random forest of 600 trees (every tree costs alike: time grows with the trees) and histogram boosting
-out["rf"] = probe(rf, int, 1e9)
+# probed: a random forest of 300 trees (every tree costs alike: time grows with the trees) and histogram boosting
+rf_probes = sorted((probe(rf, int, 1e9) for _ in range(5)), key=lambda p: p["estimators_share"])
+out["rf"] = rf_probes[2]
+out["rf_estimators_shares"] = [p["estimators_share"] for p in rf_probes]
 out["hgb"] = probe({"family": "hgb", "name": "hgb", "params": {"max_iter": 100}}, int, 1e9)
 # the shares predict a fit the probe did not make: the forest at twice its trees
-half_trees = {"family": "rf", "name": "rf", "params": {"n_estimators": 300}}
+half_trees = {"family": "rf", "name": "rf", "params": {"n_estimators": 150}}
 t_half = timed(half_trees, int, idx)
-t_four = timed({"family": "rf", "name": "rf", "params": {"n_estimators": 1200}}, int, idx)
-out["rf_predicted_1200_from_300"] = grow(t_half, out["rf"]["estimators_share"], 4.0)
-out["rf_measured_1200"] = t_four
-out["rf_measured_300"] = t_half
+t_four = timed({"family": "rf", "name": "rf", "params": {"n_estimators": 600}}, int, idx)
+out["rf_predicted_600_from_150"] = grow(t_half, out["rf"]["estimators_share"], 4.0)
+out["rf_measured_600"] = t_four
+out["rf_measured_150"] = t_half
 # a fit that cannot be made on half the rows (one class only) leaves the exponents in use
 one_class = {"family": "xgb", "name": "xgb", "params": {"n_estimators": 10}}
 y_saved = y.copy()

@@ -213,17 +213,19 @@ describe.skipIf(!hasPython)('brain python pipelines', () => {
         expect(start + mean, `trial ${i} of fold ${f.fold}`).toBeLessThanOrEqual(1 + 0.01); // rounding of the logged times
       });
     }
-    // a debug run's few trials run uncapped; its estimate of each full fold's search is at most the allowance and a trial
+    // a debug run's few trials run uncapped; its estimate of each full fold's search is at most the allowance, and time
+    // so capped is printed as bounded (the GPU node does not scale it by its correction)
     const debug = run(generateCode(spec, task), data('multiclass'), 'debug');
     checkContract(debug, data('multiclass'), task, spec, 'debug');
     const dfolds = (debug.feedback['search'] as { folds: Fold[] }).folds;
     for (const f of dfolds) { expect(f.trials).toBe(3); expect(f.allowance).toBeNull(); }
-    const parts = debug.feedback['estimate_parts'] as { search: { allowance: number; uncapped_full_seconds: number; full_seconds: number } };
+    const parts = debug.feedback['estimate_parts'] as { search: { allowance: number; uncapped_full_seconds: number; full_seconds: number; bounded_seconds: number } };
     const s = parts.search;
     expect(s.allowance).toBe(1);
-    const perFold = s.uncapped_full_seconds / 3; // the 3 full folds
-    expect(s.full_seconds).toBeCloseTo(3 * Math.min(perFold, 1 + perFold / 200), 6);
-    expect(s.full_seconds).toBeLessThan(s.uncapped_full_seconds); // 200 trials do not fit in 1 s a fold
+    expect(s.uncapped_full_seconds / 3).toBeGreaterThan(1); // 200 trials do not fit in 1 s a fold (3 full folds) …
+    expect(s.full_seconds).toBeCloseTo(3, 6); // … so each fold's search is estimated at its allowance
+    expect(s.bounded_seconds).toBeCloseTo(3, 6);
+    expect(debug.stdout).toMatch(/^GOME_ESTIMATED_BOUNDED_SECONDS=3\.0$/m);
   });
 
   it('develop - a brain edit and a repair both produce runnable pipelines', () => {

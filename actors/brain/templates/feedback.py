@@ -70,12 +70,19 @@ search_rows, search_est = fit_growth(probes.get(MODELS[0]["name"]) if DEBUG else
 search_factor = search_rows * search_est
 search_uncapped = search_seconds * search_factor * fold_ratio * trial_ratio
 search_full = search_uncapped
-# a full fold's search stops starting trials when its allowance is spent: it takes at most the allowance and one trial
+# a full fold's search starts no trial that its trials' mean time says would end past its allowance: it takes the
+# allowance at most (one trial slower than the mean may overrun it; admission's margin is for that). Time so capped is
+# a wall-clock bound, not extrapolated compute: the GPU node does not scale it by its learned correction
+# (GOME_ESTIMATED_BOUNDED_SECONDS, below)
+search_bounded = 0.0
 if DEBUG and SEARCH_SECONDS_FULL and SEARCH_TRIALS_FULL > 0:
     per_fold = search_uncapped / FULL_FOLDS
-    search_full = FULL_FOLDS * min(per_fold, SEARCH_SECONDS_FULL + per_fold / SEARCH_TRIALS_FULL)
+    if SEARCH_SECONDS_FULL < per_fold:
+        search_full = FULL_FOLDS * SEARCH_SECONDS_FULL
+        search_bounded = search_full
 estimate_search = {"seconds": search_seconds, "trial_ratio": trial_ratio, "estimator_ratio": search_est_ratio,
-                   "allowance": SEARCH_SECONDS_FULL, "uncapped_full_seconds": search_uncapped, "full_seconds": search_full}
+                   "allowance": SEARCH_SECONDS_FULL, "uncapped_full_seconds": search_uncapped, "full_seconds": search_full,
+                   "bounded_seconds": search_bounded}
 load_seconds = T_LOADED - T0
 features_seconds = T_DESIGNED - T_LOADED
 # the cost probe's own fits happen in debug mode only: a full run has nothing of them to extrapolate
@@ -104,6 +111,8 @@ estimate_parts = {
     "extrapolated_seconds": extrapolated,
 }
 print(f"GOME_ESTIMATED_FULL_SECONDS={estimate:.1f}", flush=True)
+if DEBUG and search_bounded > 0:
+    print(f"GOME_ESTIMATED_BOUNDED_SECONDS={search_bounded:.1f}", flush=True)
 
 feedback = {
     "cv_scores": ens_folds,
