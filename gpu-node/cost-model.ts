@@ -13,6 +13,9 @@ const MAX_FACTOR = 10;
 
 export interface CostPair { rawMs: number; actualMs: number }
 
+/** The part of a raw estimate that wall-clock allowances bound: within 0 and the whole estimate. */
+const boundedPart = (boundedMs: number, rawMs: number): number => Math.max(0, Math.min(boundedMs, rawMs));
+
 export class CostModel {
   private readonly logRatios: number[] = [];
 
@@ -24,7 +27,7 @@ export class CostModel {
    */
   observe(rawMs: number | null | undefined, actualMs: number, boundedMs = 0): void {
     if (typeof rawMs !== 'number' || !(rawMs > 0) || !(actualMs > 0)) return;
-    const b = Math.max(0, Math.min(boundedMs, rawMs));
+    const b = boundedPart(boundedMs, rawMs);
     if (!(rawMs - b > 0) || !(actualMs - b > 0)) return;
     this.logRatios.push(Math.log((actualMs - b) / (rawMs - b)));
     if (this.logRatios.length > this.window) this.logRatios.shift();
@@ -44,7 +47,7 @@ export class CostModel {
   /** The corrected estimate of a raw one (null stays null): its part bounded by wall-clock allowances as it is, the rest scaled. */
   correct(rawMs: number | null, boundedMs = 0): number | null {
     if (rawMs === null) return null;
-    const b = Math.max(0, Math.min(boundedMs, rawMs));
+    const b = boundedPart(boundedMs, rawMs);
     return Math.round((rawMs - b) * this.factor() + b);
   }
 

@@ -230,11 +230,12 @@ def search_params(model, F, y, y_raw, tr_idx, seed, spec, is_reg, trials, n_jobs
     study.optimize(objective, n_trials=int(trials), timeout=float(seconds) if seconds else None,
                    callbacks=[within_allowance] if seconds else None)
     best = search_space(study.best_trial, family, model["params"])
-    durations = [t.duration.total_seconds() for t in study.trials if t.duration is not None]
+    finished = [t for t in study.trials if t.duration is not None]
+    durations = [t.duration.total_seconds() for t in finished]
     info = {"trials": len(study.trials), "inner_score": float(study.best_value), "seconds": _time.time() - t0,
             "estimator_ratio": float(np.mean(ratios)) if ratios else 1.0, "allowance": seconds,
             "longest_trial": max(durations) if durations else 0.0,
             # each trial's start (seconds after the search began) and duration: how the allowance was kept
-            "trial_starts": [round(t.datetime_start.timestamp() - started, 3) for t in study.trials if t.duration is not None],
+            "trial_starts": [round(t.datetime_start.timestamp() - started, 3) for t in finished],
             "trial_seconds": [round(d, 3) for d in durations]}
     return best, info
