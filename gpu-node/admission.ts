@@ -11,7 +11,9 @@ export interface AdmissionInput {
   remainingBudgetMs: number;
   /**
    * Budget held back from this job (the final refit's reserve, for scored jobs): its estimate must fit in what
-   * remains less this, and with nothing left beyond it the job is not started. Its limit is not cut by it.
+   * remains less this, with nothing left beyond it the job is not started, and its limit is cut to what is left beyond
+   * it: a job that overruns its estimate is stopped there rather than run into the refit's time (a run whose debug
+   * runs and slow full runs ate the reserve ended with the time unused and no refit).
    */
   reservedMs?: number;
   /** The estimate must fit this many times over (ADMISSION_SAFETY for scored jobs; 1, the default, for the refit). */
@@ -30,9 +32,9 @@ export type AdmissionDecision =
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const basis = (i: AdmissionInput): string => (i.estimateFrom === 'plan' ? "from the brain's plan, which exceeds the debug run's extrapolation" : 'from the debug run');
 
-/** The limit a job actually runs under: its own limit, capped by what is left of the budget. */
-export function effectiveLimitMs(jobLimitMs: number, remainingBudgetMs: number): number {
-  return Math.max(0, Math.floor(Math.min(jobLimitMs, remainingBudgetMs)));
+/** The limit a job actually runs under: its own limit, capped by what is left of the budget beyond what is held back from it. */
+export function effectiveLimitMs(jobLimitMs: number, remainingBudgetMs: number, reservedMs = 0): number {
+  return Math.max(0, Math.floor(Math.min(jobLimitMs, remainingBudgetMs - Math.max(0, reservedMs))));
 }
 
 /**
@@ -59,7 +61,7 @@ function held(input: AdmissionInput): string {
 }
 
 export function decideAdmission(input: AdmissionInput): AdmissionDecision {
-  const effective = effectiveLimitMs(input.jobLimitMs, input.remainingBudgetMs);
+  const effective = effectiveLimitMs(input.jobLimitMs, input.remainingBudgetMs, input.reservedMs);
   const out = exhausted(input);
   if (out !== null) return { admit: false, effectiveLimitMs: effective, refusal: 'budget-exhausted', reason: out };
   const usable = input.remainingBudgetMs - Math.max(0, input.reservedMs ?? 0);

@@ -324,6 +324,10 @@ export class GpuNode {
     }
     const limitMs = decision.effectiveLimitMs;
     const cappedByBudget = limitMs < job.limitMs;
+    // a scored job's limit stops where the refit's reserve begins: say so when that, not the budget's end, capped it
+    const capNote = !cappedByBudget ? '' : scored && this.refitReserve > 0 && limitMs < Math.floor(Math.min(job.limitMs, remaining))
+      ? ` (the limit was capped by the budget left beyond the ${(this.refitReserve / 1000).toFixed(1)} s held back for the final refit)`
+      : ' (the limit was capped by the remaining budget)';
 
     let ready: Ready;
     let workdir: string;
@@ -383,7 +387,7 @@ export class GpuNode {
         this.current = null;
         this.runningJob = null;
       }
-      return await this.finish(job, startedAt, workdir, limitMs, cappedByBudget, ready, res, watch?.overrun ?? null);
+      return await this.finish(job, startedAt, workdir, limitMs, capNote, ready, res, watch?.overrun ?? null);
     } catch (e) {
       return this.infra(job, startedAt, (e as Error).message, {}, e);
     }
@@ -410,8 +414,10 @@ export class GpuNode {
     };
   }
 
-  private async finish(job: JobSubmit, startedAt: number, workdir: string, limitMs: number, cappedByBudget: boolean,
+  /** `capNote`: why the job's limit is below its own (the budget's end, or the refit's reserve), '' when it is not. */
+  private async finish(job: JobSubmit, startedAt: number, workdir: string, limitMs: number, capNote: string,
     ready: Ready, res: ProcessResult, overrun: Overrun | null): Promise<JobOutcome> {
+    const cappedByBudget = capNote !== '';
     const partial: Partial<JobOutcome> = {
       exitCode: res.exitCode, signal: res.signal, stdoutTail: res.stdoutTail, stderrTail: res.stderrTail,
       usage: { wallMs: Math.round(res.wallMs), cpuMs: Math.round(res.cpuMs), peakRssKb: Math.round(res.peakRssKb) },
@@ -437,13 +443,12 @@ export class GpuNode {
     const submissionId = await this.submissionIdOf(workdir, outputs, outputReasons);
     let status: JobStatus;
     let reason: string | null;
-    const capped = cappedByBudget ? ' (the limit was capped by the remaining budget)' : '';
     if (overrun) {
       status = 'timeout';
-      reason = `${overrunReason(overrun, limitMs)}${capped}`;
+      reason = `${overrunReason(overrun, limitMs)}${capNote}`;
     } else if (res.timedOut) {
       status = 'timeout';
-      reason = `killed at its limit of ${(limitMs / 1000).toFixed(1)} s${capped}`;
+      reason = `killed at its limit of ${(limitMs / 1000).toFixed(1)} s${capNote}`;
     } else if (res.oomKilled) {
       status = 'error';
       const limit = this.opts.memoryLimitMb ?? ready.backend.memoryLimitMb ?? null;

@@ -34,18 +34,35 @@ export const localSubmission: SubmissionCollector = async (job, dst) => {
   return true;
 };
 
+/**
+ * Whether the final refit starts, and under what limit. It plans at REFIT_TIME_FACTOR × the pipeline's measured full
+ * run (the reserve the coordinator keeps for it), but it starts whenever what is left holds the measured full run
+ * itself: at the end of the run nothing else can use the time, and a refit that overruns is stopped at the budget's end
+ * with the fold models' submission standing. (Requiring the whole plan skipped refits that the budget's last ticks,
+ * between the search's end and the refit's start, left a few hundred ms short of it.) Its admission estimate is that
+ * measured run, the least it can take.
+ */
+export function refitPlan(best: Pick<Experiment, 'fullRunMs' | 'wallMs'>, remainingMs: number):
+  { start: true; limitMs: number; estimateMs: number } | { start: false; reason: string } {
+  // the validated full run's own time when it was measured, else the whole experiment's (debug run and waits included)
+  const measuredMs = Math.round(best.fullRunMs ?? best.wallMs);
+  const plannedMs = Math.round(measuredMs * REFIT_TIME_FACTOR);
+  const limitMs = Math.floor(remainingMs);
+  if (limitMs <= 0 || measuredMs > limitMs) {
+    return { start: false, reason: `no time left for the final refit (its pipeline's full run took ${(measuredMs / 1000).toFixed(0)} s, and the refit on every labelled row is planned at about ${(plannedMs / 1000).toFixed(0)} s; ${(Math.max(0, limitMs) / 1000).toFixed(0)} s are left); the submission is the fold models' average` };
+  }
+  return { start: true, limitMs, estimateMs: measuredMs };
+}
+
 export async function finalRefit(o: {
   cli: Client; best: Experiment | null; fullDataDir: string; fullData?: string; runDir: string; remainingMs: number; collect?: SubmissionCollector;
 }): Promise<RefitResult> {
   const none = (reason: string, extra: Partial<RefitResult> = {}): RefitResult =>
     ({ used: false, reason, experiment: o.best?.id ?? null, status: null, wallMs: null, submissionPath: null, ...extra });
   if (!o.best) return none('no pipeline was accepted');
-  // the validated full run's own time when it was measured, else the whole experiment's (debug run and waits included)
-  const estimateMs = Math.round((o.best.fullRunMs ?? o.best.wallMs) * REFIT_TIME_FACTOR);
-  const limitMs = Math.floor(o.remainingMs);
-  if (limitMs <= 0 || estimateMs > limitMs) {
-    return none(`no time left for the final refit (it needs about ${(estimateMs / 1000).toFixed(0)} s, ${(Math.max(0, limitMs) / 1000).toFixed(0)} s are left); the submission is the fold models' average`);
-  }
+  const plan = refitPlan(o.best, o.remainingMs);
+  if (!plan.start) return none(plan.reason);
+  const { limitMs, estimateMs } = plan;
   const reply = await o.cli.request(addr.gpu, 'job.submit', {
     jobId: FINAL_REFIT_JOB, mode: 'full', code: o.best.code, dataDir: o.fullDataDir, ...(o.fullData ? { data: o.fullData } : {}), limitMs, estimatedMs: estimateMs,
     sampleSubmission: join(o.fullDataDir, 'sample_submission.csv'), score: false,

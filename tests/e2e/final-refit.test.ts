@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCompetition } from '../../cli/run/run-session.ts';
+import { refitPlan } from '../../cli/run/final-refit.ts';
 import { tempDir } from '../grading/helpers.ts';
 
 const COMP = join(resolve(import.meta.dirname, '../..'), 'bench', 'breast-cancer-diagnosis');
@@ -12,6 +13,16 @@ const quick = { preset: 'quick', limits: { debugMs: 60_000, fullMs: 120_000 } };
 const rows = (p: string) => readFileSync(p, 'utf8').trim().split('\n').length - 1;
 
 describe('final refit', () => {
+  it('refit - it starts whenever what is left holds its pipeline\'s measured full run, under the whole of what is left', () => {
+    // planned at 1.25 × 31.2 s = 39 s; with 38.2 s left it starts (before, it was skipped for the 0.8 s short of its plan)
+    expect(refitPlan({ fullRunMs: 31_200, wallMs: 40_000 }, 38_200.7)).toEqual({ start: true, limitMs: 38_200, estimateMs: 31_200 });
+    const skipped = refitPlan({ fullRunMs: 31_200, wallMs: 40_000 }, 30_000);
+    expect(skipped).toMatchObject({ start: false, reason: expect.stringMatching(/full run took 31 s, and the refit on every labelled row is planned at about 39 s; 30 s are left\); the submission is the fold models' average/) });
+    // no measured full run: the whole experiment's time stands in for it
+    expect(refitPlan({ fullRunMs: null, wallMs: 20_000 }, 25_000)).toMatchObject({ start: true, estimateMs: 20_000 });
+    expect(refitPlan({ fullRunMs: 1_000, wallMs: 2_000 }, 0)).toMatchObject({ start: false });
+  });
+
   let firstPrefix = '';
   it('refit - the confirmed pipeline is refitted on every labelled row and its predictions are submitted', async () => {
     const r = await runCompetition({ competitionDir: COMP, runsRoot: tempDir('gome-refit-'), runId: 'refit', progress: null,

@@ -1,7 +1,7 @@
 // What an LLM brain is shown: never a held-back score. The held-back slice confirms the final choice; a model that saw
 // its scores while proposing or developing changes could steer the search by them.
 import { describe, expect, it } from 'vitest';
-import { developContext, researchContext, sotaText, withoutHeldBack } from '../../actors/brain/llm/prompt-context.ts';
+import { budgetText, developContext, researchContext, sotaText, withoutHeldBack } from '../../actors/brain/llm/prompt-context.ts';
 import { researchRequest, taskFor } from '../brain/fixtures.ts';
 import { sotaRef } from '../actors/harness.ts';
 
@@ -27,5 +27,14 @@ describe('prompt context', () => {
     expect(withoutHeldBack(x)).toEqual({ a: 1, b: [{ c: 4 }, 5], d: { e: { f: null } } });
     expect(x.holdout).toBe(2);
     expect(withoutHeldBack(null)).toBeNull();
+  });
+
+  it('prompt context - the budget is told as the share a change may plan with, not as the whole budget left', () => {
+    const text = budgetText(40_000, 0.55, 12_000);
+    expect(text).toContain('this change may plan with 40 s: its share of the budget left, net of the final refit\'s reserve');
+    expect(text).toContain('55% of the budget is used');
+    expect(text).toContain('full run took 12 s');
+    expect(text).not.toMatch(/- left:/);
+    expect(budgetText(null, null, null)).toContain('may plan with unknown');
   });
 });

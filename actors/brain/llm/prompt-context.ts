@@ -32,9 +32,14 @@ export function taskSummary(t: TaskInfo): string {
   return lines.join('\n');
 }
 
+/**
+ * The budget as a model is told it. `remainingMs` is what the change may plan with (the researcher's share of the
+ * budget left, net of the final refit's reserve, when several traces are in flight), not the whole budget left: a model
+ * told "left" would plan a change the traces' shares and the reserve then refuse.
+ */
 export function budgetText(remainingMs: number | null | undefined, usedFrac: number | null, baseRunMs: number | null | undefined): string {
-  const parts = [`- left: ${secs(remainingMs)}${usedFrac !== null ? ` (${Math.round(usedFrac * 100)}% of the budget used)` : ''}.`];
-  if (typeof baseRunMs === 'number') parts.push(`- the current best pipeline's full run took ${secs(baseRunMs)}; a change that would not fit in what is left is refused.`);
+  const parts = [`- this change may plan with ${secs(remainingMs)}: its share of the budget left, net of the final refit's reserve (the traces in flight share the machine's time)${usedFrac !== null ? `; ${Math.round(usedFrac * 100)}% of the budget is used` : ''}.`];
+  if (typeof baseRunMs === 'number') parts.push(`- the current best pipeline's full run took ${secs(baseRunMs)}; a change whose full run would not fit in its share is refused.`);
   return parts.join('\n');
 }
 
