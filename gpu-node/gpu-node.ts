@@ -11,7 +11,7 @@ import type { Payload } from '../protocols/messages.ts';
 import { ADMISSION_SAFETY } from '../protocols/config.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { fileSha, type ArtifactStore } from '../runtime/artifact-store.ts';
-import { decideAdmission, scoredJobsClosed } from './admission.ts';
+import { decideAdmission, effectiveLimitMs, scoredJobsClosed } from './admission.ts';
 import { CircuitBreaker, classifyInfra, type InfrastructureFailing } from './circuit-breaker.ts';
 import { CostModel } from './cost-model.ts';
 import type { BudgetClock } from './budget-clock.ts';
@@ -325,7 +325,7 @@ export class GpuNode {
     const limitMs = decision.effectiveLimitMs;
     const cappedByBudget = limitMs < job.limitMs;
     // a scored job's limit stops where the refit's reserve begins: say so when that, not the budget's end, capped it
-    const capNote = !cappedByBudget ? '' : scored && this.refitReserve > 0 && limitMs < Math.floor(Math.min(job.limitMs, remaining))
+    const capNote = !cappedByBudget ? '' : limitMs < effectiveLimitMs(job.limitMs, remaining)
       ? ` (the limit was capped by the budget left beyond the ${(this.refitReserve / 1000).toFixed(1)} s held back for the final refit)`
       : ' (the limit was capped by the remaining budget)';
 
